@@ -1,0 +1,1 @@
+namespace P2p.Signaling.WebSockets;

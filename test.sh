@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test in the repository: installs what the tests need when it is missing (Chromium and
+# coturn from Debian's packages), builds the solution, runs all test projects and prints one
+# summary line "N passed, M failed". Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")"
+export NUGET_CERT_REVOCATION_MODE=offline
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+results=artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+# --- prerequisites: Debian packages the tests drive (a real browser, a real STUN/TURN server) ---
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "test.sh: installing ${need[*]} ..."
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y --no-install-recommends "${need[@]}" >"$results/apt.log" 2>&1; then
+    $sudo apt-get update >>"$results/apt.log" 2>&1
+    $sudo apt-get install -y --no-install-recommends "${need[@]}" >>"$results/apt.log" 2>&1 \
+      || { echo "test.sh: could not install ${need[*]} (see $results/apt.log)"; }
+  fi
+fi
+
+# --- build once ---
+if ! dotnet build P2p.sln -c Release -nologo -clp:NoSummary -v:q; then
+  echo "test.sh: build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# --- run every test project (a test project may run inside a loopback-only network namespace) ---
+status=0
+dotnet test P2p.sln -c Release --no-build --logger "trx" --results-directory "$results" -- NUnit.NumberOfTestWorkers=2 \
+  || status=$?
+
+# --- summary from the TRX counters ---
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  line=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$line" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "test.sh: the test run failed without a failed test result (a crashed test host?)"
+  failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
