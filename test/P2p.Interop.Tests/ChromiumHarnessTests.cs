@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using P2p.Interop.Tests.Chromium;
+using P2p.Testing.Chromium;
 
 namespace P2p.Interop.Tests;
 

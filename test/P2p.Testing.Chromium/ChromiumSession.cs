@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Playwright;
 
-namespace P2p.Interop.Tests.Chromium;
+namespace P2p.Testing.Chromium;
 
 /// <summary>
 /// Headless Debian Chromium driven by Playwright, as a real foreign WebRTC peer. Pages are served by

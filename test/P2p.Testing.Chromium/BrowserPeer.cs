@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Playwright;
 
-namespace P2p.Interop.Tests.Chromium;
+namespace P2p.Testing.Chromium;
 
 /// <summary>One RTCPeerConnection inside a Chromium page, driven from .NET (see Browser/rtc-peer.js).</summary>
 public sealed class BrowserPeer
@@ -61,14 +61,14 @@ public sealed class BrowserPeer
     {
         var reply = await Call<JsonElement>("([n, l, m, t]) => p2pTest.roundTrip(n, l, m, t)",
             new object[] { Name, label, new { text }, timeoutMs }).ConfigureAwait(false);
-        return reply.TryGetProperty("text", out var t) ? t.GetString()! : throw new AssertionException("expected a text reply, got binary");
+        return reply.TryGetProperty("text", out var t) ? t.GetString()! : throw new InvalidOperationException("expected a text reply, got binary");
     }
 
     public async Task<byte[]> RoundTripBinaryAsync(string label, byte[] data, int timeoutMs = 15_000)
     {
         var reply = await Call<JsonElement>("([n, l, m, t]) => p2pTest.roundTrip(n, l, m, t)",
             new object[] { Name, label, new { b64 = Convert.ToBase64String(data) }, timeoutMs }).ConfigureAwait(false);
-        return reply.TryGetProperty("b64", out var b) ? Convert.FromBase64String(b.GetString()!) : throw new AssertionException("expected a binary reply, got text");
+        return reply.TryGetProperty("b64", out var b) ? Convert.FromBase64String(b.GetString()!) : throw new InvalidOperationException("expected a binary reply, got text");
     }
 
     public Task ArmReceiveAsync(string label, long total) =>

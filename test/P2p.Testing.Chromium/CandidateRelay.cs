@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace P2p.Interop.Tests.Chromium;
+namespace P2p.Testing.Chromium;
 
 /// <summary>Moves trickled candidates between peers, keeping only 127.0.0.1 ones (tests send to loopback only).</summary>
 public static class CandidateRelay
