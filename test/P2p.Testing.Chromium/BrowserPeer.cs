@@ -74,6 +74,14 @@ public sealed class BrowserPeer
     public Task ArmReceiveAsync(string label, long total) =>
         Call<bool>("([n, l, t]) => p2pTest.armReceive(n, l, t)", new object[] { Name, label, total });
 
+    /// <summary>Counts incoming bytes on a channel (no hashing) until <paramref name="total"/> arrived; collect with <see cref="ReceivedAsync"/>.</summary>
+    public Task ArmCountAsync(string label, long total) =>
+        Call<bool>("([n, l, t]) => p2pTest.armCount(n, l, t)", new object[] { Name, label, total });
+
+    /// <summary>Ping-pong of <paramref name="size"/>-byte messages against an echoing peer; round-trip times in microseconds.</summary>
+    public Task<double[]> PingPongAsync(string label, int count, int size, int warmup, int timeoutMs) =>
+        Call<double[]>("([n, l, c, s, w, t]) => p2pTest.pingPong(n, l, c, s, w, t)", new object[] { Name, label, count, size, warmup, timeoutMs });
+
     public Task<JsonElement> ReceivedAsync(int timeoutMs) =>
         Call<JsonElement>("([n, t]) => p2pTest.received(n, t)", new object[] { Name, timeoutMs });
 

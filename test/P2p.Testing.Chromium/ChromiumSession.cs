@@ -65,6 +65,12 @@ public sealed class ChromiumSession : IAsyncDisposable
                 Status = 200,
                 ContentType = "text/html",
                 Body = "<!doctype html><title>p2p interop</title><body>p2p interop</body>",
+                // Cross-origin isolation gives performance.now() ~5 µs resolution instead of 100 µs.
+                Headers = new Dictionary<string, string>
+                {
+                    ["Cross-Origin-Opener-Policy"] = "same-origin",
+                    ["Cross-Origin-Embedder-Policy"] = "require-corp",
+                },
             })).ConfigureAwait(false);
             return new ChromiumSession(playwright, browser, context);
         }

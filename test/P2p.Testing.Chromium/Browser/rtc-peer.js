@@ -157,6 +157,44 @@ window.p2pTest = (() => {
     return true;
   }
 
+  // Counts incoming bytes (no hashing) until `total` have arrived; for throughput measurements.
+  function armCount(name, label, total) {
+    const p = get(name);
+    const ch = p.channels.get(label);
+    let got = 0;
+    let messages = 0;
+    let first = 0;
+    p.received = new Promise((resolve) => {
+      ch.onmessage = (e) => {
+        if (!messages) first = performance.now();
+        got += typeof e.data === 'string' ? e.data.length : e.data.byteLength;
+        messages++;
+        if (got >= total) { ch.onmessage = null; resolve({ bytes: got, messages, firstMs: first, lastMs: performance.now() }); }
+      };
+    });
+    return true;
+  }
+
+  // Sends `count` + `warmup` messages of `size` bytes one at a time, each after the previous echo
+  // came back; resolves with the round-trip times in microseconds (warm-up excluded).
+  function pingPong(name, label, count, size, warmup, timeoutMs) {
+    const ch = get(name).channels.get(label);
+    const buf = new Uint8Array(size);
+    const rtts = [];
+    return withTimeout(new Promise((resolve) => {
+      let i = 0;
+      let t = 0;
+      ch.onmessage = () => {
+        const dt = performance.now() - t;
+        if (i >= warmup) rtts.push(dt * 1000);
+        i++;
+        if (i < count + warmup) { t = performance.now(); ch.send(buf); } else { ch.onmessage = null; resolve(rtts); }
+      };
+      t = performance.now();
+      ch.send(buf);
+    }), timeoutMs, 'ping-pong');
+  }
+
   async function received(name, timeoutMs) {
     return await withTimeout(get(name).received, timeoutMs, 'bulk receive');
   }
@@ -191,7 +229,7 @@ window.p2pTest = (() => {
 
   function state(name) {
     const pc = get(name).pc;
-    return { ice: pc.iceConnectionState, pc: pc.connectionState, signaling: pc.signalingState,
+    return { isolated: self.crossOriginIsolated, ice: pc.iceConnectionState, pc: pc.connectionState, signaling: pc.signalingState,
       gathering: pc.iceGatheringState, events: get(name).events.slice(),
       maxMessageSize: pc.sctp ? pc.sctp.maxMessageSize : null };
   }
@@ -217,5 +255,5 @@ window.p2pTest = (() => {
   }
 
   return { create, createChannel, offer, answer, accept, addCandidate, waitOpen, echo, roundTrip, armReceive,
-    received, sendBulk, state, closeChannel, waitChannelClosed, close };
+    armCount, pingPong, received, sendBulk, state, closeChannel, waitChannelClosed, close };
 })();
