@@ -38,9 +38,13 @@ public sealed partial class IceAgent
         }
     }
 
+    /// <summary>Raised (on the event queue) for each consent response (for tests).</summary>
+    internal event Action? ConsentResponseReceived;
+
     private void OnConsentResponse(TimeSpan now)
     {
         _lastConsentResponse = now;
+        _events.Post(() => ConsentResponseReceived?.Invoke());
         if (_state == IceConnectionState.Disconnected)
         {
             SetState(IceConnectionState.Connected);
