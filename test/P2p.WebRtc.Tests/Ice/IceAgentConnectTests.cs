@@ -37,6 +37,28 @@ public class IceAgentConnectTests
     }
 
     [Test]
+    public async Task TwoLoopbackFamilies_PairPerFamily_AndTheHigherPriorityIPv6PairIsSelected()
+    {
+        await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled, o => new IceAgentOptions
+        {
+            Role = o.Role,
+            AddressFilter = System.Net.IPAddress.IsLoopback, // 127.0.0.1 and ::1
+            CheckInterval = o.CheckInterval,
+            InitialRto = o.InitialRto,
+        });
+        await agents.ConnectAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(agents.A.GetLocalCandidates(), Has.Count.EqualTo(2));
+            Assert.That(agents.A.GetCandidatePairs(), Has.Count.EqualTo(2), "no cross-family pairs");
+            Assert.That(agents.A.SelectedPair!.Local.Address, Is.EqualTo("::1"));
+            Assert.That(agents.B.SelectedPair!.Local.Address, Is.EqualTo("::1"));
+            Assert.That(agents.A.SelectedPair.Priority, Is.EqualTo(agents.A.GetCandidatePairs()[0].Priority));
+        });
+    }
+
+    [Test]
     public async Task BothSidesComplete_WhenCandidatesAreExhausted()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
