@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using P2p.WebRtc.Net;
+using P2p.WebRtc.Sdp;
+using P2p.WebRtc.Stun;
+
+namespace P2p.WebRtc.Ice;
+
+/// <summary>Candidate gathering: host candidates (RFC 8445 §5.1.1.1) and server-reflexive ones (§5.1.1.2).</summary>
+public sealed partial class IceAgent
+{
+    /// <summary>
+    /// Binds one UDP socket per selected local address (host candidates, reported at once through
+    /// <see cref="LocalCandidateGathered"/>) and asks each configured STUN server for a
+    /// server-reflexive address. Calling it again does nothing.
+    /// </summary>
+    public void StartGathering()
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_gatheringState != IceGatheringState.New)
+            {
+                return;
+            }
+
+            SetGatheringState(IceGatheringState.Gathering);
+            var addresses = SelectAddresses(_options.AddressFilter);
+            var v4 = 0;
+            var v6 = 0;
+            foreach (var address in addresses)
+            {
+                UdpSocketEndpoint socket;
+                try
+                {
+                    socket = new UdpSocketEndpoint(address, _options.SocketBufferSize, _logger);
+                }
+                catch (SocketException e)
+                {
+                    _logger.LogWarning("ICE {Ufrag}: cannot bind {Address}: {Error}", LocalUfrag, address, e.SocketErrorCode);
+                    continue;
+                }
+
+                // RFC 8445 §5.1.2.1: a distinct local preference per address; IPv6 first (RFC 8421 §4).
+                var localPreference = address.AddressFamily == AddressFamily.InterNetworkV6 ? 0xFFFF - (v6++ * 2) : 0x7FFF - (v4++ * 2);
+                var host = new HostSocket(socket, localPreference);
+                var candidate = new IceCandidate(
+                    Foundation("host", address, null), 1, "udp", IcePriority.Candidate(IceCandidateType.Host, localPreference),
+                    address.ToString(), socket.LocalEndPoint.Port, IceCandidateType.Host)
+                {
+                    Extensions = Generation0,
+                };
+                host.Host = new LocalCandidate(candidate, host, socket.LocalEndPoint);
+                _sockets.Add(host);
+                _localCandidates.Add(host.Host);
+                _logger.LogDebug("ICE {Ufrag}: host candidate {EndPoint}", LocalUfrag, socket.LocalEndPoint);
+                _events.Post(() => LocalCandidateGathered?.Invoke(this, candidate));
+                socket.Start((_, datagram, remote) => OnDatagram(host, datagram, remote));
+                foreach (var remote in _remoteCandidates)
+                {
+                    FormPair(host.Host, remote);
+                }
+            }
+
+            if (_sockets.Count == 0)
+            {
+                _logger.LogWarning("ICE {Ufrag}: no usable local address; no candidates", LocalUfrag);
+            }
+
+            _timer = _time.CreateTimer(_ => OnTimer(), null, _options.CheckInterval, _options.CheckInterval);
+            foreach (var host in _sockets)
+            {
+                foreach (var server in _options.StunServers)
+                {
+                    if (server.AddressFamily == host.Family)
+                    {
+                        StartServerBinding(host, server);
+                    }
+                }
+            }
+
+            CheckGatheringComplete();
+            PaceChecks(Now);
+            UpdateConnectionState();
+        }
+    }
+
+    private static readonly KeyValuePair<string, string>[] Generation0 = [new("generation", "0")];
+
+    /// <summary>The addresses that get a host candidate (see <see cref="IceAgentOptions.AddressFilter"/>).</summary>
+    internal static List<IPAddress> SelectAddresses(Func<IPAddress, bool>? filter)
+    {
+        var all = new List<IPAddress>();
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            // Linux reports loopback as "Unknown" rather than "Up".
+            if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown))
+            {
+                continue;
+            }
+
+            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+            {
+                var a = unicast.Address;
+                if (a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && !all.Contains(a))
+                {
+                    all.Add(a);
+                }
+            }
+        }
+
+        if (filter is not null)
+        {
+            return all.Where(filter).ToList();
+        }
+
+        var usable = all.Where(a => !IPAddress.IsLoopback(a) && !IsLinkLocal(a) && !a.IsIPv4MappedToIPv6 && !a.IsIPv6Multicast).ToList();
+        return usable.Count > 0 ? usable : all.Where(IPAddress.IsLoopback).ToList();
+    }
+
+    private static bool IsLinkLocal(IPAddress a)
+    {
+        if (a.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            return a.IsIPv6LinkLocal || a.IsIPv6SiteLocal;
+        }
+
+        Span<byte> b = stackalloc byte[4];
+        a.TryWriteBytes(b, out _);
+        return b[0] == 169 && b[1] == 254;
+    }
+
+    /// <summary>RFC 8445 §5.1.1.3: the same type, base address, STUN server and transport give the same foundation.</summary>
+    private static string Foundation(string type, IPAddress baseAddress, IPAddress? server) =>
+        Crc32.HashToUInt32(Encoding.UTF8.GetBytes($"{type}|{baseAddress}|{server}|udp")).ToString(CultureInfo.InvariantCulture);
+
+    private void StartServerBinding(HostSocket host, IPEndPoint server)
+    {
+        // RFC 8489 §6.1 / RFC 8445 §5.1.1.2: a plain Binding request, FINGERPRINT for demultiplexing.
+        var id = StunTransactionId.NewRandom();
+        Span<byte> buffer = stackalloc byte[64];
+        var w = new StunMessageWriter(buffer, StunMethod.Binding, StunMessageClass.Request, id);
+        w.AddFingerprint();
+        var now = Now;
+        var tx = new StunTransaction(id, StunTransactionKind.ServerBinding, host, server, w.Written.ToArray())
+        {
+            Rto = _options.InitialRto,
+            Deadline = now + _options.StunServerTimeout,
+        };
+        _transactions[id] = tx;
+        _logger.LogDebug("ICE {Ufrag}: STUN binding {Base} -> {Server}", LocalUfrag, host.EndPoint, server);
+        Transmit(tx, now);
+    }
+
+    /// <summary>A server binding finished: maybe a server-reflexive candidate, unless redundant (RFC 8445 §5.1.3).</summary>
+    private void OnServerReflexive(StunTransaction tx, IPEndPoint? mapped, string? error)
+    {
+        _transactions.Remove(tx.Id);
+        var host = tx.Socket;
+        var redundant = mapped is not null && (mapped.Equals(host.EndPoint)
+            || _localCandidates.Exists(c => c.Base == host && c.Candidate.Type == IceCandidateType.ServerReflexive && c.EndPoint.Equals(mapped)));
+        if (mapped is null)
+        {
+            _logger.LogInformation("ICE {Ufrag}: STUN server {Server} gave no mapping for {Base}: {Error}", LocalUfrag, tx.Destination, host.EndPoint, error);
+        }
+        else
+        {
+            _logger.LogInformation(
+                "ICE {Ufrag}: STUN server {Server} mapped {Base} to {Mapped}{Note}",
+                LocalUfrag, tx.Destination, host.EndPoint, mapped, redundant ? " (redundant with an existing candidate: eliminated, RFC 8445 §5.1.3)" : string.Empty);
+        }
+
+        var result = new IceServerReflexiveResult(host.EndPoint, tx.Destination, mapped, redundant, error);
+        _events.Post(() => ServerReflexiveResult?.Invoke(this, result));
+        if (mapped is not null && !redundant)
+        {
+            var candidate = new IceCandidate(
+                Foundation("srflx", host.EndPoint.Address, tx.Destination.Address), 1, "udp",
+                IcePriority.Candidate(IceCandidateType.ServerReflexive, host.LocalPreference),
+                mapped.Address.ToString(), mapped.Port, IceCandidateType.ServerReflexive)
+            {
+                RelatedAddress = host.EndPoint.Address.ToString(),
+                RelatedPort = host.EndPoint.Port,
+                Extensions = Generation0,
+            };
+
+            // RFC 8445 §6.1.2.4: a server-reflexive local candidate is replaced by its base for pairing,
+            // which already pairs as the host candidate; it is only signalled.
+            _localCandidates.Add(new LocalCandidate(candidate, host, mapped));
+            _events.Post(() => LocalCandidateGathered?.Invoke(this, candidate));
+        }
+
+        CheckGatheringComplete();
+    }
+
+    private void CheckGatheringComplete()
+    {
+        if (_gatheringState != IceGatheringState.Gathering)
+        {
+            return;
+        }
+
+        foreach (var tx in _transactions.Values)
+        {
+            if (tx.Kind == StunTransactionKind.ServerBinding)
+            {
+                return;
+            }
+        }
+
+        _logger.LogDebug("ICE {Ufrag}: gathering complete ({Count} candidates)", LocalUfrag, _localCandidates.Count);
+        SetGatheringState(IceGatheringState.Complete);
+        UpdateConnectionState();
+    }
+}

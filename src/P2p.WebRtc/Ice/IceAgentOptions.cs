@@ -1,0 +1,120 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace P2p.WebRtc.Ice;
+
+/// <summary>
+/// Settings of an <see cref="IceAgent"/>. The defaults follow RFC 8445 §14 and RFC 7675; tests shorten
+/// the timers. No STUN server is configured by default (and none is ever contacted unless listed).
+/// </summary>
+public sealed class IceAgentOptions
+{
+    /// <summary>The local username fragment; random (8 ice-chars) when <see langword="null"/>. Must be 4–256 ice-chars.</summary>
+    public string? LocalUfrag { get; init; }
+
+    /// <summary>The local password; random (24 ice-chars) when <see langword="null"/>. Must be 22–256 ice-chars.</summary>
+    public string? LocalPassword { get; init; }
+
+    /// <summary>The initial role (RFC 8445 §6.1.1); it may change through role-conflict resolution.</summary>
+    public IceRole Role { get; init; } = IceRole.Controlling;
+
+    /// <summary>The 64-bit tie-breaker (RFC 8445 §7.1.3); random when <see langword="null"/>.</summary>
+    public ulong? TieBreaker { get; init; }
+
+    /// <summary>
+    /// Which local addresses get a host candidate. When <see langword="null"/>: every address of every
+    /// interface that is up, IPv4 and IPv6, except link-local ones and loopback — loopback only when
+    /// there is nothing else (e.g. inside a loopback-only network namespace). When set, the filter sees
+    /// every address of every up interface (loopback and link-local included) and decides alone.
+    /// </summary>
+    public Func<IPAddress, bool>? AddressFilter { get; init; }
+
+    /// <summary>STUN servers for server-reflexive candidates (RFC 8445 §5.1.1.2). Empty by default.</summary>
+    public IReadOnlyList<IPEndPoint> StunServers { get; init; } = [];
+
+    /// <summary>Ta, the pacing interval between new connectivity checks (RFC 8445 §14.2): 50 ms.</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The initial retransmission timeout of a check or STUN request (RFC 8445 §14.3: at least 500 ms); it doubles per retransmission.</summary>
+    public TimeSpan InitialRto { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The cap on the doubled retransmission timeout: 3 s.</summary>
+    public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often a check is sent before the pair fails (RFC 8489 Rc): 7 (≈15.5 s with the default timers).</summary>
+    public int MaxCheckTransmissions { get; init; } = 7;
+
+    /// <summary>How long the controlling agent waits for a better pair than the best valid one before nominating it: 500 ms.</summary>
+    public TimeSpan NominationTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long gathering waits for each STUN server's answer before giving up on it: 5 s.</summary>
+    public TimeSpan StunServerTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The mean interval of consent-freshness checks on the selected pair (RFC 7675 §5.1: 5 s, randomized ±20 %).</summary>
+    public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>No consent response for this long reports <see cref="IceConnectionState.Disconnected"/>: 8 s.</summary>
+    public TimeSpan ConsentDisconnectedTimeout { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>No consent response for this long expires consent (RFC 7675 §5.1: 30 s): the agent stops sending and reports <see cref="IceConnectionState.Failed"/>.</summary>
+    public TimeSpan ConsentFailureTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>SO_RCVBUF and SO_SNDBUF of every socket: 4 MiB (default buffers lose 23–42 % of a loopback burst).</summary>
+    public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// The largest datagram the transport sends: 1452 bytes by default, an Ethernet MTU (1500) minus the
+    /// IPv6 (40) and UDP (8) headers, so no datagram is fragmented on a standard path.
+    /// </summary>
+    public int MaxDatagramSize { get; init; } = 1452;
+
+    /// <summary>The check list's size limit (RFC 8445 §6.1.2.5: 100).</summary>
+    public int MaxCandidatePairs { get; init; } = 100;
+
+    /// <summary>Where the agent logs; nothing when <see langword="null"/>.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The clock and timers (a fake one makes timer-driven behaviour testable).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        if (LocalUfrag is not null && !IceCredentials.IsValidUfrag(LocalUfrag))
+        {
+            throw new ArgumentException("The local ufrag must be 4–256 ice-chars (RFC 8839 §5.4).", nameof(LocalUfrag));
+        }
+
+        if (LocalPassword is not null && !IceCredentials.IsValidPassword(LocalPassword))
+        {
+            throw new ArgumentException("The local password must be 22–256 ice-chars (RFC 8839 §5.4).", nameof(LocalPassword));
+        }
+
+        Positive(CheckInterval, nameof(CheckInterval));
+        Positive(InitialRto, nameof(InitialRto));
+        Positive(MaxRto, nameof(MaxRto));
+        Positive(ConsentInterval, nameof(ConsentInterval));
+        Positive(ConsentDisconnectedTimeout, nameof(ConsentDisconnectedTimeout));
+        Positive(ConsentFailureTimeout, nameof(ConsentFailureTimeout));
+        Positive(StunServerTimeout, nameof(StunServerTimeout));
+        if (NominationTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(NominationTimeout));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCheckTransmissions, 1, nameof(MaxCheckTransmissions));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDatagramSize, 1, nameof(MaxDatagramSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxDatagramSize, 65507, nameof(MaxDatagramSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCandidatePairs, 1, nameof(MaxCandidatePairs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SocketBufferSize, 4096, nameof(SocketBufferSize));
+        ArgumentNullException.ThrowIfNull(StunServers, nameof(StunServers));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, "Must be positive.");
+        }
+    }
+}

@@ -1,0 +1,263 @@
+using P2p.WebRtc.Ice;
+using P2p.WebRtc.Sdp;
+using P2p.WebRtc.Tests.Support;
+
+namespace P2p.WebRtc.Tests.Ice;
+
+[Parallelizable(ParallelScope.All)]
+public class IceAgentConnectTests
+{
+    [TestCase(IceRole.Controlling, IceRole.Controlled)]
+    [TestCase(IceRole.Controlled, IceRole.Controlling)]
+    public async Task TwoAgents_ConnectOverLoopback_WithTrickledCandidates(IceRole roleA, IceRole roleB)
+    {
+        await using var agents = new IceTestAgents(roleA, roleB);
+        var logA = new IceEventLog(agents.A);
+        var logB = new IceEventLog(agents.B);
+        var selectedA = new TaskCompletionSource<IceCandidatePairInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agents.A.SelectedPairChanged += (_, p) => selectedA.TrySetResult(p);
+
+        await agents.ConnectAsync();
+        var pair = await selectedA.Task.WaitAsync(IceTestAgents.Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(agents.A.ConnectionState, Is.AnyOf(IceConnectionState.Connected, IceConnectionState.Completed));
+            Assert.That(agents.B.ConnectionState, Is.AnyOf(IceConnectionState.Connected, IceConnectionState.Completed));
+            Assert.That(pair.Nominated, Is.True);
+            Assert.That(pair.Local.Address, Is.EqualTo("127.0.0.1"));
+            Assert.That(pair.Remote.Port, Is.EqualTo(agents.B.GetLocalCandidates().Single().Port));
+            Assert.That(agents.B.SelectedPair!.Remote.Port, Is.EqualTo(agents.A.GetLocalCandidates().Single().Port));
+            Assert.That(agents.A.Role, Is.EqualTo(roleA));
+            Assert.That(logA.Candidates, Has.Count.EqualTo(1));
+            Assert.That(logA.Candidates[0].Type, Is.EqualTo(IceCandidateType.Host));
+            Assert.That(logB.States, Does.Contain(IceConnectionState.Checking));
+            Assert.That(agents.A.GetStatistics().FirstCheckSent, Is.Not.Null);
+        });
+    }
+
+    [Test]
+    public async Task TwoLoopbackFamilies_PairPerFamily_AndTheHigherPriorityIPv6PairIsSelected()
+    {
+        await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled, o => new IceAgentOptions
+        {
+            Role = o.Role,
+            AddressFilter = System.Net.IPAddress.IsLoopback, // 127.0.0.1 and ::1
+            CheckInterval = o.CheckInterval,
+            InitialRto = o.InitialRto,
+            NominationTimeout = TimeSpan.FromSeconds(5),
+        });
+        var a = agents.A;
+        var b = agents.B;
+
+        // A gets all of B's candidates before it starts, so both pairs exist when it checks: it waits for
+        // the higher-priority IPv6 pair before nominating. (With trickle, A would nominate the best pair
+        // it knows of when the first one succeeds — a timing matter, not what this test is about.)
+        var bGathered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.GatheringStateChanged += (_, s) =>
+        {
+            if (s == IceGatheringState.Complete)
+            {
+                bGathered.TrySetResult();
+            }
+        };
+        IceTestAgents.Trickle(a, b);
+        IceTestAgents.GiveCredentials(a, b);
+        IceTestAgents.GiveCredentials(b, a);
+        b.StartGathering();
+        await bGathered.Task.WaitAsync(IceTestAgents.Timeout);
+        foreach (var c in b.GetLocalCandidates())
+        {
+            a.AddRemoteCandidate(c);
+        }
+
+        a.AddRemoteEndOfCandidates();
+        a.StartGathering();
+        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.GetLocalCandidates(), Has.Count.EqualTo(2));
+            Assert.That(a.GetCandidatePairs(), Has.Count.EqualTo(2), "no cross-family pairs");
+            Assert.That(a.SelectedPair!.Local.Address, Is.EqualTo("::1"));
+            Assert.That(b.SelectedPair!.Local.Address, Is.EqualTo("::1"));
+            Assert.That(a.SelectedPair.Priority, Is.EqualTo(a.GetCandidatePairs()[0].Priority));
+        });
+    }
+
+    [Test]
+    public async Task BothSidesComplete_WhenCandidatesAreExhausted()
+    {
+        await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
+        var completedA = IceTestAgents.WaitForStateAsync(agents.A, IceConnectionState.Completed);
+        var completedB = IceTestAgents.WaitForStateAsync(agents.B, IceConnectionState.Completed);
+        await agents.ConnectAsync();
+        await Task.WhenAll(completedA, completedB);
+        Assert.That(agents.A.GatheringState, Is.EqualTo(IceGatheringState.Complete));
+    }
+
+    [TestCase(IceRole.Controlling)]
+    [TestCase(IceRole.Controlled)]
+    public async Task RoleConflict_IsResolved(IceRole both)
+    {
+        await using var agents = new IceTestAgents(both, both);
+        var roleChanged = new TaskCompletionSource<IceRole>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agents.A.RoleChanged += (_, r) => roleChanged.TrySetResult(r);
+        agents.B.RoleChanged += (_, r) => roleChanged.TrySetResult(r);
+
+        await agents.ConnectAsync();
+        await roleChanged.Task.WaitAsync(IceTestAgents.Timeout);
+
+        Assert.That(agents.A.Role, Is.Not.EqualTo(agents.B.Role));
+        var controlling = agents.A.Role == IceRole.Controlling ? agents.A : agents.B;
+        var controlled = controlling == agents.A ? agents.B : agents.A;
+
+        // RFC 8445 §7.3.1.1: the larger tie-breaker ends up controlling.
+        Assert.That(controlling.TieBreaker, Is.GreaterThanOrEqualTo(controlled.TieBreaker));
+        Assert.That(controlling.SelectedPair!.Nominated && controlled.SelectedPair!.Nominated, Is.True);
+    }
+
+    [Test]
+    public async Task CandidatesArrivingAfterChecksStarted_StillConnect()
+    {
+        await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
+        var a = agents.A;
+        var b = agents.B;
+        var lateCandidates = new List<IceCandidate>();
+        b.LocalCandidateGathered += (_, c) =>
+        {
+            lock (lateCandidates)
+            {
+                lateCandidates.Add(c);
+            }
+        };
+        var bGathered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.GatheringStateChanged += (_, s) =>
+        {
+            if (s == IceGatheringState.Complete)
+            {
+                bGathered.TrySetResult();
+            }
+        };
+
+        // B knows A (credentials, trickled candidates) and checks it; A gets B's credentials but
+        // B's candidates only after checks have started (A answers B's checks and learns B as prflx).
+        IceTestAgents.Trickle(a, b);
+        IceTestAgents.GiveCredentials(a, b);
+        b.StartGathering();
+        await bGathered.Task.WaitAsync(IceTestAgents.Timeout);
+        var aChecking = IceTestAgents.WaitForStateAsync(a, IceConnectionState.Checking);
+        IceTestAgents.GiveCredentials(b, a);
+        a.StartGathering();
+        await aChecking;
+        Assert.That(b.GetStatistics().ChecksSent, Is.GreaterThan(0));
+
+        foreach (var c in lateCandidates)
+        {
+            a.AddRemoteCandidate(c);
+        }
+
+        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+        Assert.That(b.SelectedPair, Is.Not.Null);
+
+        // The signalled candidate replaced the peer-reflexive one learned from the same address (RFC 8445 §7.3.1.3).
+        Assert.That(a.GetRemoteCandidates().Single().Type, Is.EqualTo(IceCandidateType.Host));
+    }
+
+    [Test]
+    public async Task RemoteCredentialsArrivingAfterPeerChecks_StillConnect()
+    {
+        // B checks A before A knows anything about B: A answers (its own password suffices), learns
+        // B as peer-reflexive, and checks back once B's credentials arrive.
+        await using var agents = new IceTestAgents(IceRole.Controlled, IceRole.Controlling);
+        var a = agents.A;
+        var b = agents.B;
+        IceTestAgents.Trickle(a, b);
+        IceTestAgents.GiveCredentials(a, b);
+        var bChecking = IceTestAgents.WaitForStateAsync(b, IceConnectionState.Checking);
+        a.StartGathering();
+        b.StartGathering();
+        await bChecking;
+        Assert.That(a.ConnectionState, Is.EqualTo(IceConnectionState.New));
+
+        IceTestAgents.GiveCredentials(b, a);
+        foreach (var c in b.GetLocalCandidates())
+        {
+            a.AddRemoteCandidate(c); // late: after B's checks began
+        }
+
+        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+        Assert.That(a.SelectedPair!.Remote.Port, Is.EqualTo(b.GetLocalCandidates().Single().Port));
+    }
+
+    [TestCase(IceRole.Controlling)]
+    [TestCase(IceRole.Controlled)]
+    public async Task PeerNeverSignalledCandidates_IsLearnedAsPeerReflexive(IceRole roleOfUninformed)
+    {
+        var other = roleOfUninformed == IceRole.Controlling ? IceRole.Controlled : IceRole.Controlling;
+        await using var agents = new IceTestAgents(roleOfUninformed, other);
+        var a = agents.A; // never told B's candidates
+        var b = agents.B;
+        IceTestAgents.Trickle(a, b);
+        IceTestAgents.GiveCredentials(a, b);
+        IceTestAgents.GiveCredentials(b, a);
+        a.StartGathering();
+        b.StartGathering();
+
+        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+
+        var learned = a.GetRemoteCandidates().Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(learned.Type, Is.EqualTo(IceCandidateType.PeerReflexive));
+            Assert.That(learned.Port, Is.EqualTo(b.GetLocalCandidates().Single().Port));
+            Assert.That(a.SelectedPair!.Remote.Type, Is.EqualTo(IceCandidateType.PeerReflexive));
+            Assert.That(learned.Priority, Is.EqualTo(IcePriority.Candidate(IceCandidateType.PeerReflexive, 0x7FFF)));
+        });
+    }
+
+    [Test]
+    public async Task UnreachableRemoteCandidates_WithEndOfCandidates_Fail()
+    {
+        await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled, o => new IceAgentOptions
+        {
+            Role = o.Role,
+            AddressFilter = o.AddressFilter,
+            CheckInterval = o.CheckInterval,
+            InitialRto = TimeSpan.FromMilliseconds(20),
+            MaxCheckTransmissions = 2,
+        });
+        var a = agents.A;
+        IceTestAgents.GiveCredentials(agents.B, a);
+        a.StartGathering();
+
+        // A port nobody listens on (bound, then closed).
+        int deadPort;
+        using (var s = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)))
+        {
+            deadPort = ((System.Net.IPEndPoint)s.Client.LocalEndPoint!).Port;
+        }
+
+        var failed = IceTestAgents.WaitForStateAsync(a, IceConnectionState.Failed);
+        a.AddRemoteCandidate($"candidate:1 1 udp 2130706431 127.0.0.1 {deadPort} typ host");
+        a.AddRemoteEndOfCandidates();
+        await failed;
+        Assert.ThrowsAsync<IceConnectionFailedException>(() => a.ConnectAsync());
+        Assert.That(a.Transport.IsClosed, Is.True);
+        Assert.That(a.GetCandidatePairs().Single().State, Is.EqualTo(IceCandidatePairState.Failed));
+    }
+
+    [Test]
+    public async Task IgnoredRemoteCandidates_DoNotFormPairs()
+    {
+        await using var agent = new IceAgent(IceTestAgents.Options(IceRole.Controlling));
+        agent.StartGathering();
+        agent.AddRemoteCandidate("candidate:1 1 udp 1 abcd.local 5000 typ host");
+        agent.AddRemoteCandidate("candidate:1 1 tcp 1 127.0.0.1 5000 typ host tcptype passive");
+        agent.AddRemoteCandidate("candidate:1 2 udp 1 127.0.0.1 5000 typ host");
+        agent.AddRemoteCandidate("candidate:1 1 udp 1 ::1 5000 typ host"); // IPv6, no IPv6 socket
+        Assert.That(agent.GetRemoteCandidates(), Has.Count.EqualTo(1));
+        Assert.That(agent.GetCandidatePairs(), Is.Empty);
+        Assert.Throws<SdpParseException>(() => agent.AddRemoteCandidate("candidate:garbage"));
+    }
+}
