@@ -425,6 +425,10 @@ public sealed partial class IceAgent : IAsyncDisposable
         _timer = null;
         _transactions.Clear();
         _transport.Close(reason);
+        if (_gatheringState == IceGatheringState.Gathering)
+        {
+            SetGatheringState(IceGatheringState.Complete); // pending STUN server bindings were abandoned
+        }
     }
 
     internal sealed class SelectedPath(HostSocket socket, RemoteCandidate remote)

@@ -10,6 +10,7 @@ namespace P2p.WebRtc.Ice;
 /// </summary>
 internal sealed class IceDatagramTransport(IceAgent agent, int maxDatagramSize) : IDatagramTransport
 {
+    private readonly Lock _deliverLock = new();
     private volatile DatagramReceivedHandler? _handler;
     private int _closed;
     private long _sent;
@@ -70,7 +71,13 @@ internal sealed class IceDatagramTransport(IceAgent agent, int maxDatagramSize) 
             if (valid[i] == key)
             {
                 Interlocked.Increment(ref _received);
-                handler(datagram);
+
+                // One datagram at a time even when several sockets (receive threads) deliver (IDatagramTransport contract).
+                lock (_deliverLock)
+                {
+                    handler(datagram);
+                }
+
                 return;
             }
         }

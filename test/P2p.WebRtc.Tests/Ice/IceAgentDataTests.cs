@@ -180,9 +180,9 @@ public class IceAgentDataTests
             AddressFilter = o.AddressFilter,
             CheckInterval = o.CheckInterval,
             InitialRto = o.InitialRto,
-            ConsentInterval = TimeSpan.FromMilliseconds(100),
-            ConsentDisconnectedTimeout = TimeSpan.FromMilliseconds(400),
-            ConsentFailureTimeout = TimeSpan.FromMilliseconds(1200),
+            ConsentInterval = TimeSpan.FromMilliseconds(50),
+            ConsentDisconnectedTimeout = TimeSpan.FromMilliseconds(600),
+            ConsentFailureTimeout = TimeSpan.FromMilliseconds(1500),
         });
         var log = new IceEventLog(agents.A);
         await agents.ConnectAsync();
@@ -194,12 +194,12 @@ public class IceAgentDataTests
         var manyResponses = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         agents.A.ConsentResponseReceived += () =>
         {
-            if (++responses == 15)
+            if (++responses == 40)
             {
                 manyResponses.TrySetResult();
             }
         };
-        await manyResponses.Task.WaitAsync(IceTestAgents.Timeout); // ≈1.5 s of consent, longer than the failure timeout
+        await manyResponses.Task.WaitAsync(IceTestAgents.Timeout); // ≈2 s of consent, longer than the failure timeout
         Assert.That(agents.A.ConnectionState, Is.AnyOf(IceConnectionState.Connected, IceConnectionState.Completed));
         Assert.That(log.States, Does.Not.Contain(IceConnectionState.Disconnected));
         var disconnected = IceTestAgents.WaitForStateAsync(agents.A, IceConnectionState.Disconnected);
