@@ -92,9 +92,9 @@ public sealed class RtcCertificate
     /// <returns>True when expired or not yet valid.</returns>
     public bool IsExpired(DateTimeOffset now) => now < NotBefore || now > NotAfter;
 
-    /// <summary>The certificate (not the key) in PEM form, e.g. for logging or for other tools.</summary>
+    /// <summary>The certificate (not the key) in PEM form, ending with a newline, e.g. for logging or for other tools.</summary>
     /// <returns>The PEM text.</returns>
-    public string ExportCertificatePem() => PemEncoding.WriteString("CERTIFICATE", _der);
+    public string ExportCertificatePem() => PemEncoding.WriteString("CERTIFICATE", _der) + "\n";
 
     /// <summary>The DER bytes as an array (shared: callers must not modify it).</summary>
     internal byte[] GetDerUnsafe() => _der;
