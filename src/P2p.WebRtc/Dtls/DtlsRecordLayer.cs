@@ -318,7 +318,8 @@ internal sealed class DtlsRecordLayer : IDisposable
         }
     }
 
-    private void SendRecord(byte type, ReadOnlySpan<byte> plaintext)
+    /// <summary>Encrypts one record of any content type and sends it as one datagram.</summary>
+    internal void SendRecord(byte type, ReadOnlySpan<byte> plaintext)
     {
         lock (_writeLock)
         {

@@ -100,7 +100,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.InitialRetransmitTimeout, TimeSpan.Zero, nameof(options));
         _logger = logger ?? NullLogger.Instance;
         MaxDatagramSize = DtlsRecordLayer.MaxPlaintext(lowerTransport.MaxDatagramSize);
-        _handshake = new HandshakeDatagramTransport(lowerTransport, _logger, _abort.Token);
+        _handshake = new HandshakeDatagramTransport(lowerTransport, role == DtlsRole.Server, _logger, _abort.Token);
         _lower.Closed += OnLowerClosed;
         _lower.SetReceiveHandler(OnLowerDatagram);
     }

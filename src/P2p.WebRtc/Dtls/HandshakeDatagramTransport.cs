@@ -27,11 +27,22 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
     private readonly Queue<(byte[] Buffer, int Length)> _queue = new();
     private readonly SemaphoreSlim _available = new(0);
     private readonly Lock _queueLock = new();
+    private readonly bool _guardChangeCipherSpec;
     private long _epoch0WriteSequence = -1;
+    private bool _certificateVerifyForwarded;
+    private byte[]? _heldChangeCipherSpec;
 
-    public HandshakeDatagramTransport(IDatagramTransport lower, ILogger logger, CancellationToken abort)
+    /// <param name="lower">The lower transport.</param>
+    /// <param name="guardChangeCipherSpec">
+    /// As server: hold the client's ChangeCipherSpec back until its CertificateVerify was handed to
+    /// BouncyCastle (see <see cref="FilterForServer"/>).
+    /// </param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="abort">Aborts a blocked receive.</param>
+    public HandshakeDatagramTransport(IDatagramTransport lower, bool guardChangeCipherSpec, ILogger logger, CancellationToken abort)
     {
         _lower = lower;
+        _guardChangeCipherSpec = guardChangeCipherSpec;
         _abort = abort;
         _logger = logger;
     }
@@ -108,13 +119,20 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
                 return -1;
             }
 
-            item.Buffer.AsSpan(0, item.Length).CopyTo(buffer);
+            var length = item.Length;
+            item.Buffer.AsSpan(0, length).CopyTo(buffer);
             if (_logger.IsEnabled(LogLevel.Trace))
             {
-                _logger.LogTrace("DTLS handshake received {Records}", Describe(item.Buffer.AsSpan(0, item.Length)));
+                _logger.LogTrace("DTLS handshake received {Records}", Describe(buffer[..length]));
             }
 
-            return item.Length;
+            if (_guardChangeCipherSpec)
+            {
+                length = FilterForServer(buffer[..length]);
+            }
+
+            return length > 0 ? length : -1; // -1: nothing for BouncyCastle now; its record layer keeps waiting
+
         }
         finally
         {
@@ -165,6 +183,68 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
         }
 
         _available.Dispose();
+    }
+
+    // BouncyCastle switches its read epoch as soon as a ChangeCipherSpec arrives while a pending
+    // epoch exists (after the ClientKeyExchange), and from then on drops epoch-0 records. If a
+    // reordered or delayed ChangeCipherSpec overtakes the client's CertificateVerify, the
+    // CertificateVerify (and every retransmission of it) is dropped and the handshake stalls until
+    // it times out. RFC 6347 §4.1 only promises in-order delivery within a datagram, so the server
+    // holds any ChangeCipherSpec back until a CertificateVerify has been handed over, then releases
+    // it as the next datagram. Returns the datagram's new length (0 when nothing is left).
+    private int FilterForServer(Span<byte> datagram)
+    {
+        var kept = 0;
+        var rest = datagram;
+        while (rest.Length >= DtlsRecordLayer.HeaderLength)
+        {
+            var length = DtlsRecordLayer.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(rest[11..]);
+            if (length > rest.Length)
+            {
+                break;
+            }
+
+            var record = rest[..length];
+            var epoch0 = BinaryPrimitives.ReadUInt16BigEndian(record[3..]) == 0;
+            if (epoch0 && record[0] == 22 && length > DtlsRecordLayer.HeaderLength && record[DtlsRecordLayer.HeaderLength] == 15)
+            {
+                _certificateVerifyForwarded = true;
+            }
+
+            if (epoch0 && record[0] == 20 && !_certificateVerifyForwarded)
+            {
+                _heldChangeCipherSpec = record.ToArray();
+                _logger.LogTrace("DTLS ChangeCipherSpec held until the CertificateVerify arrives");
+            }
+            else
+            {
+                record.CopyTo(datagram[kept..]);
+                kept += length;
+            }
+
+            rest = rest[length..];
+        }
+
+        if (_certificateVerifyForwarded && _heldChangeCipherSpec is { } held)
+        {
+            _heldChangeCipherSpec = null;
+            lock (_queueLock)
+            {
+                var copy = ArrayPool<byte>.Shared.Rent(held.Length);
+                held.CopyTo(copy, 0);
+                var queued = _queue.ToArray();
+                _queue.Clear();
+                _queue.Enqueue((copy, held.Length));
+                foreach (var item in queued)
+                {
+                    _queue.Enqueue(item);
+                }
+            }
+
+            _available.Release();
+        }
+
+        return kept;
     }
 
     // Remembers the epoch-0 write sequence so a post-handshake retransmission of our
