@@ -285,18 +285,21 @@ internal sealed class DtlsRecordLayer : IDisposable
                 return;
             }
 
-            // ChangeCipherSpec in epoch 0 (RFC 5246 §7.1), then Finished in the new epoch, each in its
-            // own datagram: a peer that already switched its read epoch drops the whole datagram
-            // when its first record is from epoch 0 (BouncyCastle does), and would lose the Finished.
+            // ChangeCipherSpec in epoch 0 (RFC 5246 §7.1) and Finished in the new epoch, packed in one
+            // datagram so they cannot be reordered; then the Finished once more on its own, because a
+            // peer that already switched its read epoch drops a whole datagram whose first record is
+            // from epoch 0 (BouncyCastle does) and would never see the packed Finished.
             var buffer = _sendBuffer.AsSpan();
             buffer[0] = ChangeCipherSpec;
             BinaryPrimitives.WriteUInt16BigEndian(buffer[1..], Dtls12);
             BinaryPrimitives.WriteUInt64BigEndian(buffer[3..], _epoch0WriteSequence++ & SequenceMask);
             BinaryPrimitives.WriteUInt16BigEndian(buffer[11..], 1);
             buffer[HeaderLength] = 1;
+            const int ChangeCipherSpecLength = HeaderLength + 1;
             try
             {
-                _lower.Send(buffer[..(HeaderLength + 1)]);
+                var packed = ChangeCipherSpecLength + WriteRecord(buffer[ChangeCipherSpecLength..], Handshake, finished);
+                _lower.Send(buffer[..packed]);
                 _lower.Send(buffer[..WriteRecord(buffer, Handshake, finished)]);
                 Interlocked.Increment(ref _retransmissions);
                 _logger.LogDebug("DTLS final flight retransmitted after the client repeated its flight");

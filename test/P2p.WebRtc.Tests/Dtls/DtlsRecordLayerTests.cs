@@ -55,31 +55,32 @@ public sealed class DtlsRecordLayerTests
         var tap = new TappedDatagramTransport(link.B);
         var finished = new byte[24];
         finished[0] = 20;
-        var (client, server, _, _) = Layers(link, finalFlight: finished, serverLower: tap, retransmitInterval: TimeSpan.FromSeconds(30));
+        var (client, server, _, atServer) = Layers(link, finalFlight: finished, serverLower: tap, retransmitInterval: TimeSpan.FromSeconds(30));
         // The client's repeated flight: Certificate, ClientKeyExchange in epoch 0 (plaintext).
         var certificate = PlainHandshake(11, sequence: 9);
         var keyExchange = PlainHandshake(16, sequence: 10);
 
         link.B.Inject(certificate);
         link.B.Inject(keyExchange); // same flight: no second retransmission within the interval
-        var probe = new ReceivedDatagrams();
-        await WaitUntilAsync(() => tap.Sent.Count >= 2);
-        await Task.Yield();
+        // A marker from the client, processed after both injected records, proves they were handled.
+        client.SendApplicationData("marker"u8);
+        await atServer.WaitAsync(1);
 
         var sent = tap.Sent;
         Assert.Multiple(() =>
         {
-            Assert.That(sent, Has.Count.EqualTo(2));
-            Assert.That(sent[0][0], Is.EqualTo(20), "ChangeCipherSpec");
+            Assert.That(sent, Has.Count.EqualTo(2), "one retransmission: two datagrams");
+            Assert.That(sent[0][0], Is.EqualTo(20), "ChangeCipherSpec first");
             Assert.That(sent[0][3..5], Is.EqualTo(new byte[] { 0, 0 }), "in epoch 0");
             Assert.That(sent[0][5..11], Is.EqualTo(new byte[] { 0, 0, 0, 0, 0, 5 }), "with a fresh epoch-0 sequence number");
-            Assert.That(sent[1][0], Is.EqualTo(22), "Finished");
-            Assert.That(sent[1][3..5], Is.EqualTo(new byte[] { 0, 1 }), "in epoch 1");
+            Assert.That(sent[0][14], Is.EqualTo(22), "then the Finished in the same datagram");
+            Assert.That(sent[0][17..19], Is.EqualTo(new byte[] { 0, 1 }), "in epoch 1");
+            Assert.That(sent[1][0], Is.EqualTo(22), "and the Finished alone");
+            Assert.That(sent[1][3..11], Is.EqualTo(new byte[] { 0, 1, 0, 0, 0, 0, 0, 2 }), "with the next epoch-1 sequence number");
             Assert.That(server.Retransmissions, Is.EqualTo(1));
         });
         client.Dispose();
         server.Dispose();
-        _ = probe;
     }
 
     [Test]
@@ -113,16 +114,6 @@ public sealed class DtlsRecordLayerTests
         record[12] = 12;
         record[13] = handshakeType;
         return record;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
-            await Task.Delay(5);
-        }
     }
 
     private static (DtlsRecordLayer Client, DtlsRecordLayer Server, Owner AtClient, Owner AtServer) Layers(

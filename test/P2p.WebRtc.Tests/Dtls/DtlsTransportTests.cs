@@ -135,9 +135,18 @@ public sealed class DtlsTransportTests
     [TestCase(1)]
     [TestCase(2)]
     [TestCase(3)]
-    public async Task Handshake_completes_through_20_percent_loss_with_duplicates_and_reordering(int seed)
+    public async Task Handshake_completes_through_20_percent_loss(int seed) =>
+        await HandshakeThroughImpairedLinkAsync(new LinkImpairment(Loss: 0.2, Seed: seed));
+
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public async Task Handshake_completes_through_loss_duplicates_and_reordering(int seed) =>
+        await HandshakeThroughImpairedLinkAsync(new LinkImpairment(Loss: 0.05, Duplicate: 0.1, Reorder: 0.1, Seed: seed));
+
+    private static async Task HandshakeThroughImpairedLinkAsync(LinkImpairment impairment)
     {
-        await using var link = new InMemoryDatagramLink(new LinkImpairment(Loss: 0.2, Duplicate: 0.05, Reorder: 0.05, Seed: seed));
+        await using var link = new InMemoryDatagramLink(impairment);
         var log = new BufferedLog();
         await using var client = Client(link.A, logger: log.CreateLogger("client"));
         await using var server = Server(link.B, logger: log.CreateLogger("server"));
@@ -154,7 +163,11 @@ public sealed class DtlsTransportTests
             throw;
         }
 
-        Assert.That(link.A.Dropped + link.B.Dropped, Is.GreaterThan(0), "the link should have dropped something");
+        if (impairment.Loss >= 0.2)
+        {
+            Assert.That(link.A.Dropped + link.B.Dropped, Is.GreaterThan(0), "the link should have dropped something");
+        }
+
         // Data still gets through (some records are lost: DTLS is unreliable; SCTP retransmits).
         for (var i = 0; i < 50; i++)
         {
