@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using P2p.WebRtc.Dtls;
+
+namespace P2p.Benchmarks.Dtls;
+
+/// <summary>
+/// <c>dtls</c>: certificate generation time, handshake time (median of N, two DtlsTransports over
+/// UDP on 127.0.0.1) and bulk one-way throughput of fixed-size records between two connected
+/// DtlsTransports over UDP on 127.0.0.1, with BouncyCastle's own DtlsTransport data path on a
+/// socket as the baseline.
+/// </summary>
+/// <remarks>
+/// Throughput runs with a window: the sender keeps at most <c>--window</c> records in flight
+/// (sent − received, read from the receiver's counter in-process), which keeps the 4 MiB socket
+/// buffers from overflowing, so the figure is the DTLS path's capacity rather than UDP loss.
+/// </remarks>
+public sealed class DtlsScenario : IScenario
+{
+    public string Name => "dtls";
+
+    public string Description => "DTLS 1.2: cert generation, handshake ms, 1200-byte record throughput over UDP loopback [--records N --size B --handshakes N --window W --no-baseline]";
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var records = Option(args, "--records", 400_000);
+        var size = Option(args, "--size", 1200);
+        var handshakes = Option(args, "--handshakes", 40);
+        var window = Option(args, "--window", 1024);
+        var baseline = !args.Contains("--no-baseline");
+        var mtu = size + 13 + DtlsRecordLayer.MaxCipherOverhead;
+
+        // Warm-up: JIT the handshake, the record path and certificate generation.
+        for (var i = 0; i < 3; i++)
+        {
+            await HandshakeOnceAsync(mtu);
+        }
+
+        await RunThroughputAsync(20_000, size, window, mtu, cancellationToken);
+
+        var generation = Measure(200, () => RtcCertificate.Generate());
+        var handshake = new List<double>();
+        for (var i = 0; i < handshakes; i++)
+        {
+            handshake.Add(await HandshakeOnceAsync(mtu));
+        }
+
+        var ours = await RunThroughputAsync(records, size, window, mtu, cancellationToken);
+        var bc = baseline ? RunBaselineThroughput(records, size, window, mtu) : default;
+
+        Console.WriteLine($"## DTLS 1.2 ({Environment.ProcessorCount} cores, {records} records of {size} bytes, window {window})");
+        Console.WriteLine();
+        Console.WriteLine("| measurement | median | p90 | min |");
+        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine(Row("certificate generation (ECDSA P-256, self-signed), ms", generation));
+        Console.WriteLine(Row($"handshake (mutual ECDSA, UDP loopback, N={handshakes}), ms", handshake));
+        Console.WriteLine();
+        Console.WriteLine("| data path | MB/s | records/s | lost | allocated bytes/record | gen0 GCs |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine(Row("DtlsTransport (own record layer, System AesGcm)", ours));
+        if (baseline)
+        {
+            Console.WriteLine(Row("BouncyCastle DtlsTransport on a socket (baseline)", bc));
+        }
+
+        return 0;
+    }
+
+    private static async Task<double> HandshakeOnceAsync(int mtu)
+    {
+        var (udpA, udpB) = UdpBenchTransport.CreatePair(mtu);
+        try
+        {
+            var certificateA = Certificates.Value.A;
+            var certificateB = Certificates.Value.B;
+            await using var client = new DtlsTransport(udpA, DtlsRole.Client, certificateA, [certificateB.Fingerprint]);
+            await using var server = new DtlsTransport(udpB, DtlsRole.Server, certificateB, [certificateA.Fingerprint]);
+            var stopwatch = Stopwatch.StartNew();
+            await Task.WhenAll(server.StartAsync(), client.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+            return stopwatch.Elapsed.TotalMilliseconds;
+        }
+        finally
+        {
+            udpA.Dispose();
+            udpB.Dispose();
+        }
+    }
+
+    private static readonly Lazy<(RtcCertificate A, RtcCertificate B)> Certificates = new(() => (RtcCertificate.Generate(), RtcCertificate.Generate()));
+
+    private static async Task<Throughput> RunThroughputAsync(int records, int size, int window, int mtu, CancellationToken cancellationToken)
+    {
+        var (udpA, udpB) = UdpBenchTransport.CreatePair(mtu);
+        try
+        {
+            await using var client = new DtlsTransport(udpA, DtlsRole.Client, Certificates.Value.A, [Certificates.Value.B.Fingerprint]);
+            await using var server = new DtlsTransport(udpB, DtlsRole.Server, Certificates.Value.B, [Certificates.Value.A.Fingerprint]);
+            long received = 0;
+            long receivedBytes = 0;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            server.SetReceiveHandler(datagram =>
+            {
+                receivedBytes += datagram.Length;
+                if (Interlocked.Increment(ref received) == records)
+                {
+                    done.TrySetResult();
+                }
+            });
+            await Task.WhenAll(server.StartAsync(cancellationToken), client.StartAsync(cancellationToken));
+
+            var payload = new byte[size];
+            Random.Shared.NextBytes(payload);
+            return Pump(records, window, () => client.Send(payload), () => Interlocked.Read(ref received), () => Volatile.Read(ref receivedBytes), done.Task);
+        }
+        finally
+        {
+            udpA.Dispose();
+            udpB.Dispose();
+        }
+    }
+
+    private static Throughput RunBaselineThroughput(int records, int size, int window, int mtu)
+    {
+        using var pair = BcBaseline.Connect(mtu);
+        long received = 0;
+        long receivedBytes = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stop = false;
+        var receiver = new Thread(() =>
+        {
+            var buffer = new byte[pair.Server.GetReceiveLimit()];
+            while (!Volatile.Read(ref stop))
+            {
+                int length;
+                try
+                {
+                    length = pair.Server.Receive(buffer, 0, buffer.Length, 100);
+                }
+                catch (Exception) when (Volatile.Read(ref stop))
+                {
+                    return;
+                }
+
+                if (length >= 0)
+                {
+                    receivedBytes += length;
+                    if (Interlocked.Increment(ref received) == records)
+                    {
+                        done.TrySetResult();
+                    }
+                }
+            }
+        })
+        { IsBackground = true, Name = "BC baseline receive" };
+        receiver.Start();
+        var payload = new byte[size];
+        Random.Shared.NextBytes(payload);
+        var result = Pump(records, window, () => pair.Client.Send(payload, 0, payload.Length), () => Interlocked.Read(ref received), () => Volatile.Read(ref receivedBytes), done.Task);
+        Volatile.Write(ref stop, true);
+        receiver.Join();
+        return result;
+    }
+
+    // Sends `records` records, keeping at most `window` in flight; returns when all arrived or the
+    // flow stalled (records lost in UDP) for a second.
+    private static Throughput Pump(int records, int window, Action send, Func<long> received, Func<long> receivedBytes, Task done)
+    {
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var gen0 = GC.CollectionCount(0);
+        var stopwatch = Stopwatch.StartNew();
+        var lastProgress = stopwatch.Elapsed;
+        var lastReceived = 0L;
+        for (var sent = 0; sent < records; sent++)
+        {
+            var spin = default(SpinWait);
+            while (sent - received() >= window)
+            {
+                spin.SpinOnce();
+                var now = received();
+                if (now != lastReceived)
+                {
+                    lastReceived = now;
+                    lastProgress = stopwatch.Elapsed;
+                }
+                else if (stopwatch.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
+                {
+                    // Records were lost: treat them as delivered so the window opens again.
+                    window += (int)(sent - now);
+                    lastProgress = stopwatch.Elapsed;
+                }
+            }
+
+            send();
+        }
+
+        done.Wait(TimeSpan.FromSeconds(5));
+        var elapsed = stopwatch.Elapsed;
+        var got = received();
+        return new Throughput(
+            receivedBytes() / elapsed.TotalSeconds / 1e6,
+            got / elapsed.TotalSeconds,
+            records - got,
+            (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)records,
+            GC.CollectionCount(0) - gen0);
+    }
+
+    private static List<double> Measure(int count, Action action)
+    {
+        var samples = new List<double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            action();
+            samples.Add(stopwatch.Elapsed.TotalMilliseconds);
+        }
+
+        return samples;
+    }
+
+    private static string Row(string name, List<double> samples)
+    {
+        samples.Sort();
+        var median = samples[samples.Count / 2];
+        var p90 = samples[(int)(samples.Count * 0.9)];
+        return string.Create(CultureInfo.InvariantCulture, $"| {name} | {median:0.000} | {p90:0.000} | {samples[0]:0.000} |");
+    }
+
+    private static string Row(string name, Throughput t) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {name} | {t.MegabytesPerSecond:0} | {t.RecordsPerSecond:0} | {t.Lost} | {t.AllocatedPerRecord:0.0} | {t.Gen0Collections} |");
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private readonly record struct Throughput(double MegabytesPerSecond, double RecordsPerSecond, long Lost, double AllocatedPerRecord, int Gen0Collections);
+}
