@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test in the repository: installs what the tests need when it is missing (Chromium and
-# coturn from Debian's packages), builds the solution, runs all test projects and prints one
+# Runs every test in the repository: installs what the tests need when it is missing (Chromium,
+# coturn and openssl from Debian's packages), builds the solution, runs all test projects and prints one
 # summary line "N passed, M failed". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +15,7 @@ mkdir -p "$results"
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)   # DTLS interop tests (openssl s_client/s_server)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
