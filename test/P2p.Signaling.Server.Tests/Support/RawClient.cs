@@ -225,9 +225,9 @@ internal sealed class RawClient : IAsyncDisposable
                 Arrive(JsonElement.Parse(buffer.AsSpan(0, count)));
             }
         }
-        catch (WebSocketException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
-            // Connection dropped.
+            // Connection dropped or aborted.
         }
         finally
         {
