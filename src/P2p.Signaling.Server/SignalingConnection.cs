@@ -100,9 +100,13 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
         {
             reason = _closeDescription ?? "aborted";
         }
-        catch (WebSocketException ex)
+        catch (OperationCanceledException)
         {
-            reason = $"connection lost ({ex.WebSocketErrorCode})";
+            reason = "connection aborted";
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException)
+        {
+            reason = $"connection lost ({ex.Message})";
         }
         catch (Exception ex)
         {
