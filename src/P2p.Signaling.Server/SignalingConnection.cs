@@ -238,14 +238,44 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
             return default;
         }
 
-        return frame.Method switch
+        ValueTask work;
+        try
         {
-            JsonRpcMethod.Relay => OnRelay(buffer, length, frame),
-            JsonRpcMethod.Create => OnCreateAsync(buffer, length, frame),
-            JsonRpcMethod.Join => OnJoinAsync(buffer, length, frame),
-            JsonRpcMethod.Leave => OnLeaveAsync(buffer, length, frame),
-            _ => OnGetAsync(buffer, length, frame),
-        };
+            work = frame.Method switch
+            {
+                JsonRpcMethod.Relay => OnRelay(buffer, length, frame),
+                JsonRpcMethod.Create => OnCreateAsync(buffer, length, frame),
+                JsonRpcMethod.Join => OnJoinAsync(buffer, length, frame),
+                JsonRpcMethod.Leave => OnLeaveAsync(buffer, length, frame),
+                _ => OnGetAsync(buffer, length, frame),
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnFailure(frame.Id, ex);
+            return default;
+        }
+
+        return work.IsCompletedSuccessfully ? default : GuardAsync(work, frame.Id);
+    }
+
+    /// <summary>A failing group store (or a bug) fails the one request with -32603, not the connection.</summary>
+    private async ValueTask GuardAsync(ValueTask work, RequestId id)
+    {
+        try
+        {
+            await work;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnFailure(id, ex);
+        }
+    }
+
+    private void OnFailure(in RequestId id, Exception exception)
+    {
+        Log.Unexpected(_hub.Logger, _id, exception);
+        Reject(id, SignalingErrorCode.InternalError, "Internal error.");
     }
 
     private void OnInit(in JsonRpcFrame frame)
