@@ -79,6 +79,7 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = Options.KeepAliveInterval,
+            KeepAliveTimeout = Options.KeepAliveTimeout,
             DangerousEnableCompression = false,
         });
         var id = Interlocked.Increment(ref _nextConnectionId);

@@ -95,6 +95,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         options = (options ?? new WebSocketSignalingChannelOptions()).Validated();
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = options.KeepAliveInterval;
+        socket.Options.KeepAliveTimeout = options.KeepAliveTimeout;
         options.ConfigureWebSocket?.Invoke(socket.Options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
