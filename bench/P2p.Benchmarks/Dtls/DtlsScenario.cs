@@ -12,11 +12,13 @@ namespace P2p.Benchmarks.Dtls;
 /// </summary>
 /// <remarks>
 /// Throughput runs with a window: the sender keeps at most <c>--window</c> records in flight
-/// (sent − received, read from the receiver's counter in-process), which keeps the 4 MiB socket
+/// (credits returned in-process by the receiver every 64 records), which keeps the 4 MiB socket
 /// buffers from overflowing, so the figure is the DTLS path's capacity rather than UDP loss.
 /// </remarks>
 public sealed class DtlsScenario : IScenario
 {
+    private const int Batch = 64;
+
     public string Name => "dtls";
 
     public string Description => "DTLS 1.2: cert generation, handshake ms, 1200-byte record throughput over UDP loopback [--records N --size B --handshakes N --window W --no-baseline]";
@@ -40,11 +42,14 @@ public sealed class DtlsScenario : IScenario
 
         var generation = Measure(200, () => RtcCertificate.Generate());
         var handshake = new List<double>();
+        var pipeHandshake = new List<double>();
         for (var i = 0; i < handshakes; i++)
         {
             handshake.Add(await HandshakeOnceAsync(mtu));
+            pipeHandshake.Add(await PipeHandshakeOnceAsync(mtu));
         }
 
+        var pipe = await RunPipeThroughputAsync(records, size, mtu, cancellationToken);
         var ours = await RunThroughputAsync(records, size, window, mtu, cancellationToken);
         var bc = baseline ? RunBaselineThroughput(records, size, window, mtu) : default;
 
@@ -54,16 +59,47 @@ public sealed class DtlsScenario : IScenario
         Console.WriteLine("|---|---|---|---|");
         Console.WriteLine(Row("certificate generation (ECDSA P-256, self-signed), ms", generation));
         Console.WriteLine(Row($"handshake (mutual ECDSA, UDP loopback, N={handshakes}), ms", handshake));
+        Console.WriteLine(Row($"handshake (mutual ECDSA, in-process pipe, N={handshakes}), ms", pipeHandshake));
         Console.WriteLine();
         Console.WriteLine("| data path | MB/s | records/s | lost | allocated bytes/record | gen0 GCs |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        Console.WriteLine(Row("DtlsTransport (own record layer, System AesGcm)", ours));
+        Console.WriteLine(Row("DtlsTransport → DtlsTransport over UDP loopback", ours));
         if (baseline)
         {
             Console.WriteLine(Row("BouncyCastle DtlsTransport on a socket (baseline)", bc));
         }
 
+        Console.WriteLine(Row("DtlsTransport → DtlsTransport, in-process pipe (DTLS layer alone, one thread)", pipe));
         return 0;
+    }
+
+    private static async Task<Throughput> RunPipeThroughputAsync(int records, int size, int mtu, CancellationToken cancellationToken)
+    {
+        var (a, b) = DirectPipeTransport.CreatePair(mtu);
+        await using var client = new DtlsTransport(a, DtlsRole.Client, Certificates.Value.A, [Certificates.Value.B.Fingerprint]);
+        await using var server = new DtlsTransport(b, DtlsRole.Server, Certificates.Value.B, [Certificates.Value.A.Fingerprint]);
+        long received = 0;
+        long receivedBytes = 0;
+        server.SetReceiveHandler(datagram =>
+        {
+            receivedBytes += datagram.Length;
+            received++;
+        });
+        await Task.WhenAll(server.StartAsync(cancellationToken), client.StartAsync(cancellationToken));
+        var payload = new byte[size];
+        Random.Shared.NextBytes(payload);
+        using var unlimited = new SemaphoreSlim(int.MaxValue / 2);
+        return Pump(records, unlimited, () => client.Send(payload), () => received, () => receivedBytes, Task.CompletedTask);
+    }
+
+    private static async Task<double> PipeHandshakeOnceAsync(int mtu)
+    {
+        var (a, b) = DirectPipeTransport.CreatePair(mtu);
+        await using var client = new DtlsTransport(a, DtlsRole.Client, Certificates.Value.A, [Certificates.Value.B.Fingerprint]);
+        await using var server = new DtlsTransport(b, DtlsRole.Server, Certificates.Value.B, [Certificates.Value.A.Fingerprint]);
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(server.StartAsync(), client.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        return stopwatch.Elapsed.TotalMilliseconds;
     }
 
     private static async Task<double> HandshakeOnceAsync(int mtu)
@@ -98,10 +134,17 @@ public sealed class DtlsScenario : IScenario
             long received = 0;
             long receivedBytes = 0;
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var credits = new SemaphoreSlim(window / Batch);
             server.SetReceiveHandler(datagram =>
             {
                 receivedBytes += datagram.Length;
-                if (Interlocked.Increment(ref received) == records)
+                var count = Interlocked.Increment(ref received);
+                if (count % Batch == 0)
+                {
+                    credits.Release();
+                }
+
+                if (count == records)
                 {
                     done.TrySetResult();
                 }
@@ -110,7 +153,7 @@ public sealed class DtlsScenario : IScenario
 
             var payload = new byte[size];
             Random.Shared.NextBytes(payload);
-            return Pump(records, window, () => client.Send(payload), () => Interlocked.Read(ref received), () => Volatile.Read(ref receivedBytes), done.Task);
+            return Pump(records, credits, () => client.Send(payload), () => Interlocked.Read(ref received), () => Volatile.Read(ref receivedBytes), done.Task);
         }
         finally
         {
@@ -125,6 +168,7 @@ public sealed class DtlsScenario : IScenario
         long received = 0;
         long receivedBytes = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var credits = new SemaphoreSlim(window / Batch);
         var stop = false;
         var receiver = new Thread(() =>
         {
@@ -144,7 +188,13 @@ public sealed class DtlsScenario : IScenario
                 if (length >= 0)
                 {
                     receivedBytes += length;
-                    if (Interlocked.Increment(ref received) == records)
+                    var count = Interlocked.Increment(ref received);
+                    if (count % Batch == 0)
+                    {
+                        credits.Release();
+                    }
+
+                    if (count == records)
                     {
                         done.TrySetResult();
                     }
@@ -155,42 +205,28 @@ public sealed class DtlsScenario : IScenario
         receiver.Start();
         var payload = new byte[size];
         Random.Shared.NextBytes(payload);
-        var result = Pump(records, window, () => pair.Client.Send(payload, 0, payload.Length), () => Interlocked.Read(ref received), () => Volatile.Read(ref receivedBytes), done.Task);
+        var result = Pump(records, credits, () => pair.Client.Send(payload, 0, payload.Length), () => Interlocked.Read(ref received), () => Volatile.Read(ref receivedBytes), done.Task);
         Volatile.Write(ref stop, true);
         receiver.Join();
         return result;
     }
 
-    // Sends `records` records, keeping at most `window` in flight; returns when all arrived or the
-    // flow stalled (records lost in UDP) for a second.
-    private static Throughput Pump(int records, int window, Action send, Func<long> received, Func<long> receivedBytes, Task done)
+    // Sends `records` records in batches; each batch needs a credit, which the receiver returns
+    // every `Batch` records, so at most `window` records are in flight and a blocked sender sleeps
+    // instead of spinning (2 cores: spinning would starve the receiver). A credit missing for a
+    // second means records were lost; the sender then carries on.
+    private static Throughput Pump(int records, SemaphoreSlim credits, Action send, Func<long> received, Func<long> receivedBytes, Task done)
     {
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var gen0 = GC.CollectionCount(0);
         var stopwatch = Stopwatch.StartNew();
-        var lastProgress = stopwatch.Elapsed;
-        var lastReceived = 0L;
-        for (var sent = 0; sent < records; sent++)
+        for (var sent = 0; sent < records; sent += Batch)
         {
-            var spin = default(SpinWait);
-            while (sent - received() >= window)
+            credits.Wait(TimeSpan.FromSeconds(1));
+            for (var i = 0; i < Batch && sent + i < records; i++)
             {
-                spin.SpinOnce();
-                var now = received();
-                if (now != lastReceived)
-                {
-                    lastReceived = now;
-                    lastProgress = stopwatch.Elapsed;
-                }
-                else if (stopwatch.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
-                {
-                    // Records were lost: treat them as delivered so the window opens again.
-                    window += (int)(sent - now);
-                    lastProgress = stopwatch.Elapsed;
-                }
+                send();
             }
-
-            send();
         }
 
         done.Wait(TimeSpan.FromSeconds(5));

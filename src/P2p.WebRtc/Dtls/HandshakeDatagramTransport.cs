@@ -31,6 +31,7 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
     private long _epoch0WriteSequence = -1;
     private bool _certificateVerifyForwarded;
     private byte[]? _heldChangeCipherSpec;
+    private bool _disposed;
 
     /// <param name="lower">The lower transport.</param>
     /// <param name="guardChangeCipherSpec">
@@ -53,12 +54,13 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
     /// <summary>True when sending is pointless (the lower transport closed).</summary>
     public bool SuppressSends { get; set; }
 
-    /// <summary>Queues a copy of a datagram for the handshake; false when the queue is full.</summary>
+    /// <summary>Queues a copy of a datagram for the handshake; false when the queue is full or disposed.</summary>
+    /// <remarks>Called on the lower transport's receive thread, which may still deliver after <see cref="Dispose"/>.</remarks>
     public bool TryEnqueue(ReadOnlySpan<byte> datagram)
     {
         lock (_queueLock)
         {
-            if (_queue.Count >= MaxQueued || datagram.Length > ReceiveLimit)
+            if (_disposed || _queue.Count >= MaxQueued || datagram.Length > ReceiveLimit)
             {
                 return false;
             }
@@ -66,9 +68,9 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
             var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
             datagram.CopyTo(buffer);
             _queue.Enqueue((buffer, datagram.Length));
+            _available.Release();
         }
 
-        _available.Release();
         return true;
     }
 
@@ -182,7 +184,11 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        _available.Dispose();
+        lock (_queueLock)
+        {
+            _disposed = true;
+            _available.Dispose();
+        }
     }
 
     // BouncyCastle switches its read epoch as soon as a ChangeCipherSpec arrives while a pending
@@ -239,9 +245,12 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
                 {
                     _queue.Enqueue(item);
                 }
-            }
 
-            _available.Release();
+                if (!_disposed)
+                {
+                    _available.Release();
+                }
+            }
         }
 
         return kept;

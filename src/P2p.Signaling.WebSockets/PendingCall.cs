@@ -1,0 +1,22 @@
+namespace P2p.Signaling.WebSockets;
+
+/// <summary>A request waiting for its response.</summary>
+internal abstract class PendingCall
+{
+    protected PendingCall(string method, long deadline)
+    {
+        Method = method;
+        Deadline = deadline;
+    }
+
+    public string Method { get; }
+
+    /// <summary>When the call times out, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+    public long Deadline { get; }
+
+    /// <summary>Completes the call with the response's raw <c>result</c>. Never throws.</summary>
+    public abstract void Complete(ReadOnlySpan<byte> result);
+
+    /// <summary>Fails the call. Never throws.</summary>
+    public abstract void Fail(Exception exception);
+}
