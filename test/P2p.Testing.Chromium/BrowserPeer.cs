@@ -89,6 +89,10 @@ public sealed class BrowserPeer
         Call<JsonElement>("([n, l, t, s, h, lo, to]) => p2pTest.sendBulk(n, l, t, s, h, lo, to)",
             new object[] { Name, label, total, size, high, low, timeoutMs });
 
+    /// <summary>Waits until the page's connectionState is <paramref name="state"/> (fails early on failed/closed).</summary>
+    public Task WaitConnectionStateAsync(string state, int timeoutMs = 15_000) =>
+        Call<bool>("([n, s, t]) => p2pTest.waitConnectionState(n, s, t)", new object[] { Name, state, timeoutMs });
+
     public Task<JsonElement> StateAsync() => Call<JsonElement>("n => p2pTest.state(n)", Name);
 
     public Task CloseChannelAsync(string label) => Call<bool>("([n, l]) => p2pTest.closeChannel(n, l)", new object[] { Name, label });

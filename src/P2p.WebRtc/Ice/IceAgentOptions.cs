@@ -7,7 +7,7 @@ namespace P2p.WebRtc.Ice;
 /// Settings of an <see cref="IceAgent"/>. The defaults follow RFC 8445 §14 and RFC 7675; tests shorten
 /// the timers. No STUN server is configured by default (and none is ever contacted unless listed).
 /// </summary>
-public sealed class IceAgentOptions
+public sealed record IceAgentOptions
 {
     /// <summary>The local username fragment; random (8 ice-chars) when <see langword="null"/>. Must be 4–256 ice-chars.</summary>
     public string? LocalUfrag { get; init; }

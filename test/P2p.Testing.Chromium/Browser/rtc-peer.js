@@ -234,6 +234,22 @@ window.p2pTest = (() => {
       maxMessageSize: pc.sctp ? pc.sctp.maxMessageSize : null };
   }
 
+  // Resolves when the connection state becomes `wanted`; rejects if it fails or closes first.
+  function waitConnectionState(name, wanted, timeoutMs) {
+    const pc = get(name).pc;
+    if (pc.connectionState === wanted) return true;
+    return withTimeout(new Promise((resolve, reject) => {
+      const check = () => {
+        if (pc.connectionState === wanted) { pc.removeEventListener('connectionstatechange', check); resolve(true); }
+        else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
+          pc.removeEventListener('connectionstatechange', check);
+          reject(new Error(`connection went ${pc.connectionState} while waiting for ${wanted}`));
+        }
+      };
+      pc.addEventListener('connectionstatechange', check);
+    }), timeoutMs, `connection state ${wanted} (now ${pc.connectionState}, ice ${pc.iceConnectionState})`);
+  }
+
   function closeChannel(name, label) {
     const ch = get(name).channels.get(label);
     if (ch) ch.close();
@@ -255,5 +271,5 @@ window.p2pTest = (() => {
   }
 
   return { create, createChannel, offer, answer, accept, addCandidate, waitOpen, echo, roundTrip, armReceive,
-    armCount, pingPong, received, sendBulk, state, closeChannel, waitChannelClosed, close };
+    armCount, pingPong, received, sendBulk, state, waitConnectionState, closeChannel, waitChannelClosed, close };
 })();

@@ -1,0 +1,46 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Ice;
+
+namespace P2p.WebRtc;
+
+/// <summary>Settings of an <see cref="RtcPeerConnection"/> (the browser's <c>RTCConfiguration</c> and more).</summary>
+public sealed record RtcConfiguration
+{
+    /// <summary>The default of <see cref="MaxMessageSize"/>: what Chromium and Firefox announce.</summary>
+    public const int DefaultMaxMessageSize = 262144;
+
+    /// <summary>STUN servers for server-reflexive candidates. Empty by default: no public server is ever used.</summary>
+    public IReadOnlyList<RtcIceServer> IceServers { get; init; } = [];
+
+    /// <summary>
+    /// Which local addresses gather host candidates (and so which interfaces are used); null for every
+    /// usable interface. Tests restrict it to <see cref="IPAddress.Loopback"/>.
+    /// </summary>
+    public Func<IPAddress, bool>? AddressFilter { get; init; }
+
+    /// <summary>The DTLS certificate; null generates one per connection (≈0.5 ms). Share one to save that.</summary>
+    public RtcCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// The largest message this side accepts, announced as <c>a=max-message-size</c> (RFC 8841 §6).
+    /// The peer's own announcement limits what this side may send.
+    /// </summary>
+    public int MaxMessageSize { get; init; } = DefaultMaxMessageSize;
+
+    /// <summary>The SCTP port announced as <c>a=sctp-port</c> (RFC 8841 §5); 5000 like browsers.</summary>
+    public int SctpPort { get; init; } = 5000;
+
+    /// <summary>
+    /// ICE settings (timeouts, consent freshness, socket buffers). The connection fills in the role,
+    /// credentials, address filter, STUN servers and logging.
+    /// </summary>
+    public IceAgentOptions Ice { get; init; } = new();
+
+    /// <summary>DTLS settings (handshake timeout, retransmission).</summary>
+    public DtlsTransportOptions Dtls { get; init; } = DtlsTransportOptions.Default;
+
+    /// <summary>Logging for every layer; null logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}
