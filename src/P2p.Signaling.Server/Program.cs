@@ -1,3 +1,17 @@
+// The runnable signaling server: `dotnet run --project src/P2p.Signaling.Server` serves
+// ws://127.0.0.1:3001/ (the seed's endpoint); `--urls http://HOST:PORT` overrides it, and the
+// "P2pSignaling" configuration section (appsettings.json, environment, command line) sets
+// SignalingServerOptions, e.g. `--P2pSignaling:RelayTimeout 00:00:10`.
+using P2p.Signaling.Server;
+
 var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls(SignalingServerOptions.DefaultUrl);
+}
+
+builder.Services.AddP2pSignaling(options => builder.Configuration.GetSection("P2pSignaling").Bind(options));
+
 var app = builder.Build();
-app.Run();
+app.MapP2pSignaling("/");
+await app.RunAsync();

@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace P2p.Signaling.Abstractions;
+
+/// <summary>
+/// The client side of the P2p signaling protocol: a connection to a signaling server that introduces
+/// peers, keeps group membership and relays negotiation messages (offers, answers, ICE candidates)
+/// between members of a group. <c>P2p.Signaling.WebSockets</c> implements it over the JSON-RPC 2.0
+/// WebSocket protocol described in <c>docs/protocol.md</c>; implement it yourself to plug in another
+/// signaling transport.
+/// </summary>
+/// <remarks>
+/// <para>Every call except <see cref="InitAsync"/> requires a prior successful <see cref="InitAsync"/>.
+/// A failed call throws <see cref="SignalingException"/> whose <see cref="SignalingException.Code"/>
+/// is one of <see cref="SignalingErrorCode"/>; a call made after the channel closed throws
+/// <see cref="SignalingException"/> with <see cref="SignalingErrorCode.ConnectionClosed"/> at once.</para>
+/// <para>Calls may run concurrently. Relays are independent requests; the server forwards one
+/// sender's relays in the order it received them.</para>
+/// </remarks>
+public interface ISignalingChannel : IAsyncDisposable
+{
+    /// <summary>The user id the server assigned in <see cref="InitAsync"/>; <see langword="null"/> before it.</summary>
+    string? UserId { get; }
+
+    /// <summary><see langword="true"/> once the channel has closed (by either side, by failure or by disposal).</summary>
+    bool IsClosed { get; }
+
+    /// <summary>
+    /// Answers relays that other members send to this user (offers, candidates, ...). The handler's
+    /// result is the relay's result on the sender's side. Handlers run concurrently, off the receive
+    /// loop. With no handler the sender gets <see cref="SignalingErrorCode.NoRelayHandler"/>; a handler
+    /// that throws <see cref="SignalingException"/> sends that error; any other exception sends
+    /// <see cref="SignalingErrorCode.RelayHandlerFailed"/> (the exception itself stays local).
+    /// The token is cancelled when the channel closes.
+    /// </summary>
+    Func<RelayRequest, CancellationToken, ValueTask<JsonElement>>? RelayHandler { get; set; }
+
+    /// <summary>Raised when another user joins a group this user is a member of.</summary>
+    event EventHandler<SignalingMemberEventArgs>? MemberJoined;
+
+    /// <summary>Raised when another member leaves a group this user is a member of, or disconnects.</summary>
+    event EventHandler<SignalingMemberEventArgs>? MemberLeft;
+
+    /// <summary>
+    /// Raised once when the channel closes. Check <see cref="IsClosed"/> as well: a channel can close
+    /// before a handler is attached.
+    /// </summary>
+    event EventHandler<SignalingClosedEventArgs>? Closed;
+
+    /// <summary>Identifies this connection to the server (<c>init</c>) and returns the user id it assigned.</summary>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    /// <returns>The user id: 128 random bits as 32 lowercase hexadecimal characters.</returns>
+    Task<string> InitAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a group (<c>create</c>) whose owner and first member is this user.</summary>
+    /// <param name="capability">
+    /// What members may send to each other, as the integer bit set of P2p.Core's <c>GroupCapability</c>
+    /// (0..15); <see langword="null"/> lets the server choose its default (15, everything allowed).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    /// <returns>The new group's id.</returns>
+    Task<string> CreateGroupAsync(int? capability, CancellationToken cancellationToken = default);
+
+    /// <summary>Joins a group (<c>join</c>). Joining a group this user is already a member of does nothing.</summary>
+    /// <param name="groupId">The group's id.</param>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    Task JoinGroupAsync(string groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>Leaves a group (<c>leave</c>).</summary>
+    /// <param name="groupId">The group's id.</param>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    Task LeaveGroupAsync(string groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists a group's members, this user included (<c>get_members</c>).</summary>
+    /// <param name="groupId">The group's id.</param>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    /// <returns>The members' user ids, in the order they joined.</returns>
+    Task<IReadOnlyList<string>> GetMembersAsync(string groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>Describes a group this user is a member of (<c>get_group</c>): owner, capability and members.</summary>
+    /// <param name="groupId">The group's id.</param>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    Task<GroupInfo> GetGroupAsync(string groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends <paramref name="data"/> to another member of a group (<c>relay</c>) and returns what its
+    /// <see cref="RelayHandler"/> answered. The server stamps this user's id as the sender.
+    /// </summary>
+    /// <param name="groupId">A group both users are members of.</param>
+    /// <param name="toUserId">The receiving member.</param>
+    /// <param name="data">Any JSON value, carried opaquely (e.g. <c>{"type":"offer","sdp":"..."}</c>).</param>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    /// <returns>The receiver's answer (any JSON value, possibly <c>null</c>).</returns>
+    Task<JsonElement> RelayAsync(string groupId, string toUserId, JsonElement data, CancellationToken cancellationToken = default);
+}

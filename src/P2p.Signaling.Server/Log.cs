@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace P2p.Signaling.Server;
+
+/// <summary>The server's log messages (source-generated; free when the level is off).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Connection {ConnectionId} opened from {Remote}")]
+    public static partial void ConnectionOpened(ILogger logger, long connectionId, string remote);
+
+    [LoggerMessage(2, LogLevel.Information, "Connection {ConnectionId} (user {UserId}) closed: {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, long connectionId, string? userId, string reason);
+
+    [LoggerMessage(3, LogLevel.Debug, "Connection {ConnectionId} is user {UserId}")]
+    public static partial void Initialised(ILogger logger, long connectionId, string userId);
+
+    [LoggerMessage(4, LogLevel.Debug, "User {UserId} created group {GroupId} (capability {Capability})")]
+    public static partial void GroupCreated(ILogger logger, string userId, string groupId, int capability);
+
+    [LoggerMessage(5, LogLevel.Debug, "User {UserId} joined group {GroupId}")]
+    public static partial void Joined(ILogger logger, string userId, string groupId);
+
+    [LoggerMessage(6, LogLevel.Debug, "User {UserId} left group {GroupId}{Removed}")]
+    public static partial void Left(ILogger logger, string userId, string groupId, string removed);
+
+    [LoggerMessage(7, LogLevel.Debug, "Connection {ConnectionId}: rejected a message with {Code}: {Message}")]
+    public static partial void Rejected(ILogger logger, long connectionId, int code, string message);
+
+    [LoggerMessage(8, LogLevel.Warning, "Connection {ConnectionId} (user {UserId}) fell {Bytes} bytes behind its send queue limit; disconnecting it")]
+    public static partial void SlowConsumer(ILogger logger, long connectionId, string? userId, long bytes);
+
+    [LoggerMessage(9, LogLevel.Error, "Connection {ConnectionId} failed unexpectedly")]
+    public static partial void Unexpected(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId}: dropped an answer to unknown or expired relay {RelayId}")]
+    public static partial void UnmatchedAnswer(ILogger logger, long connectionId, string relayId);
+
+    [LoggerMessage(11, LogLevel.Information, "Connection {ConnectionId}: dropped a message of more than {Limit} bytes")]
+    public static partial void TooLarge(ILogger logger, long connectionId, int limit);
+
+    [LoggerMessage(12, LogLevel.Information, "Signaling server stopping: closing {Count} connections")]
+    public static partial void Stopping(ILogger logger, int count);
+}

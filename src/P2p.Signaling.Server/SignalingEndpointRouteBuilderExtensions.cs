@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using P2p.Signaling.Server;
+
+// In ASP.NET Core's builder namespace, as its own Map* extensions are.
+#pragma warning disable IDE0130
+namespace Microsoft.AspNetCore.Builder;
+#pragma warning restore IDE0130
+
+/// <summary>Maps the P2p signaling WebSocket endpoint.</summary>
+public static class SignalingEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Serves the P2p JSON-RPC 2.0 signaling protocol over WebSockets at <paramref name="pattern"/>
+    /// (the seed's clients use <c>"/"</c>). Requires <c>services.AddP2pSignaling()</c>. A plain HTTP
+    /// request to the endpoint gets 426 Upgrade Required.
+    /// </summary>
+    /// <param name="endpoints">The application's endpoint builder (e.g. the <c>WebApplication</c>).</param>
+    /// <param name="pattern">The route, default <c>"/"</c>.</param>
+    /// <returns>The endpoint's convention builder (to add authorization, CORS, host filters...).</returns>
+    public static IEndpointConventionBuilder MapP2pSignaling(this IEndpointRouteBuilder endpoints, string pattern = "/")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        var hub = endpoints.ServiceProvider.GetService<SignalingHub>()
+            ?? throw new InvalidOperationException("Call services.AddP2pSignaling() before MapP2pSignaling().");
+
+        // The WebSocket middleware runs only for this endpoint, so the application needs no UseWebSockets().
+        var pipeline = endpoints.CreateApplicationBuilder();
+        pipeline.UseWebSockets(new WebSocketOptions { KeepAliveInterval = hub.Options.KeepAliveInterval });
+        pipeline.Run(hub.HandleAsync);
+        return endpoints.Map(pattern, pipeline.Build()).WithDisplayName("P2p signaling (WebSocket)");
+    }
+}

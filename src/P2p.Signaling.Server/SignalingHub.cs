@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using P2p.Signaling.Server.Groups;
+using P2p.Signaling.Server.Routing;
+
+namespace P2p.Signaling.Server;
+
+/// <summary>
+/// The server's shared state: options, the group store, the peer directory and the live connections.
+/// Expires relays on a timer, and closes every connection (1001 "going away") when the host stops.
+/// </summary>
+internal sealed class SignalingHub : IHostedService, IDisposable
+{
+    private readonly ConcurrentDictionary<long, SignalingConnection> _connections = new();
+    private readonly ITimer _relayTimer;
+    private long _nextConnectionId;
+
+    public SignalingHub(IOptions<SignalingServerOptions> options, IGroupStore store, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        Options = options.Value;
+        Options.Validate();
+        Store = store;
+        Time = timeProvider ?? TimeProvider.System;
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("P2p.Signaling.Server");
+        RelayTimeoutTicks = (long)(Options.RelayTimeout.TotalSeconds * Time.TimestampFrequency);
+        var period = TimeSpan.FromTicks(Math.Clamp(Options.RelayTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+        _relayTimer = Time.CreateTimer(static s => ((SignalingHub)s!).ExpireRelays(), this, period, period);
+    }
+
+    public SignalingServerOptions Options { get; }
+
+    public IGroupStore Store { get; }
+
+    public IPeerDirectory Peers { get; } = new InMemoryPeerDirectory();
+
+    public TimeProvider Time { get; }
+
+    public ILogger Logger { get; }
+
+    /// <summary><see cref="SignalingServerOptions.RelayTimeout"/> in <see cref="TimeProvider.GetTimestamp"/> ticks.</summary>
+    public long RelayTimeoutTicks { get; }
+
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>Serves one HTTP request: upgrades it to a WebSocket and runs the protocol until it closes.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            context.Response.Headers.Upgrade = "websocket";
+            await context.Response.WriteAsync("P2p signaling endpoint: connect with a WebSocket and speak JSON-RPC 2.0 (see docs/protocol.md).\n", context.RequestAborted);
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = Options.KeepAliveInterval,
+            DangerousEnableCompression = false,
+        });
+        var id = Interlocked.Increment(ref _nextConnectionId);
+        var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
+        using var connection = new SignalingConnection(this, socket, id);
+        _connections[id] = connection;
+        try
+        {
+            await connection.RunAsync(remote, context.RequestAborted);
+        }
+        finally
+        {
+            _connections.TryRemove(id, out _);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Closes every connection with 1001 and waits (up to <see cref="SignalingServerOptions.CloseTimeout"/>) before aborting the rest.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var connections = _connections.Values.ToArray();
+        if (connections.Length == 0)
+        {
+            return;
+        }
+
+        Log.Stopping(Logger, connections.Length);
+        foreach (var connection in connections)
+        {
+            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+        }
+
+        try
+        {
+            await Task.WhenAll(connections.Select(c => c.Completion)).WaitAsync(Options.CloseTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            foreach (var connection in connections)
+            {
+                connection.Abort();
+            }
+        }
+    }
+
+    public void Dispose() => _relayTimer.Dispose();
+
+    private void ExpireRelays()
+    {
+        var now = Time.GetTimestamp();
+        foreach (var connection in _connections.Values)
+        {
+            connection.ExpireRelays(now);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+namespace P2p.Signaling.Server;
+
+/// <summary>Settings of the signaling server (bind them from configuration, e.g. the "P2pSignaling" section).</summary>
+public sealed class SignalingServerOptions
+{
+    /// <summary>The default endpoint of the runnable host: the seed's port on loopback.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:3001";
+
+    /// <summary>
+    /// The largest message accepted from a client, in bytes (default 1 MiB). A larger message is read
+    /// and dropped without being buffered; its sender gets <c>-32006</c> (or, for a relay's answer,
+    /// the relay's sender does) and the connection stays open.
+    /// </summary>
+    public int MaxMessageSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// How long a relay waits for the target's answer before its sender gets <c>-32005</c> (default
+    /// 30 s). Expiry is checked every <c>RelayTimeout / 8</c> (at least every second, at most every
+    /// 10 ms), so a relay fails between 1× and 1.125× this value after it was forwarded.
+    /// </summary>
+    public TimeSpan RelayTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many of a connection's relays may wait for answers at once (default 4096); more get <c>-32007</c>.</summary>
+    public int MaxPendingRelaysPerConnection { get; set; } = 4096;
+
+    /// <summary>How many groups one connection may be a member of (default 1000); more get <c>-32008</c>.</summary>
+    public int MaxGroupsPerConnection { get; set; } = 1000;
+
+    /// <summary>
+    /// How many bytes may wait in one connection's send queue (default 16 MiB). A client that reads
+    /// so slowly that it falls further behind is disconnected, so it cannot make the server hoard memory.
+    /// </summary>
+    public long MaxSendQueueBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The capability recorded for <c>create []</c> (default 15: everything allowed).</summary>
+    public int DefaultCapability { get; set; } = 15;
+
+    /// <summary>WebSocket keep-alive (ping) interval (default 30 s; <see cref="TimeSpan.Zero"/> disables it).</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a closing connection (or server shutdown) waits for the closing handshake before aborting (default 2 s).</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageSize, 1024, nameof(MaxMessageSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RelayTimeout, TimeSpan.FromMilliseconds(1), nameof(RelayTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRelaysPerConnection, 1, nameof(MaxPendingRelaysPerConnection));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxGroupsPerConnection, 1, nameof(MaxGroupsPerConnection));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSendQueueBytes, MaxMessageSize, nameof(MaxSendQueueBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DefaultCapability, 0, nameof(DefaultCapability));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DefaultCapability, 15, nameof(DefaultCapability));
+        ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero, nameof(KeepAliveInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CloseTimeout, TimeSpan.Zero, nameof(CloseTimeout));
+    }
+}

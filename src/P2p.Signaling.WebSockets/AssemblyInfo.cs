@@ -1,1 +1,0 @@
-namespace P2p.Signaling.WebSockets;

@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace P2p.Signaling.WebSockets.Protocol;
+
+/// <summary>Where one JSON value lies inside a received message, and its first token's type.</summary>
+internal readonly record struct JsonSlice(int Start, int Length, JsonTokenType Type)
+{
+    public bool IsPresent => Type != JsonTokenType.None;
+
+    public ReadOnlySpan<byte> Of(ReadOnlySpan<byte> message) => message.Slice(Start, Length);
+
+    /// <summary>Reads a string value; <see langword="null"/> when the value is not a string.</summary>
+    public string? GetString(ReadOnlySpan<byte> message)
+    {
+        if (Type != JsonTokenType.String)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(Of(message));
+        reader.Read();
+        return reader.GetString();
+    }
+
+    /// <summary>Reads an integer value; <see langword="false"/> when it is not an integer that fits an <see cref="int"/>.</summary>
+    public bool TryGetInt32(ReadOnlySpan<byte> message, out int value)
+    {
+        value = 0;
+        if (Type != JsonTokenType.Number)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(Of(message));
+        reader.Read();
+        return reader.TryGetInt32(out value);
+    }
+
+    /// <summary>Parses the value into a self-contained <see cref="JsonElement"/>.</summary>
+    public JsonElement ToElement(ReadOnlySpan<byte> message) => JsonElement.Parse(Of(message));
+}

@@ -1,0 +1,596 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using P2p.Signaling.Abstractions;
+using P2p.Signaling.WebSockets.Protocol;
+
+namespace P2p.Signaling.WebSockets;
+
+/// <summary>
+/// <see cref="ISignalingChannel"/> over a WebSocket speaking the P2p JSON-RPC 2.0 signaling protocol
+/// (<c>docs/protocol.md</c>), e.g. to <c>P2p.Signaling.Server</c> at <c>ws://127.0.0.1:3001/</c>.
+/// </summary>
+/// <remarks>
+/// <para>One receive loop reads messages and matches responses to calls by id; one send loop writes
+/// queued messages, so the socket never sees concurrent sends. Relay requests from the server run
+/// their <see cref="RelayHandler"/> on the thread pool, concurrently, and are answered by id.
+/// Membership events are raised on the receive loop, in the order the server sent them: keep
+/// handlers short.</para>
+/// <para>When the socket closes or fails, every pending call fails at once with
+/// <see cref="SignalingErrorCode.ConnectionClosed"/>, <see cref="Closed"/> is raised, and later calls
+/// throw immediately.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var channel = await WebSocketSignalingChannel.ConnectAsync(new Uri("ws://127.0.0.1:3001/"));
+/// channel.RelayHandler = (relay, ct) => ValueTask.FromResult(relay.Data); // echo
+/// var me = await channel.InitAsync();
+/// var group = await channel.CreateGroupAsync(capability: null);
+/// </code>
+/// </example>
+public sealed class WebSocketSignalingChannel : ISignalingChannel
+{
+    private readonly WebSocket _socket;
+    private readonly WebSocketSignalingChannelOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
+    private readonly Channel<OutgoingFrame> _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Task _sendLoop;
+    private readonly Task _receiveLoop;
+    private long _nextId;
+    private int _closed;
+    private int _disposed;
+    private string _closeReason = "";
+    private volatile string? _userId;
+
+    private WebSocketSignalingChannel(WebSocket socket, WebSocketSignalingChannelOptions options, ILogger? logger)
+    {
+        _socket = socket;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _sendLoop = Task.Run(SendLoopAsync);
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    /// <inheritdoc />
+    public string? UserId => _userId;
+
+    /// <inheritdoc />
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <inheritdoc />
+    public Func<RelayRequest, CancellationToken, ValueTask<JsonElement>>? RelayHandler { get; set; }
+
+    /// <inheritdoc />
+    public event EventHandler<SignalingMemberEventArgs>? MemberJoined;
+
+    /// <inheritdoc />
+    public event EventHandler<SignalingMemberEventArgs>? MemberLeft;
+
+    /// <inheritdoc />
+    public event EventHandler<SignalingClosedEventArgs>? Closed;
+
+    /// <summary>Opens a WebSocket to a signaling server and returns the channel over it.</summary>
+    /// <param name="uri">The server's endpoint, e.g. <c>ws://127.0.0.1:3001/</c>.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
+    /// <exception cref="SignalingException">The server could not be reached (<see cref="SignalingErrorCode.ConnectionClosed"/>).</exception>
+    public static async Task<WebSocketSignalingChannel> ConnectAsync(
+        Uri uri,
+        WebSocketSignalingChannelOptions? options = null,
+        ILogger? logger = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        options = (options ?? new WebSocketSignalingChannelOptions()).Validated();
+        var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = options.KeepAliveInterval;
+        options.ConfigureWebSocket?.Invoke(socket.Options);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(uri, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw;
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException)
+        {
+            socket.Dispose();
+            var why = ex is OperationCanceledException ? $"no connection within {options.ConnectTimeout}" : ex.Message;
+            throw new SignalingException(SignalingErrorCode.ConnectionClosed, $"Could not connect to the signaling server at {uri}: {why}", null, ex);
+        }
+
+        Log.Connected(logger ?? NullLogger.Instance, uri);
+        return new WebSocketSignalingChannel(socket, options, logger);
+    }
+
+    /// <summary>Runs the protocol over an already connected WebSocket (e.g. an in-memory one); the channel owns and disposes it.</summary>
+    /// <param name="socket">An open WebSocket.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
+    public static WebSocketSignalingChannel FromWebSocket(WebSocket socket, WebSocketSignalingChannelOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        return new WebSocketSignalingChannel(socket, (options ?? new WebSocketSignalingChannelOptions()).Validated(), logger);
+    }
+
+    /// <inheritdoc />
+    public async Task<string> InitAsync(CancellationToken cancellationToken = default)
+    {
+        var id = NextId();
+        var userId = await CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Init), SignalingMethods.Init, ResultDecoders.String, cancellationToken)
+            .ConfigureAwait(false);
+        _userId = userId;
+        return userId;
+    }
+
+    /// <inheritdoc />
+    public Task<string> CreateGroupAsync(int? capability, CancellationToken cancellationToken = default)
+    {
+        var id = NextId();
+        var frame = capability is { } c
+            ? JsonRpcWriter.Request(id, SignalingMethods.Create, c)
+            : JsonRpcWriter.Request(id, SignalingMethods.Create);
+        return CallAsync(id, frame, SignalingMethods.Create, ResultDecoders.String, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task JoinGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        var id = NextId();
+        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Join, groupId), SignalingMethods.Join, ResultDecoders.Ignore, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task LeaveGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        var id = NextId();
+        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Leave, groupId), SignalingMethods.Leave, ResultDecoders.Ignore, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetMembersAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        var id = NextId();
+        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.GetMembers, groupId), SignalingMethods.GetMembers, ResultDecoders.StringList, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<GroupInfo> GetGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        var id = NextId();
+        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.GetGroup, groupId), SignalingMethods.GetGroup, ResultDecoders.Group, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<JsonElement> RelayAsync(string groupId, string toUserId, JsonElement data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        ArgumentNullException.ThrowIfNull(toUserId);
+        var id = NextId();
+        return CallAsync(id, JsonRpcWriter.RelayRequest(id, groupId, toUserId, data), SignalingMethods.Relay, ResultDecoders.Element, cancellationToken);
+    }
+
+    /// <summary>
+    /// Closes the channel: pending calls fail with <see cref="SignalingErrorCode.ConnectionClosed"/>,
+    /// queued messages are sent, the WebSocket closing handshake runs (bounded by
+    /// <see cref="WebSocketSignalingChannelOptions.CloseTimeout"/>), then all background work stops.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Shutdown("the channel was disposed", null);
+        using (var timeout = new CancellationTokenSource(_options.CloseTimeout))
+        {
+            try
+            {
+                await _sendLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
+                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "disposed", timeout.Token).ConfigureAwait(false);
+                }
+
+                await _receiveLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+                // The server did not complete the handshake in time: abort below.
+            }
+        }
+
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        _socket.Abort();
+        await Task.WhenAll(_sendLoop, _receiveLoop).ConfigureAwait(false);
+        _socket.Dispose();
+        _lifetime.Dispose();
+    }
+
+    private long NextId() => Interlocked.Increment(ref _nextId);
+
+    private async Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, CancellationToken cancellationToken)
+    {
+        if (IsClosed)
+        {
+            frame.Release();
+            throw ClosedException();
+        }
+
+        var call = new PendingCall<T>(method, decoder);
+        _pending[id] = call;
+
+        // Shutdown sets the flag before draining the pending calls: re-checking after adding means a
+        // call is either drained by it or sees the flag here, never left waiting.
+        if (IsClosed || !_sendQueue.Writer.TryWrite(frame))
+        {
+            _pending.TryRemove(id, out _);
+            frame.Release();
+            throw ClosedException();
+        }
+
+        try
+        {
+            return await call.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _pending.TryRemove(id, out _);
+            throw new SignalingException(SignalingErrorCode.RequestTimeout, $"No answer to '{method}' within {_options.RequestTimeout}.");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _pending.TryRemove(id, out _);
+            throw;
+        }
+    }
+
+    private SignalingException ClosedException() =>
+        new(SignalingErrorCode.ConnectionClosed, $"The signaling connection is closed: {Volatile.Read(ref _closeReason)}.");
+
+    private void Send(OutgoingFrame frame)
+    {
+        if (!_sendQueue.Writer.TryWrite(frame))
+        {
+            frame.Release();
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _sendQueue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    try
+                    {
+                        await _socket.SendAsync(frame.Memory, WebSocketMessageType.Text, endOfMessage: true, _lifetime.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        frame.Release();
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            if (!_lifetime.IsCancellationRequested)
+            {
+                Shutdown($"sending failed: {ex.Message}", ex);
+                _socket.Abort();
+            }
+        }
+        finally
+        {
+            _sendQueue.Writer.TryComplete();
+            while (reader.TryRead(out var frame))
+            {
+                frame.Release();
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var reason = "the server closed the connection";
+        Exception? error = null;
+        using (var reader = new WebSocketMessageReader(_options.MaxMessageSize))
+        {
+            try
+            {
+                while (true)
+                {
+                    var (kind, length) = await reader.ReceiveAsync(_socket, _lifetime.Token).ConfigureAwait(false);
+                    if (kind == ReceivedMessageKind.Close)
+                    {
+                        var description = _socket.CloseStatusDescription;
+                        reason = $"the server closed the connection ({_socket.CloseStatus}{(string.IsNullOrEmpty(description) ? "" : ": " + description)})";
+                        break;
+                    }
+
+                    if (kind == ReceivedMessageKind.TooLarge)
+                    {
+                        OnMessageTooLarge(reader.Buffer.AsSpan(0, length));
+                    }
+                    else if (kind == ReceivedMessageKind.Binary)
+                    {
+                        Log.MalformedMessage(_logger, "a binary message");
+                    }
+                    else
+                    {
+                        OnMessage(reader.Buffer.AsSpan(0, length));
+                    }
+
+                    reader.Trim();
+                }
+            }
+            catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+            {
+                reason = "the channel was disposed";
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+                reason = $"the connection failed: {ex.Message}";
+            }
+        }
+
+        Shutdown(reason, error);
+        if (_socket.State == WebSocketState.CloseReceived)
+        {
+            // Complete the server's closing handshake once our queued messages are out.
+            using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+            try
+            {
+                await _sendLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+                // Best effort.
+            }
+        }
+
+        try
+        {
+            await _lifetime.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed concurrently.
+        }
+    }
+
+    /// <summary>Marks the channel closed, fails every pending call and raises <see cref="Closed"/> (once).</summary>
+    private void Shutdown(string reason, Exception? error)
+    {
+        Volatile.Write(ref _closeReason, reason);
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _sendQueue.Writer.TryComplete();
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var call))
+            {
+                call.Fail(new SignalingException(
+                    SignalingErrorCode.ConnectionClosed,
+                    $"The signaling connection closed before '{call.Method}' was answered: {reason}.",
+                    null,
+                    error));
+            }
+        }
+
+        Log.Closed(_logger, reason, error);
+        try
+        {
+            Closed?.Invoke(this, new SignalingClosedEventArgs(reason, error));
+        }
+        catch (Exception ex)
+        {
+            Log.EventHandlerFailed(_logger, nameof(Closed), ex);
+        }
+    }
+
+    private void OnMessage(ReadOnlySpan<byte> message)
+    {
+        var status = JsonRpcFrame.TryParse(message, out var frame);
+        if (status != JsonRpcParseStatus.Ok)
+        {
+            Log.MalformedMessage(_logger, status == JsonRpcParseStatus.ParseError ? "not valid JSON" : frame.Problem ?? "invalid");
+            return;
+        }
+
+        switch (frame.Kind)
+        {
+            case JsonRpcKind.Response:
+                OnResponse(message, ref frame);
+                break;
+            case JsonRpcKind.Request:
+            case JsonRpcKind.Notification:
+                OnRequest(message, ref frame);
+                break;
+        }
+    }
+
+    private void OnResponse(ReadOnlySpan<byte> message, ref JsonRpcFrame frame)
+    {
+        if (!frame.Id.TryGetInt64(out var id) || !_pending.TryRemove(id, out var call))
+        {
+            Log.UnmatchedResponse(_logger, frame.Id.ToString());
+            return;
+        }
+
+        if (frame.Result.IsPresent)
+        {
+            call.Complete(frame.Result.Of(message));
+            return;
+        }
+
+        SignalingError? error = null;
+        try
+        {
+            error = JsonSerializer.Deserialize(frame.Error.Of(message), SignalingJsonContext.Default.SignalingError);
+        }
+        catch (JsonException)
+        {
+            // Reported below.
+        }
+
+        call.Fail(error is { Message: not null }
+            ? SignalingException.FromError(error)
+            : new SignalingException(SignalingErrorCode.InvalidResponse, $"The server answered '{call.Method}' with a malformed error object."));
+    }
+
+    private void OnRequest(ReadOnlySpan<byte> message, ref JsonRpcFrame frame)
+    {
+        switch (frame.Method)
+        {
+            case JsonRpcMethod.Relay:
+                OnRelay(message, ref frame);
+                break;
+            case JsonRpcMethod.MemberJoined:
+            case JsonRpcMethod.MemberLeft:
+                var groupId = frame.Param0.GetString(message);
+                var userId = frame.Param1.GetString(message);
+                if (frame.ParamCount != 2 || groupId is null || userId is null)
+                {
+                    Log.MalformedMessage(_logger, "a membership notification without [groupId, userId]");
+                    return;
+                }
+
+                var joined = frame.Method == JsonRpcMethod.MemberJoined;
+                try
+                {
+                    (joined ? MemberJoined : MemberLeft)?.Invoke(this, new SignalingMemberEventArgs(groupId, userId));
+                }
+                catch (Exception ex)
+                {
+                    Log.EventHandlerFailed(_logger, joined ? nameof(MemberJoined) : nameof(MemberLeft), ex);
+                }
+
+                break;
+            default:
+                var name = frame.MethodName.GetString(message) ?? "";
+                Log.IgnoredMethod(_logger, name);
+                if (frame.Kind == JsonRpcKind.Request)
+                {
+                    Send(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.MethodNotFound, $"Method '{name}' not found."));
+                }
+
+                break;
+        }
+    }
+
+    private void OnRelay(ReadOnlySpan<byte> message, ref JsonRpcFrame frame)
+    {
+        var groupId = frame.Param0.GetString(message);
+        var fromUserId = frame.Param1.GetString(message);
+        if (frame.Params.Type != JsonTokenType.StartArray || frame.ParamCount != 3 || groupId is null || fromUserId is null)
+        {
+            Log.MalformedMessage(_logger, "a relay without [groupId, fromUserId, data]");
+            if (frame.Kind == JsonRpcKind.Request)
+            {
+                Send(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.InvalidParams, "relay expects [groupId, fromUserId, data]."));
+            }
+
+            return;
+        }
+
+        var request = new RelayRequest(groupId, fromUserId, frame.Param2.ToElement(message));
+        var handler = RelayHandler;
+        if (handler is null)
+        {
+            if (frame.Kind == JsonRpcKind.Request)
+            {
+                Send(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.NoRelayHandler, "The receiver has no relay handler."));
+            }
+
+            return;
+        }
+
+        _ = RunRelayHandlerAsync(handler, frame.Id, request, _lifetime.Token);
+    }
+
+    private async Task RunRelayHandlerAsync(
+        Func<RelayRequest, CancellationToken, ValueTask<JsonElement>> handler,
+        RequestId id,
+        RelayRequest request,
+        CancellationToken cancellationToken)
+    {
+        // Off the receive loop: handlers run concurrently with each other and with further messages.
+        await Task.Yield();
+        OutgoingFrame answer;
+        try
+        {
+            var result = await handler(request, cancellationToken).ConfigureAwait(false);
+            if (!id.IsPresent)
+            {
+                return;
+            }
+
+            answer = JsonRpcWriter.Result(id, result);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return; // closing: nobody is listening for the answer
+        }
+        catch (SignalingException ex)
+        {
+            answer = JsonRpcWriter.Error(id, (int)ex.Code, ex.Message, ex.ErrorData);
+        }
+        catch (Exception ex)
+        {
+            Log.RelayHandlerFailed(_logger, request.FromUserId, request.GroupId, ex);
+            answer = JsonRpcWriter.Error(id, (int)SignalingErrorCode.RelayHandlerFailed, "The receiver's relay handler failed.");
+        }
+
+        if (id.IsPresent)
+        {
+            Send(answer);
+        }
+        else
+        {
+            answer.Release();
+        }
+    }
+
+    private void OnMessageTooLarge(ReadOnlySpan<byte> prefix)
+    {
+        Log.MessageTooLarge(_logger, _options.MaxMessageSize);
+        var (id, isRequest, isResponse) = JsonRpcFrame.ScanPrefix(prefix);
+        if (isResponse && id.TryGetInt64(out var callId) && _pending.TryRemove(callId, out var call))
+        {
+            call.Fail(new SignalingException(
+                SignalingErrorCode.MessageTooLarge,
+                $"The answer to '{call.Method}' exceeded the client's limit of {_options.MaxMessageSize} bytes."));
+        }
+        else if (isRequest && id.IsPresent)
+        {
+            Send(JsonRpcWriter.Error(id, (int)SignalingErrorCode.MessageTooLarge, $"The message exceeded the receiver's limit of {_options.MaxMessageSize} bytes."));
+        }
+    }
+}

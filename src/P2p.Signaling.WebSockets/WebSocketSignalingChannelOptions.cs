@@ -1,0 +1,46 @@
+using System.Net.WebSockets;
+
+namespace P2p.Signaling.WebSockets;
+
+/// <summary>Settings of a <see cref="WebSocketSignalingChannel"/>.</summary>
+public sealed class WebSocketSignalingChannelOptions
+{
+    /// <summary>
+    /// How long a call waits for its answer before failing with
+    /// <see cref="Abstractions.SignalingErrorCode.RequestTimeout"/>. Default 40 s: longer than the
+    /// server's 30 s relay timeout, so a relay to a silent member fails with the server's clearer
+    /// <see cref="Abstractions.SignalingErrorCode.RelayTimeout"/>. <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>How long <see cref="WebSocketSignalingChannel.ConnectAsync"/> may take. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long disposal waits for queued messages and the closing handshake before aborting the socket. Default 2 s.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The largest message accepted from the server, in bytes. Default 4 MiB (a relayed 1 MiB payload
+    /// arrives wrapped in a slightly larger message). Larger messages are dropped: a relay request
+    /// is answered with <see cref="Abstractions.SignalingErrorCode.MessageTooLarge"/>, a response
+    /// fails its call with that code.
+    /// </summary>
+    public int MaxMessageSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>WebSocket keep-alive (ping) interval. Default 30 s.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Further settings for the <see cref="ClientWebSocket"/> (headers, proxy, certificates...).</summary>
+    public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; set; }
+
+    internal WebSocketSignalingChannelOptions Validated()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageSize, 1024, nameof(MaxMessageSize));
+        if (RequestTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));
+        }
+
+        return this;
+    }
+}
