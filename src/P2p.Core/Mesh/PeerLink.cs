@@ -525,12 +525,12 @@ internal sealed class PeerLink
                     SetStateLocked(PeerState.Disconnected, error);
                     var timer = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token);
                     attempt.RecoveryTimer = timer;
-                    var recovered = timer.Token;
+                    var recovery = Task.Delay(_group.ServiceOptions.ConnectTimeout, _group.TimeProvider, timer.Token);
                     _group.Work.Run(async () =>
                     {
                         try
                         {
-                            await Task.Delay(_group.ServiceOptions.ConnectTimeout, _group.TimeProvider, recovered).ConfigureAwait(false);
+                            await recovery.ConfigureAwait(false);
                         }
                         catch (OperationCanceledException)
                         {
@@ -681,17 +681,25 @@ internal sealed class PeerLink
         return delay;
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> after <paramref name="delay"/> unless cancelled. The timer is registered
+    /// before this returns (under the lock), so a test's fake clock can be advanced as soon as the state
+    /// change that armed it is visible.
+    /// </summary>
     private void ArmTimerLocked(TimeSpan delay, Action action)
     {
         CancelTimerLocked();
         var timer = CancellationTokenSource.CreateLinkedTokenSource(_group.Lifetime);
-        var token = timer.Token;
         _timer = timer;
-        _group.Work.Run(async () =>
+        var elapsed = Task.Delay(delay, _group.TimeProvider, timer.Token);
+        _group.Work.Track(FireAsync());
+
+        async Task FireAsync()
         {
+            await Task.Yield(); // never run the action on the caller's stack (it holds the lock)
             try
             {
-                await Task.Delay(delay, _group.TimeProvider, token).ConfigureAwait(false);
+                await elapsed.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -712,7 +720,7 @@ internal sealed class PeerLink
 
             using var scope = _logger.BeginScope(_scope);
             action();
-        });
+        }
     }
 
     private void CancelTimerLocked()

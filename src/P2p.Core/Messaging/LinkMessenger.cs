@@ -69,13 +69,17 @@ internal sealed class LinkMessenger
         {
             await _group.Ready.WaitAsync(_lifetime).ConfigureAwait(false);
             var reader = _channel.Incoming;
-            while (await reader.WaitToReadAsync(_lifetime).ConfigureAwait(false))
+            while (await WaitToReadAsync(reader).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var frame))
                 {
                     await OnFrameAsync(frame).ConfigureAwait(false);
                 }
             }
+        }
+        catch (TransportClosedException ex)
+        {
+            error = ex.InnerException;
         }
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
         {
@@ -92,6 +96,19 @@ internal sealed class LinkMessenger
         }
 
         _onClosed(error);
+    }
+
+    /// <summary>Waits for a frame; the transport's failure (the reader's completion exception) becomes <see cref="TransportClosedException"/>.</summary>
+    private async ValueTask<bool> WaitToReadAsync(ChannelReader<ReadOnlyMemory<byte>> reader)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(_lifetime).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_lifetime.IsCancellationRequested)
+        {
+            throw new TransportClosedException(ex);
+        }
     }
 
     /// <summary>A new message id (broadcasts and requests share the counter; ids wrap).</summary>
@@ -354,4 +371,7 @@ internal sealed class LinkMessenger
 
     private Task SendErrorAsync(uint requestId, GroupErrorCode code, string message) =>
         SendAsync(FrameKind.Error, requestId, ErrorPayload.Encode(code, message), _lifetime);
+
+    /// <summary>The transport closed the channel with an error.</summary>
+    private sealed class TransportClosedException(Exception inner) : Exception(inner.Message, inner);
 }
