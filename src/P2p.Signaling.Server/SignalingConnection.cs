@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using P2p.Signaling.Abstractions;
 using P2p.Signaling.Server.Groups;
 using P2p.Signaling.Server.Routing;
@@ -9,9 +8,9 @@ using P2p.Signaling.WebSockets.Protocol;
 namespace P2p.Signaling.Server;
 
 /// <summary>
-/// One client's WebSocket: a read loop that parses and answers its messages, a send loop that is the
-/// only writer to the socket (fed by a queue, so sends never overlap), and the relays this client
-/// is the target of (waiting for its answers).
+/// One client's WebSocket: a read loop that parses and answers its messages, a
+/// <see cref="FrameSender"/> that is the only writer to the socket (one queue, one sender at a time,
+/// so sends never overlap), and the relays this client is the target of (waiting for its answers).
 /// </summary>
 /// <remarks>
 /// The read loop never waits for a relay's answer: a relay is checked, forwarded (queued to the
@@ -24,8 +23,9 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
     private readonly WebSocket _socket;
     private readonly long _id;
     private readonly SignalingServerOptions _options;
-    private readonly Channel<OutgoingFrame> _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly FrameSender _sender;
+    private readonly Lock _closeGate = new();
+    private Task? _closing;
 
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,7 +40,6 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
     private long _nextRelayId;
     private bool _closed;
 
-    private long _queuedBytes;
     private int _outstandingRelays;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string? _closeDescription;
@@ -52,6 +51,7 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
         _socket = socket;
         _id = id;
         _options = hub.Options;
+        _sender = new FrameSender(socket, _ => Abort());
     }
 
     public string UserId => _userId ?? "";
@@ -66,7 +66,6 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
     {
         Log.ConnectionOpened(_hub.Logger, _id, remote);
         using var aborted = requestAborted.Register(static s => ((SignalingConnection)s!).Abort(), this);
-        var sendLoop = SendLoopAsync();
         var reason = "the client closed the connection";
         try
         {
@@ -100,9 +99,13 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
         {
             reason = _closeDescription ?? "aborted";
         }
-        catch (WebSocketException ex)
+        catch (OperationCanceledException)
         {
-            reason = $"connection lost ({ex.WebSocketErrorCode})";
+            reason = "connection aborted";
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException)
+        {
+            reason = $"connection lost ({ex.Message})";
         }
         catch (Exception ex)
         {
@@ -112,15 +115,7 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
         finally
         {
             await CleanupAsync();
-            _sendQueue.Writer.TryComplete();
-            try
-            {
-                await sendLoop.WaitAsync(_options.CloseTimeout, CancellationToken.None);
-            }
-            catch (TimeoutException)
-            {
-                Abort();
-            }
+            await CloseAsync();
 
             Log.ConnectionClosed(_hub.Logger, _id, _userId, reason);
             _completion.TrySetResult();
@@ -132,7 +127,33 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
     {
         _closeStatus = status;
         _closeDescription = description;
-        _sendQueue.Writer.TryComplete();
+        _ = CloseAsync();
+    }
+
+    /// <summary>Sends what is queued, then the close frame (once); aborts if that takes longer than the close timeout.</summary>
+    private Task CloseAsync()
+    {
+        lock (_closeGate)
+        {
+            return _closing ??= CloseCoreAsync();
+        }
+    }
+
+    private async Task CloseCoreAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+            await _sender.CompleteAsync().WaitAsync(timeout.Token);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(_closeStatus, _closeDescription, timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            Abort();
+        }
     }
 
     /// <summary>Aborts the socket at once (the read loop then cleans up).</summary>
@@ -153,13 +174,12 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
 
     // ---- sending ------------------------------------------------------------------------------
 
-    /// <summary>Queues a frame for the send loop; takes ownership of it.</summary>
+    /// <summary>Queues a frame for sending; takes ownership of it. A client too far behind is disconnected.</summary>
     private bool Enqueue(OutgoingFrame frame)
     {
-        var queued = Interlocked.Add(ref _queuedBytes, frame.Length);
+        var queued = _sender.QueuedBytes + frame.Length;
         if (queued > _options.MaxSendQueueBytes)
         {
-            Interlocked.Add(ref _queuedBytes, -frame.Length);
             frame.Release();
             Log.SlowConsumer(_hub.Logger, _id, _userId, queued);
             _closeDescription = "send queue limit exceeded";
@@ -167,57 +187,7 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
             return false;
         }
 
-        if (!_sendQueue.Writer.TryWrite(frame))
-        {
-            Interlocked.Add(ref _queuedBytes, -frame.Length);
-            frame.Release();
-            return false;
-        }
-
-        return true;
-    }
-
-    private async Task SendLoopAsync()
-    {
-        await Task.Yield();
-        var reader = _sendQueue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(CancellationToken.None))
-            {
-                while (reader.TryRead(out var frame))
-                {
-                    try
-                    {
-                        await _socket.SendAsync(frame.Memory, WebSocketMessageType.Text, endOfMessage: true, Token);
-                    }
-                    finally
-                    {
-                        Interlocked.Add(ref _queuedBytes, -frame.Length);
-                        frame.Release();
-                    }
-                }
-            }
-
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
-                timeout.CancelAfter(_options.CloseTimeout);
-                await _socket.CloseOutputAsync(_closeStatus, _closeDescription, timeout.Token);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            Abort();
-        }
-        finally
-        {
-            _sendQueue.Writer.TryComplete();
-            while (reader.TryRead(out var frame))
-            {
-                frame.Release();
-            }
-        }
+        return _sender.TryEnqueue(frame);
     }
 
     // ---- receiving ----------------------------------------------------------------------------
@@ -268,14 +238,44 @@ internal sealed class SignalingConnection : ISignalingPeer, IDisposable
             return default;
         }
 
-        return frame.Method switch
+        ValueTask work;
+        try
         {
-            JsonRpcMethod.Relay => OnRelay(buffer, length, frame),
-            JsonRpcMethod.Create => OnCreateAsync(buffer, length, frame),
-            JsonRpcMethod.Join => OnJoinAsync(buffer, length, frame),
-            JsonRpcMethod.Leave => OnLeaveAsync(buffer, length, frame),
-            _ => OnGetAsync(buffer, length, frame),
-        };
+            work = frame.Method switch
+            {
+                JsonRpcMethod.Relay => OnRelay(buffer, length, frame),
+                JsonRpcMethod.Create => OnCreateAsync(buffer, length, frame),
+                JsonRpcMethod.Join => OnJoinAsync(buffer, length, frame),
+                JsonRpcMethod.Leave => OnLeaveAsync(buffer, length, frame),
+                _ => OnGetAsync(buffer, length, frame),
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnFailure(frame.Id, ex);
+            return default;
+        }
+
+        return work.IsCompletedSuccessfully ? default : GuardAsync(work, frame.Id);
+    }
+
+    /// <summary>A failing group store (or a bug) fails the one request with -32603, not the connection.</summary>
+    private async ValueTask GuardAsync(ValueTask work, RequestId id)
+    {
+        try
+        {
+            await work;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnFailure(id, ex);
+        }
+    }
+
+    private void OnFailure(in RequestId id, Exception exception)
+    {
+        Log.Unexpected(_hub.Logger, _id, exception);
+        Reject(id, SignalingErrorCode.InternalError, "Internal error.");
     }
 
     private void OnInit(in JsonRpcFrame frame)

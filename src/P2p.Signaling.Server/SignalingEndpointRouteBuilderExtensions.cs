@@ -29,7 +29,7 @@ public static class SignalingEndpointRouteBuilderExtensions
 
         // The WebSocket middleware runs only for this endpoint, so the application needs no UseWebSockets().
         var pipeline = endpoints.CreateApplicationBuilder();
-        pipeline.UseWebSockets(new WebSocketOptions { KeepAliveInterval = hub.Options.KeepAliveInterval });
+        pipeline.UseWebSockets(new WebSocketOptions { KeepAliveInterval = hub.Options.KeepAliveInterval, KeepAliveTimeout = hub.Options.KeepAliveTimeout });
         pipeline.Run(hub.HandleAsync);
         return endpoints.Map(pattern, pipeline.Build()).WithDisplayName("P2p signaling (WebSocket)");
     }

@@ -18,9 +18,17 @@ internal sealed class SignalingHub : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<long, SignalingConnection> _connections = new();
     private readonly ITimer _relayTimer;
+    private readonly CancellationTokenRegistration? _stopping;
+    private readonly Lock _closingGate = new();
+    private Task? _closing;
     private long _nextConnectionId;
 
-    public SignalingHub(IOptions<SignalingServerOptions> options, IGroupStore store, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public SignalingHub(
+        IOptions<SignalingServerOptions> options,
+        IGroupStore store,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IHostApplicationLifetime? lifetime = null)
     {
         Options = options.Value;
         Options.Validate();
@@ -30,6 +38,10 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         RelayTimeoutTicks = (long)(Options.RelayTimeout.TotalSeconds * Time.TimestampFrequency);
         var period = TimeSpan.FromTicks(Math.Clamp(Options.RelayTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
         _relayTimer = Time.CreateTimer(static s => ((SignalingHub)s!).ExpireRelays(), this, period, period);
+
+        // ApplicationStopping fires before Kestrel stops and waits for open requests (each WebSocket is
+        // one): closing the sockets here lets the host stop in CloseTimeout instead of ShutdownTimeout.
+        _stopping = lifetime?.ApplicationStopping.Register(static s => _ = ((SignalingHub)s!).CloseAllAsync(CancellationToken.None), this);
     }
 
     public SignalingServerOptions Options { get; }
@@ -58,9 +70,16 @@ internal sealed class SignalingHub : IHostedService, IDisposable
             return;
         }
 
+        if (_closing is not null)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = Options.KeepAliveInterval,
+            KeepAliveTimeout = Options.KeepAliveTimeout,
             DangerousEnableCompression = false,
         });
         var id = Interlocked.Increment(ref _nextConnectionId);
@@ -79,9 +98,21 @@ internal sealed class SignalingHub : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Closes every connection with 1001 and waits (up to <see cref="SignalingServerOptions.CloseTimeout"/>) before aborting the rest.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Closes every connection (see <see cref="CloseAllAsync"/>), if the application's stopping signal has not already.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => CloseAllAsync(cancellationToken);
+
+    /// <summary>Closes every connection with 1001 and waits (up to <see cref="SignalingServerOptions.CloseTimeout"/>) before aborting the rest. Runs once.</summary>
+    public Task CloseAllAsync(CancellationToken cancellationToken)
     {
+        lock (_closingGate)
+        {
+            return _closing ??= CloseAllCoreAsync(cancellationToken);
+        }
+    }
+
+    private async Task CloseAllCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
         var connections = _connections.Values.ToArray();
         if (connections.Length == 0)
         {
@@ -107,7 +138,11 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         }
     }
 
-    public void Dispose() => _relayTimer.Dispose();
+    public void Dispose()
+    {
+        _stopping?.Dispose();
+        _relayTimer.Dispose();
+    }
 
     private void ExpireRelays()
     {

@@ -38,6 +38,13 @@ public sealed class SignalingServerOptions
     /// <summary>WebSocket keep-alive (ping) interval (default 30 s; <see cref="TimeSpan.Zero"/> disables it).</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the server waits for the pong to a keep-alive ping before it drops a silent connection
+    /// (default 30 s), so a peer that vanished without closing TCP leaves its groups and fails relays
+    /// waiting for it. <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a closing connection (or server shutdown) waits for the closing handshake before aborting (default 2 s).</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -52,5 +59,9 @@ public sealed class SignalingServerOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(DefaultCapability, 15, nameof(DefaultCapability));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero, nameof(KeepAliveInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(CloseTimeout, TimeSpan.Zero, nameof(CloseTimeout));
+        if (KeepAliveTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveTimeout, TimeSpan.Zero, nameof(KeepAliveTimeout));
+        }
     }
 }

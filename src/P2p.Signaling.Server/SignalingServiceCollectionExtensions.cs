@@ -32,7 +32,8 @@ public static class SignalingServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SignalingServerOptions>>(),
             sp.GetRequiredService<IGroupStore>(),
             sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()));
         services.AddHostedService(sp => sp.GetRequiredService<SignalingHub>());
         return services;
     }

@@ -9,9 +9,16 @@ internal delegate T ResultDecoder<T>(ReadOnlySpan<byte> json);
 /// <summary>A request waiting for its response.</summary>
 internal abstract class PendingCall
 {
-    protected PendingCall(string method) => Method = method;
+    protected PendingCall(string method, long deadline)
+    {
+        Method = method;
+        Deadline = deadline;
+    }
 
     public string Method { get; }
+
+    /// <summary>When the call times out, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+    public long Deadline { get; }
 
     /// <summary>Completes the call with the response's raw <c>result</c>. Never throws.</summary>
     public abstract void Complete(ReadOnlySpan<byte> result);
@@ -20,7 +27,7 @@ internal abstract class PendingCall
     public abstract void Fail(Exception exception);
 }
 
-internal sealed class PendingCall<T>(string method, ResultDecoder<T> decoder) : PendingCall(method)
+internal sealed class PendingCall<T>(string method, ResultDecoder<T> decoder, long deadline) : PendingCall(method, deadline)
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using P2p.Signaling.Abstractions;
@@ -14,8 +13,8 @@ namespace P2p.Signaling.WebSockets;
 /// (<c>docs/protocol.md</c>), e.g. to <c>P2p.Signaling.Server</c> at <c>ws://127.0.0.1:3001/</c>.
 /// </summary>
 /// <remarks>
-/// <para>One receive loop reads messages and matches responses to calls by id; one send loop writes
-/// queued messages, so the socket never sees concurrent sends. Relay requests from the server run
+/// <para>One receive loop reads messages and matches responses to calls by id; outgoing messages go
+/// through one queue with a single sender at a time, so the socket never sees concurrent sends. Relay requests from the server run
 /// their <see cref="RelayHandler"/> on the thread pool, concurrently, and are answered by id.
 /// Membership events are raised on the receive loop, in the order the server sent them: keep
 /// handlers short.</para>
@@ -37,12 +36,11 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     private readonly WebSocketSignalingChannelOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
-    private readonly Channel<OutgoingFrame> _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Task _sendLoop;
+    private readonly FrameSender _sender;
     private readonly Task _receiveLoop;
+    private readonly Timer? _timeoutTimer;
     private long _nextId;
     private int _closed;
     private int _disposed;
@@ -54,8 +52,13 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         _socket = socket;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        _sendLoop = Task.Run(SendLoopAsync);
+        _sender = new FrameSender(socket, OnSendFailed);
         _receiveLoop = Task.Run(ReceiveLoopAsync);
+        if (options.RequestTimeout != Timeout.InfiniteTimeSpan)
+        {
+            var period = TimeSpan.FromTicks(Math.Clamp(options.RequestTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+            _timeoutTimer = new Timer(static s => ((WebSocketSignalingChannel)s!).ExpireCalls(), this, period, period);
+        }
     }
 
     /// <inheritdoc />
@@ -92,6 +95,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         options = (options ?? new WebSocketSignalingChannelOptions()).Validated();
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = options.KeepAliveInterval;
+        socket.Options.KeepAliveTimeout = options.KeepAliveTimeout;
         options.ConfigureWebSocket?.Invoke(socket.Options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
@@ -203,7 +207,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         {
             try
             {
-                await _sendLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
+                await _sender.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
                 if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
                     await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "disposed", timeout.Token).ConfigureAwait(false);
@@ -217,9 +221,14 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             }
         }
 
+        if (_timeoutTimer is not null)
+        {
+            await _timeoutTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _socket.Abort();
-        await Task.WhenAll(_sendLoop, _receiveLoop).ConfigureAwait(false);
+        await _receiveLoop.ConfigureAwait(false);
         _socket.Dispose();
         _lifetime.Dispose();
     }
@@ -234,26 +243,34 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             throw ClosedException();
         }
 
-        var call = new PendingCall<T>(method, decoder);
+        var deadline = _options.RequestTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)_options.RequestTimeout.TotalMilliseconds;
+        var call = new PendingCall<T>(method, decoder, deadline);
         _pending[id] = call;
 
         // Shutdown sets the flag before draining the pending calls: re-checking after adding means a
         // call is either drained by it or sees the flag here, never left waiting.
-        if (IsClosed || !_sendQueue.Writer.TryWrite(frame))
+        if (IsClosed)
         {
             _pending.TryRemove(id, out _);
             frame.Release();
             throw ClosedException();
         }
 
-        try
-        {
-            return await call.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
+        if (!_sender.TryEnqueue(frame))
         {
             _pending.TryRemove(id, out _);
-            throw new SignalingException(SignalingErrorCode.RequestTimeout, $"No answer to '{method}' within {_options.RequestTimeout}.");
+            throw ClosedException();
+        }
+
+        if (!cancellationToken.CanBeCanceled)
+        {
+            // The common case: no per-call timer or registration; the timeout sweep fails the call.
+            return await call.Task.ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await call.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -262,53 +279,28 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         }
     }
 
-    private SignalingException ClosedException() =>
-        new(SignalingErrorCode.ConnectionClosed, $"The signaling connection is closed: {Volatile.Read(ref _closeReason)}.");
-
-    private void Send(OutgoingFrame frame)
+    /// <summary>Fails calls whose answer is overdue (runs every RequestTimeout / 8, at most every second).</summary>
+    private void ExpireCalls()
     {
-        if (!_sendQueue.Writer.TryWrite(frame))
+        var now = Environment.TickCount64;
+        foreach (var entry in _pending)
         {
-            frame.Release();
+            if (entry.Value.Deadline <= now && _pending.TryRemove(entry.Key, out var call))
+            {
+                call.Fail(new SignalingException(SignalingErrorCode.RequestTimeout, $"No answer to '{call.Method}' within {_options.RequestTimeout}."));
+            }
         }
     }
 
-    private async Task SendLoopAsync()
+    private SignalingException ClosedException() =>
+        new(SignalingErrorCode.ConnectionClosed, $"The signaling connection is closed: {Volatile.Read(ref _closeReason)}.");
+
+    private void Send(OutgoingFrame frame) => _sender.TryEnqueue(frame);
+
+    private void OnSendFailed(Exception exception)
     {
-        var reader = _sendQueue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var frame))
-                {
-                    try
-                    {
-                        await _socket.SendAsync(frame.Memory, WebSocketMessageType.Text, endOfMessage: true, _lifetime.Token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        frame.Release();
-                    }
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            if (!_lifetime.IsCancellationRequested)
-            {
-                Shutdown($"sending failed: {ex.Message}", ex);
-                _socket.Abort();
-            }
-        }
-        finally
-        {
-            _sendQueue.Writer.TryComplete();
-            while (reader.TryRead(out var frame))
-            {
-                frame.Release();
-            }
-        }
+        Shutdown($"sending failed: {exception.Message}", exception);
+        _socket.Abort();
     }
 
     private async Task ReceiveLoopAsync()
@@ -363,7 +355,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             using var timeout = new CancellationTokenSource(_options.CloseTimeout);
             try
             {
-                await _sendLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
+                await _sender.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
@@ -391,7 +383,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             return;
         }
 
-        _sendQueue.Writer.TryComplete();
+        _ = _sender.CompleteAsync();
         foreach (var id in _pending.Keys)
         {
             if (_pending.TryRemove(id, out var call))

@@ -30,6 +30,13 @@ public sealed class WebSocketSignalingChannelOptions
     /// <summary>WebSocket keep-alive (ping) interval. Default 30 s.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long to wait for the pong to a keep-alive ping before the connection counts as dead and
+    /// closes (default 30 s), so a server that vanished without closing TCP is noticed.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Further settings for the <see cref="ClientWebSocket"/> (headers, proxy, certificates...).</summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; set; }
 

@@ -240,4 +240,23 @@ public class RelayTests
 
         store.Verify(s => s.CheckRelayAsync(group, a.UserId, b.UserId, It.IsAny<CancellationToken>()), Times.Exactly(50));
     }
+
+    [Test]
+    public async Task AFailingGroupStoreFailsTheRequestNotTheConnection()
+    {
+        var inner = new InMemoryGroupStore();
+        var store = new Mock<IGroupStore>();
+        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .Returns((string o, int c, CancellationToken t) => inner.CreateAsync(o, c, t));
+        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns(new ValueTask<P2p.Signaling.Abstractions.GroupInfo?>(Task.FromException<P2p.Signaling.Abstractions.GroupInfo?>(new InvalidOperationException("store down"))));
+        store.Setup(s => s.JoinAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Throws(new InvalidOperationException("store down"));
+        await using var server = await TestServer.StartAsync(services: s => s.AddSingleton(store.Object));
+        await using var a = await RawClient.ConnectAsync(server.Uri);
+        var group = (await a.CallAsync("create", "[]")).GetProperty("result").GetString();
+        Assert.That(await a.ErrorCodeAsync("get_members", $"[\"{group}\"]"), Is.EqualTo(-32603));
+        Assert.That(await a.ErrorCodeAsync("join", $"[\"{group}\"]"), Is.EqualTo(-32603));
+        Assert.That((await a.CallAsync("init", "[]")).GetProperty("result").GetString(), Is.EqualTo(a.UserId));
+    }
 }

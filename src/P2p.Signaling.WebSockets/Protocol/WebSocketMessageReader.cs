@@ -41,6 +41,7 @@ internal sealed class WebSocketMessageReader : IDisposable
     public byte[] Buffer => _buffer;
 
     /// <summary>Receives one message; returns its kind and the number of bytes in <see cref="Buffer"/>.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(ReceivedMessageKind Kind, int Length)> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         var count = 0;
