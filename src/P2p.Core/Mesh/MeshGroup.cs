@@ -323,7 +323,7 @@ internal sealed class MeshGroup : IGroup
                 }
 
                 await LinkForRelay(fromUserId).OnRemoteCandidateAsync(candidate).ConfigureAwait(false);
-                return RelayMessages.True;
+                return RelayMessages.Null;
 
             default:
                 Logger.LogWarning("Refused a relay of unknown type {Type} from member {MemberId}", type ?? "(none)", fromUserId);

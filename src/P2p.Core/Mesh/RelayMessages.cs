@@ -6,7 +6,7 @@ namespace P2p.Core.Mesh;
 /// <summary>
 /// The negotiation payloads carried in <c>relay.data</c> (docs/protocol.md, "Relay payloads"), told apart by
 /// their <c>type</c>: <c>"offer"</c> (answered with <c>{"type":"answer","sdp":…}</c>) and <c>"candidate"</c>
-/// (answered with <c>true</c>). Anything else is answered with an error.
+/// (answered with <c>null</c>). Anything else is answered with an error.
 /// </summary>
 internal static class RelayMessages
 {
@@ -16,7 +16,8 @@ internal static class RelayMessages
     /// <summary>-32031: the receiver is not (or no longer) a member of the group the relay names.</summary>
     public const int NotInGroupCode = -32031;
 
-    public static readonly JsonElement True = JsonSerializer.SerializeToElement(true, SignalingJsonContext.Default.Boolean);
+    /// <summary>The answer to a candidate relay: <c>null</c>.</summary>
+    public static readonly JsonElement Null = CreateNull();
 
     public static JsonElement ToJson(SessionDescriptionPayload description) =>
         JsonSerializer.SerializeToElement(description, SignalingJsonContext.Default.SessionDescriptionPayload);
@@ -79,5 +80,11 @@ internal static class RelayMessages
 
         candidate = new IceCandidatePayload(text.GetString()!, mid, index);
         return true;
+    }
+
+    private static JsonElement CreateNull()
+    {
+        using var document = JsonDocument.Parse("null");
+        return document.RootElement.Clone();
     }
 }
