@@ -59,7 +59,7 @@ public interface IGroup : IAsyncDisposable
     /// failed meanwhile, are reported in <see cref="BroadcastResult.Failed"/>.
     /// </summary>
     /// <param name="data">The message (at most <see cref="GroupOptions.MaxMessageSize"/> bytes).</param>
-    /// <param name="cancellationToken">Cancels the hand-over (members not yet served are reported failed).</param>
+    /// <param name="cancellationToken">Cancels the hand-over: the call then throws <see cref="OperationCanceledException"/> (a split message already started is cut short, and receivers discard it).</param>
     /// <exception cref="GroupException"><see cref="GroupErrorCode.Forbidden"/> (capability), <see cref="GroupErrorCode.TooLarge"/>, <see cref="GroupErrorCode.GroupClosed"/>.</exception>
     Task<BroadcastResult> BroadcastAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 

@@ -192,7 +192,7 @@ public sealed class P2pService : IService
     private async ValueTask OnGroupClosedAsync(MeshGroup group)
     {
         _groups.TryRemove(new KeyValuePair<string, MeshGroup>(group.Id, group));
-        if (DisposeWithGroup && _groups.IsEmpty)
+        if (DisposeWithGroup && _groups.IsEmpty && Volatile.Read(ref _disposing) == 0)
         {
             await DisposeAsync().ConfigureAwait(false);
         }

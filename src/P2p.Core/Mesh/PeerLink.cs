@@ -186,13 +186,13 @@ internal sealed class PeerLink
                 _logger.LogInformation("Member {MemberId} offered a new connection; it replaces the current one", RemoteId);
             }
 
+            attempt = NewAttemptLocked(PeerConnectionRole.Answerer); // may throw: nothing changed yet
             if (_current is { } current && current.MarkEnded())
             {
                 replaced = current;
             }
 
             CancelTimerLocked();
-            attempt = NewAttemptLocked(PeerConnectionRole.Answerer);
             _current = attempt;
             SetStateLocked(PeerState.Connecting, null);
         }
@@ -654,6 +654,12 @@ internal sealed class PeerLink
     /// <summary>Stops an ended attempt: cancels its work, fails its requests, disposes its connection (in the background).</summary>
     private void EndAttempt(LinkAttempt attempt, GroupException reason)
     {
+        if (_group.IsClosing && reason.Code != GroupErrorCode.GroupClosed)
+        {
+            // Leaving: whatever ended the connection first (often the other side reacting to our leave), callers see why.
+            reason = new GroupException(GroupErrorCode.GroupClosed, $"This member left group {_group.Id}.", reason);
+        }
+
         attempt.Cancel();
         attempt.Connected.TrySetException(reason);
         attempt.Messenger?.FailAll(reason);

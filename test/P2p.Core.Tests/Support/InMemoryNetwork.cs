@@ -234,11 +234,22 @@ public sealed partial class InMemoryConnection : IPeerConnection
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Moves to <paramref name="state"/> unless already there or in a terminal state (closed, failed).</summary>
     internal void SetState(PeerConnectionState state)
     {
-        if (Interlocked.Exchange(ref _state, (int)state) != (int)state)
+        while (true)
         {
-            StateChanged?.Invoke(this, state);
+            var current = Volatile.Read(ref _state);
+            if (current == (int)state || current is (int)PeerConnectionState.Closed or (int)PeerConnectionState.Failed)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, (int)state, current) == current)
+            {
+                StateChanged?.Invoke(this, state);
+                return;
+            }
         }
     }
 
