@@ -19,7 +19,7 @@ public sealed class SignalingScenario : IScenario
 {
     public string Name => "signaling";
 
-    public string Description => "relay round trips/s through the signaling server (--clients 200 --seconds 10 --group-size 4 --in-flight 8 --warmup 5)";
+    public string Description => "relay round trips/s through the signaling server (--clients 200 --seconds 10 --group-size 4 --in-flight 8 --warmup 5 [--url ws://127.0.0.1:3001/])";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -34,14 +34,25 @@ public sealed class SignalingScenario : IScenario
             return 2;
         }
 
+        // --url ws://HOST:PORT/ measures an external server (e.g. `dotnet run --project src/P2p.Signaling.Server`)
+        // instead of starting one in this process; memory figures are then the clients' only.
+        var external = StringArg(args, "--url");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddP2pSignaling(o => o.MaxPendingRelaysPerConnection = Math.Max(4096, inFlight * 2));
         await using var app = builder.Build();
         app.MapP2pSignaling("/");
-        await app.StartAsync(cancellationToken);
-        var uri = new Uri(app.Urls.First().Replace("http://", "ws://", StringComparison.Ordinal) + "/");
+        Uri uri;
+        if (external is null)
+        {
+            await app.StartAsync(cancellationToken);
+            uri = new Uri(app.Urls.First().Replace("http://", "ws://", StringComparison.Ordinal) + "/");
+        }
+        else
+        {
+            uri = new Uri(external);
+        }
 
         // ---- memory per idle connection ----
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
@@ -120,13 +131,18 @@ public sealed class SignalingScenario : IScenario
             Console.WriteLine("|---:|---:|---:|");
             Console.WriteLine(string.Create(inv, $"| {clients} | {(heapAfter - heapBefore) / (double)clients / 1024:0.0} KiB | {(workingSetAfter - workingSetBefore) / (double)clients / 1024:0.0} KiB |"));
             Console.WriteLine();
-            Console.WriteLine("(memory counts both ends of each connection: client and server run in this process)");
+            Console.WriteLine(external is null
+                ? "(server in this process: CPU and memory count both ends of each connection)"
+                : $"(external server at {external}: CPU and memory are the clients' only)");
             return 0;
         }
         finally
         {
             await Task.WhenAll(channels.Where(c => c is not null).Select(c => c.DisposeAsync().AsTask()));
-            await app.StopAsync(CancellationToken.None);
+            if (external is null)
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
         }
     }
 
@@ -173,6 +189,12 @@ public sealed class SignalingScenario : IScenario
 
         await Task.WhenAll(loops);
         return total;
+    }
+
+    private static string? StringArg(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 
     private static int IntArg(string[] args, string name, int fallback)

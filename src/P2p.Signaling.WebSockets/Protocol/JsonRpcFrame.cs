@@ -2,31 +2,6 @@ using System.Text.Json;
 
 namespace P2p.Signaling.WebSockets.Protocol;
 
-/// <summary>What a received message is (JSON-RPC 2.0 sections 4 and 5).</summary>
-internal enum JsonRpcKind : byte
-{
-    /// <summary>Has a <c>method</c> and an <c>id</c>: expects a response.</summary>
-    Request,
-
-    /// <summary>Has a <c>method</c> and no <c>id</c>: gets no response.</summary>
-    Notification,
-
-    /// <summary>Has <c>result</c> or <c>error</c> as a key (whatever its value, <c>null</c> and <c>false</c> included).</summary>
-    Response,
-}
-
-/// <summary>Why a message could not be read as a JSON-RPC message.</summary>
-internal enum JsonRpcParseStatus : byte
-{
-    Ok,
-
-    /// <summary>Not valid JSON (-32700).</summary>
-    ParseError,
-
-    /// <summary>Valid JSON but not a valid JSON-RPC message (-32600); <see cref="JsonRpcFrame.Problem"/> says why.</summary>
-    InvalidRequest,
-}
-
 /// <summary>
 /// A parsed view of one received JSON-RPC 2.0 message: the positions of its members inside the
 /// message buffer (nothing is copied except a non-integer id). Positional <c>params</c> are recorded
