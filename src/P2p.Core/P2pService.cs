@@ -143,13 +143,18 @@ public sealed class P2pService : IService
         {
             if (joined)
             {
-                await group.LeaveAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            else
-            {
-                await group.ShutdownAsync().ConfigureAwait(false);
+                try
+                {
+                    using var timeout = new CancellationTokenSource(_options.LeaveTimeout, _options.TimeProvider);
+                    await _signaling.LeaveGroupAsync(groupId, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogWarning("Could not leave group {GroupId} after a failed join: {Reason}", groupId, ex.Message);
+                }
             }
 
+            await group.ShutdownAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -289,4 +289,15 @@ public class MeshManagerTests
         await world.JoinAsync();
         Assert.That(() => world.Service.JoinGroupAsync(MockWorld.GroupId), Throws.InvalidOperationException);
     }
+
+    [Test]
+    public async Task AJoinThatFailsAfterJoiningLeavesTheGroupAgainAndLeavesNothingBehind()
+    {
+        await using var world = new MockWorld("m", ["a", "m"]);
+        world.BeforeGetGroupReturns = () => throw new SignalingException(SignalingErrorCode.InternalError, "boom");
+        Assert.That(() => world.Service.JoinGroupAsync(MockWorld.GroupId), Throws.TypeOf<SignalingException>());
+        world.Signaling.Verify(s => s.LeaveGroupAsync(MockWorld.GroupId, It.IsAny<CancellationToken>()), Times.Once);
+        Assert.That(world.Service.Groups, Is.Empty);
+        Assert.That(world.Connections, Is.Empty);
+    }
 }
