@@ -1,0 +1,20 @@
+namespace P2p.Core;
+
+/// <summary>A member of a group, as seen by this member.</summary>
+public interface IPeer
+{
+    /// <summary>The member's user id (its <see cref="ServiceInfo.Id"/>).</summary>
+    string Id { get; }
+
+    /// <summary><see langword="true"/> for the local member (<see cref="IGroup.LocalMember"/>).</summary>
+    bool IsLocal { get; }
+
+    /// <summary><see langword="true"/> when this member is the group's recorded owner (its creator).</summary>
+    bool IsOwner { get; }
+
+    /// <summary>The state of the connection to this member (<see cref="PeerState.Connected"/> for the local member).</summary>
+    PeerState State { get; }
+
+    /// <summary>Why the last connection attempt failed or the connection was lost, if it did; otherwise <see langword="null"/>.</summary>
+    Exception? LastError { get; }
+}

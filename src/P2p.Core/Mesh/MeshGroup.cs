@@ -1,0 +1,644 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using P2p.Core.Framing;
+using P2p.Core.Messaging;
+using P2p.Core.Transport;
+using P2p.Signaling.Abstractions;
+
+namespace P2p.Core.Mesh;
+
+/// <summary>
+/// A group membership: the mesh manager (one <see cref="PeerLink"/> per other member, driven by the
+/// signaling events and relays) and the group messaging API.
+/// </summary>
+internal sealed class MeshGroup : IGroup
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _departedWhileJoining = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Channel<(Member Sender, ReadOnlyMemory<byte> Data)> _inbound;
+    private readonly Channel<Action> _events = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<MeshGroup, ValueTask> _onClosed;
+    private readonly LogScope _scope;
+    private readonly Member _local;
+    private TaskCompletionSource _meshChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile GroupMessageHandler? _messageHandler;
+    private volatile GroupRequestHandler? _requestHandler;
+    private volatile string _ownerId = "";
+    private volatile bool _signalingClosed;
+    private GroupCapability _capability;
+    private int _closing;
+
+    public MeshGroup(
+        string groupId,
+        string localId,
+        ISignalingChannel signaling,
+        IPeerConnectionFactory factory,
+        P2pOptions serviceOptions,
+        GroupOptions options,
+        Func<MeshGroup, ValueTask> onClosed)
+    {
+        Id = groupId;
+        LocalId = localId;
+        Signaling = signaling;
+        Factory = factory;
+        ServiceOptions = serviceOptions;
+        Options = options;
+        _onClosed = onClosed;
+        Logger = serviceOptions.LoggerFactory.CreateLogger("P2p.Core.Group");
+        _scope = new LogScope(groupId, null);
+        _local = new Member(this, localId, isLocal: true);
+        _messageHandler = options.MessageHandler;
+        _requestHandler = options.RequestHandler;
+        RequestSlots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+        _inbound = Channel.CreateBounded<(Member, ReadOnlyMemory<byte>)>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        using (Logger.BeginScope(_scope))
+        {
+            Work.Run(DispatchBroadcastsAsync);
+            Work.Run(RaiseEventsAsync);
+        }
+    }
+
+    public string Id { get; }
+
+    public string LocalId { get; }
+
+    public string OwnerId => _ownerId;
+
+    public GroupCapability Capability => _capability;
+
+    public IPeer LocalMember => _local;
+
+    public IReadOnlyCollection<IPeer> Members
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _links.Values.Select(l => l.Member)];
+            }
+        }
+    }
+
+    public bool IsClosed => _closed.Task.IsCompleted;
+
+    public GroupMessageHandler? MessageHandler
+    {
+        get => _messageHandler;
+        set => _messageHandler = value;
+    }
+
+    public GroupRequestHandler? RequestHandler
+    {
+        get => _requestHandler;
+        set => _requestHandler = value;
+    }
+
+    public event EventHandler<PeerEventArgs>? MemberJoined;
+
+    public event EventHandler<PeerEventArgs>? MemberLeft;
+
+    public event EventHandler<PeerStateChangedEventArgs>? MemberStateChanged;
+
+    // ---- what the links and messengers use ------------------------------------------------------
+
+    internal ISignalingChannel Signaling { get; }
+
+    internal IPeerConnectionFactory Factory { get; }
+
+    internal P2pOptions ServiceOptions { get; }
+
+    internal GroupOptions Options { get; }
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider TimeProvider => ServiceOptions.TimeProvider;
+
+    internal BackgroundWork Work { get; } = new();
+
+    internal SemaphoreSlim RequestSlots { get; }
+
+    internal CancellationToken Lifetime => _lifetime.Token;
+
+    /// <summary>Completes once owner and capability are known (frames are not read before).</summary>
+    internal Task Ready => _ready.Task;
+
+    internal bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    internal bool SignalingClosed => _signalingClosed;
+
+    /// <summary>Test hook: a "modified peer" that skips the sender-side capability checks.</summary>
+    internal bool BypassSenderChecks { get; set; }
+
+    /// <summary>The link to a member (for tests).</summary>
+    internal PeerLink? GetLink(string userId)
+    {
+        lock (_gate)
+        {
+            return _links.GetValueOrDefault(userId);
+        }
+    }
+
+    // ---- membership -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Applies the group's description (<c>get_group</c>, or the creator's own knowledge): owner, capability,
+    /// and a link to every other member. Members listed before this member joined earlier: this member offers
+    /// to them. Members listed after it joined later: they offer.
+    /// </summary>
+    internal void Initialize(GroupInfo info)
+    {
+        _ownerId = info.Owner;
+        _capability = (GroupCapability)info.Capability;
+        var started = new List<PeerLink>();
+        lock (_gate)
+        {
+            var self = -1;
+            for (var i = 0; i < info.Members.Count; i++)
+            {
+                if (string.Equals(info.Members[i], LocalId, StringComparison.Ordinal))
+                {
+                    self = i;
+                }
+            }
+
+            for (var i = 0; i < info.Members.Count; i++)
+            {
+                var id = info.Members[i];
+                if (i == self || _links.ContainsKey(id) || _departedWhileJoining.Contains(id))
+                {
+                    continue;
+                }
+
+                var link = new PeerLink(this, new Member(this, id, isLocal: false), weOffer: self < 0 || i < self);
+                _links[id] = link;
+                started.Add(link);
+            }
+
+            _departedWhileJoining.Clear();
+        }
+
+        using (Logger.BeginScope(_scope))
+        {
+            Logger.LogInformation(
+                "Member of group {GroupId} as {LocalId} (owner {OwnerId}, capability {Capability}); connecting to {Count} members",
+                Id, LocalId, info.Owner, _capability, started.Count);
+            foreach (var link in started)
+            {
+                using (Logger.BeginScope(new LogScope(Id, link.Member.Id)))
+                {
+                    link.Start();
+                }
+            }
+        }
+
+        SignalMeshChanged();
+        _ready.TrySetResult();
+    }
+
+    internal void OnMemberJoined(string userId)
+    {
+        if (string.Equals(userId, LocalId, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        PeerLink link;
+        lock (_gate)
+        {
+            if (IsClosing || _links.ContainsKey(userId))
+            {
+                return;
+            }
+
+            _departedWhileJoining.Remove(userId);
+            link = new PeerLink(this, new Member(this, userId, isLocal: false), weOffer: false);
+            _links[userId] = link;
+            Post(() => MemberJoined?.Invoke(this, new PeerEventArgs(link.Member)));
+        }
+
+        using (Logger.BeginScope(new LogScope(Id, userId)))
+        {
+            Logger.LogInformation("Member {MemberId} joined; waiting for its offer", userId);
+            link.Start();
+        }
+
+        SignalMeshChanged();
+    }
+
+    internal void OnMemberLeft(string userId) => RemoveMember(userId, "it left the group");
+
+    internal void RemoveMember(string userId, string why)
+    {
+        PeerLink? link;
+        lock (_gate)
+        {
+            if (!_ready.Task.IsCompleted)
+            {
+                _departedWhileJoining.Add(userId);
+            }
+
+            if (_links.Remove(userId, out link))
+            {
+                Post(() => MemberLeft?.Invoke(this, new PeerEventArgs(link.Member)));
+            }
+        }
+
+        if (link is null)
+        {
+            return;
+        }
+
+        using (Logger.BeginScope(new LogScope(Id, userId)))
+        {
+            Logger.LogInformation("Member {MemberId} is gone: {Why}", userId, why);
+            link.Remove(new GroupException(GroupErrorCode.NotConnected, $"Member {userId} is no longer in the group: {why}."), raiseEvents: true);
+        }
+
+        SignalMeshChanged();
+    }
+
+    /// <summary>After a relay to a member failed because the server no longer knows it: remove it if it is really gone.</summary>
+    internal async Task VerifyMemberAsync(string userId)
+    {
+        try
+        {
+            var members = await Signaling.GetMembersAsync(Id, Lifetime).ConfigureAwait(false);
+            if (!members.Contains(userId, StringComparer.Ordinal))
+            {
+                RemoveMember(userId, "the signaling server no longer lists it");
+            }
+        }
+        catch (Exception ex)
+        {
+            Logger.LogDebug("Could not check whether member {MemberId} is still in group {GroupId}: {Reason}", userId, Id, ex.Message);
+        }
+    }
+
+    internal void OnSignalingClosed()
+    {
+        _signalingClosed = true;
+        PeerLink[] links;
+        lock (_gate)
+        {
+            links = [.. _links.Values];
+        }
+
+        foreach (var link in links)
+        {
+            if (link.TryGetMessenger() is null)
+            {
+                RemoveMember(link.Member.Id, "the signaling connection closed before it was connected");
+            }
+        }
+    }
+
+    /// <summary>Handles a relay from another member of this group (offer or candidate).</summary>
+    internal async ValueTask<JsonElement> OnRelayAsync(string fromUserId, JsonElement data, CancellationToken cancellationToken)
+    {
+        using var scope = Logger.BeginScope(new LogScope(Id, fromUserId));
+        var type = RelayMessages.TypeOf(data);
+        switch (type)
+        {
+            case SessionDescriptionPayload.OfferType:
+                if (!RelayMessages.TryParseDescription(data, SessionDescriptionPayload.OfferType, out var offer))
+                {
+                    throw new SignalingException(SignalingErrorCode.InvalidParams, "Malformed offer: expected {\"type\":\"offer\",\"sdp\":\"...\"}.");
+                }
+
+                return await LinkForRelay(fromUserId).OnRemoteOfferAsync(offer, cancellationToken).ConfigureAwait(false);
+
+            case IceCandidatePayload.CandidateType:
+                if (!RelayMessages.TryParseCandidate(data, out var candidate))
+                {
+                    throw new SignalingException(SignalingErrorCode.InvalidParams, "Malformed candidate: expected {\"type\":\"candidate\",\"candidate\":\"...\",\"sdpMid\":...,\"sdpMLineIndex\":...}.");
+                }
+
+                await LinkForRelay(fromUserId).OnRemoteCandidateAsync(candidate).ConfigureAwait(false);
+                return RelayMessages.Null;
+
+            default:
+                Logger.LogWarning("Refused a relay of unknown type {Type} from member {MemberId}", type ?? "(none)", fromUserId);
+                throw new SignalingException(SignalingErrorCode.InvalidParams, $"Unknown relay type '{type ?? "(none)"}': expected \"offer\" or \"candidate\".");
+        }
+    }
+
+    /// <summary>The link a relay from <paramref name="userId"/> is for; a sender not known yet is a member that joined after us.</summary>
+    private PeerLink LinkForRelay(string userId)
+    {
+        PeerLink link;
+        lock (_gate)
+        {
+            if (IsClosing || _departedWhileJoining.Contains(userId) || string.Equals(userId, LocalId, StringComparison.Ordinal))
+            {
+                throw new SignalingException((SignalingErrorCode)RelayMessages.NotInGroupCode, $"User {LocalId} is not a member of group {Id} (or does not know {userId} in it).");
+            }
+
+            if (_links.TryGetValue(userId, out var existing))
+            {
+                return existing;
+            }
+
+            link = new PeerLink(this, new Member(this, userId, isLocal: false), weOffer: false);
+            _links[userId] = link;
+            Post(() => MemberJoined?.Invoke(this, new PeerEventArgs(link.Member)));
+        }
+
+        link.Start();
+        SignalMeshChanged();
+        return link;
+    }
+
+    internal void OnMemberStateChanged(Member member, PeerState previous, PeerState state, Exception? error)
+    {
+        Post(() => MemberStateChanged?.Invoke(this, new PeerStateChangedEventArgs(member, previous, state, error)));
+        SignalMeshChanged();
+    }
+
+    // ---- messaging ----------------------------------------------------------------------------------
+
+    public IPeer? GetMember(string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        if (string.Equals(userId, LocalId, StringComparison.Ordinal))
+        {
+            return _local;
+        }
+
+        return GetLink(userId)?.Member;
+    }
+
+    public async Task<BroadcastResult> BroadcastAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        CheckSize(data.Length);
+        if (!BypassSenderChecks && !CapabilityRules.MayBroadcast(Capability, LocalId, OwnerId))
+        {
+            throw new GroupException(GroupErrorCode.Forbidden, $"The group's capability ({Capability}) does not allow {LocalId} to broadcast{(CapabilityRules.MayBroadcast(Capability, OwnerId, OwnerId) ? " (only the owner may)" : "")}.");
+        }
+
+        PeerLink[] links;
+        lock (_gate)
+        {
+            links = [.. _links.Values];
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        var sends = new List<(IPeer Peer, Task Send)>(links.Length);
+        var failed = new List<BroadcastFailure>();
+        foreach (var link in links)
+        {
+            var messenger = link.TryGetMessenger();
+            if (messenger is null)
+            {
+                failed.Add(new BroadcastFailure(link.Member, new GroupException(GroupErrorCode.NotConnected, $"Member {link.Member.Id} is not connected ({link.Member.State}).", link.Member.LastError)));
+                continue;
+            }
+
+            sends.Add((link.Member, messenger.SendAsync(FrameKind.Broadcast, messenger.NextMessageId(), data, linked.Token)));
+        }
+
+        var delivered = new List<IPeer>(sends.Count);
+        foreach (var (peer, send) in sends)
+        {
+            try
+            {
+                await send.ConfigureAwait(false);
+                delivered.Add(peer);
+            }
+            catch (Exception ex)
+            {
+                failed.Add(new BroadcastFailure(peer, ex));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (failed.Count > 0)
+        {
+            Logger.LogDebug("Broadcast in group {GroupId} reached {Delivered} members; {Failed} could not be reached", Id, delivered.Count, failed.Count);
+        }
+
+        return new BroadcastResult(delivered, failed);
+    }
+
+    public async Task<ReadOnlyMemory<byte>> UnicastAsync(string memberId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(memberId);
+        ThrowIfClosed();
+        if (string.Equals(memberId, LocalId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A member cannot unicast to itself.", nameof(memberId));
+        }
+
+        CheckSize(data.Length);
+        if (!BypassSenderChecks && !CapabilityRules.MayUnicast(Capability, LocalId, memberId, OwnerId))
+        {
+            throw new GroupException(GroupErrorCode.Forbidden, $"The group's capability ({Capability}) does not allow unicast from {LocalId} to {memberId}.");
+        }
+
+        var link = GetLink(memberId) ?? throw new GroupException(GroupErrorCode.NotMember, $"No member {memberId} in group {Id}.");
+        using var timeout = new CancellationTokenSource(Options.RequestTimeout, TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
+        var connected = false;
+        try
+        {
+            var messenger = await link.WaitForMessengerAsync(linked.Token).ConfigureAwait(false);
+            connected = true;
+            return await messenger.RequestAsync(data, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw new GroupException(
+                GroupErrorCode.Timeout,
+                connected
+                    ? $"No reply from member {memberId} within {Options.RequestTimeout}."
+                    : $"Member {memberId} did not connect within {Options.RequestTimeout}.");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _lifetime.IsCancellationRequested)
+        {
+            throw new GroupException(GroupErrorCode.GroupClosed, $"This member left group {Id}.");
+        }
+    }
+
+    public async Task WhenAllConnectedAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var changed = Volatile.Read(ref _meshChanged).Task;
+            ThrowIfClosed();
+            bool done;
+            lock (_gate)
+            {
+                done = _links.Values.All(l => l.Member.State == PeerState.Connected);
+            }
+
+            if (done)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal async ValueTask EnqueueBroadcastAsync(Member sender, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _inbound.Writer.WriteAsync((sender, data), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            // Leaving: nobody will read it.
+        }
+    }
+
+    // ---- leaving ----------------------------------------------------------------------------------
+
+    public async Task LeaveAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            await _closed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var scope = Logger.BeginScope(_scope);
+        Logger.LogInformation("Leaving group {GroupId}", Id);
+        if (_ready.Task.IsCompletedSuccessfully && !_signalingClosed && !Signaling.IsClosed)
+        {
+            using var timeout = new CancellationTokenSource(ServiceOptions.LeaveTimeout, TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                await Signaling.LeaveGroupAsync(Id, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Logger.LogWarning("The signaling server did not confirm leaving group {GroupId}: {Reason}", Id, ex.Message);
+            }
+        }
+
+        await ShutdownAsync().ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => new(LeaveAsync(CancellationToken.None));
+
+    /// <summary>Closes everything locally (after leaving, or when joining failed).</summary>
+    internal async Task ShutdownAsync()
+    {
+        Volatile.Write(ref _closing, 1);
+        PeerLink[] links;
+        lock (_gate)
+        {
+            links = [.. _links.Values];
+            _links.Clear();
+        }
+
+        var reason = new GroupException(GroupErrorCode.GroupClosed, $"This member left group {Id}.");
+        foreach (var link in links)
+        {
+            link.Remove(reason, raiseEvents: false);
+        }
+
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        _ready.TrySetCanceled();
+        _inbound.Writer.TryComplete();
+        _events.Writer.TryComplete();
+        SignalMeshChanged();
+        if (!await Work.WhenIdleAsync(ServiceOptions.LeaveTimeout, TimeProvider).ConfigureAwait(false))
+        {
+            Logger.LogWarning("{Count} tasks of group {GroupId} were still running after {Timeout} (a handler that ignores its cancellation token?)", Work.Count, Id, ServiceOptions.LeaveTimeout);
+        }
+
+        Logger.LogInformation("Left group {GroupId}", Id);
+        _closed.TrySetResult();
+        await _onClosed(this).ConfigureAwait(false);
+    }
+
+    // ---- background loops ---------------------------------------------------------------------------
+
+    private async Task DispatchBroadcastsAsync()
+    {
+        var reader = _inbound.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_lifetime.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var message))
+                {
+                    var handler = _messageHandler;
+                    if (handler is null)
+                    {
+                        Logger.LogWarning("Dropped a broadcast from member {MemberId}: no message handler is set", message.Sender.Id);
+                        continue;
+                    }
+
+                    try
+                    {
+                        await handler(message.Sender, message.Data, _lifetime.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    catch (Exception ex)
+                    {
+                        Logger.LogError(ex, "The message handler failed for a broadcast from member {MemberId}", message.Sender.Id);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            // Left the group.
+        }
+    }
+
+    private async Task RaiseEventsAsync()
+    {
+        var reader = _events.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var raise))
+            {
+                try
+                {
+                    raise();
+                }
+                catch (Exception ex)
+                {
+                    Logger.LogError(ex, "An event handler of group {GroupId} failed", Id);
+                }
+            }
+        }
+    }
+
+    private void Post(Action raise) => _events.Writer.TryWrite(raise);
+
+    private void SignalMeshChanged() => Interlocked.Exchange(ref _meshChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private void CheckSize(int length)
+    {
+        if (length > Options.MaxMessageSize)
+        {
+            throw new GroupException(GroupErrorCode.TooLarge, $"The message ({length} bytes) exceeds the group's limit of {Options.MaxMessageSize} bytes.");
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (IsClosing)
+        {
+            throw new GroupException(GroupErrorCode.GroupClosed, $"This member left group {Id}.");
+        }
+    }
+}

@@ -1,0 +1,783 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using P2p.Core.Messaging;
+using P2p.Core.Transport;
+using P2p.Signaling.Abstractions;
+
+namespace P2p.Core.Mesh;
+
+/// <summary>
+/// This member's side of the connection to one other member of a group: connection attempts (offering
+/// or answering), trickled candidates, glare, failure, retry with back-off, and removal.
+/// </summary>
+/// <remarks>
+/// <para>Who offers: the member that joined later (<see cref="WeOffer"/> when the remote joined before us).
+/// Only that side starts attempts, first and after failures; the other side answers whatever offer comes
+/// (a newer offer from the same member replaces the older connection). Should both sides offer anyway
+/// (a foreign client), the lower user id keeps its offer: the higher side abandons its own attempt and
+/// answers, and the lower side answers the higher side's offer with the relay error <c>-32030</c> "glare".</para>
+/// <para>Remote candidates that arrive before the remote description is set (a candidate may overtake
+/// its offer, and an answerer's candidates usually overtake its answer) wait in a buffer.</para>
+/// <para>Locking: the link's lock guards its state; it is never held while calling the transport or the
+/// signaling channel, and the group's lock is only ever taken inside it, never the reverse.</para>
+/// </remarks>
+internal sealed class PeerLink
+{
+    /// <summary>How many early remote candidates are kept (the oldest are dropped beyond).</summary>
+    internal const int MaxEarlyCandidates = 64;
+
+    private readonly MeshGroup _group;
+    private readonly ILogger _logger;
+    private readonly LogScope _scope;
+    private readonly Lock _gate = new();
+    private readonly List<IceCandidatePayload> _earlyCandidates = [];
+    private LinkAttempt? _current;
+    private CancellationTokenSource? _timer;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _attempts;
+    private int _failures;
+    private bool _removed;
+
+    public PeerLink(MeshGroup group, Member member, bool weOffer)
+    {
+        _group = group;
+        Member = member;
+        WeOffer = weOffer;
+        _logger = group.Logger;
+        _scope = new LogScope(group.Id, member.Id);
+    }
+
+    /// <summary>The remote member.</summary>
+    public Member Member { get; }
+
+    /// <summary>This side makes the offers (the remote joined the group before this member).</summary>
+    public bool WeOffer { get; }
+
+    /// <summary>How many connection attempts were made (both roles).</summary>
+    internal long AttemptCount => Interlocked.Read(ref _attempts);
+
+    /// <summary>How many remote candidates wait for a remote description.</summary>
+    internal int EarlyCandidateCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _earlyCandidates.Count;
+            }
+        }
+    }
+
+    /// <summary>Pending requests on the live connection (for tests).</summary>
+    internal int PendingRequestCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current?.Messenger?.PendingRequestCount ?? 0;
+            }
+        }
+    }
+
+    private string RemoteId => Member.Id;
+
+    /// <summary>Starts connecting: offers when this side offers, otherwise waits (bounded) for the remote's offer.</summary>
+    public void Start()
+    {
+        if (WeOffer)
+        {
+            StartOfferAttempt();
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_removed || _current is not null)
+            {
+                return;
+            }
+
+            ArmTimerLocked(_group.ServiceOptions.ConnectTimeout, () =>
+            {
+                lock (_gate)
+                {
+                    if (_removed || _current is not null || Member.State != PeerState.Connecting)
+                    {
+                        return;
+                    }
+
+                    var error = new TimeoutException($"Member {RemoteId} sent no offer within {_group.ServiceOptions.ConnectTimeout}.");
+                    _logger.LogWarning("No offer from member {MemberId} within {Timeout}; it is reported failed until it offers", RemoteId, _group.ServiceOptions.ConnectTimeout);
+                    SetStateLocked(PeerState.Failed, error);
+                }
+            });
+        }
+    }
+
+    /// <summary>The messenger of the live connection, or <see langword="null"/> when not connected.</summary>
+    public LinkMessenger? TryGetMessenger()
+    {
+        lock (_gate)
+        {
+            return _current is { IsConnected: true, Ended: false, Messenger: { } messenger } && Member.State == PeerState.Connected ? messenger : null;
+        }
+    }
+
+    /// <summary>Waits until the member is connected; fails at once when it is unreachable or gone.</summary>
+    public async Task<LinkMessenger> WaitForMessengerAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_removed)
+                {
+                    throw new GroupException(GroupErrorCode.NotConnected, $"Member {RemoteId} is no longer in the group.");
+                }
+
+                if (_current is { IsConnected: true, Ended: false, Messenger: { } messenger } && Member.State == PeerState.Connected)
+                {
+                    return messenger;
+                }
+
+                if (Member.State == PeerState.Failed)
+                {
+                    throw new GroupException(
+                        GroupErrorCode.NotConnected,
+                        $"Member {RemoteId} is unreachable: {Member.LastError?.Message ?? "the connection failed"}",
+                        Member.LastError);
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Handles an offer relayed from the member; returns the answer (the relay's result).</summary>
+    public async Task<JsonElement> OnRemoteOfferAsync(SessionDescriptionPayload offer, CancellationToken cancellationToken)
+    {
+        LinkAttempt attempt;
+        LinkAttempt? replaced = null;
+        lock (_gate)
+        {
+            if (_removed || _group.IsClosing)
+            {
+                throw new SignalingException((SignalingErrorCode)RelayMessages.NotInGroupCode, $"User {_group.LocalId} is not a member of group {_group.Id}.");
+            }
+
+            if (_current is { Ended: false, IsConnected: false, Role: PeerConnectionRole.Offerer })
+            {
+                if (string.CompareOrdinal(_group.LocalId, RemoteId) < 0)
+                {
+                    _logger.LogInformation("Glare with member {MemberId}: both offered; this side's id is lower, so it keeps its offer", RemoteId);
+                    throw new SignalingException(
+                        (SignalingErrorCode)RelayMessages.GlareCode,
+                        $"glare: {_group.LocalId} is offering to {RemoteId} too and keeps its offer (the lower user id wins).");
+                }
+
+                _logger.LogInformation("Glare with member {MemberId}: both offered; the remote's id is lower, so this side answers its offer", RemoteId);
+            }
+            else if (_current is { Ended: false, IsConnected: true })
+            {
+                _logger.LogInformation("Member {MemberId} offered a new connection; it replaces the current one", RemoteId);
+            }
+
+            attempt = NewAttemptLocked(PeerConnectionRole.Answerer); // may throw: nothing changed yet
+            if (_current is { } current && current.MarkEnded())
+            {
+                replaced = current;
+            }
+
+            CancelTimerLocked();
+            _current = attempt;
+            SetStateLocked(PeerState.Connecting, null);
+        }
+
+        if (replaced is not null)
+        {
+            EndAttempt(replaced, new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {RemoteId} was replaced by a new one."));
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.SetupToken, cancellationToken);
+        try
+        {
+            var answer = await attempt.Connection.AcceptOfferAsync(offer, linked.Token).ConfigureAwait(false);
+            await OnRemoteDescriptionSetAsync(attempt).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (attempt.Ended)
+                {
+                    throw new OperationCanceledException("The attempt was superseded.");
+                }
+            }
+
+            _logger.LogDebug("Answered the offer of member {MemberId} (attempt {Attempt})", RemoteId, attempt.Number);
+            _group.Work.Run(() => AwaitConnectionAsync(attempt));
+            return RelayMessages.ToJson(answer);
+        }
+        catch (Exception ex)
+        {
+            var error = Describe(attempt, ex);
+            OnAttemptFailed(attempt, error);
+            throw new SignalingException(SignalingErrorCode.RelayHandlerFailed, $"Could not answer the offer: {error.Message}");
+        }
+    }
+
+    /// <summary>Handles a candidate relayed from the member: added now, or buffered until the remote description is set.</summary>
+    public async Task OnRemoteCandidateAsync(IceCandidatePayload candidate)
+    {
+        LinkAttempt? target = null;
+        lock (_gate)
+        {
+            if (_removed)
+            {
+                return;
+            }
+
+            if (_current is { Ended: false, RemoteDescriptionSet: true } current)
+            {
+                target = current;
+            }
+            else
+            {
+                if (_earlyCandidates.Count >= MaxEarlyCandidates)
+                {
+                    _earlyCandidates.RemoveAt(0);
+                    _logger.LogWarning("Too many early candidates from member {MemberId}; dropped the oldest", RemoteId);
+                }
+
+                _earlyCandidates.Add(candidate);
+            }
+        }
+
+        if (target is not null)
+        {
+            await AddCandidateAsync(target, candidate).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes the link for good: ends the connection, fails pending requests with <paramref name="reason"/>.</summary>
+    /// <param name="reason">What pending requests fail with.</param>
+    /// <param name="raiseEvents">Whether to report the state change to the application.</param>
+    /// <returns><see langword="false"/> when it was already removed.</returns>
+    public bool Remove(GroupException reason, bool raiseEvents)
+    {
+        LinkAttempt? ended = null;
+        lock (_gate)
+        {
+            if (_removed)
+            {
+                return false;
+            }
+
+            _removed = true;
+            CancelTimerLocked();
+            if (_current is { } current && current.MarkEnded())
+            {
+                ended = current;
+            }
+
+            _current = null;
+            _earlyCandidates.Clear();
+            SetStateLocked(PeerState.Left, null, raiseEvents);
+        }
+
+        if (ended is not null)
+        {
+            EndAttempt(ended, reason);
+        }
+
+        return true;
+    }
+
+    private void StartOfferAttempt()
+    {
+        LinkAttempt attempt;
+        lock (_gate)
+        {
+            if (_removed || _group.IsClosing || _current is { Ended: false })
+            {
+                return;
+            }
+
+            CancelTimerLocked();
+            _earlyCandidates.Clear(); // anything buffered belongs to an older session of the remote
+            try
+            {
+                attempt = NewAttemptLocked(PeerConnectionRole.Offerer);
+            }
+            catch (Exception ex)
+            {
+                _failures++;
+                _logger.LogError(ex, "The transport could not create a connection to member {MemberId}", RemoteId);
+                SetStateLocked(PeerState.Failed, ex);
+                ScheduleRetryLocked();
+                return;
+            }
+
+            _current = attempt;
+            SetStateLocked(PeerState.Connecting, null);
+        }
+
+        _group.Work.Run(() => RunOfferAsync(attempt));
+    }
+
+    private async Task RunOfferAsync(LinkAttempt attempt)
+    {
+        using var scope = _logger.BeginScope(_scope);
+        try
+        {
+            var offer = await attempt.Connection.CreateOfferAsync(attempt.SetupToken).ConfigureAwait(false);
+            _logger.LogDebug("Offering to member {MemberId} (attempt {Attempt})", RemoteId, attempt.Number);
+            var relay = _group.Signaling.RelayAsync(_group.Id, RemoteId, RelayMessages.ToJson(offer), attempt.SetupToken);
+            List<IceCandidatePayload> held;
+            lock (_gate)
+            {
+                attempt.OfferSent = true;
+                held = [.. attempt.HeldLocalCandidates];
+                attempt.HeldLocalCandidates.Clear();
+            }
+
+            foreach (var candidate in held)
+            {
+                RelayCandidate(attempt, candidate);
+            }
+
+            var result = await relay.ConfigureAwait(false);
+            if (!RelayMessages.TryParseDescription(result, SessionDescriptionPayload.AnswerType, out var answer))
+            {
+                throw new InvalidOperationException($"Member {RemoteId} answered the offer with something that is not an answer: {Truncate(result.GetRawText())}");
+            }
+
+            lock (_gate)
+            {
+                if (attempt.Ended)
+                {
+                    return;
+                }
+            }
+
+            await attempt.Connection.AcceptAnswerAsync(answer, attempt.SetupToken).ConfigureAwait(false);
+            await OnRemoteDescriptionSetAsync(attempt).ConfigureAwait(false);
+            await attempt.Connected.Task.WaitAsync(attempt.SetupToken).ConfigureAwait(false);
+            OnConnected(attempt);
+        }
+        catch (Exception ex)
+        {
+            OnAttemptFailed(attempt, Describe(attempt, ex));
+        }
+    }
+
+    private async Task AwaitConnectionAsync(LinkAttempt attempt)
+    {
+        using var scope = _logger.BeginScope(_scope);
+        try
+        {
+            await attempt.Connected.Task.WaitAsync(attempt.SetupToken).ConfigureAwait(false);
+            OnConnected(attempt);
+        }
+        catch (Exception ex)
+        {
+            OnAttemptFailed(attempt, Describe(attempt, ex));
+        }
+    }
+
+    private LinkAttempt NewAttemptLocked(PeerConnectionRole role)
+    {
+        var number = Interlocked.Increment(ref _attempts);
+        var connection = _group.Factory.CreateConnection(new PeerConnectionContext(_group.Id, _group.LocalId, RemoteId, role, _logger));
+        var attempt = new LinkAttempt(number, role, connection, _group.ServiceOptions.ConnectTimeout, _group.TimeProvider, _group.Lifetime);
+        connection.StateChanged += (_, state) => OnTransportState(attempt, state);
+        connection.LocalCandidate += (_, candidate) => OnLocalCandidate(attempt, candidate);
+        connection.Channel.Closed += (_, _) => OnAttemptFailed(attempt, new GroupException(GroupErrorCode.ConnectionLost, $"The channel to member {RemoteId} closed."));
+        return attempt;
+    }
+
+    private async Task OnRemoteDescriptionSetAsync(LinkAttempt attempt)
+    {
+        List<IceCandidatePayload> early;
+        lock (_gate)
+        {
+            if (attempt.Ended)
+            {
+                return;
+            }
+
+            attempt.RemoteDescriptionSet = true;
+            early = [.. _earlyCandidates];
+            _earlyCandidates.Clear();
+        }
+
+        foreach (var candidate in early)
+        {
+            await AddCandidateAsync(attempt, candidate).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AddCandidateAsync(LinkAttempt attempt, IceCandidatePayload candidate)
+    {
+        try
+        {
+            await attempt.CandidateLock.WaitAsync(attempt.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            await attempt.Connection.AddRemoteCandidateAsync(candidate, attempt.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !attempt.Token.IsCancellationRequested)
+        {
+            _logger.LogDebug("Member {MemberId}'s candidate was not accepted: {Reason}", RemoteId, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            // The attempt ended.
+        }
+        finally
+        {
+            attempt.CandidateLock.Release();
+        }
+    }
+
+    private void OnLocalCandidate(LinkAttempt attempt, IceCandidatePayload candidate)
+    {
+        lock (_gate)
+        {
+            if (attempt.Ended)
+            {
+                return;
+            }
+
+            if (attempt.Role == PeerConnectionRole.Offerer && !attempt.OfferSent)
+            {
+                attempt.HeldLocalCandidates.Add(candidate);
+                return;
+            }
+        }
+
+        RelayCandidate(attempt, candidate);
+    }
+
+    private void RelayCandidate(LinkAttempt attempt, IceCandidatePayload candidate)
+    {
+        Task relay;
+        try
+        {
+            relay = _group.Signaling.RelayAsync(_group.Id, RemoteId, RelayMessages.ToJson(candidate), attempt.Token);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug("Could not relay a candidate to member {MemberId}: {Reason}", RemoteId, ex.Message);
+            return;
+        }
+
+        _group.Work.Track(ObserveCandidateRelayAsync(relay));
+    }
+
+    private async Task ObserveCandidateRelayAsync(Task relay)
+    {
+        try
+        {
+            await relay.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug("Relaying a candidate to member {MemberId} failed: {Reason}", RemoteId, ex.Message);
+        }
+    }
+
+    private void OnTransportState(LinkAttempt attempt, PeerConnectionState state)
+    {
+        switch (state)
+        {
+            case PeerConnectionState.Connected:
+                attempt.Connected.TrySetResult();
+                lock (_gate)
+                {
+                    if (attempt.IsConnected && !attempt.Ended && Member.State == PeerState.Disconnected)
+                    {
+                        attempt.RecoveryTimer?.Cancel();
+                        _logger.LogInformation("The connection to member {MemberId} recovered", RemoteId);
+                        SetStateLocked(PeerState.Connected, null);
+                    }
+                }
+
+                break;
+
+            case PeerConnectionState.Disconnected:
+                lock (_gate)
+                {
+                    if (!attempt.IsConnected || attempt.Ended)
+                    {
+                        return;
+                    }
+
+                    var error = new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {RemoteId} was interrupted.");
+                    _logger.LogWarning("The connection to member {MemberId} was interrupted; waiting up to {Timeout} for it to recover", RemoteId, _group.ServiceOptions.ConnectTimeout);
+                    SetStateLocked(PeerState.Disconnected, error);
+                    var timer = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token);
+                    attempt.RecoveryTimer = timer;
+                    var recovery = Task.Delay(_group.ServiceOptions.ConnectTimeout, _group.TimeProvider, timer.Token);
+                    _group.Work.Run(async () =>
+                    {
+                        try
+                        {
+                            await recovery.ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            return;
+                        }
+
+                        OnAttemptFailed(attempt, new TimeoutException($"The connection to member {RemoteId} did not recover within {_group.ServiceOptions.ConnectTimeout}."));
+                    });
+                }
+
+                break;
+
+            case PeerConnectionState.Failed:
+            case PeerConnectionState.Closed:
+                var lost = new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {RemoteId} {(state == PeerConnectionState.Failed ? "failed" : "closed")}.");
+                attempt.Connected.TrySetException(lost);
+                OnAttemptFailed(attempt, lost);
+                break;
+        }
+    }
+
+    private void OnConnected(LinkAttempt attempt)
+    {
+        LinkMessenger messenger;
+        lock (_gate)
+        {
+            if (attempt.Ended)
+            {
+                return;
+            }
+
+            try
+            {
+                messenger = new LinkMessenger(_group, Member, attempt.Connection.Channel, _logger, error => OnChannelClosed(attempt, error), attempt.Token);
+            }
+            catch (Exception ex)
+            {
+                messenger = null!;
+                _group.Work.Run(() =>
+                {
+                    OnAttemptFailed(attempt, ex);
+                    return Task.CompletedTask;
+                });
+                return;
+            }
+
+            attempt.StopDeadline();
+            attempt.IsConnected = true;
+            attempt.Messenger = messenger;
+            _failures = 0;
+            Member.LastError = null;
+            SetStateLocked(PeerState.Connected, null);
+        }
+
+        _logger.LogInformation(
+            "Connected to member {MemberId} (attempt {Attempt}, as {Role}, max message size {MaxMessageSize})",
+            RemoteId, attempt.Number, attempt.Role, attempt.Connection.Channel.MaxMessageSize);
+        _group.Work.Run(messenger.RunReceiveLoopAsync);
+    }
+
+    private void OnChannelClosed(LinkAttempt attempt, Exception? error) =>
+        OnAttemptFailed(attempt, new GroupException(GroupErrorCode.ConnectionLost, $"The channel to member {RemoteId} closed{(error is null ? "" : ": " + error.Message)}.", error));
+
+    private void OnAttemptFailed(LinkAttempt attempt, Exception error)
+    {
+        var wasCurrent = false;
+        var removeMember = false;
+        TimeSpan? retryIn = null;
+        lock (_gate)
+        {
+            if (!attempt.MarkEnded())
+            {
+                return;
+            }
+
+            if (_current == attempt)
+            {
+                wasCurrent = true;
+                _current = null;
+                if (!_removed && !_group.IsClosing)
+                {
+                    _failures++;
+                    SetStateLocked(PeerState.Failed, error);
+                    if (_group.SignalingClosed)
+                    {
+                        removeMember = true;
+                    }
+                    else if (WeOffer)
+                    {
+                        retryIn = ScheduleRetryLocked();
+                    }
+                }
+            }
+        }
+
+        if (wasCurrent && !_group.IsClosing)
+        {
+            using var scope = _logger.BeginScope(_scope);
+            if (retryIn is { } delay)
+            {
+                _logger.LogWarning("Connection attempt {Attempt} to member {MemberId} failed: {Reason} Retrying in {Delay}", attempt.Number, RemoteId, error.Message, delay);
+            }
+            else if (!removeMember)
+            {
+                _logger.LogWarning("Connection attempt {Attempt} from member {MemberId} failed: {Reason} Waiting for its next offer", attempt.Number, RemoteId, error.Message);
+            }
+
+            if (error is SignalingException { Code: SignalingErrorCode.TargetUnavailable or SignalingErrorCode.GroupNotFound })
+            {
+                _group.Work.Run(() => _group.VerifyMemberAsync(RemoteId));
+            }
+        }
+
+        EndAttempt(attempt, error as GroupException ?? new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {RemoteId} was lost: {error.Message}", error));
+        if (removeMember)
+        {
+            _group.RemoveMember(RemoteId, "its connection was lost and the signaling connection is closed, so it cannot be reached again");
+        }
+    }
+
+    /// <summary>Stops an ended attempt: cancels its work, fails its requests, disposes its connection (in the background).</summary>
+    private void EndAttempt(LinkAttempt attempt, GroupException reason)
+    {
+        if (_group.IsClosing && reason.Code != GroupErrorCode.GroupClosed)
+        {
+            // Leaving: whatever ended the connection first (often the other side reacting to our leave), callers see why.
+            reason = new GroupException(GroupErrorCode.GroupClosed, $"This member left group {_group.Id}.", reason);
+        }
+
+        attempt.Cancel();
+        attempt.Connected.TrySetException(reason);
+        attempt.Messenger?.FailAll(reason);
+        _group.Work.Run(async () =>
+        {
+            try
+            {
+                await attempt.Connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogDebug("Disposing the connection to member {MemberId} failed: {Reason}", RemoteId, ex.Message);
+            }
+            finally
+            {
+                attempt.Dispose();
+            }
+        });
+    }
+
+    private TimeSpan ScheduleRetryLocked()
+    {
+        var delay = RetryBackoff.Delay(_failures, _group.ServiceOptions);
+        ArmTimerLocked(delay, StartOfferAttempt);
+        return delay;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> after <paramref name="delay"/> unless cancelled. The timer is registered
+    /// before this returns (under the lock), so a test's fake clock can be advanced as soon as the state
+    /// change that armed it is visible.
+    /// </summary>
+    private void ArmTimerLocked(TimeSpan delay, Action action)
+    {
+        CancelTimerLocked();
+        var timer = CancellationTokenSource.CreateLinkedTokenSource(_group.Lifetime);
+        _timer = timer;
+        var elapsed = Task.Delay(delay, _group.TimeProvider, timer.Token);
+        _group.Work.Track(FireAsync());
+
+        async Task FireAsync()
+        {
+            await Task.Yield(); // never run the action on the caller's stack (it holds the lock)
+            try
+            {
+                await elapsed.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    if (_timer == timer)
+                    {
+                        _timer = null;
+                    }
+                }
+
+                timer.Dispose();
+            }
+
+            using var scope = _logger.BeginScope(_scope);
+            action();
+        }
+    }
+
+    private void CancelTimerLocked()
+    {
+        if (_timer is { } timer)
+        {
+            _timer = null;
+            try
+            {
+                timer.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It fired and cleaned up meanwhile.
+            }
+        }
+    }
+
+    private void SetStateLocked(PeerState state, Exception? error, bool raiseEvent = true)
+    {
+        var previous = Member.State;
+        if (error is not null)
+        {
+            Member.LastError = error;
+        }
+
+        if (previous == state)
+        {
+            return;
+        }
+
+        Member.State = state;
+        if (raiseEvent)
+        {
+            _group.OnMemberStateChanged(Member, previous, state, error);
+        }
+
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    private Exception Describe(LinkAttempt attempt, Exception error)
+    {
+        if (error is OperationCanceledException && attempt.DeadlinePassed)
+        {
+            return new TimeoutException($"No connection to member {RemoteId} within {_group.ServiceOptions.ConnectTimeout}.");
+        }
+
+        return error;
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}

@@ -1,0 +1,377 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using P2p.Core.Framing;
+using P2p.Core.Mesh;
+using P2p.Core.Transport;
+
+namespace P2p.Core.Messaging;
+
+/// <summary>
+/// Group messaging over one connected <see cref="IMessageChannel"/>: frames out (split to the remote's
+/// maximum message size), frames in (reassembled, capability-checked, handed to the group), and the
+/// requests waiting for their replies.
+/// </summary>
+#pragma warning disable CA1001 // The semaphores never allocate a wait handle; nothing needs disposing.
+internal sealed class LinkMessenger
+#pragma warning restore CA1001
+{
+    /// <summary>
+    /// How many split messages one sender may have partly sent on a channel at once. The receiver keeps at
+    /// most <see cref="MaxPartialMessages"/> partial messages, so a compliant sender never exceeds it.
+    /// </summary>
+    private const int MaxSplitMessagesInFlight = 8;
+
+    /// <summary>How many partial messages a receiver keeps per channel (docs/protocol.md).</summary>
+    private const int MaxPartialMessages = 16;
+
+    private readonly MeshGroup _group;
+    private readonly Member _peer;
+    private readonly IMessageChannel _channel;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _lifetime;
+    private readonly Action<Exception?> _onClosed;
+    private readonly int _frameSize;
+    private readonly MessageReassembler _reassembler;
+    private readonly ConcurrentDictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>> _pending = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SemaphoreSlim _splitSlots = new(MaxSplitMessagesInFlight, MaxSplitMessagesInFlight);
+    private Exception? _failure;
+    private int _nextMessageId;
+
+    public LinkMessenger(MeshGroup group, Member peer, IMessageChannel channel, ILogger logger, Action<Exception?> onClosed, CancellationToken lifetime)
+    {
+        _group = group;
+        _peer = peer;
+        _channel = channel;
+        _logger = logger;
+        _onClosed = onClosed;
+        _lifetime = lifetime;
+        var remoteMax = channel.MaxMessageSize;
+        if (remoteMax <= FrameHeader.Size)
+        {
+            throw new InvalidOperationException($"The remote's maximum message size ({remoteMax} bytes) cannot carry a {FrameHeader.Size}-byte frame header.");
+        }
+
+        _frameSize = Math.Min(remoteMax, group.Options.MaxFrameSize);
+        _reassembler = new MessageReassembler(group.Options.MaxMessageSize, MaxPartialMessages);
+    }
+
+    /// <summary>How many requests wait for a reply (for tests).</summary>
+    public int PendingRequestCount => _pending.Count;
+
+    /// <summary>Reads frames until the channel closes or the link ends.</summary>
+    public async Task RunReceiveLoopAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            await _group.Ready.WaitAsync(_lifetime).ConfigureAwait(false);
+            var reader = _channel.Incoming;
+            while (await WaitToReadAsync(reader).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    await OnFrameAsync(frame).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (TransportClosedException ex)
+        {
+            error = ex.InnerException;
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            return; // the link ended: whoever ended it handles the rest
+        }
+        catch (ChannelClosedException ex)
+        {
+            error = ex.InnerException ?? ex;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "The receive loop for member {MemberId} failed", _peer.Id);
+            error = ex;
+        }
+
+        _onClosed(error);
+    }
+
+    /// <summary>Waits for a frame; the transport's failure (the reader's completion exception) becomes <see cref="TransportClosedException"/>.</summary>
+    private async ValueTask<bool> WaitToReadAsync(ChannelReader<ReadOnlyMemory<byte>> reader)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(_lifetime).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_lifetime.IsCancellationRequested)
+        {
+            throw new TransportClosedException(ex);
+        }
+    }
+
+    /// <summary>A new message id (broadcasts and requests share the counter; ids wrap).</summary>
+    public uint NextMessageId() => (uint)Interlocked.Increment(ref _nextMessageId);
+
+    /// <summary>Sends a request and waits for its reply or error (the caller bounds the wait through <paramref name="cancellationToken"/>).</summary>
+    public async Task<ReadOnlyMemory<byte>> RequestAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var id = NextMessageId();
+        var reply = new TaskCompletionSource<ReadOnlyMemory<byte>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = reply;
+        try
+        {
+            if (Volatile.Read(ref _failure) is { } failure)
+            {
+                throw failure;
+            }
+
+            await SendAsync(FrameKind.Request, id, data, cancellationToken).ConfigureAwait(false);
+            return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>Fails every waiting request (the link ended).</summary>
+    public void FailAll(Exception error)
+    {
+        Volatile.Write(ref _failure, error);
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var reply))
+            {
+                reply.TrySetException(error);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends one message as one or more frames. When cancelled after some frames went out, a final empty
+    /// fragment cuts the message short so that the receiver discards it (docs/protocol.md).
+    /// </summary>
+    public async Task SendAsync(FrameKind kind, uint messageId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        var count = MessageFragmenter.FrameCount(message.Length, _frameSize);
+        if (count > 1)
+        {
+            await _splitSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_frameSize, FrameHeader.Size + message.Length));
+        var sent = 0;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var length = MessageFragmenter.WriteFrame(kind, messageId, message.Span, i, _frameSize, buffer);
+                await SendFrameAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                sent++;
+            }
+        }
+        catch (OperationCanceledException) when (sent > 0 && !_lifetime.IsCancellationRequested)
+        {
+            new FrameHeader(kind, Final: true, messageId, (uint)message.Length).Write(buffer);
+            try
+            {
+                await SendFrameAsync(buffer.AsMemory(0, FrameHeader.Size), _lifetime).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or GroupException)
+            {
+                // The connection is going away: the receiver drops its partial message with it.
+            }
+
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (count > 1)
+            {
+                _splitSlots.Release();
+            }
+        }
+    }
+
+    private async Task SendFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _channel.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {_peer.Id} failed while sending: {ex.Message}", ex);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task OnFrameAsync(ReadOnlyMemory<byte> frame)
+    {
+        var status = _reassembler.Add(frame.Span, out var header, out var message);
+        switch (status)
+        {
+            case ReassemblyStatus.Incomplete:
+                return;
+            case ReassemblyStatus.Complete:
+                break;
+            case ReassemblyStatus.TooLarge:
+                if (header.Final)
+                {
+                    _logger.LogWarning(
+                        "Dropped a {Kind} of {Length} bytes from member {MemberId}: larger than the limit of {Limit} bytes",
+                        header.Kind, header.TotalLength, _peer.Id, _reassembler.MaxMessageSize);
+                    if (header.Kind == FrameKind.Request)
+                    {
+                        SendErrorInBackground(header.MessageId, GroupErrorCode.TooLarge, $"The request ({header.TotalLength} bytes) exceeds the receiver's limit of {_reassembler.MaxMessageSize} bytes.");
+                    }
+                    else if (header.Kind is FrameKind.Reply or FrameKind.Error && _pending.TryRemove(header.MessageId, out var tooLarge))
+                    {
+                        tooLarge.TrySetException(new GroupException(GroupErrorCode.TooLarge, $"The reply from member {_peer.Id} ({header.TotalLength} bytes) exceeds the limit of {_reassembler.MaxMessageSize} bytes."));
+                    }
+                }
+
+                return;
+            case ReassemblyStatus.Malformed:
+                _logger.LogWarning("Dropped a malformed or abandoned frame from member {MemberId} ({Length} bytes)", _peer.Id, frame.Length);
+                return;
+            default:
+                _logger.LogWarning("Dropped a frame from member {MemberId}: too many partially received messages", _peer.Id);
+                return;
+        }
+
+        switch (header.Kind)
+        {
+            case FrameKind.Broadcast:
+                if (!CapabilityRules.MayBroadcast(_group.Capability, _peer.Id, _group.OwnerId))
+                {
+                    _logger.LogWarning("Dropped a broadcast from member {MemberId}: the group's capability {Capability} forbids it", _peer.Id, _group.Capability);
+                    return;
+                }
+
+                await _group.EnqueueBroadcastAsync(_peer, message, _lifetime).ConfigureAwait(false);
+                return;
+
+            case FrameKind.Request:
+                if (!CapabilityRules.MayUnicast(_group.Capability, _peer.Id, _group.LocalId, _group.OwnerId))
+                {
+                    _logger.LogWarning("Refused a request from member {MemberId}: the group's capability {Capability} forbids it", _peer.Id, _group.Capability);
+                    SendErrorInBackground(header.MessageId, GroupErrorCode.Forbidden, $"The group's capability ({_group.Capability}) forbids unicast from {_peer.Id} to {_group.LocalId}.");
+                    return;
+                }
+
+                await _group.RequestSlots.WaitAsync(_lifetime).ConfigureAwait(false);
+                _group.Work.Run(() => HandleRequestAsync(header.MessageId, message));
+                return;
+
+            case FrameKind.Reply:
+                if (_pending.TryRemove(header.MessageId, out var reply))
+                {
+                    reply.TrySetResult(message);
+                }
+                else
+                {
+                    _logger.LogDebug("Dropped a reply from member {MemberId} to request {RequestId}, which no longer waits", _peer.Id, header.MessageId);
+                }
+
+                return;
+
+            case FrameKind.Error:
+                var (code, text) = ErrorPayload.Decode(message.Span);
+                if (_pending.TryRemove(header.MessageId, out var failed))
+                {
+                    failed.TrySetException(new GroupException(code, $"Member {_peer.Id} answered with an error ({code}): {text}", null, _peer.Id));
+                }
+                else
+                {
+                    _logger.LogDebug("Dropped an error from member {MemberId} to request {RequestId}, which no longer waits", _peer.Id, header.MessageId);
+                }
+
+                return;
+        }
+    }
+
+    private async Task HandleRequestAsync(uint requestId, ReadOnlyMemory<byte> request)
+    {
+        try
+        {
+            var handler = _group.RequestHandler;
+            if (_group.IsClosing)
+            {
+                await SendErrorAsync(requestId, GroupErrorCode.Unavailable, $"Member {_group.LocalId} is leaving the group.").ConfigureAwait(false);
+                return;
+            }
+
+            if (handler is null)
+            {
+                _logger.LogWarning("Refused a request from member {MemberId}: no request handler is set", _peer.Id);
+                await SendErrorAsync(requestId, GroupErrorCode.NoHandler, $"Member {_group.LocalId} has no request handler.").ConfigureAwait(false);
+                return;
+            }
+
+            ReadOnlyMemory<byte> reply;
+            try
+            {
+                reply = await handler(_peer, request, _lifetime).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+            {
+                return; // the link ended: nobody can be answered
+            }
+            catch (GroupException ex) when ((int)ex.Code is > 0 and < 100)
+            {
+                await SendErrorAsync(requestId, ex.Code, ex.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "The request handler failed for a request from member {MemberId}", _peer.Id);
+                await SendErrorAsync(requestId, GroupErrorCode.HandlerFailed, ex.Message).ConfigureAwait(false);
+                return;
+            }
+
+            if (reply.Length > _group.Options.MaxMessageSize)
+            {
+                _logger.LogWarning("The reply to member {MemberId} ({Length} bytes) exceeds the message size limit", _peer.Id, reply.Length);
+                await SendErrorAsync(requestId, GroupErrorCode.TooLarge, $"The reply ({reply.Length} bytes) exceeds the limit of {_group.Options.MaxMessageSize} bytes.").ConfigureAwait(false);
+                return;
+            }
+
+            await SendAsync(FrameKind.Reply, requestId, reply, _lifetime).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or GroupException)
+        {
+            _logger.LogDebug("Could not answer a request from member {MemberId}: {Reason}", _peer.Id, ex.Message);
+        }
+        finally
+        {
+            _group.RequestSlots.Release();
+        }
+    }
+
+    private void SendErrorInBackground(uint requestId, GroupErrorCode code, string message) =>
+        _group.Work.Run(async () =>
+        {
+            try
+            {
+                await SendErrorAsync(requestId, code, message).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or GroupException)
+            {
+                _logger.LogDebug("Could not send an error reply to member {MemberId}: {Reason}", _peer.Id, ex.Message);
+            }
+        });
+
+    private Task SendErrorAsync(uint requestId, GroupErrorCode code, string message) =>
+        SendAsync(FrameKind.Error, requestId, ErrorPayload.Encode(code, message), _lifetime);
+
+    /// <summary>The transport closed the channel with an error.</summary>
+    private sealed class TransportClosedException(Exception inner) : Exception(inner.Message, inner);
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace P2p.Core;
+
+/// <summary>Settings of a <see cref="P2pService"/>: logging, time, and how connections to members are made and retried.</summary>
+public sealed class P2pOptions
+{
+    /// <summary>Where the SDK logs (scopes carry the group and member ids). Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>The clock for timeouts and retry delays (tests pass a fake one). Default: the system clock.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// How long one connection attempt to a member may take, from its start to an open channel; also how
+    /// long a <see cref="PeerState.Disconnected"/> connection may take to recover. Default 15 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The delay before the first retry after a failed attempt; doubled after every further failure. Default 500 ms.</summary>
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest delay between retries. Default 30 s.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Random spread of retry delays, 0..1 (0.2: each delay is scaled by a random factor in [0.8, 1.2]) so
+    /// that members do not retry in lock step. Default 0.2.
+    /// </summary>
+    public double RetryJitter { get; set; } = 0.2;
+
+    /// <summary>How long leaving a group (and disposal) waits for the signaling server and running handlers. Default 5 s.</summary>
+    public TimeSpan LeaveTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Settings used for a group when <c>CreateGroupAsync</c>/<c>JoinGroupAsync</c> get none.</summary>
+    public GroupOptions DefaultGroupOptions { get; set; } = new();
+
+    internal P2pOptions Validated()
+    {
+        ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(DefaultGroupOptions, nameof(DefaultGroupOptions));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryInitialDelay, TimeSpan.Zero, nameof(RetryInitialDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryMaxDelay, RetryInitialDelay, nameof(RetryMaxDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryJitter, 0, nameof(RetryJitter));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RetryJitter, 1, nameof(RetryJitter));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LeaveTimeout, TimeSpan.Zero, nameof(LeaveTimeout));
+        DefaultGroupOptions.Validate();
+        return this;
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace P2p.Core.Transport;
+
+/// <summary>What a transport learns about a connection it is asked to create.</summary>
+/// <param name="GroupId">The group the connection belongs to.</param>
+/// <param name="LocalUserId">This member's user id.</param>
+/// <param name="RemoteUserId">The other member's user id.</param>
+/// <param name="Role">Whether this side offers or answers.</param>
+/// <param name="Logger">A logger whose scope already names the group and the remote member.</param>
+public sealed record PeerConnectionContext(
+    string GroupId,
+    string LocalUserId,
+    string RemoteUserId,
+    PeerConnectionRole Role,
+    ILogger Logger);

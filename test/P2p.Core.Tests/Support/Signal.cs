@@ -1,0 +1,31 @@
+namespace P2p.Core.Tests.Support;
+
+/// <summary>Wakes waiters whenever something changed; they re-check their condition (no sleeping, no polling).</summary>
+public sealed class Signal
+{
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Pulse() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    public async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            if (condition())
+            {
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"Timed out waiting for {what}.");
+            }
+        }
+    }
+}
