@@ -1,0 +1,45 @@
+using System.Threading.Channels;
+using P2p.Core.Transport;
+using P2p.WebRtc.DataChannels;
+
+namespace P2p.Transport.WebRtc;
+
+/// <summary>The group's message channel over an <see cref="RtcDataChannel"/>.</summary>
+internal sealed class WebRtcMessageChannel : IMessageChannel
+{
+    private readonly RtcDataChannel _channel;
+    private readonly Func<long> _remoteMaxMessageSize;
+    private readonly Channel<ReadOnlyMemory<byte>> _incoming =
+        Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    private int _closed;
+
+    public WebRtcMessageChannel(RtcDataChannel channel, Func<long> remoteMaxMessageSize)
+    {
+        _channel = channel;
+        _remoteMaxMessageSize = remoteMaxMessageSize;
+        channel.MessageReceived += (_, e) => _incoming.Writer.TryWrite(e.Data);
+        channel.Error += (_, error) => Complete(error);
+        channel.Closed += (_, _) => Complete(null);
+    }
+
+    public event EventHandler? Closed;
+
+    public int MaxMessageSize => (int)Math.Min(_remoteMaxMessageSize(), int.MaxValue);
+
+    public ChannelReader<ReadOnlyMemory<byte>> Incoming => _incoming.Reader;
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        _channel.SendAsync(message, cancellationToken);
+
+    private void Complete(Exception? error)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _incoming.Writer.TryComplete(error);
+        Closed?.Invoke(this, EventArgs.Empty);
+    }
+}

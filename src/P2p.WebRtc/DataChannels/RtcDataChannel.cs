@@ -1,0 +1,311 @@
+using System.Text;
+
+namespace P2p.WebRtc.DataChannels;
+
+/// <summary>
+/// A WebRTC data channel (RFC 8831), close to the browser's <c>RTCDataChannel</c>: a bidirectional
+/// stream of string and binary messages over one SCTP stream, ordered or not, reliable or partially
+/// reliable. Created by <see cref="RtcPeerConnection.CreateDataChannel"/> or announced by the peer
+/// through <see cref="RtcPeerConnection.DataChannel"/>.
+/// </summary>
+/// <remarks>
+/// <para><see cref="Send(ReadOnlySpan{byte})"/> never blocks: it queues the message and returns, as in
+/// the browser; <see cref="BufferedAmount"/> says how much is queued. <see cref="SendAsync"/> adds
+/// back-pressure: when more than <see cref="MaxBufferedAmount"/> is queued it waits for
+/// <see cref="BufferedAmountLow"/> first.</para>
+/// <para>Events are raised on the connection's SCTP thread, in order; a handler that blocks holds up
+/// every channel of the connection.</para>
+/// </remarks>
+public sealed class RtcDataChannel
+{
+    /// <summary>The default of <see cref="BufferedAmountLowThreshold"/> (the browser's is 0; see <see cref="SendAsync"/>).</summary>
+    public const long DefaultBufferedAmountLowThreshold = 1 << 20;
+
+    /// <summary>The default of <see cref="MaxBufferedAmount"/>.</summary>
+    public const long DefaultMaxBufferedAmount = 4 << 20;
+
+    private readonly Lock _sync = new();
+    private IDataChannelOwner? _owner;
+    private RtcDataChannelState _state = RtcDataChannelState.Connecting;
+    private long _lowThreshold = DefaultBufferedAmountLowThreshold;
+    private TaskCompletionSource? _drained;
+
+    internal RtcDataChannel(string label, RtcDataChannelInit init, ushort? id)
+    {
+        Label = label;
+        Protocol = init.Protocol;
+        Ordered = init.Ordered;
+        MaxRetransmits = init.MaxRetransmits;
+        MaxPacketLifeTime = init.MaxPacketLifeTime;
+        Negotiated = init.Negotiated;
+        Priority = init.Priority;
+        Id = id;
+    }
+
+    /// <summary>The channel opened: messages can be sent.</summary>
+    public event EventHandler? Opened;
+
+    /// <summary>The channel closed (by either side, or because the connection closed or failed).</summary>
+    public event EventHandler? Closed;
+
+    /// <summary>A message arrived.</summary>
+    public event EventHandler<RtcDataChannelMessageEventArgs>? MessageReceived;
+
+    /// <summary><see cref="BufferedAmount"/> fell to <see cref="BufferedAmountLowThreshold"/> or below.</summary>
+    public event EventHandler? BufferedAmountLow;
+
+    /// <summary>The channel failed (e.g. the connection failed); <see cref="Closed"/> follows.</summary>
+    public event EventHandler<Exception>? Error;
+
+    /// <summary>The label given when the channel was created.</summary>
+    public string Label { get; }
+
+    /// <summary>The sub-protocol name (may be empty).</summary>
+    public string Protocol { get; }
+
+    /// <summary>The SCTP stream id; null until the DTLS role is known (RFC 8832 §6).</summary>
+    public ushort? Id { get; internal set; }
+
+    /// <summary>True when messages are delivered in order.</summary>
+    public bool Ordered { get; }
+
+    /// <summary>The retransmission limit of a partially reliable channel, or null.</summary>
+    public int? MaxRetransmits { get; }
+
+    /// <summary>The lifetime limit of a partially reliable channel, or null.</summary>
+    public TimeSpan? MaxPacketLifeTime { get; }
+
+    /// <summary>True when the application negotiated the channel (same id on both sides, no DCEP).</summary>
+    public bool Negotiated { get; }
+
+    /// <summary>The priority announced to the peer.</summary>
+    public ushort Priority { get; }
+
+    /// <summary>The channel's state.</summary>
+    public RtcDataChannelState ReadyState
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Bytes queued for sending and not yet acknowledged by the peer.</summary>
+    public long BufferedAmount => _owner is { } owner && Id is { } id ? owner.GetBufferedAmount(id) : 0;
+
+    /// <summary>The level at or below which <see cref="BufferedAmountLow"/> fires (default 1 MiB).</summary>
+    public long BufferedAmountLowThreshold
+    {
+        get => Volatile.Read(ref _lowThreshold);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Volatile.Write(ref _lowThreshold, value);
+            if (_owner is { } owner && Id is { } id)
+            {
+                owner.SetBufferedAmountLowThreshold(id, value);
+            }
+        }
+    }
+
+    /// <summary>How much may be queued before <see cref="SendAsync"/> waits (default 4 MiB).</summary>
+    public long MaxBufferedAmount { get; set; } = DefaultMaxBufferedAmount;
+
+    /// <summary>The largest message this channel may send: the peer's <c>a=max-message-size</c>.</summary>
+    public long MaxMessageSize => _owner?.RemoteMaxMessageSize ?? 65536;
+
+    /// <summary>Sends a string message (UTF-8; PPID 51, or 56 when empty).</summary>
+    /// <param name="text">The text.</param>
+    /// <exception cref="InvalidOperationException">The channel is not open.</exception>
+    /// <exception cref="ArgumentException">The message is larger than <see cref="MaxMessageSize"/>.</exception>
+    public void Send(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var length = Encoding.UTF8.GetByteCount(text);
+        var buffer = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(text, buffer);
+        SendCore(length == 0 ? DataChannelPpid.StringEmpty : DataChannelPpid.String, buffer);
+    }
+
+    /// <summary>Sends a binary message (PPID 53, or 57 when empty).</summary>
+    /// <param name="data">The bytes.</param>
+    /// <exception cref="InvalidOperationException">The channel is not open.</exception>
+    /// <exception cref="ArgumentException">The message is larger than <see cref="MaxMessageSize"/>.</exception>
+    public void Send(ReadOnlySpan<byte> data) =>
+        SendCore(data.IsEmpty ? DataChannelPpid.BinaryEmpty : DataChannelPpid.Binary, data);
+
+    /// <summary>
+    /// Sends a binary message with back-pressure: while more than <see cref="MaxBufferedAmount"/>
+    /// is queued, waits until <see cref="BufferedAmount"/> falls to <see cref="BufferedAmountLowThreshold"/>.
+    /// </summary>
+    /// <param name="data">The bytes.</param>
+    /// <param name="cancellationToken">Cancels the wait (the message is then not sent).</param>
+    /// <returns>A task that completes when the message is queued.</returns>
+    /// <exception cref="InvalidOperationException">The channel is not open, or closed while waiting.</exception>
+    /// <exception cref="ArgumentException">The message is larger than <see cref="MaxMessageSize"/>.</exception>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        while (BufferedAmount > MaxBufferedAmount)
+        {
+            Task drained;
+            lock (_sync)
+            {
+                ThrowIfNotOpen();
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                drained = _drained.Task;
+            }
+
+            if (BufferedAmount > MaxBufferedAmount)
+            {
+                await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        Send(data.Span);
+    }
+
+    /// <summary>Closes the channel: resets its stream in both directions (RFC 8831 §6.7). Idempotent.</summary>
+    public void Close()
+    {
+        IDataChannelOwner? owner;
+        lock (_sync)
+        {
+            if (_state is RtcDataChannelState.Closing or RtcDataChannelState.Closed)
+            {
+                return;
+            }
+
+            owner = _owner;
+            _state = owner is null || Id is null ? RtcDataChannelState.Closed : RtcDataChannelState.Closing;
+        }
+
+        if (owner is not null && Id is not null)
+        {
+            owner.Close(this);
+        }
+        else
+        {
+            OnClosed(null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"data channel '{Label}' (id {Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, {ReadyState})";
+
+    /// <summary>True once the peer acknowledged DATA_CHANNEL_OPEN (or for negotiated channels): unordered delivery may start (RFC 8832 §6).</summary>
+    internal bool Acknowledged { get; set; }
+
+    internal void Attach(IDataChannelOwner owner)
+    {
+        _owner = owner;
+        if (Id is { } id)
+        {
+            owner.SetBufferedAmountLowThreshold(id, BufferedAmountLowThreshold);
+        }
+    }
+
+    internal void OnOpen()
+    {
+        lock (_sync)
+        {
+            if (_state != RtcDataChannelState.Connecting)
+            {
+                return;
+            }
+
+            _state = RtcDataChannelState.Open;
+        }
+
+        Opened?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>The peer is resetting the stream: no more sending; <see cref="OnClosed"/> follows.</summary>
+    internal void OnClosing()
+    {
+        lock (_sync)
+        {
+            if (_state is RtcDataChannelState.Connecting or RtcDataChannelState.Open)
+            {
+                _state = RtcDataChannelState.Closing;
+            }
+        }
+    }
+
+    internal void OnClosed(Exception? error)
+    {
+        TaskCompletionSource? drained;
+        lock (_sync)
+        {
+            if (_state == RtcDataChannelState.Closed && error is null && _owner is not null)
+            {
+                return;
+            }
+
+            var wasClosed = _state == RtcDataChannelState.Closed;
+            _state = RtcDataChannelState.Closed;
+            drained = _drained;
+            _drained = null;
+            if (wasClosed && _owner is not null)
+            {
+                return;
+            }
+        }
+
+        drained?.TrySetException(new InvalidOperationException($"The {this} closed."));
+        if (error is not null)
+        {
+            Error?.Invoke(this, error);
+        }
+
+        Closed?.Invoke(this, EventArgs.Empty);
+    }
+
+    internal void OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload)
+    {
+        var isText = ppid is DataChannelPpid.String or DataChannelPpid.StringEmpty or DataChannelPpid.StringPartial;
+        var empty = ppid is DataChannelPpid.StringEmpty or DataChannelPpid.BinaryEmpty;
+        MessageReceived?.Invoke(this, new RtcDataChannelMessageEventArgs(isText, empty ? ReadOnlyMemory<byte>.Empty : payload));
+    }
+
+    internal void OnBufferedAmountLow()
+    {
+        TaskCompletionSource? drained;
+        lock (_sync)
+        {
+            drained = _drained;
+            _drained = null;
+        }
+
+        drained?.TrySetResult();
+        BufferedAmountLow?.Invoke(this, EventArgs.Empty);
+    }
+
+    private void SendCore(DataChannelPpid ppid, ReadOnlySpan<byte> data)
+    {
+        IDataChannelOwner owner;
+        lock (_sync)
+        {
+            ThrowIfNotOpen();
+            owner = _owner!;
+        }
+
+        if (data.Length > owner.RemoteMaxMessageSize)
+        {
+            throw new ArgumentException($"A message of {data.Length} bytes exceeds the peer's maximum message size of {owner.RemoteMaxMessageSize} bytes (a=max-message-size).", nameof(data));
+        }
+
+        // RFC 8831 §6.6: an empty message is sent as one byte, which the receiver ignores.
+        owner.Send(this, ppid, data.IsEmpty ? [0] : data);
+    }
+
+    private void ThrowIfNotOpen()
+    {
+        if (_state != RtcDataChannelState.Open)
+        {
+            throw new InvalidOperationException($"Cannot send on {Label}: the channel is {_state}.");
+        }
+    }
+}
