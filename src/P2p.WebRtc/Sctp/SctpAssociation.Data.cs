@@ -128,6 +128,10 @@ public sealed partial class SctpAssociation
         if (outcome.BytesNewlyAcked > 0)
         {
             _errorCount = 0;
+            if (outcome.CumAdvanced)
+            {
+                _rto.ResetBackoff();
+            }
         }
 
         cc.OnSack(outcome.CumAdvanced, sack.CumulativeTsnAck, outcome.BytesNewlyAcked, flightBefore, _retransmissions.BytesInFlight);

@@ -17,11 +17,11 @@ public sealed record SimulatedLink
     /// <summary>Extra delay of a reordered packet (uniform in 0..this).</summary>
     public TimeSpan ReorderDelay { get; init; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Gilbert–Elliott burst loss: probability of entering the bad state per packet.</summary>
+    /// <summary>Burst loss: probability per packet that a loss burst starts.</summary>
     public double BurstEnter { get; init; }
 
-    /// <summary>Probability of leaving the bad state per packet.</summary>
-    public double BurstLeave { get; init; } = 0.3;
+    /// <summary>Mean length of a loss burst (exponentially distributed).</summary>
+    public TimeSpan BurstDuration { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Loss probability while in the bad state.</summary>
     public double BurstLoss { get; init; } = 0.8;
@@ -245,8 +245,12 @@ public sealed class SctpSimulation
         var link = d.Link;
         if (link.BurstEnter > 0)
         {
-            d.Bad = d.Bad ? _random.NextDouble() >= link.BurstLeave : _random.NextDouble() < link.BurstEnter;
-            if (d.Bad && _random.NextDouble() < link.BurstLoss)
+            if (Now >= d.BadUntil && _random.NextDouble() < link.BurstEnter)
+            {
+                d.BadUntil = Now + TimeSpan.FromTicks((long)(-Math.Log(1 - _random.NextDouble()) * link.BurstDuration.Ticks));
+            }
+
+            if (Now < d.BadUntil && _random.NextDouble() < link.BurstLoss)
             {
                 d.Dropped++;
                 return;
@@ -293,7 +297,7 @@ public sealed class SctpSimulation
     {
         public SimulatedLink Link { get; } = link;
 
-        public bool Bad { get; set; }
+        public TimeSpan BadUntil { get; set; }
 
         public long Dropped { get; set; }
 

@@ -7,7 +7,8 @@ namespace P2p.WebRtc.Sctp.Send;
 /// allocation, no per-chunk timer: one T3-rtx per association, RFC 9260 §6.3.2). Handles SACKs
 /// (§6.2.1) touching only what changed — newly reported gap ranges and the holes below the highest
 /// newly acknowledged chunk — with miss indications in transmission order (a refinement of the
-/// HTNA rule of §7.2.4), fast retransmit marking, T3-rtx marking (§6.3.3), the retransmission order
+/// HTNA rule of §7.2.4 that also detects lost retransmissions without waiting for T3), fast
+/// retransmit marking, T3-rtx marking (§6.3.3), the retransmission order
 /// (lowest TSN first) and PR-SCTP abandonment, Advanced.Peer.Ack.Point and FORWARD TSN (RFC 3758 §3.5).
 /// </summary>
 internal sealed class RetransmissionQueue
@@ -213,9 +214,9 @@ internal sealed class RetransmissionQueue
 
                     if (entry.State is ChunkState.InFlight or ChunkState.NeedsRetransmit)
                     {
+                        ack.Note(ref entry);
                         entry.State = ChunkState.Acked;
                         result.BytesNewlyAcked += entry.Length;
-                        ack.Note(ref entry);
                     }
                 }
 
@@ -241,7 +242,10 @@ internal sealed class RetransmissionQueue
                 {
                     var tsn = _head + (uint)k;
                     ref var entry = ref _ring[tsn & _mask];
-                    if (entry.State == ChunkState.InFlight && !entry.FastRetransmitted && (countAll || entry.SendSeq < ack.HighestSendSeq))
+                    // A chunk already fast-retransmitted only collects misses from chunks sent after that
+                    // retransmission (lost-retransmission detection in transmission order, as RACK does).
+                    var sentBeforeAcked = entry.SendSeq < ack.HighestSendSeq;
+                    if (entry.State == ChunkState.InFlight && (entry.FastRetransmitted ? sentBeforeAcked : countAll || sentBeforeAcked))
                     {
                         entry.MissCount++;
                         if (entry.MissCount >= 3 && MarkForRetransmission(ref entry, tsn, now, fast: true))
@@ -529,7 +533,8 @@ internal sealed class RetransmissionQueue
                 HighestSendSeq = e.SendSeq;
             }
 
-            if (e.TransmitCount == 1 && e.SendSeq > RttSendSeq)
+            // Karn's rule (RFC 9260 §6.3.1 C5): only chunks sent once and never marked for retransmission.
+            if (e.TransmitCount == 1 && e.State == ChunkState.InFlight && e.SendSeq > RttSendSeq)
             {
                 RttSendSeq = e.SendSeq;
                 RttSentAt = e.SentAt;

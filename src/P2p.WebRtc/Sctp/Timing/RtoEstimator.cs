@@ -3,8 +3,9 @@ namespace P2p.WebRtc.Sctp.Timing;
 /// <summary>
 /// Retransmission timeout from round-trip measurements (RFC 9260 §6.3.1): SRTT and RTTVAR with
 /// α = 1/8, β = 1/4, RTO = SRTT + 4·RTTVAR clamped to [RTO.Min, RTO.Max]; doubled on each T3-rtx
-/// expiry (§6.3.3 E2) until a new measurement. Callers apply Karn's rule (§6.3.1 C5: no samples from
-/// retransmitted chunks).
+/// expiry (§6.3.3 E2). Callers apply Karn's rule (§6.3.1 C5: no samples from retransmitted chunks),
+/// which can leave no fresh sample for a long time after a timeout; so, as Linux TCP does, the
+/// back-off is also cleared when an acknowledgement of new data shows the path works again.
 /// </summary>
 internal sealed class RtoEstimator
 {
@@ -14,12 +15,14 @@ internal sealed class RtoEstimator
     private TimeSpan _srtt;
     private TimeSpan _rttvar;
     private bool _measured;
+    private TimeSpan _computed;
 
     public RtoEstimator(TimeSpan initial, TimeSpan min, TimeSpan max)
     {
         _min = min;
         _max = max;
         Rto = initial;
+        _computed = initial;
     }
 
     /// <summary>The current RTO.</summary>
@@ -61,10 +64,14 @@ internal sealed class RtoEstimator
         }
 
         Rto = Clamp(_srtt + variance);
+        _computed = Rto;
     }
 
     /// <summary>Doubles the RTO after a timeout (§6.3.3 E2), up to RTO.Max.</summary>
     public void Backoff() => Rto = Clamp(Rto * 2);
+
+    /// <summary>Undoes the back-off (new data was acknowledged): RTO returns to its computed value.</summary>
+    public void ResetBackoff() => Rto = _computed;
 
     private TimeSpan Clamp(TimeSpan value) => value < _min ? _min : value > _max ? _max : value;
 }
