@@ -1,0 +1,573 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using P2p.WebRtc.Net;
+
+namespace P2p.WebRtc.Sctp;
+
+/// <summary>
+/// Runs an <see cref="SctpAssociation"/> over an <see cref="IDatagramTransport"/> (in production the
+/// DTLS transport, RFC 8261: one SCTP packet per DTLS record) with a real clock and one timer, and
+/// offers a thread-safe API for the data channel layer: connect, send with back-pressure, receive
+/// messages, reset streams, close.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Threading: every call into the association happens under one lock. A received datagram is
+/// processed on the transport's receive thread, and the packets it triggers (SACKs, data released
+/// by the congestion window) are sent right there; <see cref="Send"/> sends on the caller's thread
+/// as far as the windows allow. Events are raised in order, one at a time, outside the lock —
+/// usually on the receive thread — so a handler may call back into this object (for example to
+/// reply), but must not block: it holds up the datagrams behind it.
+/// </para>
+/// <para>The lower transport is not owned: disposing this object detaches from it without closing it.</para>
+/// </remarks>
+public sealed class SctpTransport : IAsyncDisposable
+{
+    private readonly IDatagramTransport _transport;
+    private readonly SctpAssociation _association;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private readonly Lock _lock = new();
+    private readonly byte[] _buffer;
+    private readonly ITimer _timer;
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<SctpCloseInfo> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<TaskCompletionSource> _sendWaiters = [];
+    private Queue<SctpEvent> _pending = new();
+    private Queue<SctpEvent> _dispatchBatch = new();
+    private bool _dispatching;
+    private TimeSpan _armed = TimeSpan.MaxValue;
+    private bool _disposed;
+    private SctpCloseInfo? _closeInfo;
+
+    /// <summary>Creates the transport and starts listening on <paramref name="transport"/> at once.</summary>
+    /// <param name="transport">The datagram transport below (DTLS in production).</param>
+    /// <param name="options">SCTP options; <see cref="SctpOptions.MaxPacketSize"/> is capped to the transport's datagram size.</param>
+    /// <param name="logger">Logger; null for none.</param>
+    /// <param name="timeProvider">Clock and timers; null for the system clock.</param>
+    public SctpTransport(IDatagramTransport transport, SctpOptions? options = null, ILogger? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        _transport = transport;
+        options ??= new SctpOptions();
+        if (options.MaxPacketSize > transport.MaxDatagramSize)
+        {
+            options = options with { MaxPacketSize = transport.MaxDatagramSize };
+        }
+
+        _logger = logger ?? NullLogger.Instance;
+        _association = new SctpAssociation(options, _logger);
+        _time = timeProvider ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
+        _buffer = new byte[options.MaxPacketSize];
+        _timer = _time.CreateTimer(static s => ((SctpTransport)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        transport.Closed += OnTransportClosed;
+        transport.SetReceiveHandler(OnDatagram);
+    }
+
+    /// <summary>Raised once when the association is established.</summary>
+    public event EventHandler? Connected;
+
+    /// <summary>Raised for every complete message, in order per ordered stream.</summary>
+    public event EventHandler<SctpMessage>? MessageReceived;
+
+    /// <summary>The peer reset these incoming streams (an empty list: all). With the default options our outgoing side of each is reset in turn (RFC 8831 §6.7).</summary>
+    public event EventHandler<IReadOnlyList<ushort>>? IncomingStreamsReset;
+
+    /// <summary>An outgoing stream reset requested with <see cref="ResetStreams"/> (or automatically) completed; the ids may be reused.</summary>
+    public event EventHandler<IReadOnlyList<ushort>>? OutgoingStreamsReset;
+
+    /// <summary>The peer refused to reset these streams.</summary>
+    public event EventHandler<IReadOnlyList<ushort>>? StreamsResetFailed;
+
+    /// <summary>A stream's buffered amount fell to or below its low threshold (RFC 8831 §6.6 bufferedamountlow).</summary>
+    public event EventHandler<ushort>? BufferedAmountLow;
+
+    /// <summary>The peer reported an error (ERROR chunk) without closing.</summary>
+    public event EventHandler<SctpEvent>? PeerError;
+
+    /// <summary>Raised once when the association closes (gracefully or not).</summary>
+    public event EventHandler<SctpCloseInfo>? Closed;
+
+    /// <summary>The association's state.</summary>
+    public SctpAssociationState State
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _association.State;
+            }
+        }
+    }
+
+    /// <summary>How the association closed, or null while it is open.</summary>
+    public SctpCloseInfo? CloseInfo => Volatile.Read(ref _closeInfo);
+
+    /// <summary>The options in use.</summary>
+    public SctpOptions Options => _association.Options;
+
+    /// <summary>
+    /// <see cref="SendAsync"/> waits while this many bytes or more are queued and not yet sent
+    /// (all streams). Default 4 MiB; it resumes once the queue drained to half of it.
+    /// </summary>
+    public long SendBufferLimit { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Bytes queued on all streams and not yet sent.</summary>
+    public long BufferedAmount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _association.TotalBufferedAmount;
+            }
+        }
+    }
+
+    /// <summary>Completes when the association closes, with how it closed.</summary>
+    public Task<SctpCloseInfo> Completion => _closed.Task;
+
+    /// <summary>
+    /// Opens the association actively (sends INIT) and waits until it is established. In WebRTC
+    /// both peers call this; simultaneous INITs are resolved by the protocol.
+    /// </summary>
+    /// <exception cref="SctpException">The association failed or closed first.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            ThrowIfUnusable();
+            _association.Connect(Now());
+            FlushLocked();
+        }
+
+        Dispatch();
+        await _connected.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits, without sending INIT, until the peer has opened the association.</summary>
+    /// <exception cref="SctpException">The association closed first.</exception>
+    public Task AcceptAsync(CancellationToken cancellationToken = default) => _connected.Task.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Queues a message. Returns at once; messages queued before the association is established
+    /// are sent once it is.
+    /// </summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="ppid">The payload protocol identifier.</param>
+    /// <param name="payload">1 byte to <see cref="SctpOptions.MaxMessageSize"/>; copied.</param>
+    /// <param name="options">Ordering and partial reliability.</param>
+    /// <exception cref="ArgumentException">Empty, too large, or an invalid stream.</exception>
+    /// <exception cref="InvalidOperationException">The send buffer is full, or the association is closing or closed.</exception>
+    public void Send(ushort streamId, uint ppid, ReadOnlySpan<byte> payload, SctpSendOptions options = default)
+    {
+        SctpSendStatus status;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            status = _association.Send(streamId, ppid, payload, options, Now());
+            if (status == SctpSendStatus.Success)
+            {
+                FlushLocked();
+            }
+        }
+
+        Dispatch();
+        ThrowOnError(status, payload.Length);
+    }
+
+    /// <summary>
+    /// Queues a message, first waiting while <see cref="SendBufferLimit"/> bytes or more are queued
+    /// (back-pressure for bulk senders).
+    /// </summary>
+    /// <exception cref="SctpException">The association closed while waiting.</exception>
+    public async ValueTask SendAsync(ushort streamId, uint ppid, ReadOnlyMemory<byte> payload, SctpSendOptions options = default, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            TaskCompletionSource waiter;
+            SctpSendStatus status;
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                if (_closeInfo is { } info)
+                {
+                    throw new SctpException(info);
+                }
+
+                var buffered = _association.TotalBufferedAmount;
+                if (buffered == 0 || buffered + payload.Length <= SendBufferLimit || _association.IsClosed)
+                {
+                    status = _association.Send(streamId, ppid, payload.Span, options, Now());
+                    if (status == SctpSendStatus.Success)
+                    {
+                        FlushLocked();
+                    }
+
+                    goto sent;
+                }
+
+                waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _sendWaiters.Add(waiter);
+            }
+
+            try
+            {
+                await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                lock (_lock)
+                {
+                    _sendWaiters.Remove(waiter);
+                }
+
+                throw;
+            }
+
+            continue;
+
+        sent:
+            Dispatch();
+            ThrowOnError(status, payload.Length);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// Resets outgoing streams (how a data channel closes, RFC 8831 §6.7); see
+    /// <see cref="SctpAssociation.ResetStreams"/>. Completion: <see cref="OutgoingStreamsReset"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not established, or the peer does not support stream reset.</exception>
+    public void ResetStreams(params ReadOnlySpan<ushort> streamIds)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            _association.ResetStreams(streamIds);
+            FlushLocked();
+        }
+
+        Dispatch();
+    }
+
+    /// <summary>Bytes queued on a stream and not yet sent (RFC 8831 §6.6 bufferedAmount).</summary>
+    public long GetBufferedAmount(ushort streamId)
+    {
+        lock (_lock)
+        {
+            return _association.GetBufferedAmount(streamId);
+        }
+    }
+
+    /// <summary>Sets the threshold below which <see cref="BufferedAmountLow"/> is raised for the stream.</summary>
+    public void SetBufferedAmountLowThreshold(ushort streamId, long bytes)
+    {
+        lock (_lock)
+        {
+            _association.SetBufferedAmountLowThreshold(streamId, bytes);
+        }
+    }
+
+    /// <summary>A snapshot of the association's counters.</summary>
+    public SctpMetrics GetMetrics()
+    {
+        lock (_lock)
+        {
+            return _association.GetMetrics();
+        }
+    }
+
+    /// <summary>
+    /// Closes gracefully (SHUTDOWN, RFC 9260 §9.2): queued messages are delivered first. Completes
+    /// when the association has closed, however that happened.
+    /// </summary>
+    public async Task<SctpCloseInfo> CloseAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                _association.Shutdown(Now());
+                FlushLocked();
+            }
+        }
+
+        Dispatch();
+        return await _closed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Aborts at once (ABORT with a User-Initiated Abort cause carrying <paramref name="reason"/>).</summary>
+    public void Abort(string? reason = null)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _association.Abort(reason, Now());
+            FlushLocked();
+        }
+
+        Dispatch();
+    }
+
+    /// <summary>Aborts the association if still open, stops the timer and detaches from the transport.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (!_association.IsClosed)
+            {
+                _association.Abort("disposed", Now());
+                FlushLocked();
+            }
+
+            _disposed = true;
+        }
+
+        Dispatch();
+        _transport.SetReceiveHandler(null);
+        _transport.Closed -= OnTransportClosed;
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var w in _sendWaiters)
+            {
+                w.TrySetException(new ObjectDisposedException(nameof(SctpTransport)));
+            }
+
+            _sendWaiters.Clear();
+        }
+
+        _connected.TrySetException(new ObjectDisposedException(nameof(SctpTransport)));
+        _ = _connected.Task.Exception;
+    }
+
+    private TimeSpan Now() => _time.GetElapsedTime(_start);
+
+    private void OnDatagram(ReadOnlySpan<byte> datagram)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            try
+            {
+                _association.HandlePacket(datagram, Now());
+            }
+            catch (Exception ex)
+            {
+                // Defence in depth: malformed input is dropped by the association; nothing may escape onto the receive thread.
+                _logger.LogError(ex, "SCTP packet processing failed");
+            }
+
+            FlushLocked();
+        }
+
+        Dispatch();
+    }
+
+    private void OnTimer()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _armed = TimeSpan.MaxValue;
+            _association.HandleTimeout(Now());
+            FlushLocked();
+        }
+
+        Dispatch();
+    }
+
+    private void OnTransportClosed(object? sender, DatagramTransportClosedEventArgs e)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _association.HandleTransportClosed(e.Error?.Message);
+            FlushLocked();
+        }
+
+        Dispatch();
+    }
+
+    /// <summary>Sends every packet the association has ready, collects its events and re-arms the timer. Under the lock.</summary>
+    private void FlushLocked()
+    {
+        var now = Now();
+        int n;
+        while ((n = _association.BuildPacket(_buffer, now)) > 0)
+        {
+            try
+            {
+                _transport.Send(_buffer.AsSpan(0, n));
+            }
+            catch (ObjectDisposedException)
+            {
+                _association.HandleTransportClosed();
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Like a lost datagram: SCTP retransmits.
+                _logger.LogDebug(ex, "datagram send failed");
+            }
+        }
+
+        while (_association.TryDequeueEvent(out var e))
+        {
+            _pending.Enqueue(e);
+        }
+
+        if (_sendWaiters.Count > 0 && (_association.IsClosed || _association.TotalBufferedAmount <= SendBufferLimit / 2))
+        {
+            foreach (var w in _sendWaiters)
+            {
+                w.TrySetResult();
+            }
+
+            _sendWaiters.Clear();
+        }
+
+        var next = _association.NextTimeout;
+        if (next is { } deadline && deadline < _armed)
+        {
+            _armed = deadline;
+            var due = deadline - now;
+            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Raises pending events in order, one thread at a time, outside the lock (re-entrant calls just queue).</summary>
+    private void Dispatch()
+    {
+        lock (_lock)
+        {
+            if (_dispatching || _pending.Count == 0)
+            {
+                return;
+            }
+
+            _dispatching = true;
+        }
+
+        while (true)
+        {
+            Queue<SctpEvent> batch;
+            lock (_lock)
+            {
+                if (_pending.Count == 0)
+                {
+                    _dispatching = false;
+                    return;
+                }
+
+                batch = _pending;
+                _pending = _dispatchBatch;
+                _dispatchBatch = batch;
+            }
+
+            while (batch.TryDequeue(out var e))
+            {
+                try
+                {
+                    Raise(e);
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "an SCTP event handler threw");
+                }
+            }
+        }
+    }
+
+    private void Raise(SctpEvent e)
+    {
+        switch (e.Type)
+        {
+            case SctpEventType.Connected:
+                _connected.TrySetResult();
+                Connected?.Invoke(this, EventArgs.Empty);
+                break;
+            case SctpEventType.MessageReceived:
+                MessageReceived?.Invoke(this, e.Message);
+                break;
+            case SctpEventType.IncomingStreamsReset:
+                IncomingStreamsReset?.Invoke(this, e.Streams!);
+                break;
+            case SctpEventType.OutgoingStreamsReset:
+                OutgoingStreamsReset?.Invoke(this, e.Streams!);
+                break;
+            case SctpEventType.StreamsResetFailed:
+                StreamsResetFailed?.Invoke(this, e.Streams!);
+                break;
+            case SctpEventType.BufferedAmountLow:
+                BufferedAmountLow?.Invoke(this, e.StreamId);
+                break;
+            case SctpEventType.PeerError:
+                PeerError?.Invoke(this, e);
+                break;
+            case SctpEventType.Closed:
+                var info = e.CloseInfo!;
+                Volatile.Write(ref _closeInfo, info);
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _connected.TrySetException(new SctpException(info));
+                _ = _connected.Task.Exception;
+                _closed.TrySetResult(info);
+                Closed?.Invoke(this, info);
+                break;
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private void ThrowIfUnusable()
+    {
+        ThrowIfDisposed();
+        if (_closeInfo is { } info)
+        {
+            throw new SctpException(info);
+        }
+    }
+
+    private void ThrowOnError(SctpSendStatus status, int length)
+    {
+        switch (status)
+        {
+            case SctpSendStatus.Success:
+                return;
+            case SctpSendStatus.ErrorMessageEmpty:
+                throw new ArgumentException("SCTP cannot send an empty message (RFC 9260 §3.3.1); data channels send one byte with an 'empty' PPID instead (RFC 8831 §6.6).");
+            case SctpSendStatus.ErrorMessageTooLarge:
+                throw new ArgumentException($"The message ({length} bytes) exceeds the maximum message size ({Options.MaxMessageSize} bytes).");
+            case SctpSendStatus.ErrorInvalidStream:
+                throw new ArgumentException("The stream id is not below the negotiated number of outbound streams.");
+            case SctpSendStatus.ErrorResourceExhaustion:
+                throw new InvalidOperationException($"The send buffer is full ({Options.MaxSendBufferSize} bytes queued).");
+            default:
+                throw _closeInfo is { } info ? new SctpException(info) : new InvalidOperationException("The SCTP association is shutting down or closed.");
+        }
+    }
+}
