@@ -556,6 +556,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
                 UpdateConnectionState();
             }
         };
+        CreateSctpLocked(_dtls);
         _transports = Task.Run(() => ConnectTransportsAsync(_ice, _dtls, _lifetime.Token));
     }
 
@@ -611,7 +612,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             var ice = _ice?.ConnectionState ?? IceConnectionState.New;
             next = Error is not null || ice == IceConnectionState.Failed ? RtcPeerConnectionState.Failed
                 : ice == IceConnectionState.Disconnected ? RtcPeerConnectionState.Disconnected
-                : _dtls?.State == DtlsTransportState.Closed ? RtcPeerConnectionState.Closed
+                : _dtls?.State == DtlsTransportState.Closed || _sctpClosed ? RtcPeerConnectionState.Closed
                 : IsSctpConnected && ice is IceConnectionState.Connected or IceConnectionState.Completed ? RtcPeerConnectionState.Connected
                 : _transports is not null || ice == IceConnectionState.Checking ? RtcPeerConnectionState.Connecting
                 : RtcPeerConnectionState.New;

@@ -1,0 +1,111 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using P2p.WebRtc.DataChannels;
+
+namespace P2p.WebRtc.Tests.PeerConnection;
+
+/// <summary>Two of our peer connections on 127.0.0.1, signaled in-process (candidates trickled both ways).</summary>
+internal sealed class PeerPair : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    public PeerPair(RtcConfiguration? offerer = null, RtcConfiguration? answerer = null, ILoggerFactory? logging = null)
+    {
+        Offerer = new RtcPeerConnection(Loopback(offerer, logging));
+        Answerer = new RtcPeerConnection(Loopback(answerer, logging));
+        Trickle(Offerer, Answerer);
+        Trickle(Answerer, Offerer);
+    }
+
+    public RtcPeerConnection Offerer { get; }
+
+    public RtcPeerConnection Answerer { get; }
+
+    public static RtcConfiguration Loopback(RtcConfiguration? configuration = null, ILoggerFactory? logging = null) =>
+        (configuration ?? new RtcConfiguration()) with
+        {
+            AddressFilter = a => a.Equals(IPAddress.Loopback),
+            LoggerFactory = logging ?? configuration?.LoggerFactory,
+        };
+
+    /// <summary>Runs offer/answer and waits until both sides are connected.</summary>
+    public async Task ConnectAsync()
+    {
+        var connected = Task.WhenAll(WaitForStateAsync(Offerer, RtcPeerConnectionState.Connected), WaitForStateAsync(Answerer, RtcPeerConnectionState.Connected));
+        var offer = await Offerer.CreateOfferAsync();
+        await Offerer.SetLocalDescriptionAsync(offer);
+        await Answerer.SetRemoteDescriptionAsync(offer);
+        var answer = await Answerer.CreateAnswerAsync();
+        await Answerer.SetLocalDescriptionAsync(answer);
+        await Offerer.SetRemoteDescriptionAsync(answer);
+        await connected.WaitAsync(Timeout);
+    }
+
+    public static Task WaitForStateAsync(RtcPeerConnection pc, RtcPeerConnectionState wanted)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pc.ConnectionStateChanged += (_, state) =>
+        {
+            if (state == wanted)
+            {
+                done.TrySetResult();
+            }
+            else if (state is RtcPeerConnectionState.Failed or RtcPeerConnectionState.Closed)
+            {
+                done.TrySetException(new InvalidOperationException($"went {state} waiting for {wanted}: {pc.Error}"));
+            }
+        };
+        if (pc.ConnectionState == wanted)
+        {
+            done.TrySetResult();
+        }
+
+        return done.Task;
+    }
+
+    /// <summary>The next channel the peer announces.</summary>
+    public static Task<RtcDataChannel> NextRemoteChannelAsync(RtcPeerConnection pc)
+    {
+        var next = new TaskCompletionSource<RtcDataChannel>(TaskCreationOptions.RunContinuationsAsynchronously);
+        EventHandler<RtcDataChannel>? handler = null;
+        handler = (_, channel) =>
+        {
+            pc.DataChannel -= handler;
+            next.TrySetResult(channel);
+        };
+        pc.DataChannel += handler;
+        return next.Task;
+    }
+
+    public static Task WaitOpenAsync(RtcDataChannel channel)
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.Opened += (_, _) => open.TrySetResult();
+        channel.Closed += (_, _) => open.TrySetException(new InvalidOperationException($"{channel} closed before opening"));
+        if (channel.ReadyState == RtcDataChannelState.Open)
+        {
+            open.TrySetResult();
+        }
+
+        return open.Task.WaitAsync(Timeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Offerer.DisposeAsync();
+        await Answerer.DisposeAsync();
+    }
+
+    private static void Trickle(RtcPeerConnection from, RtcPeerConnection to) =>
+        from.IceCandidate += async (_, e) =>
+        {
+            try
+            {
+                await to.AddIceCandidateAsync(e.Candidate);
+            }
+            catch (InvalidOperationException)
+            {
+                // the peer closed meanwhile
+            }
+        };
+}
