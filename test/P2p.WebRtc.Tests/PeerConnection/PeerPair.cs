@@ -9,12 +9,22 @@ internal sealed class PeerPair : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    public PeerPair(RtcConfiguration? offerer = null, RtcConfiguration? answerer = null, ILoggerFactory? logging = null)
+    /// <param name="offerer">The offerer's configuration (restricted to loopback).</param>
+    /// <param name="answerer">The answerer's configuration (restricted to loopback).</param>
+    /// <param name="logging">Logging for both.</param>
+    /// <param name="toAnswerer">Rewrites the offerer's candidates on their way (e.g. to a relay).</param>
+    /// <param name="toOfferer">Rewrites the answerer's candidates on their way.</param>
+    public PeerPair(
+        RtcConfiguration? offerer = null,
+        RtcConfiguration? answerer = null,
+        ILoggerFactory? logging = null,
+        Func<RtcIceCandidateInit?, RtcIceCandidateInit?>? toAnswerer = null,
+        Func<RtcIceCandidateInit?, RtcIceCandidateInit?>? toOfferer = null)
     {
         Offerer = new RtcPeerConnection(Loopback(offerer, logging));
         Answerer = new RtcPeerConnection(Loopback(answerer, logging));
-        Trickle(Offerer, Answerer);
-        Trickle(Answerer, Offerer);
+        Trickle(Offerer, Answerer, toAnswerer ?? (c => c));
+        Trickle(Answerer, Offerer, toOfferer ?? (c => c));
     }
 
     public RtcPeerConnection Offerer { get; }
@@ -96,12 +106,12 @@ internal sealed class PeerPair : IAsyncDisposable
         await Answerer.DisposeAsync();
     }
 
-    private static void Trickle(RtcPeerConnection from, RtcPeerConnection to) =>
+    private static void Trickle(RtcPeerConnection from, RtcPeerConnection to, Func<RtcIceCandidateInit?, RtcIceCandidateInit?> rewrite) =>
         from.IceCandidate += async (_, e) =>
         {
             try
             {
-                await to.AddIceCandidateAsync(e.Candidate);
+                await to.AddIceCandidateAsync(rewrite(e.Candidate));
             }
             catch (InvalidOperationException)
             {
