@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using P2p.Benchmarks.Common;
 using P2p.Testing.Chromium;
@@ -43,7 +42,7 @@ public sealed class ChromiumReferenceScenario : IScenario
             var rates = new List<double>();
             for (var run = 0; run <= runs; run++)
             {
-                var rate = await TransferAsync(pair, $"bulk{kib}-{run}", (long)mib << 20, kib << 10);
+                var rate = await ChromiumMeasurements.ThroughputAsync(pair, $"bulk{kib}-{run}", (long)mib << 20, kib << 10);
                 if (run > 0)
                 {
                     rates.Add(rate);
@@ -53,26 +52,10 @@ public sealed class ChromiumReferenceScenario : IScenario
             Console.WriteLine(Row($"throughput, {kib} KiB messages (MB/s)", rates));
         }
 
-        await pair.Offerer.CreateChannelAsync("ping");
-        await Task.WhenAll(pair.Offerer.WaitOpenAsync("ping"), pair.Answerer.WaitOpenAsync("ping"));
-        await pair.Answerer.EchoAsync("ping");
-        var rtts = await pair.Offerer.PingPongAsync("ping", pings, 32, 100, 120_000);
+        var rtts = await ChromiumMeasurements.RoundTripsAsync(pair, pings, 32, 100);
         Console.WriteLine($"| 32 B round trip p50 / p99 (µs) | {Stats.Median(rtts):F0} / {Stats.Percentile(rtts, 99):F0} | {Stats.Spread(rtts, "F0")} |");
         await pair.CloseAsync();
         return 0;
-    }
-
-    private static async Task<double> TransferAsync(ChromiumPair pair, string label, long total, int size)
-    {
-        await pair.Offerer.CreateChannelAsync(label);
-        await Task.WhenAll(pair.Offerer.WaitOpenAsync(label), pair.Answerer.WaitOpenAsync(label));
-        await pair.Answerer.ArmCountAsync(label, total);
-        var clock = Stopwatch.StartNew();
-        await pair.Offerer.SendBulkAsync(label, total, size, 300_000);
-        await pair.Answerer.ReceivedAsync(300_000);
-        var seconds = clock.Elapsed.TotalSeconds;
-        await pair.Offerer.CloseChannelAsync(label);
-        return total / seconds / 1e6;
     }
 
     private static string Row(string what, List<double> samples) =>
