@@ -47,6 +47,13 @@ public sealed class SctpScenario : IScenario
                 $"| {mode} | {bytes / seconds / 1e6:F0} | {bytes / seconds / 1048576:F0} | {seconds:F3} | {metrics.PacketsSent} | {metrics.DataChunksRetransmitted} | {metrics.SacksReceived} | {metrics.CongestionWindow} | {metrics.SmoothedRtt?.TotalMicroseconds:F0} |"));
         }
 
+        if (modes.Contains("udp"))
+        {
+            var (rawSeconds, rawBytes) = await RawUdpAsync(mib);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| raw UDP datagrams, no SCTP (reference) | {rawBytes / rawSeconds / 1e6:F0} | {rawBytes / rawSeconds / 1048576:F0} | {rawSeconds:F3} | {(long)mib * 1024 * 1024 / 1200} | | | | |"));
+        }
+
         Console.WriteLine();
         Console.WriteLine($"## SCTP ping-pong: 32-byte message echoed, {rounds} round trips");
         Console.WriteLine();
@@ -101,6 +108,42 @@ public sealed class SctpScenario : IScenario
         finally
         {
             await cleanup();
+        }
+    }
+
+    /// <summary>The same UDP transport without SCTP: 1200-byte datagrams sent as fast as possible, bytes received per second.</summary>
+    private static async Task<(double Seconds, long Bytes)> RawUdpAsync(int mib)
+    {
+        var (a, b) = BenchUdpTransport.CreatePair();
+        try
+        {
+            var count = (long)mib * 1024 * 1024 / 1200;
+            long received = 0;
+            var last = new Stopwatch();
+            var sw = Stopwatch.StartNew();
+            b.SetReceiveHandler(d =>
+            {
+                received += d.Length;
+                last.Restart();
+            });
+            var datagram = new byte[1200];
+            for (long i = 0; i < count; i++)
+            {
+                a.Send(datagram);
+            }
+
+            while (Volatile.Read(ref received) < count * 1200 && (!last.IsRunning || last.ElapsedMilliseconds < 200))
+            {
+                await Task.Delay(10);
+            }
+
+            var seconds = sw.Elapsed.TotalSeconds - (Volatile.Read(ref received) < count * 1200 ? last.Elapsed.TotalSeconds : 0);
+            return (seconds, Volatile.Read(ref received));
+        }
+        finally
+        {
+            await a.DisposeAsync();
+            await b.DisposeAsync();
         }
     }
 
