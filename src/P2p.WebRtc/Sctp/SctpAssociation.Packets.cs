@@ -7,6 +7,13 @@ namespace P2p.WebRtc.Sctp;
 /// <summary>Packet input (validation, verification tags, chunk dispatch) and packet output (bundling).</summary>
 public sealed partial class SctpAssociation
 {
+    /// <summary>
+    /// Cap on chunks sent and not yet cumulatively acknowledged. The byte windows already bound bulk
+    /// data; this bounds tiny messages, whose count a byte window does not limit, to what a receiver
+    /// can track (gap ack block offsets are 16-bit, RFC 9260 §3.3.4).
+    /// </summary>
+    private const int MaxOutstandingChunks = 16384;
+
     /// <summary>Chunks queued for the next packets, each already encoded (control chunks, RFC 9260 §6.10: before DATA).</summary>
     private readonly Queue<byte[]> _control = new();
 
@@ -235,7 +242,7 @@ public sealed partial class SctpAssociation
             {
                 var room = ((mtu - pos - DataChunk.HeaderSize) & ~3);
                 var inFlight = _retransmissions.BytesInFlight;
-                if (room < 4 || inFlight >= cc.Cwnd)
+                if (room < 4 || inFlight >= cc.Cwnd || _retransmissions.Count >= MaxOutstandingChunks)
                 {
                     break;
                 }

@@ -22,6 +22,10 @@ public sealed partial class SctpAssociation
     private uint _lastPeerRequestSeq;
     private ReconfigurationResult _lastPeerResult;
     private OutgoingRequest? _request;
+    private bool _hasLastIncomingReset;
+    private uint _lastIncomingResetSeq;
+    private uint _lastIncomingResetTsn;
+    private ushort[] _lastIncomingResetStreams = [];
     private bool _requestNeedsSend;
     private bool _requestGotInProgress;
 
@@ -209,7 +213,21 @@ public sealed partial class SctpAssociation
             return;
         }
 
-        var done = _reassembly!.ScheduleReset(seq, request.SendersLastAssignedTsn, request.GetStreams());
+        var streams = request.GetStreams();
+        if (_hasLastIncomingReset && request.SendersLastAssignedTsn == _lastIncomingResetTsn && streams.AsSpan().SequenceEqual(_lastIncomingResetStreams))
+        {
+            // The same reset again under a new sequence number: a sender that retries after "In
+            // progress" with a fresh number (as dcSCTP does). Report its state; never reset twice.
+            _lastPeerResult = _reassembly!.IsResetDeferred(_lastIncomingResetSeq) ? ReconfigurationResult.InProgress : ReconfigurationResult.SuccessPerformed;
+            _responses.Add(new ReconfigurationResponseParameter(seq, _lastPeerResult));
+            return;
+        }
+
+        _hasLastIncomingReset = true;
+        _lastIncomingResetSeq = seq;
+        _lastIncomingResetTsn = request.SendersLastAssignedTsn;
+        _lastIncomingResetStreams = streams;
+        var done = _reassembly!.ScheduleReset(seq, request.SendersLastAssignedTsn, streams);
         if (done)
         {
             // The response and event are produced by DrainPerformedResets.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using P2p.WebRtc.Net;
@@ -15,7 +16,9 @@ namespace P2p.WebRtc.Sctp;
 /// Threading: every call into the association happens under one lock. A received datagram is
 /// processed on the transport's receive thread, and the packets it triggers (SACKs, data released
 /// by the congestion window) are sent right there; <see cref="Send"/> sends on the caller's thread
-/// as far as the windows allow. Events are raised in order, one at a time, outside the lock —
+/// as far as the windows allow. Packets are built under the lock but handed to the transport
+/// outside it, in order, by one thread at a time, so a slow send (a system call, DTLS encryption)
+/// never holds up the processing of received packets. Events are raised in order, one at a time, outside the lock —
 /// usually on the receive thread — so a handler may call back into this object (for example to
 /// reply), but must not block: it holds up the datagrams behind it.
 /// </para>
@@ -29,11 +32,14 @@ public sealed class SctpTransport : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly long _start;
     private readonly Lock _lock = new();
-    private readonly byte[] _buffer;
+    private readonly int _packetSize;
     private readonly ITimer _timer;
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<SctpCloseInfo> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<TaskCompletionSource> _sendWaiters = [];
+    private Queue<(byte[] Buffer, int Length)> _outbox = new();
+    private Queue<(byte[] Buffer, int Length)> _sendBatch = new();
+    private bool _sending;
     private Queue<SctpEvent> _pending = new();
     private Queue<SctpEvent> _dispatchBatch = new();
     private bool _dispatching;
@@ -60,7 +66,7 @@ public sealed class SctpTransport : IAsyncDisposable
         _association = new SctpAssociation(options, _logger);
         _time = timeProvider ?? TimeProvider.System;
         _start = _time.GetTimestamp();
-        _buffer = new byte[options.MaxPacketSize];
+        _packetSize = options.MaxPacketSize;
         _timer = _time.CreateTimer(static s => ((SctpTransport)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport.Closed += OnTransportClosed;
         transport.SetReceiveHandler(OnDatagram);
@@ -143,7 +149,7 @@ public sealed class SctpTransport : IAsyncDisposable
             FlushLocked();
         }
 
-        Dispatch();
+        Drain();
         await _connected.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -174,7 +180,7 @@ public sealed class SctpTransport : IAsyncDisposable
             }
         }
 
-        Dispatch();
+        Drain();
         ThrowOnError(status, payload.Length);
     }
 
@@ -230,7 +236,7 @@ public sealed class SctpTransport : IAsyncDisposable
             continue;
 
         sent:
-            Dispatch();
+            Drain();
             ThrowOnError(status, payload.Length);
             return;
         }
@@ -250,7 +256,7 @@ public sealed class SctpTransport : IAsyncDisposable
             FlushLocked();
         }
 
-        Dispatch();
+        Drain();
     }
 
     /// <summary>Bytes queued on a stream and not yet sent (RFC 8831 §6.6 bufferedAmount).</summary>
@@ -295,7 +301,7 @@ public sealed class SctpTransport : IAsyncDisposable
             }
         }
 
-        Dispatch();
+        Drain();
         return await _closed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -313,7 +319,7 @@ public sealed class SctpTransport : IAsyncDisposable
             FlushLocked();
         }
 
-        Dispatch();
+        Drain();
     }
 
     /// <summary>Aborts the association if still open, stops the timer and detaches from the transport.</summary>
@@ -335,7 +341,7 @@ public sealed class SctpTransport : IAsyncDisposable
             _disposed = true;
         }
 
-        Dispatch();
+        Drain();
         _transport.SetReceiveHandler(null);
         _transport.Closed -= OnTransportClosed;
         await _timer.DisposeAsync().ConfigureAwait(false);
@@ -377,7 +383,7 @@ public sealed class SctpTransport : IAsyncDisposable
             FlushLocked();
         }
 
-        Dispatch();
+        Drain();
     }
 
     private void OnTimer()
@@ -394,7 +400,7 @@ public sealed class SctpTransport : IAsyncDisposable
             FlushLocked();
         }
 
-        Dispatch();
+        Drain();
     }
 
     private void OnTransportClosed(object? sender, DatagramTransportClosedEventArgs e)
@@ -410,30 +416,27 @@ public sealed class SctpTransport : IAsyncDisposable
             FlushLocked();
         }
 
-        Dispatch();
+        Drain();
     }
 
-    /// <summary>Sends every packet the association has ready, collects its events and re-arms the timer. Under the lock.</summary>
+    /// <summary>
+    /// Moves every packet the association has ready to the outbox (sent by <see cref="Drain"/> outside
+    /// the lock), collects its events and re-arms the timer. Under the lock.
+    /// </summary>
     private void FlushLocked()
     {
         var now = Now();
-        int n;
-        while ((n = _association.BuildPacket(_buffer, now)) > 0)
+        while (true)
         {
-            try
+            var buffer = ArrayPool<byte>.Shared.Rent(_packetSize);
+            var n = _association.BuildPacket(buffer.AsSpan(0, _packetSize), now);
+            if (n == 0)
             {
-                _transport.Send(_buffer.AsSpan(0, n));
-            }
-            catch (ObjectDisposedException)
-            {
-                _association.HandleTransportClosed();
+                ArrayPool<byte>.Shared.Return(buffer);
                 break;
             }
-            catch (Exception ex)
-            {
-                // Like a lost datagram: SCTP retransmits.
-                _logger.LogDebug(ex, "datagram send failed");
-            }
+
+            _outbox.Enqueue((buffer, n));
         }
 
         while (_association.TryDequeueEvent(out var e))
@@ -457,6 +460,79 @@ public sealed class SctpTransport : IAsyncDisposable
             _armed = deadline;
             var due = deadline - now;
             _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Sends the outbox, then raises pending events: both outside the lock.</summary>
+    private void Drain()
+    {
+        SendOutbox();
+        Dispatch();
+    }
+
+    /// <summary>
+    /// Hands the queued packets to the transport in order, one thread at a time, outside the lock
+    /// (system calls and DTLS encryption must not hold up packet processing on other threads).
+    /// </summary>
+    private void SendOutbox()
+    {
+        lock (_lock)
+        {
+            if (_sending || _outbox.Count == 0)
+            {
+                return;
+            }
+
+            _sending = true;
+        }
+
+        while (true)
+        {
+            Queue<(byte[] Buffer, int Length)> batch;
+            lock (_lock)
+            {
+                if (_outbox.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+
+                batch = _outbox;
+                _outbox = _sendBatch;
+                _sendBatch = batch;
+            }
+
+            var failed = false;
+            while (batch.TryDequeue(out var packet))
+            {
+                if (!failed)
+                {
+                    try
+                    {
+                        _transport.Send(packet.Buffer.AsSpan(0, packet.Length));
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        failed = true;
+                    }
+                    catch (Exception ex)
+                    {
+                        // Like a lost datagram: SCTP retransmits.
+                        _logger.LogDebug(ex, "datagram send failed");
+                    }
+                }
+
+                ArrayPool<byte>.Shared.Return(packet.Buffer);
+            }
+
+            if (failed)
+            {
+                lock (_lock)
+                {
+                    _association.HandleTransportClosed();
+                    FlushLocked();
+                }
+            }
         }
     }
 

@@ -203,4 +203,22 @@ public class AssociationDataTests
         // 50 replies from B, each carrying the SACK for the message it answers: no separate SACK packets.
         Assert.That(sim.B.GetMetrics().PacketsSent - before, Is.EqualTo(50));
     }
+
+    [Test]
+    public void ManyTinyMessages_UnderLoss_AllArrive()
+    {
+        var link = new SimulatedLink { Loss = 0.02, Reorder = 0.02 };
+        var sim = Connected(link: link, seed: 8);
+        for (var i = 0; i < 60_000; i++)
+        {
+            sim.A.SendOk(sim, (ushort)(i % 7), 51, BitConverter.GetBytes(i));
+        }
+
+        Assert.That(sim.RunUntil(() => sim.EventsB.Count == 60_001, TimeSpan.FromMinutes(10)), Is.True);
+        for (ushort s = 0; s < 7; s++)
+        {
+            var values = sim.EventsB.Messages().Where(m => m.StreamId == s).Select(m => BitConverter.ToInt32(m.Payload.Span)).ToList();
+            Assert.That(values, Is.EqualTo(Enumerable.Range(0, 60_000).Where(i => i % 7 == s)));
+        }
+    }
 }

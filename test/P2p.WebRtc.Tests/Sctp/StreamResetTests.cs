@@ -117,4 +117,52 @@ public class StreamResetTests
         Assert.That(OfType(sim.EventsB, SctpEventType.IncomingStreamsReset).Count(), Is.EqualTo(1));
         Assert.That(OfType(sim.EventsA, SctpEventType.IncomingStreamsReset), Is.Empty);
     }
+
+    [Test]
+    public void DeferredReset_RetriedWithANewSequenceNumber_IsPerformedOnce()
+    {
+        uint tagOfB = 0;
+        var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
+        sim.Tamper = (fromA, p) =>
+        {
+            if (fromA && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4)) is var tag and not 0)
+            {
+                tagOfB = tag;
+            }
+
+            return p;
+        };
+        sim.ConnectBoth();
+        sim.A.SendOk(sim, 3, 51, [1]);
+        Assert.That(sim.RunUntil(() => sim.EventsB.Messages().Any(), TimeSpan.FromSeconds(5)), Is.True);
+        var firstData = sim.SentByA.First(p => p.Length > 16 && p[12] == 0);
+        var t0 = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(firstData.AsSpan(16)); // A's initial TSN = its first request sequence number
+
+        // A request whose last TSN has not arrived yet: deferred ("In progress").
+        sim.Inject(true, ResetRequest(tagOfB, t0, lastTsn: t0 + 1, stream: 3));
+        Assert.That(OfType(sim.EventsB, SctpEventType.IncomingStreamsReset), Is.Empty);
+
+        // The missing TSN arrives: the reset is performed once.
+        sim.A.SendOk(sim, 4, 51, [2]);
+        Assert.That(sim.RunUntil(() => OfType(sim.EventsB, SctpEventType.IncomingStreamsReset).Any(), TimeSpan.FromSeconds(5)), Is.True);
+
+        // The sender retries the same reset under a new sequence number: answered, not performed again.
+        sim.Inject(true, ResetRequest(tagOfB, t0 + 1, lastTsn: t0 + 1, stream: 3));
+        sim.RunFor(TimeSpan.FromSeconds(2));
+        Assert.That(OfType(sim.EventsB, SctpEventType.IncomingStreamsReset).Count(), Is.EqualTo(1));
+        Assert.That(sim.B.IsClosed, Is.False);
+    }
+
+    private static byte[] ResetRequest(uint tag, uint seq, uint lastTsn, ushort stream)
+    {
+        var parameter = new byte[P2p.WebRtc.Sctp.Parameters.OutgoingSsnResetRequestParameter.SizeOf(1)];
+        var n = P2p.WebRtc.Sctp.Parameters.OutgoingSsnResetRequestParameter.Write(parameter, seq, 0, lastTsn, [stream]);
+        var chunk = new byte[4 + n];
+        P2p.WebRtc.Sctp.Chunks.ReConfigChunk.Write(chunk, parameter.AsSpan(0, n));
+        var packet = new byte[12 + chunk.Length];
+        new P2p.WebRtc.Sctp.Packets.SctpCommonHeader(5000, 5000, tag).Write(packet);
+        chunk.CopyTo(packet, 12);
+        P2p.WebRtc.Sctp.Packets.Crc32c.Stamp(packet);
+        return packet;
+    }
 }
