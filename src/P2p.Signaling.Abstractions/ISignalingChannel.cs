@@ -27,8 +27,10 @@ public interface ISignalingChannel : IAsyncDisposable
 
     /// <summary>
     /// Answers relays that other members send to this user (offers, candidates, ...). The handler's
-    /// result is the relay's result on the sender's side. Handlers run concurrently, off the receive
-    /// loop. With no handler the sender gets <see cref="SignalingErrorCode.NoRelayHandler"/>; a handler
+    /// result is the relay's result on the sender's side. Handlers are <b>started in the order the relays
+    /// arrived</b> (an implementation must keep one sender's order: a trickled candidate must reach the
+    /// handler before the end-of-candidates sent after it); once a handler awaits, others may start, so
+    /// handlers then run concurrently. A handler must not block before its first await. With no handler the sender gets <see cref="SignalingErrorCode.NoRelayHandler"/>; a handler
     /// that throws <see cref="SignalingException"/> sends that error; any other exception sends
     /// <see cref="SignalingErrorCode.RelayHandlerFailed"/> (the exception itself stays local).
     /// The token is cancelled when the channel closes.

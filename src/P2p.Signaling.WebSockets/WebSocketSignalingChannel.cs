@@ -533,8 +533,10 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         RelayRequest request,
         CancellationToken cancellationToken)
     {
-        // Off the receive loop: handlers run concurrently with each other and with further messages.
-        await Task.Yield();
+        // Started on the receive loop, in the order the relays arrived (the server forwards one sender's
+        // relays in order): the handler's synchronous part runs in that order, e.g. a trickled candidate
+        // is queued before the end-of-candidates that follows it. At its first await the loop moves on,
+        // so handlers then run concurrently with each other and with further messages.
         OutgoingFrame answer;
         try
         {

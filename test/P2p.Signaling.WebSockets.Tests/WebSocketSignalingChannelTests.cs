@@ -275,6 +275,38 @@ public class WebSocketSignalingChannelTests
     }
 
     [Test]
+    public async Task HandlersStartInTheOrderTheRelaysArrived()
+    {
+        // A trickled candidate must reach the application before the end-of-candidates sent after it.
+        const int count = 200;
+        var (channel, server) = await ConnectAsync();
+        await using var _ = channel;
+        var order = new List<int>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.RelayHandler = async (relay, ct) =>
+        {
+            lock (order)
+            {
+                order.Add(relay.Data.GetInt32());
+                if (order.Count == count)
+                {
+                    all.TrySetResult();
+                }
+            }
+
+            await Task.Yield(); // the rest of a handler may run concurrently
+            return relay.Data;
+        };
+        for (var i = 0; i < count; i++)
+        {
+            await server.SendAsync($$"""{"jsonrpc":"2.0","id":{{i}},"method":"relay","params":["g","u",{{i}}]}""");
+        }
+
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(order, Is.EqualTo(Enumerable.Range(0, count)));
+    }
+
+    [Test]
     public async Task WithoutAHandlerARelayGetsNoRelayHandler()
     {
         var (channel, server) = await ConnectAsync();

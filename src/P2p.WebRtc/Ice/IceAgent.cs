@@ -51,6 +51,7 @@ public sealed partial class IceAgent : IAsyncDisposable
     private CandidatePair? _nominating;
     private volatile SelectedPath? _path;
     private bool _remoteEndOfCandidates;
+    private TimeSpan _remoteEndOfCandidatesAt;
     private bool _checksStopped;
     private bool _disposed;
     private TimeSpan _lastCheckSent = TimeSpan.MinValue;
@@ -259,7 +260,12 @@ public sealed partial class IceAgent : IAsyncDisposable
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _remoteEndOfCandidates = true;
+            if (!_remoteEndOfCandidates)
+            {
+                _remoteEndOfCandidates = true;
+                _remoteEndOfCandidatesAt = Now;
+            }
+
             UpdateConnectionState();
         }
     }
@@ -409,8 +415,10 @@ public sealed partial class IceAgent : IAsyncDisposable
         }
 
         // Every pair failed and no more can come: neither side has candidates left (RFC 8445 §8.1.2, RFC 8838 §8).
+        // With no pair at all, wait a while: a check from the peer may still create a peer-reflexive pair.
         if (_remoteKey is not null && _remoteEndOfCandidates && _gatheringState == IceGatheringState.Complete
-            && _triggered.Count == 0 && _checkList.TrueForAll(p => p.State == IceCandidatePairState.Failed))
+            && _triggered.Count == 0 && _checkList.TrueForAll(p => p.State == IceCandidatePairState.Failed)
+            && (_checkList.Count > 0 || Now - _remoteEndOfCandidatesAt >= _options.EmptyCheckListTimeout))
         {
             _logger.LogInformation("ICE {Ufrag}: failed, all {Count} pairs failed", LocalUfrag, _checkList.Count);
             Fail(new IceConnectionFailedException("ICE failed: every candidate pair failed."));

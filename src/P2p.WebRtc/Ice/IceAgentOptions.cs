@@ -59,6 +59,14 @@ public sealed record IceAgentOptions
     /// <summary>No consent response for this long expires consent (RFC 7675 §5.1: 30 s): the agent stops sending and reports <see cref="IceConnectionState.Failed"/>.</summary>
     public TimeSpan ConsentFailureTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the agent waits, once the peer signalled end-of-candidates and gathering is complete,
+    /// while it has no candidate pair at all, before it reports <see cref="IceConnectionState.Failed"/>:
+    /// 10 s. A check from the peer can still create a peer-reflexive pair meanwhile, and with trickle
+    /// over independent signaling messages an end-of-candidates may overtake the last candidates.
+    /// </summary>
+    public TimeSpan EmptyCheckListTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>SO_RCVBUF and SO_SNDBUF of every socket: 4 MiB (default buffers lose 23–42 % of a loopback burst).</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 
@@ -95,6 +103,7 @@ public sealed record IceAgentOptions
         Positive(ConsentInterval, nameof(ConsentInterval));
         Positive(ConsentDisconnectedTimeout, nameof(ConsentDisconnectedTimeout));
         Positive(ConsentFailureTimeout, nameof(ConsentFailureTimeout));
+        Positive(EmptyCheckListTimeout, nameof(EmptyCheckListTimeout));
         Positive(StunServerTimeout, nameof(StunServerTimeout));
         if (NominationTimeout < TimeSpan.Zero)
         {

@@ -37,6 +37,41 @@ public class IceAgentConnectTests
     }
 
     [Test]
+    public async Task EndOfCandidatesBeforeAnyCandidate_DoesNotFailAtOnce_AndTheLateCandidateStillConnects()
+    {
+        // Trickle over independent signaling messages: the end-of-candidates may overtake the candidates.
+        await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
+        var (a, b) = (agents.A, agents.B);
+        var log = new IceEventLog(b);
+        IceTestAgents.GiveCredentials(a, b);
+        IceTestAgents.GiveCredentials(b, a);
+        b.AddRemoteEndOfCandidates();           // arrives first...
+        b.StartGathering();
+        a.StartGathering();
+        foreach (var c in b.GetLocalCandidates())
+        {
+            a.AddRemoteCandidate(c);
+        }
+
+        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+        Assert.That(log.States, Does.Not.Contain(IceConnectionState.Failed));
+    }
+
+    [Test]
+    public async Task EndOfCandidatesWithNoPairAtAll_FailsAfterTheEmptyCheckListTimeout()
+    {
+        var options = IceTestAgents.Options(IceRole.Controlled) with { EmptyCheckListTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var agent = new IceAgent(options);
+        var failed = IceTestAgents.WaitForStateAsync(agent, IceConnectionState.Failed);
+        agent.SetRemoteCredentials("abcd", "0123456789012345678901234");
+        agent.StartGathering();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        agent.AddRemoteEndOfCandidates();
+        await failed.WaitAsync(IceTestAgents.Timeout);
+        Assert.That(started.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)), "not at once");
+    }
+
+    [Test]
     public async Task BothSidesComplete_WhenCandidatesAreExhausted()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using P2p.Core;
+using P2p.Core.Tests.Support;
+using P2p.Signaling.WebSockets;
+
+namespace P2p.Transport.WebRtc.Tests;
+
+/// <summary>P2p.Core groups over the real WebRTC transport and the real signaling server, on 127.0.0.1.</summary>
+[TestFixture]
+public class WebRtcGroupTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private Microsoft.Extensions.Logging.ILoggerFactory _logging = null!;
+
+    private P2pOptions Service => new() { LoggerFactory = _logging };
+
+    [OneTimeSetUp]
+    public void StartLogging() => _logging = P2p.Interop.Tests.Support.NUnitLoggerProvider.CreateFactory(Microsoft.Extensions.Logging.LogLevel.Information);
+
+    [OneTimeTearDown]
+    public void StopLogging() => _logging.Dispose();
+
+    private WebRtcPeerConnectionFactory Transport() =>
+        new(new WebRtcTransportOptions { AddressFilter = a => a.Equals(IPAddress.Loopback), LoggerFactory = _logging });
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task EightMembersFormAFullMesh_BroadcastsReachEveryOtherMemberOnce_AndUnicastsAreAnswered(CancellationToken ct)
+    {
+        const int count = 8;
+        await using var server = await SignalingServer.StartAsync();
+        var received = new ConcurrentDictionary<string, ConcurrentBag<string>>();
+        var deliveries = 0;
+        var allDelivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var groups = new List<IGroup>();
+        try
+        {
+            GroupOptions Options(int index) => new()
+            {
+                MessageHandler = (from, data, _) =>
+                {
+                    received.GetOrAdd(groups[index].LocalMember.Id, _ => []).Add(from.Id + ":" + Encoding.UTF8.GetString(data.Span));
+                    if (Interlocked.Increment(ref deliveries) == count * (count - 1))
+                    {
+                        allDelivered.TrySetResult();
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+                RequestHandler = (from, data, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes($"reply to {Encoding.UTF8.GetString(data.Span)}")),
+            };
+
+            var owner = await Group.CreateAsync(await Connect(server, ct), Transport(), GroupCapability.All, Options(0), Service, ct);
+            groups.Add(owner);
+            for (var i = 1; i < count; i++)
+            {
+                groups.Add(await Group.JoinAsync(await Connect(server, ct), Transport(), owner.Id, Options(i), Service, ct));
+            }
+
+            using var connected = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            connected.CancelAfter(Timeout);
+            await Task.WhenAll(groups.Select(g => g.WhenAllConnectedAsync(connected.Token)));
+            Assert.That(groups.Select(g => g.Members.Count), Is.All.EqualTo(count - 1), "full mesh");
+
+            foreach (var group in groups)
+            {
+                var result = await group.BroadcastAsync(Encoding.UTF8.GetBytes("hello"), ct);
+                Assert.That(result.Failed, Is.Empty);
+                Assert.That(result.Delivered, Has.Count.EqualTo(count - 1));
+            }
+
+            await allDelivered.Task.WaitAsync(Timeout, ct);
+            foreach (var group in groups)
+            {
+                var got = received[group.LocalMember.Id].OrderBy(s => s, StringComparer.Ordinal).ToArray();
+                var expected = groups.Where(g => g != group).Select(g => g.LocalMember.Id + ":hello").OrderBy(s => s, StringComparer.Ordinal).ToArray();
+                Assert.That(got, Is.EqualTo(expected), $"member {group.LocalMember.Id} got every other member's broadcast exactly once");
+            }
+
+            var reply = await groups[3].UnicastAsync(groups[6].LocalMember.Id, Encoding.UTF8.GetBytes("question"), ct);
+            Assert.That(Encoding.UTF8.GetString(reply.Span), Is.EqualTo("reply to question"));
+        }
+        finally
+        {
+            foreach (var group in groups)
+            {
+                await group.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task AMessageLargerThanTheMaximumMessageSizeIsSplitAndCrossesIntact_AndALeaverIsReported(CancellationToken ct)
+    {
+        await using var server = await SignalingServer.StartAsync();
+        var payload = RandomNumberGenerator.GetBytes(3 << 20); // 3 MiB: split by the 256 KiB max-message-size
+        var got = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await Group.CreateAsync(await Connect(server, ct), Transport(), GroupCapability.All, new GroupOptions
+        {
+            RequestHandler = (_, data, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(SHA256.HashData(data.Span)),
+        }, cancellationToken: ct);
+        var b = await Group.JoinAsync(await Connect(server, ct), Transport(), a.Id, new GroupOptions
+        {
+            MessageHandler = (_, data, _) =>
+            {
+                got.TrySetResult(data.ToArray());
+                return ValueTask.CompletedTask;
+            },
+        }, cancellationToken: ct);
+        using var connected = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        connected.CancelAfter(Timeout);
+        await Task.WhenAll(a.WhenAllConnectedAsync(connected.Token), b.WhenAllConnectedAsync(connected.Token));
+
+        await a.BroadcastAsync(payload, ct);
+        Assert.That(await got.Task.WaitAsync(Timeout, ct), Is.EqualTo(payload));
+        var hash = await b.UnicastAsync(a.LocalMember.Id, payload, ct);
+        Assert.That(hash.ToArray(), Is.EqualTo(SHA256.HashData(payload)));
+
+        var left = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.MemberLeft += (_, e) => left.TrySetResult(e.Peer.Id);
+        var leaver = b.LocalMember.Id;
+        await b.DisposeAsync();
+        Assert.That(await left.Task.WaitAsync(Timeout, ct), Is.EqualTo(leaver));
+        Assert.That(a.Members, Is.Empty);
+    }
+
+    private static async Task<WebSocketSignalingChannel> Connect(SignalingServer server, CancellationToken ct) =>
+        await WebSocketSignalingChannel.ConnectAsync(server.Uri, cancellationToken: ct);
+}
