@@ -97,6 +97,6 @@ internal sealed class BrowserClientPage
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("BrowserClient/browser-client-test.js")
             ?? throw new InvalidOperationException("Embedded resource BrowserClient/browser-client-test.js is missing.");
         using var reader = new StreamReader(stream);
-        return $"<!doctype html><meta charset=\"utf-8\"><title>browser client test</title><script type=\"module\">\n{reader.ReadToEnd()}\n</script>";
+        return $"<!doctype html><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>browser client test</title><script type=\"module\">\n{reader.ReadToEnd()}\n</script>";
     }
 }

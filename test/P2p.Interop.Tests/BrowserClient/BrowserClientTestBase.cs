@@ -1,13 +1,11 @@
 using System.Text.Json;
-using Microsoft.Playwright;
 using NUnit.Framework.Interfaces;
-using P2p.Testing.Chromium;
 
 namespace P2p.Interop.Tests.BrowserClient;
 
 /// <summary>
-/// One signaling server and one Chromium per fixture; pages opened by a test are closed after it (with
-/// their logs printed when it failed).
+/// Pages on the shared signaling server (<see cref="BrowserClientEnvironment"/>); pages opened by a test are
+/// closed after it (with their logs printed when it failed).
 /// </summary>
 public abstract class BrowserClientTestBase
 {
@@ -15,36 +13,18 @@ public abstract class BrowserClientTestBase
     protected const int WaitMs = 15_000;
 
     private readonly List<BrowserClientPage> _pages = [];
-    private ChromiumBrowser _chromium = null!;
-    private IBrowserContext _context = null!;
     private int _pageNumber;
 
-    internal BrowserClientServer Server { get; private set; } = null!;
+    internal static BrowserClientServer Server => BrowserClientEnvironment.Server;
 
-    [OneTimeSetUp]
-    public async Task StartServerAndBrowserAsync()
-    {
-        Server = await BrowserClientServer.StartAsync();
-        _chromium = await ChromiumBrowser.LaunchAsync();
-        _context = await _chromium.NewContextAsync(Server.HttpUri);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServerAndBrowserAsync()
-    {
-        if (_chromium is not null)
-        {
-            await _chromium.DisposeAsync();
-        }
-
-        if (Server is not null)
-        {
-            await Server.DisposeAsync();
-        }
-    }
+    /// <summary>Fixtures whose pages serve all their tests (opened in a OneTimeSetUp) keep them after each test.</summary>
+    protected virtual bool KeepPagesBetweenTests => false;
 
     [TearDown]
-    public async Task ClosePagesAsync()
+    public Task ClosePagesAsync() => KeepPagesBetweenTests ? Task.CompletedTask : ClosePagesCoreAsync();
+
+    /// <summary>Closes the pages opened so far (printing their logs when the test failed).</summary>
+    internal async Task ClosePagesCoreAsync()
     {
         if (TestContext.CurrentContext.Result.Outcome.Status != TestStatus.Passed)
         {
@@ -63,16 +43,17 @@ public abstract class BrowserClientTestBase
     }
 
     /// <summary>A page on the server's origin with the client connected to the server (not in a group yet).</summary>
-    internal async Task<BrowserClientPage> OpenAsync(string? name = null)
+    internal async Task<BrowserClientPage> OpenAsync(string? name = null, bool connect = true)
     {
-        var page = await BrowserClientPage.OpenAsync(_context, Server.HttpUri, name ?? $"page{++_pageNumber}");
+        var page = await BrowserClientPage.OpenAsync(BrowserClientEnvironment.Context, Server.HttpUri, name ?? $"page{++_pageNumber}");
         _pages.Add(page);
-        await page.ConnectAsync(Server.WebSocketUri);
+        if (connect)
+        {
+            await page.ConnectAsync(Server.WebSocketUri);
+        }
+
         return page;
     }
-
-    /// <summary>A page of the fixture's context that does not use the driver (e.g. the demo page).</summary>
-    internal Task<IPage> NewRawPageAsync() => _context.NewPageAsync();
 
     /// <summary>
     /// <paramref name="count"/> pages in one group: the first creates it with <paramref name="capability"/>, the
