@@ -40,6 +40,7 @@ const ui = {
   capability: $("group-capability"),
   leaveButton: /** @type {HTMLButtonElement} */ ($("leave-button")),
   members: $("members"),
+  membersTable: $("members-table"),
   membersEmpty: $("members-empty"),
   sendForm: /** @type {HTMLFormElement} */ ($("send-form")),
   sendTarget: /** @type {HTMLSelectElement} */ ($("send-target")),
@@ -140,6 +141,7 @@ function renderMembers() {
     return row;
   }));
   ui.membersEmpty.hidden = members.length > 0;
+  ui.membersTable.hidden = members.length === 0;
 
   const selected = ui.sendTarget.value;
   const options = [new Option("Everyone (broadcast)", "")];
