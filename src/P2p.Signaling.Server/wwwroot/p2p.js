@@ -1068,10 +1068,10 @@ class Messenger {
     for (const waiter of waiters) waiter.resolve();
   }
 
-  /** @param {Uint8Array} frame */
+  /** @param {Uint8Array} frame a frame this client built (never on a SharedArrayBuffer) */
   _sendFrame(frame) {
     try {
-      this._channel.send(frame);
+      this._channel.send(/** @type {Uint8Array<ArrayBuffer>} */ (frame));
     } catch (error) {
       throw new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._member.id} failed while sending: ${messageOf(error)}`, { cause: error });
     }
