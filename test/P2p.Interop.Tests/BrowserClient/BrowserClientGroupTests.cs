@@ -98,7 +98,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task AHandlerErrorComesBackAsAnErrorReplyWithItsCodeAndMessage()
+    public async Task AHandlerErrorComesBackAsAnErrorReplyWithItsCodeAndMessage_AndAnUnansweredRequestTimesOut()
     {
         var pages = await FormGroupAsync(2);
         var (a, b) = (pages[0], pages[1]);
@@ -120,6 +120,13 @@ public class BrowserClientGroupTests : BrowserClientTestBase
         var chosen = (await a.CallAsync("unicastText", b.Id, "lunch?", WaitMs)).GetProperty("error");
         Assert.That(chosen.GetProperty("code").GetInt32(), Is.EqualTo(5), "Unavailable");
         Assert.That(chosen.GetProperty("remoteMessage").GetString(), Is.EqualTo("closed for lunch"));
+
+        // A handler that never answers: the caller's request timeout.
+        await b.CallAsync("setRequestMode", "hang");
+        var timedOut = (await a.CallAsync("unicastText", b.Id, "hello?", 300)).GetProperty("error");
+        Assert.That(timedOut.GetProperty("code").GetInt32(), Is.EqualTo(100), "Timeout");
+        Assert.That(timedOut.GetProperty("isRemote").GetBoolean(), Is.False);
+        Assert.That(timedOut.GetProperty("message").GetString(), Does.Contain("No reply from member " + b.Id));
 
         // No handler at all: NoHandler.
         await b.CallAsync("removeRequestHandler");
@@ -232,7 +239,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task LeavingTellsTheOthers_AndPendingCallsFailWithGroupClosed()
+    public async Task LeavingTellsTheOthers_ThenCallsFailWithGroupClosed_AndAnUnknownGroupCannotBeJoined()
     {
         var pages = await FormGroupAsync(2);
         var (a, b) = (pages[0], pages[1]);
@@ -244,6 +251,12 @@ public class BrowserClientGroupTests : BrowserClientTestBase
 
         var after = (await b.CallAsync("broadcastText", "too late")).GetProperty("error");
         Assert.That(after.GetProperty("code").GetInt32(), Is.EqualTo(104), "GroupClosed");
+
+        // Joining a group that does not exist fails with the server's -32002 and leaves nothing behind.
+        var unknown = await b.CallAsync("tryJoin", new string('0', 32));
+        Assert.That(unknown.GetProperty("error").GetProperty("name").GetString(), Is.EqualTo("SignalingError"));
+        Assert.That(unknown.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32002));
+        Assert.That(unknown.GetProperty("groups").GetInt32(), Is.Zero);
         AssertNoPageErrors(pages);
     }
 

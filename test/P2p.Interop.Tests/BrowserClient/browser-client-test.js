@@ -112,6 +112,7 @@ const handlers = {
     const mode = state.requestMode;
     if (mode === "throw") throw new Error(`no coffee for ${from.id.slice(0, 8)}`);
     if (mode === "unavailable") throw new p2p.GroupError(p2p.GroupErrorCode.Unavailable, "closed for lunch");
+    if (mode === "hang") return new Promise(() => {}); // never answers
     if (data.length > 1024) return data; // big payloads come back as they are
     return encoder.encode(`echo:${decoder.decode(data)}`);
   },
@@ -151,6 +152,13 @@ window.t = {
   },
   async create(capability) { return attach(await state.service.createGroup(capability, handlers)); },
   async join(groupId) { return attach(await state.service.joinGroup(groupId, handlers)); },
+  async tryJoin(groupId) {
+    try {
+      return { group: attach(await state.service.joinGroup(groupId, handlers)) };
+    } catch (error) {
+      return { error: describe(error), groups: state.service.groups.length };
+    }
+  },
   info: () => snapshot(),
   verbose(on) { state.verbose = on; },
   logs: () => state.logs,
