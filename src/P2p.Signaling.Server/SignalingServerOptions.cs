@@ -48,6 +48,15 @@ public sealed class SignalingServerOptions
     /// <summary>How long a closing connection (or server shutdown) waits for the closing handshake before aborting (default 2 s).</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Serve the browser client (the <c>p2p.js</c> module and the demo page, embedded in this assembly)
+    /// from the signaling endpoint's origin: a plain GET of the endpoint's path gets the demo page instead
+    /// of 426, and <c>{path}/p2p.js</c>, <c>{path}/demo.js</c>, ... the files. Default <see langword="false"/>
+    /// for a library host; the runnable server turns it on (<c>--P2pSignaling:ServeBrowserClient false</c>
+    /// turns it off). See docs/browser-client.md.
+    /// </summary>
+    public bool ServeBrowserClient { get; set; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageSize, 1024, nameof(MaxMessageSize));

@@ -35,6 +35,9 @@ public sealed class ChromiumSession : IAsyncDisposable
         _context = context;
     }
 
+    /// <summary>The command-line switches every harness launch uses (INTEROP.md).</summary>
+    public static IReadOnlyList<string> LaunchFlags => Flags;
+
     /// <summary>The in-page helper script (Browser/rtc-peer.js).</summary>
     public static string PageScript { get; } = ReadResource("rtc-peer.js");
 

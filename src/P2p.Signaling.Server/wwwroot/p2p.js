@@ -1,0 +1,2371 @@
+// @ts-check
+/**
+ * P2p browser client: a full member of P2p groups, over the browser's own RTCPeerConnection.
+ *
+ * It speaks the signaling protocol (JSON-RPC 2.0 over a WebSocket) and the group message framing of
+ * docs/protocol.md, exactly as P2p.Core (.NET) does, so browser pages and .NET members can share a group.
+ * Plain modern JavaScript (an ES module, JSDoc types), no build step, no dependencies.
+ *
+ * ```js
+ * import { P2pService, GroupCapability } from "/p2p.js";
+ * const service = await P2pService.connect();            // the signaling endpoint this module came from
+ * const group = await service.createGroup(GroupCapability.All, {
+ *   messageHandler: (from, data) => console.log(from.id, new TextDecoder().decode(data)),
+ *   requestHandler: async (from, data) => data,           // echo
+ * });
+ * await group.broadcast("hello");
+ * ```
+ *
+ * Guide and API: docs/browser-client.md.
+ * @module p2p
+ */
+
+// ---------------------------------------------------------------------------------------------------
+// Constants and codes
+// ---------------------------------------------------------------------------------------------------
+
+/** What members may send (the `capability` of `create`/`get_group`); fixed when the group is created. */
+export const GroupCapability = Object.freeze({
+  None: 0,
+  /** Only the owner broadcasts. */
+  BroadcastOwner: 1,
+  /** Every member broadcasts. */
+  BroadcastEveryone: 2,
+  /** Unicast only between the owner and another member, either way. */
+  UnicastOwner: 4,
+  /** Every member unicasts to every other. */
+  UnicastEveryone: 8,
+  All: 15,
+});
+
+/** The state of this member's connection to another member (P2p.Core's `PeerState`). */
+export const PeerState = Object.freeze({
+  /** A connection attempt is running (first, or a retry). */
+  Connecting: "connecting",
+  /** The channel is open; messages flow. The local member is always connected. */
+  Connected: "connected",
+  /** Connectivity was interrupted; it has the connect timeout to recover, then it is failed. */
+  Disconnected: "disconnected",
+  /** The last attempt failed (`lastError` says why); the member that joined later retries with back-off. */
+  Failed: "failed",
+  /** The member left (or this member did); final. */
+  Left: "left",
+});
+
+/** Why a group operation failed (`GroupError.code`). 1..99 travel in Error frames; 100 and above are local. */
+export const GroupErrorCode = Object.freeze({
+  NoHandler: 1,
+  HandlerFailed: 2,
+  Forbidden: 3,
+  TooLarge: 4,
+  Unavailable: 5,
+  Timeout: 100,
+  NotConnected: 101,
+  NotMember: 102,
+  ConnectionLost: 103,
+  GroupClosed: 104,
+});
+
+/** JSON-RPC error codes of the signaling protocol (docs/protocol.md, "Error codes"). */
+export const SignalingErrorCode = Object.freeze({
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  NotInitialized: -32001,
+  GroupNotFound: -32002,
+  NotMember: -32003,
+  TargetUnavailable: -32004,
+  RelayTimeout: -32005,
+  MessageTooLarge: -32006,
+  TooManyPendingRelays: -32007,
+  TooManyGroups: -32008,
+  NoRelayHandler: -32010,
+  RelayHandlerFailed: -32011,
+  ConnectionClosed: -32020,
+  RequestTimeout: -32021,
+  InvalidResponse: -32022,
+  /** A member's answer to an offer when both offer and it keeps its own (lower user id). */
+  Glare: -32030,
+  /** A member's answer to a relay for a group it is not (or no longer, or not yet) a member of. */
+  NotInGroup: -32031,
+});
+
+/** The kind of a group message frame (low nibble of byte 0). */
+export const FrameKind = Object.freeze({ Broadcast: 1, Request: 2, Reply: 3, Error: 4 });
+
+/** What `MessageReassembler.add` made of a frame. */
+export const ReassemblyStatus = Object.freeze({
+  Incomplete: "incomplete",
+  Complete: "complete",
+  Malformed: "malformed",
+  TooLarge: "too-large",
+  TooManyPartialMessages: "too-many-partial-messages",
+});
+
+/** The size of a frame header in bytes. */
+export const FRAME_HEADER_SIZE = 10;
+/** The default message size limit (sent and accepted): 16 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+/** The default largest frame sent (never more than the remote's max-message-size): 64 KiB. */
+export const DEFAULT_MAX_FRAME_SIZE = 64 * 1024;
+
+const FRAME_VERSION = 1;
+const FINAL_FLAG = 0x01;
+/** A sender has at most this many split messages partly sent per channel. */
+const MAX_SPLIT_MESSAGES_IN_FLIGHT = 8;
+/** A receiver keeps at most this many partial messages per channel. */
+const MAX_PARTIAL_MESSAGES = 16;
+/** Early remote candidates kept per member until the remote description is set. */
+const MAX_EARLY_CANDIDATES = 64;
+/** The longest error message written into an Error frame, in UTF-8 bytes. */
+const MAX_ERROR_MESSAGE_BYTES = 1024;
+/** The remote's max message size when its SDP has no a=max-message-size (RFC 8841 section 6.1). */
+const DEFAULT_REMOTE_MAX_MESSAGE_SIZE = 65536;
+/** Back-pressure: wait before sending while this much is buffered in the channel... */
+const SEND_HIGH_WATER = 1024 * 1024;
+/** ...until it drains to this. */
+const SEND_LOW_WATER = 256 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+// ---------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------
+
+/** A group operation failed: locally (forbidden, timeout, ...) or at the remote member (its error reply). */
+export class GroupError extends Error {
+  /**
+   * @param {number} code a `GroupErrorCode`
+   * @param {string} message
+   * @param {{cause?: unknown, remoteMemberId?: string|null, remoteMessage?: string|null}} [details]
+   */
+  constructor(code, message, details = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "GroupError";
+    /** The `GroupErrorCode`. */
+    this.code = code;
+    /** The member that answered with this error, or null for a local failure. */
+    this.remoteMemberId = details.remoteMemberId ?? null;
+    /** The remote's own message (for an error reply), as it was sent. */
+    this.remoteMessage = details.remoteMessage ?? null;
+  }
+
+  /** True when the remote member answered with this error. */
+  get isRemote() { return this.remoteMemberId !== null; }
+
+  /** The code's name (`"HandlerFailed"`, ...). */
+  get codeName() { return codeName(GroupErrorCode, this.code); }
+}
+
+/** A signaling call failed: the server's (or a relay target's) JSON-RPC error, or a local one (-32020..-32022). */
+export class SignalingError extends Error {
+  /**
+   * @param {number} code a JSON-RPC error code (`SignalingErrorCode`)
+   * @param {string} message
+   * @param {unknown} [data] the error's `data` member, if any
+   */
+  constructor(code, message, data = undefined) {
+    super(message);
+    this.name = "SignalingError";
+    this.code = code;
+    this.data = data;
+  }
+
+  /** The code's name (`"GroupNotFound"`, ...). */
+  get codeName() { return codeName(SignalingErrorCode, this.code); }
+}
+
+/**
+ * @param {Readonly<Record<string, number>>} codes
+ * @param {number} code
+ */
+function codeName(codes, code) {
+  for (const [name, value] of Object.entries(codes)) {
+    if (value === code) return name;
+  }
+  return String(code);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Framing (docs/protocol.md, "Frames"), byte-compatible with P2p.Core.Framing
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * @typedef {object} FrameHeader
+ * @property {number} kind a `FrameKind`
+ * @property {boolean} final the last (or only) fragment of its message
+ * @property {number} messageId uint32
+ * @property {number} totalLength the whole message's length
+ */
+
+/**
+ * Writes a 10-byte frame header: version 1 and kind, flags (0x01 final), message id and total length
+ * (uint32 big endian).
+ * @param {Uint8Array} target at least 10 bytes
+ * @param {FrameHeader} header
+ */
+export function writeFrameHeader(target, header) {
+  if (target.length < FRAME_HEADER_SIZE) throw new RangeError(`A frame header needs ${FRAME_HEADER_SIZE} bytes.`);
+  target[0] = (FRAME_VERSION << 4) | (header.kind & 0x0f);
+  target[1] = header.final ? FINAL_FLAG : 0;
+  const view = new DataView(target.buffer, target.byteOffset, FRAME_HEADER_SIZE);
+  view.setUint32(2, header.messageId >>> 0);
+  view.setUint32(6, header.totalLength >>> 0);
+}
+
+/**
+ * Reads a frame header; null for a frame shorter than the header, another version, an unknown kind or
+ * unknown flags (never throws).
+ * @param {Uint8Array} frame
+ * @returns {FrameHeader|null}
+ */
+export function readFrameHeader(frame) {
+  if (frame.length < FRAME_HEADER_SIZE || frame[0] >> 4 !== FRAME_VERSION || (frame[1] & ~FINAL_FLAG) !== 0) return null;
+  const kind = frame[0] & 0x0f;
+  if (kind < FrameKind.Broadcast || kind > FrameKind.Error) return null;
+  const view = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_SIZE);
+  return { kind, final: (frame[1] & FINAL_FLAG) !== 0, messageId: view.getUint32(2), totalLength: view.getUint32(6) };
+}
+
+/** @param {number} maxFrameSize */
+function frameCapacity(maxFrameSize) {
+  if (!(maxFrameSize > FRAME_HEADER_SIZE)) throw new RangeError(`A frame must be larger than its ${FRAME_HEADER_SIZE}-byte header.`);
+  return maxFrameSize - FRAME_HEADER_SIZE;
+}
+
+/**
+ * How many frames a message of `length` bytes needs.
+ * @param {number} length
+ * @param {number} maxFrameSize the largest frame the channel carries
+ */
+export function frameCount(length, maxFrameSize) {
+  const capacity = frameCapacity(maxFrameSize);
+  return length === 0 ? 1 : Math.ceil(length / capacity);
+}
+
+/**
+ * Frame `index` of a message (a new array: header and fragment).
+ * @param {number} kind a `FrameKind`
+ * @param {number} messageId
+ * @param {Uint8Array} message the whole message
+ * @param {number} index 0 to frameCount - 1
+ * @param {number} maxFrameSize
+ */
+export function encodeFrame(kind, messageId, message, index, maxFrameSize) {
+  const capacity = frameCapacity(maxFrameSize);
+  const count = frameCount(message.length, maxFrameSize);
+  if (!(index >= 0 && index < count)) throw new RangeError(`Frame index ${index} is outside 0..${count - 1}.`);
+  const offset = index * capacity;
+  const fragment = message.subarray(offset, Math.min(offset + capacity, message.length));
+  const frame = new Uint8Array(FRAME_HEADER_SIZE + fragment.length);
+  writeFrameHeader(frame, { kind, final: index === count - 1, messageId, totalLength: message.length });
+  frame.set(fragment, FRAME_HEADER_SIZE);
+  return frame;
+}
+
+/**
+ * Every frame of a message.
+ * @param {number} kind
+ * @param {number} messageId
+ * @param {Uint8Array} message
+ * @param {number} maxFrameSize
+ */
+export function encodeFrames(kind, messageId, message, maxFrameSize) {
+  const frames = [];
+  const count = frameCount(message.length, maxFrameSize);
+  for (let i = 0; i < count; i++) frames.push(encodeFrame(kind, messageId, message, i, maxFrameSize));
+  return frames;
+}
+
+/**
+ * Rebuilds messages from the frames of one channel. Frames of different messages may interleave; the
+ * frames of one message arrive in order. (Kind, id) identifies a message being rebuilt.
+ */
+export class MessageReassembler {
+  /**
+   * @param {number} [maxMessageSize] the largest message accepted (default 16 MiB)
+   * @param {number} [maxPartialMessages] how many messages may be partly received at once (default 16)
+   */
+  constructor(maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, maxPartialMessages = MAX_PARTIAL_MESSAGES) {
+    if (!(maxMessageSize >= 0 && maxMessageSize <= 0x7fffffff - 64)) throw new RangeError("The message size limit must be between 0 and 2 GiB.");
+    this.maxMessageSize = maxMessageSize;
+    this.maxPartialMessages = maxPartialMessages;
+    /** @type {Map<number, {totalLength: number, buffer: Uint8Array|null, received: number}>} */
+    this._partials = new Map();
+  }
+
+  /**
+   * Adds one received frame. On `Complete`, `message` is the whole message (the caller owns it).
+   * @param {Uint8Array} frame
+   * @returns {{status: string, header: FrameHeader|null, message: Uint8Array|null}}
+   */
+  add(frame) {
+    const header = readFrameHeader(frame);
+    if (header === null) return { status: ReassemblyStatus.Malformed, header, message: null };
+    const fragment = frame.subarray(FRAME_HEADER_SIZE);
+    const key = header.kind * 0x100000000 + header.messageId;
+    let partial = this._partials.get(key);
+    if (partial === undefined) {
+      if (header.totalLength > this.maxMessageSize) {
+        if (!header.final) this._partials.set(key, { totalLength: header.totalLength, buffer: null, received: 0 });
+        return { status: ReassemblyStatus.TooLarge, header, message: null };
+      }
+      if (header.final) {
+        if (fragment.length !== header.totalLength) return { status: ReassemblyStatus.Malformed, header, message: null };
+        return { status: ReassemblyStatus.Complete, header, message: fragment.slice() };
+      }
+      if (fragment.length >= header.totalLength) return { status: ReassemblyStatus.Malformed, header, message: null };
+      if (this._partials.size >= this.maxPartialMessages) return { status: ReassemblyStatus.TooManyPartialMessages, header, message: null };
+      partial = { totalLength: header.totalLength, buffer: new Uint8Array(header.totalLength), received: 0 };
+      this._partials.set(key, partial);
+    }
+
+    if (partial.totalLength !== header.totalLength || partial.received + fragment.length > header.totalLength) {
+      this._partials.delete(key);
+      return { status: ReassemblyStatus.Malformed, header, message: null };
+    }
+
+    if (partial.buffer === null) {
+      // Discarding an over-large message: count its bytes until its final fragment.
+      partial.received += fragment.length;
+      if (header.final) this._partials.delete(key);
+      return { status: ReassemblyStatus.TooLarge, header, message: null };
+    }
+
+    partial.buffer.set(fragment, partial.received);
+    partial.received += fragment.length;
+    if (!header.final) return { status: ReassemblyStatus.Incomplete, header, message: null };
+    this._partials.delete(key);
+    if (partial.received !== partial.totalLength) return { status: ReassemblyStatus.Malformed, header, message: null };
+    return { status: ReassemblyStatus.Complete, header, message: partial.buffer };
+  }
+}
+
+/**
+ * The payload of an Error frame: code (uint16 big endian) and a UTF-8 message of at most 1024 bytes
+ * (cut at a character boundary).
+ * @param {number} code
+ * @param {string} message
+ */
+export function encodeErrorPayload(code, message) {
+  const bytes = encoder.encode(message);
+  let length = bytes.length;
+  if (length > MAX_ERROR_MESSAGE_BYTES) {
+    length = MAX_ERROR_MESSAGE_BYTES;
+    while (length > 0 && (bytes[length] & 0xc0) === 0x80) length--; // do not cut a multi-byte character
+  }
+  const payload = new Uint8Array(2 + length);
+  new DataView(payload.buffer).setUint16(0, code);
+  payload.set(bytes.subarray(0, length), 2);
+  return payload;
+}
+
+/**
+ * Reads an Error frame's payload; one shorter than the code reads as an unreadable `HandlerFailed`.
+ * @param {Uint8Array} payload
+ * @returns {{code: number, message: string}}
+ */
+export function decodeErrorPayload(payload) {
+  if (payload.length < 2) return { code: GroupErrorCode.HandlerFailed, message: "(an unreadable error reply)" };
+  const code = new DataView(payload.buffer, payload.byteOffset, 2).getUint16(0);
+  return { code, message: decoder.decode(payload.subarray(2)) };
+}
+
+/**
+ * `BroadcastEveryone`, or `BroadcastOwner` and the sender is the owner.
+ * @param {number} capability @param {string} senderId @param {string} ownerId
+ */
+export function mayBroadcast(capability, senderId, ownerId) {
+  return (capability & GroupCapability.BroadcastEveryone) !== 0
+    || ((capability & GroupCapability.BroadcastOwner) !== 0 && senderId === ownerId);
+}
+
+/**
+ * `UnicastEveryone`, or `UnicastOwner` and one end is the owner.
+ * @param {number} capability @param {string} fromId @param {string} toId @param {string} ownerId
+ */
+export function mayUnicast(capability, fromId, toId, ownerId) {
+  return (capability & GroupCapability.UnicastEveryone) !== 0
+    || ((capability & GroupCapability.UnicastOwner) !== 0 && (fromId === ownerId || toId === ownerId));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * @typedef {Uint8Array|ArrayBuffer|ArrayBufferView|string} Payload
+ * Application data: bytes, or a string (sent as UTF-8).
+ */
+
+/**
+ * The bytes of a payload (no copy for bytes).
+ * @param {Payload} data
+ * @returns {Uint8Array}
+ */
+export function toBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === "string") return encoder.encode(data);
+  throw new TypeError("A payload is a Uint8Array, an ArrayBuffer, an ArrayBufferView or a string.");
+}
+
+/**
+ * Decodes UTF-8 bytes (a received message) as text.
+ * @param {Uint8Array|ArrayBuffer} bytes
+ */
+export function toText(bytes) {
+  return decoder.decode(bytes);
+}
+
+/** A promise with its resolve and reject; never reported as an unhandled rejection. */
+class Deferred {
+  constructor() {
+    /** @type {(value?: any) => void} */
+    this.resolve = () => {};
+    /** @type {(reason?: any) => void} */
+    this.reject = () => {};
+    /** @type {Promise<any>} */
+    this.promise = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+    this.promise.catch(() => {});
+  }
+}
+
+/**
+ * Waits for `promise`, or rejects with the signal's reason when it aborts first.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {AbortSignal|undefined|null} signal
+ * @returns {Promise<T>}
+ */
+function abortable(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener("abort", onAbort); resolve(value); },
+      (error) => { signal.removeEventListener("abort", onAbort); reject(error); });
+  });
+}
+
+/** A counting semaphore with a FIFO queue of waiters. */
+class Semaphore {
+  /** @param {number} count */
+  constructor(count) {
+    this._count = count;
+    /** @type {{resolve: () => void, reject: (e: any) => void}[]} */
+    this._waiters = [];
+  }
+
+  /** @param {AbortSignal|null} [signal] */
+  acquire(signal) {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this._count > 0) {
+      this._count--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => { signal?.removeEventListener("abort", onAbort); resolve(undefined); },
+        reject,
+      };
+      const onAbort = () => {
+        const i = this._waiters.indexOf(waiter);
+        if (i >= 0) this._waiters.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this._waiters.push(waiter);
+    });
+  }
+
+  release() {
+    const next = this._waiters.shift();
+    if (next) next.resolve();
+    else this._count++;
+  }
+}
+
+/** @param {number} ms */
+function formatDuration(ms) {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** @param {unknown} error */
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** @param {string} message */
+function timeoutError(message) {
+  const error = new Error(message);
+  error.name = "TimeoutError";
+  return error;
+}
+
+/** @param {string} text */
+function truncate(text) {
+  return text.length <= 200 ? text : text.slice(0, 200) + "…";
+}
+
+/**
+ * @typedef {object} Logger
+ * @property {(...args: any[]) => void} debug
+ * @property {(...args: any[]) => void} info
+ * @property {(...args: any[]) => void} warn
+ * @property {(...args: any[]) => void} error
+ */
+
+/** The default logger: warnings and errors to the console, nothing else. @type {Logger} */
+export const defaultLogger = Object.freeze({
+  debug() {},
+  info() {},
+  warn: (...args) => console.warn("[p2p]", ...args),
+  error: (...args) => console.error("[p2p]", ...args),
+});
+
+/**
+ * The signaling endpoint this module was served from (the server serves it next to its WebSocket
+ * endpoint), e.g. `ws://127.0.0.1:3001/` for `http://127.0.0.1:3001/p2p.js`.
+ */
+export function defaultSignalingUrl() {
+  try {
+    const url = new URL("./", import.meta.url);
+    if (url.protocol === "http:" || url.protocol === "https:") {
+      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+      return url.href;
+    }
+  } catch {
+    // Not loaded from a URL we can use.
+  }
+  return "ws://127.0.0.1:3001/";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Signaling: JSON-RPC 2.0 over a WebSocket (docs/protocol.md)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * @typedef {object} GroupInfo
+ * @property {string} id
+ * @property {string} owner
+ * @property {number} capability
+ * @property {string[]} members in join order, the caller included
+ */
+
+/**
+ * @typedef {object} RelayRequest
+ * @property {string} groupId
+ * @property {string} fromUserId filled in by the server
+ * @property {any} data
+ */
+
+/** `memberjoined` / `memberleft` of a SignalingChannel. */
+export class SignalingMemberEvent extends Event {
+  /** @param {string} type @param {string} groupId @param {string} userId */
+  constructor(type, groupId, userId) {
+    super(type);
+    this.groupId = groupId;
+    this.userId = userId;
+  }
+}
+
+/** `close` of a SignalingChannel, `signalingclosed` of a P2pService. */
+export class SignalingClosedEvent extends Event {
+  /** @param {string} type @param {string} reason */
+  constructor(type, reason) {
+    super(type);
+    this.reason = reason;
+  }
+}
+
+/**
+ * One connection to the signaling server (the .NET `WebSocketSignalingChannel`). Responses are matched
+ * by id; every call has a timeout; when the connection closes every pending call fails with -32020.
+ * Events: `memberjoined`, `memberleft` (SignalingMemberEvent), `close` (SignalingClosedEvent), once.
+ */
+export class SignalingChannel extends EventTarget {
+  /**
+   * Opens a WebSocket to the server.
+   * @param {string} [url] default: `defaultSignalingUrl()`
+   * @param {{requestTimeout?: number, connectTimeout?: number, logger?: Logger}} [options]
+   * @returns {Promise<SignalingChannel>}
+   */
+  static connect(url = defaultSignalingUrl(), options = {}) {
+    return new Promise((resolve, reject) => {
+      /** @type {WebSocket} */
+      let socket;
+      try {
+        socket = new WebSocket(url);
+      } catch (error) {
+        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Cannot connect to ${url}: ${messageOf(error)}`));
+        return;
+      }
+      const timeout = options.connectTimeout ?? 15000;
+      const cleanup = () => {
+        clearTimeout(timer);
+        socket.removeEventListener("open", onOpen);
+        socket.removeEventListener("close", onClose);
+      };
+      const onOpen = () => { cleanup(); resolve(new SignalingChannel(socket, options)); };
+      /** @param {CloseEvent} event */
+      const onClose = (event) => {
+        cleanup();
+        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Could not connect to ${url} (WebSocket close code ${event.code}).`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        socket.close();
+        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `No connection to ${url} within ${formatDuration(timeout)}.`));
+      }, timeout);
+      socket.addEventListener("open", onOpen);
+      socket.addEventListener("close", onClose);
+    });
+  }
+
+  /**
+   * Wraps an open WebSocket (`SignalingChannel.connect` does this for you).
+   * @param {WebSocket} socket
+   * @param {{requestTimeout?: number, logger?: Logger}} [options]
+   */
+  constructor(socket, options = {}) {
+    super();
+    this._socket = socket;
+    this._logger = options.logger ?? defaultLogger;
+    /** Per-call timeout in ms (default 40 s, longer than the server's relay timeout). */
+    this.requestTimeout = options.requestTimeout ?? 40000;
+    /**
+     * Answers the server's `relay` requests: returns (or resolves to) the answer; throwing a
+     * SignalingError answers with its code, anything else with -32011. None set: -32010.
+     * @type {((relay: RelayRequest) => any) | null}
+     */
+    this.relayHandler = null;
+    /** The user id, once `init` answered. @type {string|null} */
+    this.userId = null;
+    this._nextId = 1;
+    /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void, cleanup: () => void}>} */
+    this._pending = new Map();
+    this._closed = false;
+    socket.addEventListener("message", (event) => this._onMessage(event));
+    socket.addEventListener("close", (event) => this._onClosed(`the WebSocket closed (code ${event.code}${event.reason ? `, "${event.reason}"` : ""})`));
+  }
+
+  /** True once the connection closed (or `close` was called). */
+  get isClosed() { return this._closed; }
+
+  /**
+   * Calls a method; resolves with its result, rejects with a SignalingError.
+   * @param {string} method
+   * @param {any[]} params
+   * @param {{signal?: AbortSignal|null, timeout?: number}} [options]
+   * @returns {Promise<any>}
+   */
+  call(method, params, options = {}) {
+    if (this._closed) return Promise.reject(new SignalingError(SignalingErrorCode.ConnectionClosed, "The signaling connection is closed."));
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this._nextId++;
+    const timeout = options.timeout ?? this.requestTimeout;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this._pending.delete(id);
+        cleanup();
+        reject(new SignalingError(SignalingErrorCode.RequestTimeout, `No answer to '${method}' within ${formatDuration(timeout)}.`));
+      }, timeout);
+      const onAbort = () => {
+        this._pending.delete(id);
+        cleanup();
+        reject(signal?.reason);
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this._pending.set(id, { resolve, reject, cleanup });
+      try {
+        this._socket.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+      } catch (error) {
+        this._pending.delete(id);
+        cleanup();
+        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Could not send '${method}': ${messageOf(error)}`));
+      }
+    });
+  }
+
+  /** `init`: this connection's user id (128-bit lowercase hex). */
+  async init() {
+    const id = await this.call("init", []);
+    if (typeof id !== "string" || id.length === 0) throw invalidResponse("init", id);
+    this.userId = id;
+    return id;
+  }
+
+  /**
+   * `create [capability]`: a new group's id; the caller is its owner and first member.
+   * @param {number} capability
+   */
+  async createGroup(capability) {
+    const id = await this.call("create", [capability]);
+    if (typeof id !== "string" || id.length === 0) throw invalidResponse("create", id);
+    return id;
+  }
+
+  /** @param {string} groupId @param {{signal?: AbortSignal|null, timeout?: number}} [options] */
+  async joinGroup(groupId, options) {
+    await this.call("join", [groupId], options);
+  }
+
+  /** @param {string} groupId @param {{signal?: AbortSignal|null, timeout?: number}} [options] */
+  async leaveGroup(groupId, options) {
+    await this.call("leave", [groupId], options);
+  }
+
+  /** @param {string} groupId @param {{signal?: AbortSignal|null, timeout?: number}} [options] @returns {Promise<string[]>} */
+  async getMembers(groupId, options) {
+    const members = await this.call("get_members", [groupId], options);
+    if (!Array.isArray(members) || !members.every((m) => typeof m === "string")) throw invalidResponse("get_members", members);
+    return members;
+  }
+
+  /** @param {string} groupId @param {{signal?: AbortSignal|null, timeout?: number}} [options] @returns {Promise<GroupInfo>} */
+  async getGroup(groupId, options) {
+    const info = await this.call("get_group", [groupId], options);
+    if (info === null || typeof info !== "object" || typeof info.id !== "string" || typeof info.owner !== "string"
+      || !Number.isInteger(info.capability) || !Array.isArray(info.members) || !info.members.every((/** @type {any} */ m) => typeof m === "string")) {
+      throw invalidResponse("get_group", info);
+    }
+    return { id: info.id, owner: info.owner, capability: info.capability, members: info.members };
+  }
+
+  /**
+   * `relay [groupId, toUserId, data]`: whatever the target answered.
+   * @param {string} groupId @param {string} toUserId @param {any} data
+   * @param {{signal?: AbortSignal|null, timeout?: number}} [options]
+   */
+  relay(groupId, toUserId, data, options) {
+    return this.call("relay", [groupId, toUserId, data], options);
+  }
+
+  /** Closes the connection (1000); pending calls fail with -32020. */
+  close() {
+    if (this._closed) return;
+    try {
+      this._socket.close(1000);
+    } catch {
+      // Already closing.
+    }
+    this._onClosed("closed by this side");
+  }
+
+  /** @param {MessageEvent} event */
+  _onMessage(event) {
+    if (typeof event.data !== "string") {
+      this._logger.warn("Signaling: dropped a binary message");
+      return;
+    }
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      this._logger.warn("Signaling: dropped a message that is not JSON");
+      return;
+    }
+    if (message === null || typeof message !== "object" || Array.isArray(message)) {
+      this._logger.warn("Signaling: dropped a message that is not a JSON object");
+      return;
+    }
+    if (typeof message.method === "string") {
+      if ("id" in message) this._onRequest(message);
+      else this._onNotification(message);
+      return;
+    }
+    if ("result" in message || "error" in message) {
+      const call = typeof message.id === "number" ? this._pending.get(message.id) : undefined;
+      if (!call) {
+        this._logger.debug("Signaling: dropped a response to unknown call", message.id);
+        return;
+      }
+      this._pending.delete(message.id);
+      call.cleanup();
+      if ("error" in message) {
+        const error = message.error ?? {};
+        call.reject(new SignalingError(
+          Number.isInteger(error.code) ? error.code : SignalingErrorCode.InternalError,
+          typeof error.message === "string" ? error.message : "The server answered with a malformed error.",
+          error.data));
+      } else {
+        call.resolve(message.result);
+      }
+      return;
+    }
+    this._logger.warn("Signaling: dropped a message that is neither a request nor a response");
+  }
+
+  /** @param {any} message */
+  _onRequest(message) {
+    const { id, method, params } = message;
+    if (method !== "relay") {
+      this._respondError(id, SignalingErrorCode.MethodNotFound, `Unknown method '${method}'.`);
+      return;
+    }
+    if (!Array.isArray(params) || params.length !== 3 || typeof params[0] !== "string" || typeof params[1] !== "string") {
+      this._respondError(id, SignalingErrorCode.InvalidParams, "relay expects [groupId, fromUserId, data].");
+      return;
+    }
+    const handler = this.relayHandler;
+    if (!handler) {
+      this._respondError(id, SignalingErrorCode.NoRelayHandler, "This client has no relay handler.");
+      return;
+    }
+    const relay = { groupId: params[0], fromUserId: params[1], data: params[2] };
+    Promise.resolve()
+      .then(() => handler(relay))
+      .then(
+        (result) => this._send({ jsonrpc: "2.0", id, result: result === undefined ? null : result }),
+        (error) => {
+          if (error instanceof SignalingError) {
+            this._respondError(id, error.code, error.message, error.data);
+          } else {
+            this._logger.warn("Signaling: the relay handler failed:", error);
+            this._respondError(id, SignalingErrorCode.RelayHandlerFailed, "The relay handler failed.");
+          }
+        });
+  }
+
+  /** @param {any} message */
+  _onNotification(message) {
+    const { method, params } = message;
+    if ((method === "member_joined" || method === "member_left")
+      && Array.isArray(params) && typeof params[0] === "string" && typeof params[1] === "string") {
+      this.dispatchEvent(new SignalingMemberEvent(method === "member_joined" ? "memberjoined" : "memberleft", params[0], params[1]));
+      return;
+    }
+    this._logger.debug("Signaling: ignored notification", method);
+  }
+
+  /** @param {any} id @param {number} code @param {string} message @param {unknown} [data] */
+  _respondError(id, code, message, data) {
+    /** @type {any} */
+    const error = { code, message };
+    if (data !== undefined) error.data = data;
+    this._send({ jsonrpc: "2.0", id, error });
+  }
+
+  /** @param {object} message */
+  _send(message) {
+    if (this._closed) return;
+    try {
+      this._socket.send(JSON.stringify(message));
+    } catch (error) {
+      this._logger.debug("Signaling: could not send a response:", messageOf(error));
+    }
+  }
+
+  /** @param {string} reason */
+  _onClosed(reason) {
+    if (this._closed) return;
+    this._closed = true;
+    const pending = [...this._pending.values()];
+    this._pending.clear();
+    for (const call of pending) {
+      call.cleanup();
+      call.reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `The signaling connection closed: ${reason}.`));
+    }
+    this.dispatchEvent(new SignalingClosedEvent("close", reason));
+  }
+}
+
+/** @param {string} method @param {unknown} value */
+function invalidResponse(method, value) {
+  return new SignalingError(SignalingErrorCode.InvalidResponse, `The answer to '${method}' has the wrong shape: ${truncate(JSON.stringify(value) ?? "undefined")}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Members and events
+// ---------------------------------------------------------------------------------------------------
+
+/** A member of a group as this member sees it (P2p.Core's `IPeer`). */
+export class Member {
+  /** @param {Group} group @param {string} id @param {boolean} isLocal */
+  constructor(group, id, isLocal) {
+    this._group = group;
+    /** The member's user id. */
+    this.id = id;
+    /** True for this member. */
+    this.isLocal = isLocal;
+    /** @type {string} */
+    this._state = isLocal ? PeerState.Connected : PeerState.Connecting;
+    /** @type {Error|null} */
+    this._lastError = null;
+  }
+
+  /** True when this member is the group's recorded owner. */
+  get isOwner() { return this.id === this._group.ownerId; }
+
+  /** The connection's `PeerState` (the local member is always connected). */
+  get state() { return this._state; }
+
+  /** Why the last attempt failed (or the connection was interrupted), or null. */
+  get lastError() { return this._lastError; }
+
+  toJSON() {
+    return { id: this.id, isOwner: this.isOwner, isLocal: this.isLocal, state: this.state, lastError: this._lastError?.message ?? null };
+  }
+
+  toString() {
+    return this.isLocal ? `${this.id} (local)` : `${this.id} (${this.state})`;
+  }
+}
+
+/** `memberjoined` / `memberleft` of a Group. */
+export class MemberEvent extends Event {
+  /** @param {string} type @param {Member} member */
+  constructor(type, member) {
+    super(type);
+    this.member = member;
+  }
+}
+
+/** `memberstatechanged` of a Group. */
+export class MemberStateChangedEvent extends Event {
+  /** @param {Member} member @param {string} previous @param {string} state @param {Error|null} error */
+  constructor(member, previous, state, error) {
+    super("memberstatechanged");
+    this.member = member;
+    this.previous = previous;
+    this.state = state;
+    /** Why, for `failed` and `disconnected`. */
+    this.error = error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Group messaging over one connected channel (P2p.Core's LinkMessenger)
+// ---------------------------------------------------------------------------------------------------
+
+class Messenger {
+  /**
+   * @param {Group} group
+   * @param {PeerLink} link
+   * @param {RTCDataChannel} channel
+   * @param {number} frameSize the largest frame sent: min(remote max message size, maxFrameSize)
+   */
+  constructor(group, link, channel, frameSize) {
+    this._group = group;
+    this._link = link;
+    this._member = link.member;
+    this._channel = channel;
+    this.frameSize = frameSize;
+    this._reassembler = new MessageReassembler(group.options.maxMessageSize, MAX_PARTIAL_MESSAGES);
+    /** @type {Map<number, Deferred>} */
+    this._pending = new Map();
+    this._splitSlots = new Semaphore(MAX_SPLIT_MESSAGES_IN_FLIGHT);
+    /** @type {Set<{resolve: () => void, reject: (e: any) => void}>} */
+    this._roomWaiters = new Set();
+    /** @type {Error|null} */
+    this._failure = null;
+    this._nextMessageId = 0;
+    channel.bufferedAmountLowThreshold = SEND_LOW_WATER;
+    channel.addEventListener("bufferedamountlow", () => this._wakeSenders());
+  }
+
+  /** A new message id (broadcasts and requests share the counter; ids wrap at 2^32). */
+  nextMessageId() {
+    this._nextMessageId = (this._nextMessageId + 1) >>> 0;
+    return this._nextMessageId;
+  }
+
+  /**
+   * Sends one message as one or more frames; resolves when the channel took them all. Cancelled after
+   * some frames went out, it sends a final empty fragment so that the receiver discards the message.
+   * @param {number} kind @param {number} messageId @param {Uint8Array} message @param {AbortSignal|null} signal
+   */
+  async send(kind, messageId, message, signal) {
+    const count = frameCount(message.length, this.frameSize);
+    if (count > 1) await this._splitSlots.acquire(signal);
+    let sent = 0;
+    try {
+      for (let i = 0; i < count; i++) {
+        await this._waitForRoom(signal);
+        this._sendFrame(encodeFrame(kind, messageId, message, i, this.frameSize));
+        sent++;
+      }
+    } catch (error) {
+      if (sent > 0 && sent < count && this._failure === null) {
+        const cut = new Uint8Array(FRAME_HEADER_SIZE);
+        writeFrameHeader(cut, { kind, final: true, messageId, totalLength: message.length });
+        try {
+          this._sendFrame(cut);
+        } catch {
+          // The connection is going away: the receiver drops its partial message with it.
+        }
+      }
+      throw error;
+    } finally {
+      if (count > 1) this._splitSlots.release();
+    }
+  }
+
+  /**
+   * Sends a request and waits for its reply (the caller bounds the wait with `signal`).
+   * @param {Uint8Array} data @param {AbortSignal} signal @returns {Promise<Uint8Array>}
+   */
+  async request(data, signal) {
+    const id = this.nextMessageId();
+    const reply = new Deferred();
+    this._pending.set(id, reply);
+    try {
+      if (this._failure) throw this._failure;
+      await this.send(FrameKind.Request, id, data, signal);
+      return await abortable(reply.promise, signal);
+    } finally {
+      this._pending.delete(id);
+    }
+  }
+
+  /** Fails every waiting request and sender (the link ended). @param {Error} error */
+  failAll(error) {
+    if (this._failure === null) this._failure = error;
+    for (const reply of this._pending.values()) reply.reject(error);
+    this._pending.clear();
+    for (const waiter of this._roomWaiters) waiter.reject(error);
+    this._roomWaiters.clear();
+  }
+
+  /** @param {AbortSignal|null} signal */
+  async _waitForRoom(signal) {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      if (this._failure) throw this._failure;
+      if (this._channel.readyState !== "open") {
+        throw new GroupError(GroupErrorCode.ConnectionLost, `The channel to member ${this._member.id} is ${this._channel.readyState}.`);
+      }
+      if (this._channel.bufferedAmount <= SEND_HIGH_WATER) return;
+      await new Promise((resolve, reject) => {
+        const waiter = {
+          resolve: () => { signal?.removeEventListener("abort", onAbort); resolve(undefined); },
+          /** @param {any} e */
+          reject: (e) => { signal?.removeEventListener("abort", onAbort); reject(e); },
+        };
+        const onAbort = () => { this._roomWaiters.delete(waiter); reject(signal?.reason); };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this._roomWaiters.add(waiter);
+      });
+    }
+  }
+
+  _wakeSenders() {
+    const waiters = [...this._roomWaiters];
+    this._roomWaiters.clear();
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  /** @param {Uint8Array} frame a frame this client built (never on a SharedArrayBuffer) */
+  _sendFrame(frame) {
+    try {
+      this._channel.send(/** @type {Uint8Array<ArrayBuffer>} */ (frame));
+    } catch (error) {
+      throw new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._member.id} failed while sending: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** One received channel message. @param {any} data */
+  onFrame(data) {
+    const group = this._group;
+    const log = group._logger;
+    const from = this._member.id;
+    if (!(data instanceof ArrayBuffer)) {
+      log.warn(`Dropped a text message from member ${from}: frames are binary`);
+      return;
+    }
+    const frame = new Uint8Array(data);
+    const { status, header, message } = this._reassembler.add(frame);
+    switch (status) {
+      case ReassemblyStatus.Incomplete:
+        return;
+      case ReassemblyStatus.Complete:
+        break;
+      case ReassemblyStatus.TooLarge:
+        if (header?.final) {
+          log.warn(`Dropped a message (kind ${header.kind}) of ${header.totalLength} bytes from member ${from}: larger than the limit of ${this._reassembler.maxMessageSize} bytes`);
+          if (header.kind === FrameKind.Request) {
+            this._sendErrorInBackground(header.messageId, GroupErrorCode.TooLarge, `The request (${header.totalLength} bytes) exceeds the receiver's limit of ${this._reassembler.maxMessageSize} bytes.`);
+          } else if (header.kind === FrameKind.Reply || header.kind === FrameKind.Error) {
+            const waiting = this._pending.get(header.messageId);
+            if (waiting) {
+              this._pending.delete(header.messageId);
+              waiting.reject(new GroupError(GroupErrorCode.TooLarge, `The reply from member ${from} (${header.totalLength} bytes) exceeds the limit of ${this._reassembler.maxMessageSize} bytes.`));
+            }
+          }
+        }
+        return;
+      case ReassemblyStatus.Malformed:
+        log.warn(`Dropped a malformed or abandoned frame from member ${from} (${frame.length} bytes)`);
+        return;
+      default:
+        log.warn(`Dropped a frame from member ${from}: too many partially received messages`);
+        return;
+    }
+
+    if (header === null || message === null) return;
+    switch (header.kind) {
+      case FrameKind.Broadcast:
+        if (!mayBroadcast(group.capability, from, group.ownerId)) {
+          log.warn(`Dropped a broadcast from member ${from}: the group's capability ${group.capability} forbids it`);
+          return;
+        }
+        group._enqueueBroadcast(this._member, message);
+        return;
+
+      case FrameKind.Request:
+        if (!mayUnicast(group.capability, from, group.localId, group.ownerId)) {
+          log.warn(`Refused a request from member ${from}: the group's capability ${group.capability} forbids it`);
+          this._sendErrorInBackground(header.messageId, GroupErrorCode.Forbidden, `The group's capability (${group.capability}) forbids unicast from ${from} to ${group.localId}.`);
+          return;
+        }
+        void this._handleRequest(header.messageId, message);
+        return;
+
+      case FrameKind.Reply: {
+        const reply = this._pending.get(header.messageId);
+        if (reply) {
+          this._pending.delete(header.messageId);
+          reply.resolve(message);
+        } else {
+          log.debug(`Dropped a reply from member ${from} to request ${header.messageId}, which no longer waits`);
+        }
+        return;
+      }
+
+      case FrameKind.Error: {
+        const { code, message: text } = decodeErrorPayload(message);
+        const failed = this._pending.get(header.messageId);
+        if (failed) {
+          this._pending.delete(header.messageId);
+          failed.reject(new GroupError(code, `Member ${from} answered with an error (${codeName(GroupErrorCode, code)}): ${text}`, { remoteMemberId: from, remoteMessage: text }));
+        } else {
+          log.debug(`Dropped an error from member ${from} to request ${header.messageId}, which no longer waits`);
+        }
+      }
+    }
+  }
+
+  /** @param {number} requestId @param {Uint8Array} request */
+  async _handleRequest(requestId, request) {
+    const group = this._group;
+    const lifetime = group._lifetime.signal;
+    try {
+      await group._requestSlots.acquire(lifetime);
+    } catch {
+      return; // left the group
+    }
+    try {
+      if (group._closing) {
+        await this._sendError(requestId, GroupErrorCode.Unavailable, `Member ${group.localId} is leaving the group.`);
+        return;
+      }
+      const handler = group.requestHandler;
+      if (!handler) {
+        group._logger.warn(`Refused a request from member ${this._member.id}: no request handler is set`);
+        await this._sendError(requestId, GroupErrorCode.NoHandler, `Member ${group.localId} has no request handler.`);
+        return;
+      }
+      let reply;
+      try {
+        reply = toBytes((await handler(this._member, request, lifetime)) ?? EMPTY);
+      } catch (error) {
+        if (lifetime.aborted || this._failure) return; // nobody can be answered
+        if (error instanceof GroupError && error.code > 0 && error.code < 100) {
+          await this._sendError(requestId, error.code, error.message);
+        } else {
+          group._logger.warn(`The request handler failed for a request from member ${this._member.id}:`, error);
+          await this._sendError(requestId, GroupErrorCode.HandlerFailed, messageOf(error));
+        }
+        return;
+      }
+      if (reply.length > group.options.maxMessageSize) {
+        group._logger.warn(`The reply to member ${this._member.id} (${reply.length} bytes) exceeds the message size limit`);
+        await this._sendError(requestId, GroupErrorCode.TooLarge, `The reply (${reply.length} bytes) exceeds the limit of ${group.options.maxMessageSize} bytes.`);
+        return;
+      }
+      await this.send(FrameKind.Reply, requestId, reply, lifetime);
+    } catch (error) {
+      group._logger.debug(`Could not answer a request from member ${this._member.id}: ${messageOf(error)}`);
+    } finally {
+      group._requestSlots.release();
+    }
+  }
+
+  /** @param {number} requestId @param {number} code @param {string} message */
+  _sendErrorInBackground(requestId, code, message) {
+    this._sendError(requestId, code, message).catch((error) =>
+      this._group._logger.debug(`Could not send an error reply to member ${this._member.id}: ${messageOf(error)}`));
+  }
+
+  /** @param {number} requestId @param {number} code @param {string} message */
+  _sendError(requestId, code, message) {
+    return this.send(FrameKind.Error, requestId, encodeErrorPayload(code, message), this._group._lifetime.signal);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The connection to one member (P2p.Core's PeerLink and LinkAttempt)
+// ---------------------------------------------------------------------------------------------------
+
+/** One connection attempt to a member: its RTCPeerConnection, negotiation progress and, once open, its messenger. */
+class Attempt {
+  /** @param {number} number @param {"offerer"|"answerer"} role @param {RTCPeerConnection} pc @param {RTCDataChannel} channel */
+  constructor(number, role, pc, channel) {
+    this.number = number;
+    this.role = role;
+    this.pc = pc;
+    this.channel = channel;
+    /** Aborted when the attempt ends (superseded, failed, member removed, group left). */
+    this.end = new AbortController();
+    /** Resolved when the channel opens. */
+    this.opened = new Deferred();
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.deadline = undefined;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.recovery = undefined;
+    /** Offerer only: the offer relay was sent, so local candidates may follow it. */
+    this.offerSent = false;
+    /** Offerer only: local candidates gathered before the offer relay. @type {object[]} */
+    this.heldLocalCandidates = [];
+    this.remoteDescriptionSet = false;
+    /** Serialises addIceCandidate calls (in arrival order). */
+    this.candidateChain = Promise.resolve();
+    this.connected = false;
+    this.ended = false;
+    /** @type {Messenger|null} */
+    this.messenger = null;
+    /** Frames received before the messenger (or the group) was ready. @type {any[]} */
+    this.backlog = [];
+    /** The mid of the local candidates (for the end-of-candidates relay). @type {string|null} */
+    this.localMid = null;
+    /** @type {number|null} */
+    this.localMLineIndex = null;
+  }
+}
+
+/**
+ * This member's side of the connection to one other member: attempts (offering or answering), trickled
+ * candidates, glare, failure, retry with back-off, and removal. Who offers: the member that joined later.
+ */
+class PeerLink {
+  /** @param {Group} group @param {Member} member @param {boolean} weOffer */
+  constructor(group, member, weOffer) {
+    this._group = group;
+    this.member = member;
+    /** This side makes the offers (the remote joined the group before this member). */
+    this.weOffer = weOffer;
+    /** @type {Attempt|null} */
+    this._current = null;
+    /** Remote candidates waiting for a remote description. @type {any[]} */
+    this._early = [];
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this._timer = undefined;
+    this._changed = new Deferred();
+    this._attempts = 0;
+    this._failures = 0;
+    this._removed = false;
+  }
+
+  get _log() { return this._group._logger; }
+
+  get _remoteId() { return this.member.id; }
+
+  /** Starts: offers when this side offers, otherwise waits (bounded) for the remote's offer. */
+  start() {
+    if (this.weOffer) {
+      this._startOfferAttempt();
+      return;
+    }
+    if (this._removed || this._current) return;
+    const timeout = this._group._service._options.connectTimeout;
+    this._armTimer(timeout, () => {
+      if (this._removed || this._current || this.member.state !== PeerState.Connecting) return;
+      this._log.warn(`No offer from member ${this._remoteId} within ${formatDuration(timeout)}; it is reported failed until it offers`);
+      this._setState(PeerState.Failed, timeoutError(`Member ${this._remoteId} sent no offer within ${formatDuration(timeout)}.`));
+    });
+  }
+
+  /** The messenger of the live connection, or null. */
+  messenger() {
+    const current = this._current;
+    return current && current.connected && !current.ended && current.messenger && this.member.state === PeerState.Connected ? current.messenger : null;
+  }
+
+  /** Waits until connected; fails at once when the member is unreachable or gone. @param {AbortSignal} signal */
+  async waitForMessenger(signal) {
+    for (;;) {
+      if (this._removed) throw new GroupError(GroupErrorCode.NotConnected, `Member ${this._remoteId} is no longer in the group.`);
+      const messenger = this.messenger();
+      if (messenger) return messenger;
+      if (this.member.state === PeerState.Failed) {
+        throw new GroupError(GroupErrorCode.NotConnected,
+          `Member ${this._remoteId} is unreachable: ${this.member.lastError?.message ?? "the connection failed"}`, { cause: this.member.lastError });
+      }
+      await abortable(this._changed.promise, signal);
+    }
+  }
+
+  /** An offer relayed from the member: returns the answer (the relay's result). @param {string} sdp */
+  async onRemoteOffer(sdp) {
+    const group = this._group;
+    if (this._removed || group._closing) {
+      throw new SignalingError(SignalingErrorCode.NotInGroup, `User ${group.localId} is not a member of group ${group.id}.`);
+    }
+    const current = this._current;
+    if (current && !current.ended && !current.connected && current.role === "offerer") {
+      if (group.localId < this._remoteId) {
+        this._log.info(`Glare with member ${this._remoteId}: both offered; this side's id is lower, so it keeps its offer`);
+        throw new SignalingError(SignalingErrorCode.Glare,
+          `glare: ${group.localId} is offering to ${this._remoteId} too and keeps its offer (the lower user id wins).`);
+      }
+      this._log.info(`Glare with member ${this._remoteId}: both offered; the remote's id is lower, so this side answers its offer`);
+    } else if (current && !current.ended && current.connected) {
+      this._log.info(`Member ${this._remoteId} offered a new connection; it replaces the current one`);
+    }
+
+    let attempt;
+    try {
+      attempt = this._newAttempt("answerer");
+    } catch (error) {
+      this._log.error(`Could not create a connection for member ${this._remoteId}:`, error);
+      throw new SignalingError(SignalingErrorCode.RelayHandlerFailed, `Could not answer the offer: ${messageOf(error)}`);
+    }
+    if (current && !current.ended) {
+      current.ended = true;
+      this._endAttempt(current, new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} was replaced by a new one.`));
+    }
+    this._cancelTimer();
+    this._current = attempt;
+    this._setState(PeerState.Connecting, null);
+
+    try {
+      await attempt.pc.setRemoteDescription({ type: "offer", sdp });
+      await this._onRemoteDescriptionSet(attempt);
+      await attempt.pc.setLocalDescription(await attempt.pc.createAnswer());
+      if (attempt.ended) throw new Error("The attempt was superseded.");
+      const answerSdp = attempt.pc.localDescription?.sdp ?? "";
+      this._log.debug(`Answered the offer of member ${this._remoteId} (attempt ${attempt.number})`);
+      attempt.opened.promise.then(() => this._onConnected(attempt), (error) => this._onAttemptFailed(attempt, error));
+      return { type: "answer", sdp: answerSdp };
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this._onAttemptFailed(attempt, failure);
+      throw new SignalingError(SignalingErrorCode.RelayHandlerFailed, `Could not answer the offer: ${messageOf(error)}`);
+    }
+  }
+
+  /** A candidate relayed from the member: added now, or buffered until the remote description is set. @param {any} candidate */
+  onRemoteCandidate(candidate) {
+    if (this._removed) return;
+    const current = this._current;
+    if (current && !current.ended && current.remoteDescriptionSet) {
+      this._addCandidate(current, candidate);
+      return;
+    }
+    if (this._early.length >= MAX_EARLY_CANDIDATES) {
+      this._early.shift();
+      this._log.warn(`Too many early candidates from member ${this._remoteId}; dropped the oldest`);
+    }
+    this._early.push(candidate);
+  }
+
+  /**
+   * Removes the link for good: ends the connection, fails pending requests with `reason`.
+   * @param {GroupError} reason @param {boolean} raiseEvents
+   */
+  remove(reason, raiseEvents) {
+    if (this._removed) return false;
+    this._removed = true;
+    this._cancelTimer();
+    const current = this._current;
+    this._current = null;
+    this._early = [];
+    this._setState(PeerState.Left, null, raiseEvents);
+    if (current && !current.ended) {
+      current.ended = true;
+      this._endAttempt(current, reason);
+    }
+    return true;
+  }
+
+  /** The group became ready (owner and capability known): hand over frames that waited. */
+  drainBacklog() {
+    const current = this._current;
+    if (current && current.messenger && !current.ended) this._drain(current);
+  }
+
+  _startOfferAttempt() {
+    const group = this._group;
+    if (this._removed || group._closing || (this._current && !this._current.ended)) return;
+    this._cancelTimer();
+    this._early = []; // anything buffered belongs to an older session of the remote
+    let attempt;
+    try {
+      attempt = this._newAttempt("offerer");
+    } catch (error) {
+      this._failures++;
+      this._log.error(`Could not create a connection to member ${this._remoteId}:`, error);
+      this._setState(PeerState.Failed, error instanceof Error ? error : new Error(String(error)));
+      this._scheduleRetry();
+      return;
+    }
+    this._current = attempt;
+    this._setState(PeerState.Connecting, null);
+    void this._runOffer(attempt);
+  }
+
+  /** @param {Attempt} attempt */
+  async _runOffer(attempt) {
+    const group = this._group;
+    try {
+      await attempt.pc.setLocalDescription(await attempt.pc.createOffer());
+      if (attempt.ended) return;
+      this._log.debug(`Offering to member ${this._remoteId} (attempt ${attempt.number})`);
+      const offer = { type: "offer", sdp: attempt.pc.localDescription?.sdp ?? "" };
+      const relay = group._signaling.relay(group.id, this._remoteId, offer, { signal: attempt.end.signal });
+      // The offer is on the wire (WebSocket sends keep order): candidates may follow it now.
+      attempt.offerSent = true;
+      for (const candidate of attempt.heldLocalCandidates.splice(0)) this._relayCandidate(attempt, candidate);
+
+      const result = await relay;
+      if (attempt.ended) return;
+      if (result === null || typeof result !== "object" || result.type !== "answer" || typeof result.sdp !== "string") {
+        throw new Error(`Member ${this._remoteId} answered the offer with something that is not an answer: ${truncate(JSON.stringify(result) ?? "undefined")}`);
+      }
+      await attempt.pc.setRemoteDescription({ type: "answer", sdp: result.sdp });
+      await this._onRemoteDescriptionSet(attempt);
+      await attempt.opened.promise;
+      this._onConnected(attempt);
+    } catch (error) {
+      this._onAttemptFailed(attempt, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** @param {"offerer"|"answerer"} role */
+  _newAttempt(role) {
+    const service = this._group._service;
+    const pc = new RTCPeerConnection(service._rtcConfiguration);
+    let channel;
+    try {
+      // docs/protocol.md, "Channel establishment": one pre-negotiated, reliable, ordered channel.
+      channel = pc.createDataChannel("p2p", { negotiated: true, id: 0, ordered: true });
+    } catch (error) {
+      pc.close();
+      throw error;
+    }
+    channel.binaryType = "arraybuffer";
+    const attempt = new Attempt(++this._attempts, role, pc, channel);
+    const timeout = service._options.connectTimeout;
+    attempt.deadline = setTimeout(() => {
+      if (!attempt.connected) this._onAttemptFailed(attempt, timeoutError(`No connection to member ${this._remoteId} within ${formatDuration(timeout)}.`));
+    }, timeout);
+    pc.addEventListener("icecandidate", (event) => this._onLocalCandidate(attempt, event.candidate));
+    pc.addEventListener("connectionstatechange", () => this._onConnectionState(attempt));
+    channel.addEventListener("open", () => attempt.opened.resolve());
+    channel.addEventListener("close", () =>
+      this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.ConnectionLost, `The channel to member ${this._remoteId} closed.`)));
+    channel.addEventListener("message", (event) => this._onChannelMessage(attempt, event.data));
+    return attempt;
+  }
+
+  /** @param {Attempt} attempt */
+  async _onRemoteDescriptionSet(attempt) {
+    if (attempt.ended) return;
+    attempt.remoteDescriptionSet = true;
+    const early = this._early;
+    this._early = [];
+    for (const candidate of early) this._addCandidate(attempt, candidate);
+    await attempt.candidateChain;
+  }
+
+  /** @param {Attempt} attempt @param {any} candidate */
+  _addCandidate(attempt, candidate) {
+    /** @type {RTCIceCandidateInit} */
+    const init = { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+    if (init.candidate !== "" && init.sdpMid === null && init.sdpMLineIndex === null) init.sdpMLineIndex = 0; // one m-line
+    attempt.candidateChain = attempt.candidateChain.then(async () => {
+      if (attempt.ended) return;
+      try {
+        await attempt.pc.addIceCandidate(init);
+      } catch (error) {
+        if (!attempt.ended) this._log.debug(`Member ${this._remoteId}'s candidate was not accepted: ${messageOf(error)}`);
+      }
+    });
+  }
+
+  /** @param {Attempt} attempt @param {RTCIceCandidate|null} candidate */
+  _onLocalCandidate(attempt, candidate) {
+    if (attempt.ended) return;
+    let payload;
+    if (candidate) {
+      const filter = this._group._service._options.candidateFilter;
+      if (filter && !filter(candidate)) {
+        this._log.debug(`Not sending local candidate ${candidate.candidate} (filtered)`);
+        return;
+      }
+      attempt.localMid = candidate.sdpMid;
+      attempt.localMLineIndex = candidate.sdpMLineIndex;
+      payload = { type: "candidate", candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex };
+    } else {
+      // Gathering is complete: an empty candidate ends the candidates.
+      payload = { type: "candidate", candidate: "", sdpMid: attempt.localMid, sdpMLineIndex: attempt.localMLineIndex };
+    }
+    if (attempt.role === "offerer" && !attempt.offerSent) {
+      attempt.heldLocalCandidates.push(payload);
+      return;
+    }
+    this._relayCandidate(attempt, payload);
+  }
+
+  /** @param {Attempt} attempt @param {object} payload */
+  _relayCandidate(attempt, payload) {
+    const group = this._group;
+    group._signaling.relay(group.id, this._remoteId, payload, { signal: attempt.end.signal }).catch((error) => {
+      if (!attempt.ended) this._log.debug(`Relaying a candidate to member ${this._remoteId} failed: ${messageOf(error)}`);
+    });
+  }
+
+  /** @param {Attempt} attempt */
+  _onConnectionState(attempt) {
+    if (attempt.ended) return;
+    const state = attempt.pc.connectionState;
+    switch (state) {
+      case "connected":
+        if (attempt.connected && this.member.state === PeerState.Disconnected) {
+          clearTimeout(attempt.recovery);
+          attempt.recovery = undefined;
+          this._log.info(`The connection to member ${this._remoteId} recovered`);
+          this._setState(PeerState.Connected, null);
+        }
+        break;
+      case "disconnected": {
+        if (!attempt.connected || this.member.state !== PeerState.Connected) return;
+        const timeout = this._group._service._options.connectTimeout;
+        this._log.warn(`The connection to member ${this._remoteId} was interrupted; waiting up to ${formatDuration(timeout)} for it to recover`);
+        this._setState(PeerState.Disconnected, new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} was interrupted.`));
+        clearTimeout(attempt.recovery);
+        attempt.recovery = setTimeout(() =>
+          this._onAttemptFailed(attempt, timeoutError(`The connection to member ${this._remoteId} did not recover within ${formatDuration(timeout)}.`)), timeout);
+        break;
+      }
+      case "failed":
+      case "closed":
+        this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} ${state === "failed" ? "failed" : "closed"}.`));
+        break;
+    }
+  }
+
+  /** @param {Attempt} attempt @param {any} data */
+  _onChannelMessage(attempt, data) {
+    if (attempt.ended) return;
+    if (!attempt.messenger || !this._group._ready || attempt.backlog.length > 0) {
+      attempt.backlog.push(data);
+      return;
+    }
+    attempt.messenger.onFrame(data);
+  }
+
+  /** @param {Attempt} attempt */
+  _drain(attempt) {
+    if (!this._group._ready || !attempt.messenger) return;
+    while (attempt.backlog.length > 0 && !attempt.ended) attempt.messenger.onFrame(attempt.backlog.shift());
+  }
+
+  /** @param {Attempt} attempt */
+  _onConnected(attempt) {
+    if (attempt.ended || attempt.connected) return;
+    const remoteMax = remoteMaxMessageSize(attempt.pc);
+    if (!(remoteMax > FRAME_HEADER_SIZE)) {
+      this._onAttemptFailed(attempt, new Error(`The remote's maximum message size (${remoteMax} bytes) cannot carry a ${FRAME_HEADER_SIZE}-byte frame header.`));
+      return;
+    }
+    const frameSize = Math.min(remoteMax, this._group.options.maxFrameSize);
+    clearTimeout(attempt.deadline);
+    attempt.connected = true;
+    attempt.messenger = new Messenger(this._group, this, attempt.channel, frameSize);
+    this._failures = 0;
+    this.member._lastError = null;
+    this._setState(PeerState.Connected, null);
+    this._log.info(`Connected to member ${this._remoteId} (attempt ${attempt.number}, as ${attempt.role}, max message size ${remoteMax})`);
+    this._drain(attempt);
+  }
+
+  /** @param {Attempt} attempt @param {Error} error */
+  _onAttemptFailed(attempt, error) {
+    if (attempt.ended) return;
+    attempt.ended = true;
+    const group = this._group;
+    let wasCurrent = false;
+    let removeMember = false;
+    /** @type {number|null} */
+    let retryIn = null;
+    if (this._current === attempt) {
+      wasCurrent = true;
+      this._current = null;
+      if (!this._removed && !group._closing) {
+        this._failures++;
+        this._setState(PeerState.Failed, error);
+        if (group._signalingClosed) removeMember = true;
+        else if (this.weOffer) retryIn = this._scheduleRetry();
+      }
+    }
+    if (wasCurrent && !group._closing) {
+      if (retryIn !== null) {
+        this._log.warn(`Connection attempt ${attempt.number} to member ${this._remoteId} failed: ${error.message} Retrying in ${Math.round(retryIn)} ms`);
+      } else if (!removeMember) {
+        this._log.warn(`Connection attempt ${attempt.number} from member ${this._remoteId} failed: ${error.message} Waiting for its next offer`);
+      }
+      if (error instanceof SignalingError && (error.code === SignalingErrorCode.TargetUnavailable || error.code === SignalingErrorCode.GroupNotFound)) {
+        void group._verifyMember(this._remoteId);
+      }
+    }
+    this._endAttempt(attempt, error instanceof GroupError
+      ? error
+      : new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} was lost: ${error.message}`, { cause: error }));
+    if (removeMember) {
+      group._removeMember(this._remoteId, "its connection was lost and the signaling connection is closed, so it cannot be reached again");
+    }
+  }
+
+  /** Stops an ended attempt: its timers and relays, its requests (failed with `reason`), its connection. @param {Attempt} attempt @param {GroupError} reason */
+  _endAttempt(attempt, reason) {
+    const group = this._group;
+    if (group._closing && reason.code !== GroupErrorCode.GroupClosed) {
+      reason = new GroupError(GroupErrorCode.GroupClosed, `This member left group ${group.id}.`, { cause: reason });
+    }
+    clearTimeout(attempt.deadline);
+    clearTimeout(attempt.recovery);
+    attempt.end.abort(reason);
+    attempt.opened.reject(reason);
+    attempt.messenger?.failAll(reason);
+    attempt.backlog = [];
+    try {
+      attempt.channel.close();
+      attempt.pc.close();
+    } catch (error) {
+      this._log.debug(`Closing the connection to member ${this._remoteId} failed: ${messageOf(error)}`);
+    }
+  }
+
+  /** @returns {number} the delay in ms */
+  _scheduleRetry() {
+    const options = this._group._service._options;
+    const exponent = Math.min(Math.max(this._failures - 1, 0), 30);
+    const base = Math.min(options.retryInitialDelay * 2 ** exponent, options.retryMaxDelay);
+    const delay = Math.max(0, base * (1 + options.retryJitter * (Math.random() * 2 - 1)));
+    this._armTimer(delay, () => this._startOfferAttempt());
+    return delay;
+  }
+
+  /** @param {number} delay @param {() => void} action */
+  _armTimer(delay, action) {
+    this._cancelTimer();
+    const timer = setTimeout(() => {
+      if (this._timer !== timer) return;
+      this._timer = undefined;
+      if (!this._group._closing) action();
+    }, delay);
+    this._timer = timer;
+  }
+
+  _cancelTimer() {
+    clearTimeout(this._timer);
+    this._timer = undefined;
+  }
+
+  /** @param {string} state @param {Error|null} error @param {boolean} [raiseEvent] */
+  _setState(state, error, raiseEvent = true) {
+    const member = this.member;
+    const previous = member._state;
+    if (error) member._lastError = error;
+    if (previous === state) return;
+    member._state = state;
+    if (raiseEvent) this._group._post(new MemberStateChangedEvent(member, previous, state, error));
+    this._group._signalMeshChanged();
+    const changed = this._changed;
+    this._changed = new Deferred();
+    changed.resolve();
+  }
+}
+
+/**
+ * The largest message this side may send on the connection: the remote's a=max-message-size (RFC 8841
+ * section 6; 65536 when absent, unlimited when 0), never more than the browser's own sctp.maxMessageSize.
+ * @param {RTCPeerConnection} pc
+ */
+function remoteMaxMessageSize(pc) {
+  const sdp = pc.remoteDescription?.sdp ?? "";
+  const match = /^a=max-message-size:(\d+)\s*$/m.exec(sdp);
+  let size = match ? Number(match[1]) : DEFAULT_REMOTE_MAX_MESSAGE_SIZE;
+  if (size === 0) size = Number.POSITIVE_INFINITY;
+  const local = pc.sctp?.maxMessageSize;
+  if (typeof local === "number" && local > 0 && local < size) size = local;
+  return size;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Groups
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * @callback MessageHandler
+ * Receives broadcasts, one at a time in arrival order (the next waits until the returned promise settles).
+ * @param {Member} from
+ * @param {Uint8Array} data
+ * @param {AbortSignal} signal aborted when this member leaves the group
+ * @returns {void|Promise<void>}
+ */
+
+/**
+ * @callback RequestHandler
+ * Answers a unicast request: returns (or resolves to) the reply; a thrown error becomes an error reply
+ * (`HandlerFailed` with the error's message, or a GroupError's own code 1..99).
+ * @param {Member} from
+ * @param {Uint8Array} data
+ * @param {AbortSignal} signal aborted when this member leaves the group
+ * @returns {Payload|void|Promise<Payload|void>}
+ */
+
+/**
+ * @typedef {object} GroupOptions
+ * @property {MessageHandler|null} [messageHandler] receives broadcasts (set it here so nothing arrives before it)
+ * @property {RequestHandler|null} [requestHandler] answers requests (none: callers get `NoHandler`)
+ * @property {number} [maxMessageSize] the largest message sent or accepted, bytes (default 16 MiB)
+ * @property {number} [requestTimeout] how long `unicast` waits for the connection and the reply, ms (default 30 000)
+ * @property {number} [maxFrameSize] the largest frame sent, bytes (default 64 KiB; never more than the remote's max-message-size)
+ * @property {number} [maxConcurrentRequests] request handlers running at once in this group (default 16)
+ */
+
+/**
+ * @typedef {object} BroadcastFailure
+ * @property {Member} member
+ * @property {Error} error
+ */
+
+/**
+ * @typedef {object} BroadcastResult
+ * @property {Member[]} delivered the members whose connection took the whole message
+ * @property {BroadcastFailure[]} failed the others (not connected, or failed meanwhile), with why
+ * @property {boolean} allDelivered true when every other member took the message
+ */
+
+/**
+ * @param {GroupOptions|undefined} options
+ * @param {GroupOptions} defaults
+ * @returns {Required<GroupOptions>}
+ */
+function groupOptions(options, defaults) {
+  /** @type {Required<GroupOptions>} */
+  const result = {
+    messageHandler: null,
+    requestHandler: null,
+    maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+    requestTimeout: 30000,
+    maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+    maxConcurrentRequests: 16,
+    ...defaults,
+    ...options,
+  };
+  if (!(Number.isInteger(result.maxMessageSize) && result.maxMessageSize >= 0 && result.maxMessageSize <= 0x7fffffff - 64)) {
+    throw new RangeError("maxMessageSize must be an integer between 0 and 2 GiB.");
+  }
+  if (!(result.requestTimeout > 0)) throw new RangeError("requestTimeout must be positive.");
+  if (!(Number.isInteger(result.maxFrameSize) && result.maxFrameSize > FRAME_HEADER_SIZE)) {
+    throw new RangeError(`maxFrameSize must be an integer larger than ${FRAME_HEADER_SIZE}.`);
+  }
+  if (!(Number.isInteger(result.maxConcurrentRequests) && result.maxConcurrentRequests >= 1)) {
+    throw new RangeError("maxConcurrentRequests must be at least 1.");
+  }
+  return result;
+}
+
+/**
+ * This member's view of a group (P2p.Core's `IGroup`): its members and the connections to them, and the
+ * group messaging. Obtained from `P2pService.createGroup` or `joinGroup`.
+ *
+ * Events (dispatched in order, never while the client is in the middle of a change):
+ * `memberjoined` and `memberleft` (MemberEvent), `memberstatechanged` (MemberStateChangedEvent).
+ */
+export class Group extends EventTarget {
+  /**
+   * @param {P2pService} service @param {string} id @param {string} localId @param {Required<GroupOptions>} options
+   */
+  constructor(service, id, localId, options) {
+    super();
+    this._service = service;
+    this._signaling = service._signaling;
+    this._logger = service._logger;
+    /** The group's id. */
+    this.id = id;
+    /** This member's user id. */
+    this.localId = localId;
+    /** The settings of this membership. @type {Readonly<Required<GroupOptions>>} */
+    this.options = Object.freeze({ ...options });
+    /** Receives broadcasts; may be replaced at any time. @type {MessageHandler|null} */
+    this.messageHandler = options.messageHandler;
+    /** Answers requests; may be replaced at any time. @type {RequestHandler|null} */
+    this.requestHandler = options.requestHandler;
+    this._ownerId = "";
+    this._capability = 0;
+    /** @type {Map<string, PeerLink>} */
+    this._links = new Map();
+    /** @type {Set<string>} */
+    this._departedWhileJoining = new Set();
+    this._local = new Member(this, localId, true);
+    this._ready = false;
+    this._closing = false;
+    this._signalingClosed = false;
+    this._lifetime = new AbortController();
+    this._closed = new Deferred();
+    this._meshChanged = new Deferred();
+    this._requestSlots = new Semaphore(options.maxConcurrentRequests);
+    /** @type {{sender: Member, data: Uint8Array}[]} */
+    this._inbound = [];
+    this._dispatching = false;
+    /** Test hook: a "modified peer" that skips the sender-side capability checks. */
+    this._bypassSenderChecks = false;
+  }
+
+  /** The user id of the group's recorded owner (its creator; kept by the server after the owner leaves). */
+  get ownerId() { return this._ownerId; }
+
+  /** What members may send (`GroupCapability` flags), enforced by sender and receiver. */
+  get capability() { return this._capability; }
+
+  /** This member. */
+  get localMember() { return this._local; }
+
+  /** The other members currently in the group, with their connection state. @returns {Member[]} */
+  get members() { return [...this._links.values()].map((link) => link.member); }
+
+  /** True once this member has left the group. */
+  get isClosed() { return this._closing; }
+
+  /** Looks a member up by user id (this member included). @param {string} userId @returns {Member|null} */
+  getMember(userId) {
+    if (userId === this.localId) return this._local;
+    return this._links.get(userId)?.member ?? null;
+  }
+
+  /**
+   * Sends `data` to every other member over its own connection. Resolves when every connected member's
+   * channel took the message (no acknowledgement from the receiving application).
+   * @param {Payload} data
+   * @param {{signal?: AbortSignal}} [options]
+   * @returns {Promise<BroadcastResult>}
+   */
+  async broadcast(data, options = {}) {
+    this._throwIfClosed();
+    const bytes = toBytes(data);
+    this._checkSize(bytes.length);
+    if (!this._bypassSenderChecks && !mayBroadcast(this._capability, this.localId, this._ownerId)) {
+      const ownerOnly = mayBroadcast(this._capability, this._ownerId, this._ownerId) ? " (only the owner may)" : "";
+      throw new GroupError(GroupErrorCode.Forbidden, `The group's capability (${this._capability}) does not allow ${this.localId} to broadcast${ownerOnly}.`);
+    }
+    const signal = options.signal ? AbortSignal.any([options.signal, this._lifetime.signal]) : this._lifetime.signal;
+    /** @type {[Member, Promise<void>][]} */
+    const sends = [];
+    /** @type {BroadcastFailure[]} */
+    const failed = [];
+    for (const link of this._links.values()) {
+      const messenger = link.messenger();
+      if (!messenger) {
+        failed.push({ member: link.member, error: new GroupError(GroupErrorCode.NotConnected, `Member ${link.member.id} is not connected (${link.member.state}).`, { cause: link.member.lastError }) });
+        continue;
+      }
+      sends.push([link.member, messenger.send(FrameKind.Broadcast, messenger.nextMessageId(), bytes, signal)]);
+    }
+    /** @type {Member[]} */
+    const delivered = [];
+    for (const [member, send] of sends) {
+      try {
+        await send;
+        delivered.push(member);
+      } catch (error) {
+        failed.push({ member, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    options.signal?.throwIfAborted();
+    if (failed.length > 0) this._logger.debug(`Broadcast in group ${this.id} reached ${delivered.length} members; ${failed.length} could not be reached`);
+    return { delivered, failed, allDelivered: failed.length === 0 };
+  }
+
+  /**
+   * Sends a request to one member and resolves with its reply. Waits (within the request timeout) for the
+   * member to be connected. Rejects with a GroupError: the remote's error reply (`isRemote`, `code`,
+   * `remoteMessage`), or a local one (Forbidden, TooLarge, Timeout, NotConnected, NotMember, ConnectionLost,
+   * GroupClosed); an aborted `signal` rejects with its reason.
+   * @param {string} memberId
+   * @param {Payload} data
+   * @param {{signal?: AbortSignal, timeout?: number}} [options] `timeout` in ms overrides the group's requestTimeout
+   * @returns {Promise<Uint8Array>}
+   */
+  async unicast(memberId, data, options = {}) {
+    this._throwIfClosed();
+    if (memberId === this.localId) throw new TypeError("A member cannot unicast to itself.");
+    const bytes = toBytes(data);
+    this._checkSize(bytes.length);
+    if (!this._bypassSenderChecks && !mayUnicast(this._capability, this.localId, memberId, this._ownerId)) {
+      throw new GroupError(GroupErrorCode.Forbidden, `The group's capability (${this._capability}) does not allow unicast from ${this.localId} to ${memberId}.`);
+    }
+    const link = this._links.get(memberId);
+    if (!link) throw new GroupError(GroupErrorCode.NotMember, `No member ${memberId} in group ${this.id}.`);
+
+    const timeout = options.timeout ?? this.options.requestTimeout;
+    const timer = new AbortController();
+    const handle = setTimeout(() => timer.abort(timeoutError("timeout")), timeout);
+    const signals = [timer.signal, this._lifetime.signal];
+    if (options.signal) signals.push(options.signal);
+    const signal = AbortSignal.any(signals);
+    let connected = false;
+    try {
+      const messenger = await link.waitForMessenger(signal);
+      connected = true;
+      return await messenger.request(bytes, signal);
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timer.signal.aborted && error === timer.signal.reason) {
+        throw new GroupError(GroupErrorCode.Timeout, connected
+          ? `No reply from member ${memberId} within ${formatDuration(timeout)}.`
+          : `Member ${memberId} did not connect within ${formatDuration(timeout)}.`);
+      }
+      if (this._lifetime.signal.aborted && !(error instanceof GroupError && error.isRemote)) {
+        throw new GroupError(GroupErrorCode.GroupClosed, `This member left group ${this.id}.`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(handle);
+    }
+  }
+
+  /**
+   * Resolves when every current member is connected (pass a timeout or signal: an unreachable member keeps it waiting).
+   * @param {{signal?: AbortSignal, timeout?: number}} [options]
+   */
+  async whenAllConnected(options = {}) {
+    const signals = [];
+    if (options.signal) signals.push(options.signal);
+    if (options.timeout !== undefined) signals.push(AbortSignal.timeout(options.timeout));
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : null;
+    for (;;) {
+      const changed = this._meshChanged.promise;
+      this._throwIfClosed();
+      if (this.members.every((member) => member.state === PeerState.Connected)) return;
+      await abortable(changed, signal);
+    }
+  }
+
+  /** Leaves the group: tells the server, closes every connection, fails pending requests with `GroupClosed`. */
+  async leave() {
+    if (this._closing) return this._closed.promise;
+    this._closing = true;
+    this._logger.info(`Leaving group ${this.id}`);
+    if (this._ready && !this._signalingClosed && !this._signaling.isClosed) {
+      try {
+        await this._signaling.leaveGroup(this.id, { timeout: this._service._options.leaveTimeout });
+      } catch (error) {
+        this._logger.warn(`The signaling server did not confirm leaving group ${this.id}: ${messageOf(error)}`);
+      }
+    }
+    this._shutdown();
+    return this._closed.promise;
+  }
+
+  // ---- what the service and the links use ----
+
+  /** Owner, capability and a link to every other member; members listed before this one are offered to. @param {GroupInfo} info */
+  _initialize(info) {
+    this._ownerId = info.owner;
+    this._capability = info.capability;
+    const self = info.members.indexOf(this.localId);
+    const started = [];
+    for (let i = 0; i < info.members.length; i++) {
+      const id = info.members[i];
+      if (i === self || this._links.has(id) || this._departedWhileJoining.has(id)) continue;
+      const link = new PeerLink(this, new Member(this, id, false), self < 0 || i < self);
+      this._links.set(id, link);
+      started.push(link);
+    }
+    this._departedWhileJoining.clear();
+    this._ready = true;
+    this._logger.info(`Member of group ${this.id} as ${this.localId} (owner ${info.owner}, capability ${info.capability}); connecting to ${started.length} members`);
+    for (const link of started) link.start();
+    for (const link of this._links.values()) link.drainBacklog();
+    this._signalMeshChanged();
+  }
+
+  /** @param {string} userId */
+  _onMemberJoined(userId) {
+    if (userId === this.localId || this._closing || this._links.has(userId)) return;
+    this._departedWhileJoining.delete(userId);
+    const link = new PeerLink(this, new Member(this, userId, false), false);
+    this._links.set(userId, link);
+    this._post(new MemberEvent("memberjoined", link.member));
+    this._logger.info(`Member ${userId} joined; waiting for its offer`);
+    link.start();
+    this._signalMeshChanged();
+  }
+
+  /** @param {string} userId @param {string} why */
+  _removeMember(userId, why) {
+    if (!this._ready) this._departedWhileJoining.add(userId);
+    const link = this._links.get(userId);
+    if (!link) return;
+    this._links.delete(userId);
+    this._post(new MemberEvent("memberleft", link.member));
+    this._logger.info(`Member ${userId} is gone: ${why}`);
+    link.remove(new GroupError(GroupErrorCode.NotConnected, `Member ${userId} is no longer in the group: ${why}.`), true);
+    this._signalMeshChanged();
+  }
+
+  /** After a relay failed because the server no longer knows the member: remove it if it is really gone. @param {string} userId */
+  async _verifyMember(userId) {
+    try {
+      const members = await this._signaling.getMembers(this.id, { signal: this._lifetime.signal });
+      if (!members.includes(userId)) this._removeMember(userId, "the signaling server no longer lists it");
+    } catch (error) {
+      this._logger.debug(`Could not check whether member ${userId} is still in group ${this.id}: ${messageOf(error)}`);
+    }
+  }
+
+  _onSignalingClosed() {
+    this._signalingClosed = true;
+    for (const link of [...this._links.values()]) {
+      if (!link.messenger()) this._removeMember(link.member.id, "the signaling connection closed before it was connected");
+    }
+  }
+
+  /** A relay from another member of this group: an offer or a candidate. @param {string} fromUserId @param {any} data */
+  async _onRelay(fromUserId, data) {
+    const type = data !== null && typeof data === "object" && typeof data.type === "string" ? data.type : null;
+    switch (type) {
+      case "offer":
+        if (typeof data.sdp !== "string") {
+          throw new SignalingError(SignalingErrorCode.InvalidParams, 'Malformed offer: expected {"type":"offer","sdp":"..."}.');
+        }
+        return this._linkForRelay(fromUserId).onRemoteOffer(data.sdp);
+      case "candidate": {
+        const mid = data.sdpMid;
+        const index = data.sdpMLineIndex;
+        if (typeof data.candidate !== "string"
+          || (mid !== undefined && mid !== null && typeof mid !== "string")
+          || (index !== undefined && index !== null && !(Number.isInteger(index) && index >= 0))) {
+          throw new SignalingError(SignalingErrorCode.InvalidParams, 'Malformed candidate: expected {"type":"candidate","candidate":"...","sdpMid":...,"sdpMLineIndex":...}.');
+        }
+        this._linkForRelay(fromUserId).onRemoteCandidate({ candidate: data.candidate, sdpMid: mid ?? null, sdpMLineIndex: index ?? null });
+        return null;
+      }
+      default:
+        this._logger.warn(`Refused a relay of unknown type ${type ?? "(none)"} from member ${fromUserId}`);
+        throw new SignalingError(SignalingErrorCode.InvalidParams, `Unknown relay type '${type ?? "(none)"}': expected "offer" or "candidate".`);
+    }
+  }
+
+  /** The link a relay is for; a sender not known yet is a member that joined after this one. @param {string} userId */
+  _linkForRelay(userId) {
+    if (this._closing || this._departedWhileJoining.has(userId) || userId === this.localId) {
+      throw new SignalingError(SignalingErrorCode.NotInGroup, `User ${this.localId} is not a member of group ${this.id} (or does not know ${userId} in it).`);
+    }
+    const existing = this._links.get(userId);
+    if (existing) return existing;
+    const link = new PeerLink(this, new Member(this, userId, false), false);
+    this._links.set(userId, link);
+    this._post(new MemberEvent("memberjoined", link.member));
+    link.start();
+    this._signalMeshChanged();
+    return link;
+  }
+
+  /** @param {Member} sender @param {Uint8Array} data */
+  _enqueueBroadcast(sender, data) {
+    if (this._closing) return;
+    this._inbound.push({ sender, data });
+    if (!this._dispatching) void this._dispatchBroadcasts();
+  }
+
+  async _dispatchBroadcasts() {
+    this._dispatching = true;
+    try {
+      while (this._inbound.length > 0 && !this._closing) {
+        const next = this._inbound.shift();
+        if (!next) break;
+        const handler = this.messageHandler;
+        if (!handler) {
+          this._logger.warn(`Dropped a broadcast from member ${next.sender.id}: no message handler is set`);
+          continue;
+        }
+        try {
+          await handler(next.sender, next.data, this._lifetime.signal);
+        } catch (error) {
+          if (this._closing) return;
+          this._logger.error(`The message handler failed for a broadcast from member ${next.sender.id}:`, error);
+        }
+      }
+    } finally {
+      this._dispatching = false;
+    }
+  }
+
+  /** Closes everything locally (after leaving, or when joining failed). */
+  _shutdown() {
+    this._closing = true;
+    const links = [...this._links.values()];
+    this._links.clear();
+    const reason = new GroupError(GroupErrorCode.GroupClosed, `This member left group ${this.id}.`);
+    for (const link of links) link.remove(reason, false);
+    this._lifetime.abort(reason);
+    this._inbound = [];
+    this._signalMeshChanged();
+    this._service._onGroupClosed(this);
+    this._logger.info(`Left group ${this.id}`);
+    this._closed.resolve();
+  }
+
+  /** Dispatches an event after the current change is complete, in order. @param {Event} event */
+  _post(event) {
+    queueMicrotask(() => this.dispatchEvent(event));
+  }
+
+  _signalMeshChanged() {
+    const changed = this._meshChanged;
+    this._meshChanged = new Deferred();
+    changed.resolve();
+  }
+
+  /** @param {number} length */
+  _checkSize(length) {
+    if (length > this.options.maxMessageSize) {
+      throw new GroupError(GroupErrorCode.TooLarge, `The message (${length} bytes) exceeds the group's limit of ${this.options.maxMessageSize} bytes.`);
+    }
+  }
+
+  _throwIfClosed() {
+    if (this._closing) throw new GroupError(GroupErrorCode.GroupClosed, `This member left group ${this.id}.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * @typedef {object} P2pOptions
+ * @property {RTCIceServer[]} [iceServers] STUN/TURN servers for the peer connections (default: none — host candidates only)
+ * @property {RTCConfiguration} [rtcConfiguration] the whole RTCPeerConnection configuration (`iceServers` above wins)
+ * @property {number} [connectTimeout] one connection attempt, start to open channel; also how long an interrupted connection may take to recover, ms (default 15 000)
+ * @property {number} [retryInitialDelay] first retry delay after a failure, doubled per further failure, ms (default 500)
+ * @property {number} [retryMaxDelay] the longest retry delay, ms (default 30 000)
+ * @property {number} [retryJitter] random spread of retry delays, 0..1 (default 0.2)
+ * @property {number} [leaveTimeout] how long leaving waits for the server, ms (default 5 000)
+ * @property {number} [requestTimeout] per signaling call, ms (default 40 000)
+ * @property {(candidate: RTCIceCandidate) => boolean} [candidateFilter] which local ICE candidates are sent to other members (default: all)
+ * @property {Logger} [logger] where the client logs (default: warnings and errors to the console)
+ * @property {GroupOptions} [defaultGroupOptions] defaults for every group's options
+ */
+
+/**
+ * One member's presence (P2p.Core's `IService`): one signaling connection, and the groups joined through it.
+ * Event: `signalingclosed` (SignalingClosedEvent) when the signaling connection closes; groups keep their
+ * open connections, members not connected are removed.
+ */
+export class P2pService extends EventTarget {
+  /**
+   * Connects to the signaling server (nothing else is sent until `join` or a group call).
+   * @param {string} [url] the WebSocket endpoint (default: where this module was served from, see `defaultSignalingUrl`)
+   * @param {P2pOptions} [options]
+   */
+  static async connect(url = defaultSignalingUrl(), options = {}) {
+    const signaling = await SignalingChannel.connect(url, { requestTimeout: options.requestTimeout, logger: options.logger });
+    return new P2pService(signaling, options);
+  }
+
+  /**
+   * A service over an open signaling channel (owned by the service from now on).
+   * @param {SignalingChannel} signaling
+   * @param {P2pOptions} [options]
+   */
+  constructor(signaling, options = {}) {
+    super();
+    const o = {
+      connectTimeout: options.connectTimeout ?? 15000,
+      retryInitialDelay: options.retryInitialDelay ?? 500,
+      retryMaxDelay: options.retryMaxDelay ?? 30000,
+      retryJitter: options.retryJitter ?? 0.2,
+      leaveTimeout: options.leaveTimeout ?? 5000,
+      candidateFilter: options.candidateFilter ?? null,
+      defaultGroupOptions: options.defaultGroupOptions ?? {},
+    };
+    if (!(o.connectTimeout > 0)) throw new RangeError("connectTimeout must be positive.");
+    if (!(o.retryInitialDelay >= 0)) throw new RangeError("retryInitialDelay must not be negative.");
+    if (!(o.retryMaxDelay >= o.retryInitialDelay)) throw new RangeError("retryMaxDelay must be at least retryInitialDelay.");
+    if (!(o.retryJitter >= 0 && o.retryJitter <= 1)) throw new RangeError("retryJitter must be between 0 and 1.");
+    if (!(o.leaveTimeout >= 0)) throw new RangeError("leaveTimeout must not be negative.");
+    groupOptions(o.defaultGroupOptions, {}); // validates
+    this._options = Object.freeze(o);
+    /** @type {RTCConfiguration} */
+    this._rtcConfiguration = { ...options.rtcConfiguration, iceServers: options.iceServers ?? options.rtcConfiguration?.iceServers ?? [] };
+    this._logger = options.logger ?? defaultLogger;
+    this._signaling = signaling;
+    /** @type {Map<string, Group>} */
+    this._groups = new Map();
+    /** @type {Promise<string>|null} */
+    this._joining = null;
+    /** @type {string|null} */
+    this._userId = null;
+    this._closing = false;
+    this._closed = new Deferred();
+    signaling.relayHandler = (relay) => this._onRelay(relay);
+    signaling.addEventListener("memberjoined", (event) => {
+      const e = /** @type {SignalingMemberEvent} */ (event);
+      this._groups.get(e.groupId)?._onMemberJoined(e.userId);
+    });
+    signaling.addEventListener("memberleft", (event) => {
+      const e = /** @type {SignalingMemberEvent} */ (event);
+      this._groups.get(e.groupId)?._removeMember(e.userId, "it left the group");
+    });
+    signaling.addEventListener("close", (event) => this._onSignalingClosed(/** @type {SignalingClosedEvent} */ (event).reason));
+  }
+
+  /** This member's user id once joined (`init`), else null. */
+  get userId() { return this._userId; }
+
+  /** `{ id }` once joined, else null (the .NET `ServiceInfo`). */
+  get info() { return this._userId === null ? null : { id: this._userId }; }
+
+  /** The groups this member is in. @returns {Group[]} */
+  get groups() { return [...this._groups.values()]; }
+
+  /** The signaling channel (owned by the service). */
+  get signaling() { return this._signaling; }
+
+  /** The group with this id, or null. @param {string} groupId */
+  getGroup(groupId) { return this._groups.get(groupId) ?? null; }
+
+  /**
+   * Joins the signaling service (`init`): resolves with `{ id }`, this member's user id. Idempotent; the
+   * group calls do it for you.
+   * @returns {Promise<{id: string}>}
+   */
+  async join() {
+    this._throwIfClosed();
+    if (this._userId !== null) return { id: this._userId };
+    this._joining ??= (async () => this._signaling.userId ?? await this._signaling.init())();
+    try {
+      const id = await this._joining;
+      this._userId = id;
+      this._logger.info(`Joined the signaling service as ${id}`);
+      return { id };
+    } catch (error) {
+      this._joining = null;
+      throw error;
+    }
+  }
+
+  /**
+   * Creates a group; this member is its owner and first member.
+   * @param {number} [capability] `GroupCapability` flags (default All)
+   * @param {GroupOptions} [options]
+   * @returns {Promise<Group>}
+   */
+  async createGroup(capability = GroupCapability.All, options = undefined) {
+    if (!(Number.isInteger(capability) && capability >= 0 && capability <= GroupCapability.All)) {
+      throw new RangeError("A capability is a combination of the four GroupCapability flags (0..15).");
+    }
+    const resolved = groupOptions(options, this._options.defaultGroupOptions);
+    const me = await this.join();
+    const groupId = await this._signaling.createGroup(capability);
+    const group = new Group(this, groupId, me.id, resolved);
+    if (this._groups.has(groupId)) {
+      throw new Error(`The server returned the id of a group this service is already in: ${groupId}.`);
+    }
+    this._groups.set(groupId, group);
+    group._initialize({ id: groupId, owner: me.id, capability, members: [me.id] });
+    return group;
+  }
+
+  /**
+   * Joins an existing group and connects to its members (the later joiner offers to every earlier member).
+   * Resolves once the group is known; members connect in the background (see `Group.whenAllConnected`).
+   * @param {string} groupId
+   * @param {GroupOptions} [options]
+   * @returns {Promise<Group>}
+   */
+  async joinGroup(groupId, options = undefined) {
+    if (typeof groupId !== "string" || groupId.length === 0) throw new TypeError("A group id is a non-empty string.");
+    const resolved = groupOptions(options, this._options.defaultGroupOptions);
+    const me = await this.join();
+    if (this._groups.has(groupId)) throw new Error(`This service is already a member of group ${groupId}.`);
+    const group = new Group(this, groupId, me.id, resolved);
+    // Registered before joining: offers from members who join right after us can arrive before get_group answers.
+    this._groups.set(groupId, group);
+    let joined = false;
+    try {
+      await this._signaling.joinGroup(groupId);
+      joined = true;
+      const info = await this._signaling.getGroup(groupId);
+      group._initialize(info);
+      return group;
+    } catch (error) {
+      if (joined) {
+        try {
+          await this._signaling.leaveGroup(groupId, { timeout: this._options.leaveTimeout });
+        } catch (leaveError) {
+          this._logger.warn(`Could not leave group ${groupId} after a failed join: ${messageOf(leaveError)}`);
+        }
+      }
+      group._shutdown();
+      throw error;
+    }
+  }
+
+  /** Leaves every group and closes the signaling connection. */
+  async close() {
+    if (this._closing) return this._closed.promise;
+    this._closing = true;
+    await Promise.allSettled(this.groups.map((group) => group.leave()));
+    this._signaling.relayHandler = null;
+    this._signaling.close();
+    this._logger.info("Closed");
+    this._closed.resolve();
+    return this._closed.promise;
+  }
+
+  /** @param {RelayRequest} relay */
+  _onRelay(relay) {
+    const group = this._groups.get(relay.groupId);
+    if (!group) {
+      this._logger.debug(`Refused a relay from ${relay.fromUserId} for group ${relay.groupId}, which this service is not a member of`);
+      throw new SignalingError(SignalingErrorCode.NotInGroup, `User ${this._userId} is not a member of group ${relay.groupId}.`);
+    }
+    return group._onRelay(relay.fromUserId, relay.data);
+  }
+
+  /** @param {Group} group */
+  _onGroupClosed(group) {
+    if (this._groups.get(group.id) === group) this._groups.delete(group.id);
+  }
+
+  /** @param {string} reason */
+  _onSignalingClosed(reason) {
+    if (!this._closing) this._logger.warn(`The signaling connection closed: ${reason}`);
+    for (const group of this._groups.values()) group._onSignalingClosed();
+    this.dispatchEvent(new SignalingClosedEvent("signalingclosed", reason));
+  }
+
+  _throwIfClosed() {
+    if (this._closing) throw new Error("The service is closed.");
+  }
+}

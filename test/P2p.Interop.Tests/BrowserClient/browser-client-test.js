@@ -1,0 +1,241 @@
+// In-page driver for the browser client tests (BrowserClientPage.cs): loaded as a module into a page on
+// the signaling server's origin; imports the module under test from that origin and exposes `window.t`.
+import * as p2p from "/p2p.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const state = {
+  /** @type {p2p.P2pService|null} */ service: null,
+  /** @type {p2p.Group|null} */ group: null,
+  /** what the message handler got: {from, length, text?, sha256} */ received: [],
+  /** what the request handler got */ requests: [],
+  /** group events: {type, member, state?} */ events: [],
+  /** log lines at warn and above, and everything when verbose */ logs: [],
+  requestMode: "echo",
+  verbose: false,
+};
+
+/** Resolved (and replaced) whenever the state above changes: waiters re-check their condition. */
+let changed = newSignal();
+function newSignal() {
+  let resolve;
+  const promise = new Promise((r) => { resolve = r; });
+  return { promise, resolve };
+}
+function notify() {
+  const previous = changed;
+  changed = newSignal();
+  previous.resolve();
+}
+
+async function waitUntil(condition, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const next = changed.promise;
+    const value = condition();
+    if (value) return value;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; ${JSON.stringify(snapshot())}`);
+    let timer;
+    await Promise.race([next, new Promise((r) => { timer = setTimeout(r, left); })]);
+    clearTimeout(timer);
+  }
+}
+
+function line(level) {
+  return (...args) => {
+    const text = args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(" ");
+    if (state.verbose || level === "warn" || level === "error") state.logs.push(`${level}: ${text}`);
+  };
+}
+const logger = { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
+
+function pattern(size, seed) {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed) & 0xff;
+  return bytes;
+}
+
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function toB64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function fromB64(b64) {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function describe(error) {
+  return {
+    name: error?.name ?? "Error",
+    message: error?.message ?? String(error),
+    code: error?.code ?? null,
+    isRemote: error?.isRemote ?? false,
+    remoteMemberId: error?.remoteMemberId ?? null,
+    remoteMessage: error?.remoteMessage ?? null,
+  };
+}
+
+function snapshot() {
+  const g = state.group;
+  return g === null ? null : {
+    id: g.id,
+    localId: g.localId,
+    ownerId: g.ownerId,
+    capability: g.capability,
+    isClosed: g.isClosed,
+    members: g.members.map((m) => ({ id: m.id, state: m.state, isOwner: m.isOwner, lastError: m.lastError?.message ?? null })),
+  };
+}
+
+const handlers = {
+  messageHandler: async (from, data) => {
+    const entry = { from: from.id, length: data.length, text: data.length <= 1024 ? decoder.decode(data) : null, sha256: null };
+    state.received.push(entry);
+    notify();
+    entry.sha256 = await sha256(data);
+    notify();
+  },
+  requestHandler: async (from, data) => {
+    state.requests.push({ from: from.id, length: data.length });
+    notify();
+    const mode = state.requestMode;
+    if (mode === "throw") throw new Error(`no coffee for ${from.id.slice(0, 8)}`);
+    if (mode === "unavailable") throw new p2p.GroupError(p2p.GroupErrorCode.Unavailable, "closed for lunch");
+    if (mode === "hang") return new Promise(() => {}); // never answers
+    if (data.length > 1024) return data; // big payloads come back as they are
+    return encoder.encode(`echo:${decoder.decode(data)}`);
+  },
+};
+
+function attach(group) {
+  state.group = group;
+  for (const type of ["memberjoined", "memberleft"]) {
+    group.addEventListener(type, (event) => { state.events.push({ type, member: event.member.id }); notify(); });
+  }
+  group.addEventListener("memberstatechanged", (event) => {
+    state.events.push({ type: "memberstatechanged", member: event.member.id, previous: event.previous, state: event.state });
+    notify();
+  });
+  return snapshot();
+}
+
+function group() {
+  if (state.group === null) throw new Error("No group yet.");
+  return state.group;
+}
+
+window.p2p = p2p;
+window.t = {
+  async connect(url, options = {}) {
+    state.service = await p2p.P2pService.connect(url, {
+      logger,
+      retryInitialDelay: 200,
+      retryMaxDelay: 2000,
+      connectTimeout: options.connectTimeout ?? 15000,
+      // Only loopback candidates: tests never send elsewhere (and a netns has nothing else anyway).
+      candidateFilter: (c) => / 127\.0\.0\.1 /.test(` ${c.candidate} `),
+    });
+    state.service.signaling.addEventListener("memberjoined", notify);
+    state.service.signaling.addEventListener("memberleft", notify);
+    return (await state.service.join()).id;
+  },
+  async create(capability) { return attach(await state.service.createGroup(capability, handlers)); },
+  async join(groupId) { return attach(await state.service.joinGroup(groupId, handlers)); },
+  async tryJoin(groupId) {
+    try {
+      return { group: attach(await state.service.joinGroup(groupId, handlers)) };
+    } catch (error) {
+      return { error: describe(error), groups: state.service.groups.length };
+    }
+  },
+  info: () => snapshot(),
+  verbose(on) { state.verbose = on; },
+  logs: () => state.logs,
+  events: () => state.events,
+  received: () => state.received,
+  requests: () => state.requests,
+  setRequestMode(mode) { state.requestMode = mode; },
+  removeRequestHandler() { group().requestHandler = null; },
+  bypassSenderChecks() { group()._bypassSenderChecks = true; },
+
+  async waitConnected(count, timeoutMs) {
+    return waitUntil(() => {
+      const g = state.group;
+      return g !== null && g.members.length === count && g.members.every((m) => m.state === p2p.PeerState.Connected) ? snapshot() : null;
+    }, timeoutMs, `${count} connected members`);
+  },
+
+  async waitReceived(count, timeoutMs) {
+    return waitUntil(() => (state.received.length >= count && state.received.every((r) => r.sha256 !== null) ? state.received : null),
+      timeoutMs, `${count} received broadcasts`);
+  },
+
+  async waitEvent(type, memberId, timeoutMs) {
+    return waitUntil(() => state.events.find((e) => e.type === type && e.member === memberId) ?? null, timeoutMs, `${type} of ${memberId}`);
+  },
+
+  /** The role of the live connection to each member ("offerer" or "answerer") and its frame size. */
+  links() {
+    const result = {};
+    for (const [id, link] of group()._links) {
+      result[id] = { role: link._current?.role ?? null, frameSize: link._current?.messenger?.frameSize ?? null, weOffer: link.weOffer };
+    }
+    return result;
+  },
+
+  async broadcastText(text) {
+    try {
+      const result = await group().broadcast(text);
+      return { delivered: result.delivered.map((m) => m.id), failed: result.failed.map((f) => ({ id: f.member.id, ...describe(f.error) })), allDelivered: result.allDelivered };
+    } catch (error) {
+      return { error: describe(error) };
+    }
+  },
+
+  async broadcastPattern(size, seed) {
+    const result = await group().broadcast(pattern(size, seed));
+    return { delivered: result.delivered.map((m) => m.id), failed: result.failed.map((f) => f.member.id) };
+  },
+
+  async unicastText(memberId, text, timeoutMs) {
+    try {
+      const reply = await group().unicast(memberId, text, timeoutMs ? { timeout: timeoutMs } : {});
+      return { reply: decoder.decode(reply) };
+    } catch (error) {
+      return { error: describe(error) };
+    }
+  },
+
+  async unicastPattern(memberId, size, seed) {
+    const reply = await group().unicast(memberId, pattern(size, seed));
+    return { length: reply.length, sha256: await sha256(reply) };
+  },
+
+  async leave() { await group().leave(); return snapshot(); },
+  async close() { await state.service?.close(); },
+
+  // ---- framing, for the wire-compatibility tests against P2p.Core.Framing ----
+  encodeFrames(kind, messageId, b64, maxFrameSize) {
+    return p2p.encodeFrames(kind, messageId, fromB64(b64), maxFrameSize).map(toB64);
+  },
+  reassemble(framesB64, maxMessageSize) {
+    const reassembler = new p2p.MessageReassembler(maxMessageSize);
+    return framesB64.map((b64) => {
+      const { status, header, message } = reassembler.add(fromB64(b64));
+      return { status, kind: header?.kind ?? null, messageId: header?.messageId ?? null, message: message === null ? null : toB64(message) };
+    });
+  },
+  encodeError(code, message) { return toB64(p2p.encodeErrorPayload(code, message)); },
+  decodeError(b64) { return p2p.decodeErrorPayload(fromB64(b64)); },
+};
