@@ -348,9 +348,18 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             state = _signalingState;
         }
 
+        // Candidates that arrived early were only parsed then; one that does not fit this description
+        // (another media section, a bad line) is logged and skipped, never allowed to lose the others.
         foreach (var candidate in early)
         {
-            ApplyRemoteCandidate(ice, candidate);
+            try
+            {
+                ApplyRemoteCandidate(ice, candidate);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                _logger.LogWarning("Ignoring an early remote candidate: {Message}", e.Message);
+            }
         }
 
         SignalingStateChanged?.Invoke(this, state);

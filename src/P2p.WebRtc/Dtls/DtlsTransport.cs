@@ -571,9 +571,10 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
 
     private void FailHandshake(Exception failure)
     {
-        if (failure is DtlsHandshakeException { Reason: DtlsHandshakeFailure.TransportClosed })
+        if (failure is DtlsHandshakeException { Reason: DtlsHandshakeFailure.TransportClosed } or OperationCanceledException)
         {
-            _logger.LogDebug(failure, "DTLS handshake ended: {Message}", failure.Message);
+            // Closed or cancelled by its owner: not a failure worth a warning.
+            _logger.LogDebug("DTLS handshake ended ({Role}): {Message}", Role, failure.Message);
         }
         else
         {

@@ -163,9 +163,11 @@ public sealed partial class IceAgent
     }
 
     /// <summary>Sends the next check if Ta has passed since the last one (RFC 8445 §6.1.4.2).</summary>
+    /// <remarks>After selection (§8.1.2) only triggered checks go out: those of a pair the controlling peer re-nominates.</remarks>
     private void PaceChecks(TimeSpan now)
     {
-        if (_remoteKey is null || _checksStopped || _disposed || _state is IceConnectionState.Failed or IceConnectionState.Closed)
+        if (_remoteKey is null || _disposed || _state is IceConnectionState.Failed or IceConnectionState.Closed
+            || (_checksStopped && _triggered.Count == 0))
         {
             return;
         }
@@ -175,14 +177,14 @@ public sealed partial class IceAgent
             return;
         }
 
-        var pair = NextPairToCheck();
+        var pair = _checksStopped ? NextTriggered() : NextPairToCheck();
         if (pair is not null)
         {
             SendCheck(pair, now, useCandidate: false);
         }
     }
 
-    private CandidatePair? NextPairToCheck()
+    private CandidatePair? NextTriggered()
     {
         while (_triggered.Count > 0)
         {
@@ -192,6 +194,16 @@ public sealed partial class IceAgent
             {
                 return p;
             }
+        }
+
+        return null;
+    }
+
+    private CandidatePair? NextPairToCheck()
+    {
+        if (NextTriggered() is { } triggered)
+        {
+            return triggered;
         }
 
         CandidatePair? best = null;
@@ -514,8 +526,10 @@ public sealed partial class IceAgent
             }
         }
 
+        var nominatedNow = false;
         if ((tx.UseCandidate && _role == IceRole.Controlling) || (pair.NominateOnSuccess && _role == IceRole.Controlled))
         {
+            nominatedNow = !pair.Nominated;
             pair.Nominated = true;
             if (_nominating == pair)
             {
@@ -523,7 +537,7 @@ public sealed partial class IceAgent
             }
         }
 
-        SelectNominated(now);
+        SelectNominated(now, nominatedNow && _role == IceRole.Controlled ? pair : null);
         EvaluateNomination(now);
         PaceChecks(now);
         UpdateConnectionState();
@@ -567,15 +581,26 @@ public sealed partial class IceAgent
         SendCheck(best, now, useCandidate: true);
     }
 
-    /// <summary>Selects the highest-priority nominated valid pair (RFC 8445 §8.1.1, §8.2) and stops further checks (§8.1.2).</summary>
-    private void SelectNominated(TimeSpan now)
+    /// <summary>
+    /// Selects the highest-priority nominated valid pair (RFC 8445 §8.1.1, §8.2) and stops further checks
+    /// (§8.1.2) — or <paramref name="renominated"/>, a pair the controlling peer nominated after a pair was
+    /// selected: the controlled side follows the controlling side's latest choice.
+    /// </summary>
+    private void SelectNominated(TimeSpan now, CandidatePair? renominated = null)
     {
         CandidatePair? best = null;
-        foreach (var p in _checkList)
+        if (renominated is { Nominated: true, Valid: true } && _selected is not null)
         {
-            if (p.Nominated && p.Valid && (best is null || p.Priority > best.Priority))
+            best = renominated;
+        }
+        else
+        {
+            foreach (var p in _checkList)
             {
-                best = p;
+                if (p.Nominated && p.Valid && (best is null || p.Priority > best.Priority))
+                {
+                    best = p;
+                }
             }
         }
 

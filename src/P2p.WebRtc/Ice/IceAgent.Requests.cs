@@ -149,14 +149,18 @@ public sealed partial class IceAgent
             remoteCandidate = LearnPeerReflexive(sourceEndPoint, priority);
         }
 
+        // After selection no new checks start (§8.1.2) — except for a pair the controlling peer
+        // nominates now (browsers move to a better pair, e.g. one learned as peer-reflexive, by
+        // nominating it): it is checked so that it can become valid and be selected instead.
+        var renominated = _checksStopped && useCandidate && _role == IceRole.Controlled;
         var pair = _checkList.Find(p => p.Local.Base == socket && p.Remote == remoteCandidate);
-        if (pair is null && !_checksStopped)
+        if (pair is null && (!_checksStopped || renominated))
         {
             pair = FormPair(socket.Host, remoteCandidate);
         }
 
-        // §7.3.1.4: triggered check (no new checks once a pair is selected, §8.1.2).
-        if (pair is not null && !_checksStopped && pair.State != IceCandidatePairState.Succeeded)
+        // §7.3.1.4: triggered check.
+        if (pair is not null && (!_checksStopped || renominated) && pair.State != IceCandidatePairState.Succeeded)
         {
             EnqueueTriggered(pair);
         }
@@ -166,8 +170,9 @@ public sealed partial class IceAgent
         {
             if (pair.State == IceCandidatePairState.Succeeded)
             {
+                var nominatedNow = !pair.Nominated;
                 pair.Nominated = true;
-                SelectNominated(now);
+                SelectNominated(now, nominatedNow ? pair : null);
             }
             else
             {

@@ -298,6 +298,60 @@ public class PeerConnectionStackTests
         Assert.ThrowsAsync<InvalidOperationException>(() => pc.SetLocalDescriptionAsync(offer with { Sdp = offer.Sdp.Replace("a=ice-pwd:", "a=ice-pwd:x", StringComparison.Ordinal) }));
     }
 
+    [Test]
+    public void DescriptionsAndCandidatesSerializeToTheBrowsersJsonShapes()
+    {
+        var offer = new RtcSessionDescription(RtcSdpType.Offer, "v=0\r\n");
+        Assert.That(System.Text.Json.JsonSerializer.Serialize(offer), Is.EqualTo("""{"type":"offer","sdp":"v=0\r\n"}"""));
+        var answer = System.Text.Json.JsonSerializer.Deserialize<RtcSessionDescription>("""{"type":"answer","sdp":"v=0"}""");
+        Assert.That(answer, Is.EqualTo(new RtcSessionDescription(RtcSdpType.Answer, "v=0")));
+        var candidate = new RtcIceCandidateInit("candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host", "0", 0);
+        Assert.That(System.Text.Json.JsonSerializer.Serialize(candidate),
+            Is.EqualTo("""{"candidate":"candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":null}"""));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task AnEarlyCandidateThatDoesNotFitIsSkipped_AndTheOthersStillApply(CancellationToken ct)
+    {
+        await using var offerer = new RtcPeerConnection(PeerPair.Loopback());
+        await using var answerer = new RtcPeerConnection(PeerPair.Loopback());
+        var gathered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var offererCandidates = new List<RtcIceCandidateInit>();
+        offerer.IceCandidate += (_, e) =>
+        {
+            if (e.Candidate is null)
+            {
+                gathered.TrySetResult();
+            }
+            else
+            {
+                lock (offererCandidates)
+                {
+                    offererCandidates.Add(e.Candidate);
+                }
+            }
+        };
+        answerer.IceCandidate += async (_, e) => await offerer.AddIceCandidateAsync(e.Candidate);
+        var connected = Task.WhenAll(PeerPair.WaitForStateAsync(offerer, RtcPeerConnectionState.Connected), PeerPair.WaitForStateAsync(answerer, RtcPeerConnectionState.Connected));
+        var offer = await offerer.CreateOfferAsync(ct);
+        await offerer.SetLocalDescriptionAsync(offer, ct);
+        await gathered.Task.WaitAsync(PeerPair.Timeout, ct);
+
+        // Before the remote description: one candidate for a section that does not exist, then the real ones.
+        await answerer.AddIceCandidateAsync(offererCandidates[0] with { SdpMid = "no-such-mid" }, ct);
+        foreach (var c in offererCandidates)
+        {
+            await answerer.AddIceCandidateAsync(c, ct);
+        }
+
+        await answerer.SetRemoteDescriptionAsync(offer, ct); // does not throw: the misfit is skipped
+        var answer = await answerer.CreateAnswerAsync(ct);
+        await answerer.SetLocalDescriptionAsync(answer, ct);
+        await offerer.SetRemoteDescriptionAsync(answer, ct);
+        await connected.WaitAsync(PeerPair.Timeout, ct);
+    }
+
     private static byte[] Message(long index, int size)
     {
         var message = new byte[size];
