@@ -29,7 +29,7 @@ internal sealed class EchoAnswerer(RtcPeerConnection pc, SignalingLink link, Run
                     logger.LogInformation("connected ({Pair})", pc.SelectedCandidatePair);
                     break;
                 case RtcPeerConnectionState.Failed:
-                    guard.Abort(new EchoException(ExitCode.Failed, $"the connection failed: {pc.Error?.Message ?? "ICE failed"}"));
+                    guard.Abort(new EchoException(ExitCode.Failed, $"the connection failed: {pc.Error?.Message ?? "ICE failed (no candidate pair works, or consent expired: the peer stopped answering)"}"));
                     break;
                 case RtcPeerConnectionState.Closed when _connected:
                     peerClosed.TrySetResult();

@@ -56,7 +56,7 @@ internal sealed class EchoOfferer(RtcPeerConnection pc, SignalingLink link, Echo
             }
             else if (state == RtcPeerConnectionState.Failed)
             {
-                guard.Abort(new EchoException(ExitCode.Failed, $"the connection failed: {pc.Error?.Message ?? "ICE failed"}"));
+                guard.Abort(new EchoException(ExitCode.Failed, $"the connection failed: {pc.Error?.Message ?? "ICE failed (no candidate pair works, or consent expired: the peer stopped answering)"}"));
             }
             else if (state == RtcPeerConnectionState.Closed)
             {

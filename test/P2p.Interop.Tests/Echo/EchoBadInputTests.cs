@@ -1,8 +1,9 @@
 namespace P2p.Interop.Tests.Echo;
 
 /// <summary>WebRtcEcho's documented exit codes for bad command lines and bad essential signaling input.</summary>
+/// <remarks>Each case is its own short process and binds nothing that another needs: they may run in parallel.</remarks>
 [TestFixture]
-[NonParallelizable]
+[Parallelizable(ParallelScope.Children)]
 public class EchoBadInputTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
