@@ -7,7 +7,7 @@ using P2p.Interop.Tests.BrowserClient;
 using P2p.Signaling.WebSockets;
 using P2p.Transport.WebRtc;
 
-namespace P2p.Interop.Tests.MixedGroup;
+namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
 
 /// <summary>
 /// One group of .NET members (P2p.Core over P2p.WebRtc) and Chromium pages (the browser client over
