@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using P2p.Benchmarks.Common;
 using P2p.Core;
@@ -30,7 +25,7 @@ public sealed class MeshInMemoryScenario : IScenario
         var runs = a.Int("--runs", 5);
         var messages = a.Int("--messages", 2000);
         var size = a.Int("--size", 64);
-        await using var server = await Server.StartAsync();
+        await using var server = await EmbeddedSignalingServer.StartAsync();
 
         var concurrentMs = new List<double>();
         var lateMs = new List<double>();
@@ -205,37 +200,5 @@ public sealed class MeshInMemoryScenario : IScenario
         }
 
         private void Pulse() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-    }
-
-    private sealed class Server : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private Server(WebApplication app, Uri uri)
-        {
-            _app = app;
-            Uri = uri;
-        }
-
-        public Uri Uri { get; }
-
-        public static async Task<Server> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Services.AddP2pSignaling();
-            var app = builder.Build();
-            app.MapP2pSignaling("/");
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new Server(app, new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/"));
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 }
