@@ -44,7 +44,11 @@ public sealed class ChromiumSession : IAsyncDisposable
     /// <summary>True when Debian's Chromium is installed (test.sh installs it).</summary>
     public static bool IsAvailable => File.Exists(ExecutablePath);
 
-    public static async Task<ChromiumSession> LaunchAsync()
+    /// <param name="grantMediaPermission">
+    /// Grant the camera/microphone permission (default): Chromium then offers its real host addresses.
+    /// Without it Chromium offers only mDNS (<c>&lt;uuid&gt;.local</c>) host candidates, as for most real pages.
+    /// </param>
+    public static async Task<ChromiumSession> LaunchAsync(bool grantMediaPermission = true)
     {
         if (!IsAvailable)
         {
@@ -62,7 +66,10 @@ public sealed class ChromiumSession : IAsyncDisposable
                 Timeout = 60_000,
             }).ConfigureAwait(false);
             var context = await browser.NewContextAsync().ConfigureAwait(false);
-            await context.GrantPermissionsAsync(["camera", "microphone"], new BrowserContextGrantPermissionsOptions { Origin = Origin }).ConfigureAwait(false);
+            if (grantMediaPermission)
+            {
+                await context.GrantPermissionsAsync(["camera", "microphone"], new BrowserContextGrantPermissionsOptions { Origin = Origin }).ConfigureAwait(false);
+            }
             await context.RouteAsync(Origin + "/**", route => route.FulfillAsync(new RouteFulfillOptions
             {
                 Status = 200,
