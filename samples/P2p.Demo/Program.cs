@@ -2,10 +2,6 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using P2p.Core;
@@ -40,14 +36,15 @@ Console.CancelKeyPress += (_, e) =>
     timeout.Cancel();
 };
 
-WebApplication? server = null;
+EmbeddedSignalingServer? server = null;
 var members = new List<Member>();
 try
 {
     var serverUri = options.Server;
     if (serverUri is null)
     {
-        (server, serverUri) = await StartServerAsync(logging);
+        server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { LoggerFactory = logging }, timeout.Token);
+        serverUri = server.Uri;
         Console.WriteLine($"Signaling server (embedded): {serverUri}");
     }
     else
@@ -178,23 +175,8 @@ finally
 
     if (server is not null)
     {
-        await server.StopAsync(CancellationToken.None);
         await server.DisposeAsync();
     }
-}
-
-static async Task<(WebApplication, Uri)> StartServerAsync(ILoggerFactory logging)
-{
-    var builder = WebApplication.CreateSlimBuilder();
-    builder.Logging.ClearProviders();
-    builder.Services.AddSingleton(logging);
-    builder.WebHost.UseUrls("http://127.0.0.1:0");
-    builder.Services.AddP2pSignaling();
-    var app = builder.Build();
-    app.MapP2pSignaling("/");
-    await app.StartAsync();
-    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    return (app, new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/"));
 }
 
 /// <summary>One member of the demo group: its signaling connection, WebRTC transport and group.</summary>

@@ -10,7 +10,7 @@ namespace P2p.Signaling.Server.Tests;
 public class ClientIntegrationTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private TestServer _server = null!;
+    private EmbeddedSignalingServer _server = null!;
 
     [OneTimeSetUp]
     public async Task Start() => _server = await TestServer.StartAsync();

@@ -7,7 +7,7 @@ namespace P2p.Signaling.Server.Tests;
 /// <summary>Every bad input gets its documented JSON-RPC error, and the connection (and everyone else) carries on.</summary>
 public class ErrorTests
 {
-    private TestServer _server = null!;
+    private EmbeddedSignalingServer _server = null!;
 
     [OneTimeSetUp]
     public async Task Start() => _server = await TestServer.StartAsync(o =>

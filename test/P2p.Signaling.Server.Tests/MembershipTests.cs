@@ -5,7 +5,7 @@ namespace P2p.Signaling.Server.Tests;
 /// <summary>Join/leave semantics and the notifications the other members see.</summary>
 public class MembershipTests
 {
-    private TestServer _server = null!;
+    private EmbeddedSignalingServer _server = null!;
 
     [OneTimeSetUp]
     public async Task Start() => _server = await TestServer.StartAsync();

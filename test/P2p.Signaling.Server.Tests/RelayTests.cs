@@ -9,7 +9,7 @@ namespace P2p.Signaling.Server.Tests;
 /// <summary>Relay routing: stamping, forwarding of answers and errors, ordering, timeouts, targets that vanish.</summary>
 public class RelayTests
 {
-    private TestServer _server = null!;
+    private EmbeddedSignalingServer _server = null!;
 
     [OneTimeSetUp]
     public async Task Start() => _server = await TestServer.StartAsync(o =>
@@ -21,7 +21,7 @@ public class RelayTests
     [OneTimeTearDown]
     public async Task Stop() => await _server.DisposeAsync();
 
-    private static async Task<(RawClient A, RawClient B, string Group)> PairAsync(TestServer server)
+    private static async Task<(RawClient A, RawClient B, string Group)> PairAsync(EmbeddedSignalingServer server)
     {
         var a = await RawClient.ConnectAsync(server.Uri);
         var b = await RawClient.ConnectAsync(server.Uri);

@@ -6,7 +6,7 @@ namespace P2p.Signaling.Server.Tests;
 /// <summary>The seed's sequence at the signaling level, written with literal frames from the protocol table.</summary>
 public class SeedSequenceTests
 {
-    private TestServer _server = null!;
+    private EmbeddedSignalingServer _server = null!;
 
     [OneTimeSetUp]
     public async Task Start() => _server = await TestServer.StartAsync();

@@ -1,3 +1,4 @@
+using P2p.Signaling.Server;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
@@ -129,6 +130,6 @@ public class WebRtcGroupTests
         Assert.That(a.Members, Is.Empty);
     }
 
-    private static async Task<WebSocketSignalingChannel> Connect(SignalingServer server, CancellationToken ct) =>
+    private static async Task<WebSocketSignalingChannel> Connect(EmbeddedSignalingServer server, CancellationToken ct) =>
         await WebSocketSignalingChannel.ConnectAsync(server.Uri, cancellationToken: ct);
 }

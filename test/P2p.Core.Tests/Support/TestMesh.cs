@@ -1,3 +1,4 @@
+using P2p.Signaling.Server;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
@@ -14,9 +15,9 @@ public sealed class TestMesh : IAsyncDisposable
 {
     private readonly List<TestMember> _members = [];
 
-    private TestMesh(SignalingServer server) => Server = server;
+    private TestMesh(EmbeddedSignalingServer server) => Server = server;
 
-    public SignalingServer Server { get; }
+    public EmbeddedSignalingServer Server { get; }
 
     public InMemoryNetwork Network { get; } = new();
 

@@ -1,9 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using P2p.Signaling.Server;
 
@@ -16,47 +12,25 @@ namespace P2p.Interop.Tests.BrowserClient;
 /// loopback origin over the network, because Chromium's local network access checks block a page that
 /// Playwright fulfilled itself (of unknown address space) from opening a WebSocket to 127.0.0.1.
 /// </summary>
-internal sealed class BrowserClientServer : IAsyncDisposable
+internal sealed class BrowserClientServer(EmbeddedSignalingServer server) : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    public Uri HttpUri { get; } = server.HttpUri;
 
-    private BrowserClientServer(WebApplication app, Uri httpUri, string pattern)
-    {
-        _app = app;
-        HttpUri = new Uri(httpUri, pattern);
-        WebSocketUri = new UriBuilder(HttpUri) { Scheme = "ws" }.Uri;
-    }
-
-    /// <summary>The endpoint as a page URL, e.g. http://127.0.0.1:41234/.</summary>
-    public Uri HttpUri { get; }
-
-    /// <summary>The endpoint as a WebSocket URL, e.g. ws://127.0.0.1:41234/.</summary>
-    public Uri WebSocketUri { get; }
+    public Uri WebSocketUri { get; } = server.Uri;
 
     public static async Task<BrowserClientServer> StartAsync(string pattern = "/", bool serveBrowserClient = true)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (Environment.GetEnvironmentVariable("P2P_TEST_LOG") == "1")
-        {
-            builder.Logging.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(LogLevel.Debug);
-        }
-
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddP2pSignaling(o => o.ServeBrowserClient = serveBrowserClient);
-        var app = builder.Build();
-        app.MapP2pSignaling(pattern);
         var driver = BrowserClientPage.DriverHtml();
-        app.MapGet(BrowserClientPage.DriverPath, () => Results.Content(driver, "text/html; charset=utf-8"));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BrowserClientServer(app, new Uri(address), pattern);
+        return new BrowserClientServer(await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions
+        {
+            Path = pattern,
+            Configure = o => o.ServeBrowserClient = serveBrowserClient,
+            LoggerFactory = Environment.GetEnvironmentVariable("P2P_TEST_LOG") == "1"
+                ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(LogLevel.Debug))
+                : null,
+            ConfigureApplication = app => app.MapGet(BrowserClientPage.DriverPath, () => Results.Content(driver, "text/html; charset=utf-8")),
+        }));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(timeout.Token);
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace P2p.Signaling.Server;
+
+/// <summary>Settings of an <see cref="EmbeddedSignalingServer"/>.</summary>
+public sealed record EmbeddedSignalingServerOptions
+{
+    /// <summary>Where Kestrel listens; port 0 picks a free port. Default <c>http://127.0.0.1:0</c>.</summary>
+    public string Url { get; init; } = "http://127.0.0.1:0";
+
+    /// <summary>The endpoint's path (<see cref="SignalingEndpointRouteBuilderExtensions.MapP2pSignaling"/>). Default <c>/</c>.</summary>
+    public string Path { get; init; } = "/";
+
+    /// <summary>The signaling server's own settings (timeouts, limits, serving the browser client).</summary>
+    public Action<SignalingServerOptions>? Configure { get; init; }
+
+    /// <summary>Logging for the server and Kestrel; null logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Adds or replaces services before the server's own (e.g. another <see cref="Groups.IGroupStore"/>).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
+    /// <summary>Adds endpoints to the application after the signaling endpoint is mapped.</summary>
+    public Action<WebApplication>? ConfigureApplication { get; init; }
+}
