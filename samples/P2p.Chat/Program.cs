@@ -99,6 +99,20 @@ await using (group)
     Console.WriteLine(groupId is null
         ? $"* created group {group.Id} — others join with: --group {group.Id}"
         : $"* joined group {group.Id} ({group.Members.Count} other members)");
+    if (group.Members.Count > 0)
+    {
+        // Let the links to the members already here come up before the first line is sent.
+        using var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await group.WhenAllConnectedAsync(connecting.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("* not connected to every member yet; messages reach those that are");
+        }
+    }
+
     Console.WriteLine($"* you are {Short(group.LocalMember.Id)}; type to talk, /to MEMBER text, /members, /quit");
 
     while (Console.ReadLine() is { } line)
