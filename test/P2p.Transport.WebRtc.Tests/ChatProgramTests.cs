@@ -49,6 +49,7 @@ public partial class ChatProgramTests
     {
         private readonly Process _process;
         private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+        private readonly List<string> _unmatched = [];
 
         private ChatProcess(Process process)
         {
@@ -88,9 +89,17 @@ public partial class ChatProgramTests
             return new ChatProcess(Process.Start(start)!);
         }
 
-        /// <summary>The next output line containing <paramref name="text"/> (earlier lines are skipped).</summary>
+        /// <summary>The first output line not matched before that contains <paramref name="text"/>, waiting for it if needed.</summary>
         public async Task<string> WaitForLineAsync(string text, CancellationToken ct)
         {
+            var seen = _unmatched.FindIndex(l => l.Contains(text, StringComparison.Ordinal));
+            if (seen >= 0)
+            {
+                var earlier = _unmatched[seen];
+                _unmatched.RemoveAt(seen);
+                return earlier;
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(Timeout);
             await foreach (var line in _lines.Reader.ReadAllAsync(timeout.Token))
@@ -99,6 +108,8 @@ public partial class ChatProgramTests
                 {
                     return line;
                 }
+
+                _unmatched.Add(line);
             }
 
             throw new InvalidOperationException($"The chat exited without printing '{text}'.");
