@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using P2p.Benchmarks.Common;
+using P2p.Signaling.Server;
 using P2p.Core;
 using P2p.Core.Tests.Support;
 using P2p.Signaling.WebSockets;
@@ -25,7 +26,7 @@ public sealed class MeshInMemoryScenario : IScenario
         var runs = a.Int("--runs", 5);
         var messages = a.Int("--messages", 2000);
         var size = a.Int("--size", 64);
-        await using var server = await EmbeddedSignalingServer.StartAsync();
+        await using var server = await EmbeddedSignalingServer.StartAsync(cancellationToken: cancellationToken);
 
         var concurrentMs = new List<double>();
         var lateMs = new List<double>();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using P2p.Benchmarks.Common;
+using P2p.Signaling.Server;
 using P2p.Core;
 using P2p.Signaling.WebSockets;
 using P2p.Testing.Chromium;
@@ -26,7 +27,7 @@ public sealed class MeshWebRtcScenario : IScenario
         var a = new Args(args);
         var sizes = (a.String("--members") ?? "4,8,16").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var runs = a.Int("--runs", 3);
-        await using var server = await EmbeddedSignalingServer.StartAsync(serveBrowserClient: true);
+        await using var server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { Configure = o => o.ServeBrowserClient = true }, cancellationToken);
         var certificate = RtcCertificate.Generate();
 
         // Warm-up: JIT of every layer, so the first measured run is not a cold start.
@@ -64,7 +65,7 @@ public sealed class MeshWebRtcScenario : IScenario
     }
 
     /// <summary>N members join one group at once; milliseconds from the first join to a full mesh.</summary>
-    private static async Task<double> FormAsync(Uri server, int count, RtcCertificate certificate, CancellationToken ct)
+    internal static async Task<double> FormAsync(Uri server, int count, RtcCertificate certificate, CancellationToken ct)
     {
         var signaling = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => WebSocketSignalingChannel.ConnectAsync(server, cancellationToken: ct)));
         var groups = new List<IGroup>();
@@ -125,6 +126,6 @@ public sealed class MeshWebRtcScenario : IScenario
         }
     }
 
-    private static WebRtcPeerConnectionFactory Transport(RtcCertificate certificate) =>
+    internal static WebRtcPeerConnectionFactory Transport(RtcCertificate certificate) =>
         new(new WebRtcTransportOptions { AddressFilter = a => a.Equals(IPAddress.Loopback), Certificate = certificate });
 }

@@ -1,0 +1,64 @@
+using P2p.Benchmarks.Mesh;
+
+namespace P2p.Benchmarks.Report;
+
+/// <summary>
+/// Connection set-up, offer created → first channel open on both ends (median of N, each a new
+/// connection, after one unmeasured), and full-mesh formation of N .NET members over WebRTC.
+/// </summary>
+internal static class SetupSection
+{
+    public static async Task RunSetupAsync(Settings s, Context c)
+    {
+        var ours = await RepeatAsync(s.Setups, () => BenchLink.DotNetAsync());
+        List<double>? mixed = null;
+        List<double>? chromium = null;
+        if (c.Browser is { } browser)
+        {
+            var n = 0;
+            mixed = await RepeatAsync(s.Setups, () => BenchLink.DotNetChromiumAsync(browser, $"setup-mixed-{n++}"));
+            chromium = await RepeatAsync(s.Setups, () => BenchLink.ChromiumAsync(browser, $"setup-chromium-{n++}"));
+        }
+
+        c.Table.Add("set-up", ".NET ↔ .NET, offer → channel open (ms)", ours, chromium, "F1", "≤ 50 ms", (m, _) => m <= 50);
+        if (mixed is not null)
+        {
+            c.Table.Add("set-up", ".NET ↔ Chromium, offer → channel open (ms)", mixed, chromium, "F1", "≤ 50 ms", (m, _) => m <= 50);
+        }
+    }
+
+    public static async Task RunMeshAsync(Settings s, Context c, CancellationToken ct)
+    {
+        await MeshWebRtcScenario.FormAsync(c.Signaling.Uri, 3, c.Certificate, ct); // warm-up
+        foreach (var n in s.MeshSizes)
+        {
+            var samples = new List<double>();
+            for (var run = 0; run < s.MeshRuns; run++)
+            {
+                samples.Add(await MeshWebRtcScenario.FormAsync(c.Signaling.Uri, n, c.Certificate, ct));
+                Console.Error.WriteLine($"    mesh of {n}: {samples[^1]:F0} ms");
+            }
+
+            c.Table.Add("set-up", $"full mesh of {n} .NET members ({n * (n - 1) / 2} links), join → all connected (ms)", samples, null, "F0",
+                n == 16 ? "≤ 2000 ms" : "", n == 16 ? (m, _) => m <= 2000 : null);
+        }
+    }
+
+    private static async Task<List<double>> RepeatAsync(int count, Func<Task<BenchLink>> connect)
+    {
+        await using (await connect())
+        {
+            // warm-up: JIT, first page of a context
+        }
+
+        var samples = new List<double>();
+        for (var i = 0; i < count; i++)
+        {
+            await using var link = await connect();
+            samples.Add(link.SetupMs);
+        }
+
+        Console.Error.WriteLine($"    set-up {samples.Count}×: {string.Join(' ', samples.Select(x => x.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+        return samples;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using P2p.Signaling.Server;
+
+namespace P2p.Benchmarks.Signaling;
+
+/// <summary>Managed heap and memory of a process, in bytes.</summary>
+internal readonly record struct ProcessMemory(long ManagedHeap, long WorkingSet, long PrivateBytes)
+{
+    /// <summary>This process, after a full blocking collection.</summary>
+    public static ProcessMemory Measure()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        using var p = Process.GetCurrentProcess();
+        return new ProcessMemory(GC.GetTotalMemory(forceFullCollection: true), p.WorkingSet64, p.PrivateMemorySize64);
+    }
+}
+
+/// <summary>
+/// The signaling server in a child process (so that its memory per connection is measured apart from
+/// the clients'): `P2p.Benchmarks signaling-server` prints "READY ws://127.0.0.1:PORT/", then answers
+/// each "mem" line on stdin with "MEM heap workingSet private" (after a full GC) and stops at "quit"
+/// or end of input.
+/// </summary>
+public sealed class SignalingServerProcessScenario : IScenario
+{
+    public string Name => "signaling-server";
+
+    public string Description => "(used by 'all') the signaling server alone in this process, driven over stdin";
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        await using var server = await EmbeddedSignalingServer.StartAsync(cancellationToken: cancellationToken);
+        Console.WriteLine($"READY {server.Uri}");
+        while (await Console.In.ReadLineAsync(cancellationToken) is { } line && line != "quit")
+        {
+            if (line == "mem")
+            {
+                var m = ProcessMemory.Measure();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MEM {m.ManagedHeap} {m.WorkingSet} {m.PrivateBytes}"));
+            }
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>Starts and talks to <see cref="SignalingServerProcessScenario"/> in a child process.</summary>
+internal sealed class SignalingServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private SignalingServerProcess(Process process, Uri uri)
+    {
+        _process = process;
+        Uri = uri;
+    }
+
+    public Uri Uri { get; }
+
+    public static async Task<SignalingServerProcess> StartAsync()
+    {
+        var host = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        info.ArgumentList.Add("signaling-server");
+        info.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the signaling server process");
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"the signaling server process said: {line}");
+            }
+
+            return new SignalingServerProcess(process, new Uri(line["READY ".Length..]));
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<ProcessMemory> MemoryAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("mem");
+        await _process.StandardInput.FlushAsync();
+        var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))
+            ?? throw new InvalidOperationException("the signaling server process ended");
+        var f = line.Split(' ');
+        return new ProcessMemory(long.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _process.StandardInput.WriteLineAsync("quit");
+            await _process.StandardInput.FlushAsync();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+}
