@@ -9,8 +9,11 @@ internal sealed class WebRtcMessageChannel : IMessageChannel
 {
     private readonly RtcDataChannel _channel;
     private readonly Func<long> _remoteMaxMessageSize;
+    // The group's receive loop (P2p.Core's LinkMessenger) continues on the thread that delivered the
+    // message, which saves a thread-pool hop per message: it only reassembles, checks and hands frames
+    // on to queues and tasks of its own, never blocks and never runs application code.
     private readonly Channel<ReadOnlyMemory<byte>> _incoming =
-        Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
 
     private int _closed;
 

@@ -20,7 +20,9 @@ internal enum ReceivedMessageKind : byte
 /// Reads whole WebSocket messages (reassembling frames) into one pooled buffer that grows up to a
 /// size limit. A message over the limit is not buffered: its first <c>limit</c> bytes are kept (so its
 /// id can be recovered) and the rest is read and dropped, so an oversized message costs no memory and
-/// the connection stays usable. Not thread-safe: one reader per receive loop.
+/// the connection stays usable. An idle connection holds no buffer: each message starts with a
+/// zero-byte receive, and when that has to wait, the buffer goes back to the pool until data arrives.
+/// Not thread-safe: one reader per receive loop.
 /// </summary>
 internal sealed class WebSocketMessageReader : IDisposable
 {
@@ -34,7 +36,7 @@ internal sealed class WebSocketMessageReader : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageSize, 1);
         _maxMessageSize = maxMessageSize;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialSize, maxMessageSize));
+        _buffer = [];
     }
 
     /// <summary>The buffer holding the last message (valid until the next call).</summary>
@@ -47,6 +49,29 @@ internal sealed class WebSocketMessageReader : IDisposable
         var count = 0;
         var overflow = 0L;
         byte[]? scratch = null;
+        var waiting = socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+        if (!waiting.IsCompleted)
+        {
+            Release();
+        }
+
+        var first = await waiting.ConfigureAwait(false);
+        if (first.MessageType == WebSocketMessageType.Close)
+        {
+            return (ReceivedMessageKind.Close, 0);
+        }
+
+        if (first.EndOfMessage)
+        {
+            // An empty message: the zero-byte receive consumed all of it.
+            return (first.MessageType == WebSocketMessageType.Binary ? ReceivedMessageKind.Binary : ReceivedMessageKind.Text, 0);
+        }
+
+        if (_buffer.Length == 0)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialSize, _maxMessageSize));
+        }
+
         try
         {
             while (true)
@@ -111,12 +136,13 @@ internal sealed class WebSocketMessageReader : IDisposable
     {
         if (_buffer.Length > RetainedSize)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+            Release();
         }
     }
 
-    public void Dispose()
+    public void Dispose() => Release();
+
+    private void Release()
     {
         var buffer = Interlocked.Exchange(ref _buffer, []);
         if (buffer.Length > 0)
