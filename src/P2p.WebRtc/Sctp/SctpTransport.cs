@@ -26,8 +26,8 @@ namespace P2p.WebRtc.Sctp;
 /// </remarks>
 public sealed class SctpTransport : IAsyncDisposable
 {
-    /// <summary>Outbox buffers kept for reuse (about 150 KiB with 1200-byte packets).</summary>
-    private const int MaxRetainedPacketBuffers = 128;
+    /// <summary>Outbox buffers kept for reuse (at most about 360 KiB with 1.4 KB packets).</summary>
+    private const int MaxRetainedPacketBuffers = 256;
 
     private readonly IDatagramTransport _transport;
     private readonly SctpAssociation _association;

@@ -22,7 +22,7 @@ internal sealed class ReassemblyQueue
 {
     private const int EarlyDeliveryMaxFragments = 512;
 
-    /// <summary>Out-of-order chunk buffers kept for reuse (about 0.6 MiB with 1200-byte packets).</summary>
+    /// <summary>Out-of-order chunk buffers kept for reuse (at most about 0.7 MiB with 1.4 KB packets).</summary>
     private const int MaxRetainedChunkBuffers = 512;
     private readonly Queue<SctpEvent> _events;
     private readonly int _maxMessageSize;
