@@ -73,6 +73,8 @@ public sealed partial class IceAgent
                 default:
                     break; // Binding indications are keepalives (RFC 8445 §11)
             }
+
+            RescheduleTimer(now);
         }
     }
 
@@ -222,32 +224,6 @@ public sealed partial class IceAgent
         catch (ObjectDisposedException)
         {
             // closing
-        }
-    }
-
-    private void OnTimer()
-    {
-        try
-        {
-            lock (_sync)
-            {
-                if (_disposed || _timer is null)
-                {
-                    return;
-                }
-
-                var now = Now;
-                ProcessTransactions(now);
-                EvaluateNomination(now);
-                PaceChecks(now);
-                ProcessConsent(now);
-                CheckGatheringComplete();
-                UpdateConnectionState();
-            }
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "ICE {Ufrag}: timer failed", LocalUfrag);
         }
     }
 }

@@ -119,6 +119,14 @@ internal sealed class UdpSocketEndpoint : IDisposable
         {
             _socket.ReceiveBufferSize = size;
             _socket.SendBufferSize = size;
+
+            // Linux silently caps at net.core.rmem_max / wmem_max (often 208 KiB) and reports twice what
+            // it granted; a small receive buffer loses bursts of a bulk transfer (SCTP then retransmits).
+            var granted = _socket.ReceiveBufferSize;
+            if (granted < size)
+            {
+                _logger.LogDebug("UDP receive buffer is {Granted} bytes, not the {Size} asked for (raise net.core.rmem_max)", granted, size);
+            }
         }
         catch (SocketException e)
         {

@@ -240,7 +240,7 @@ public sealed partial class SctpAssociation
 
         var expires = sendOptions.MaxLifetime is { } lifetime ? now + (lifetime < TimeSpan.Zero ? TimeSpan.Zero : lifetime) : TimeSpan.MaxValue;
         var maxRetransmits = sendOptions.MaxRetransmits is { } r ? Math.Max(0, r) : -1;
-        _sendQueue.Enqueue(new OutboundMessage(payload, streamId, ppid, sendOptions.Unordered, expires, maxRetransmits));
+        _sendQueue.Enqueue(_sendQueue.Pool.Rent(payload, streamId, ppid, sendOptions.Unordered, expires, maxRetransmits));
         _messagesSent++;
         return SctpSendStatus.Success;
     }

@@ -26,6 +26,9 @@ namespace P2p.WebRtc.Sctp;
 /// </remarks>
 public sealed class SctpTransport : IAsyncDisposable
 {
+    /// <summary>Outbox buffers kept for reuse (at most about 360 KiB with 1.4 KB packets).</summary>
+    private const int MaxRetainedPacketBuffers = 256;
+
     private readonly IDatagramTransport _transport;
     private readonly SctpAssociation _association;
     private readonly ILogger _logger;
@@ -33,6 +36,9 @@ public sealed class SctpTransport : IAsyncDisposable
     private readonly long _start;
     private readonly Lock _lock = new();
     private readonly int _packetSize;
+
+    /// <summary>Buffers of the outbox (under <see cref="_lock"/>): a congestion window's worth of packets is more than the shared pool keeps.</summary>
+    private readonly PacketBufferPool _packetBuffers;
     private readonly ITimer _timer;
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<SctpCloseInfo> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,6 +73,7 @@ public sealed class SctpTransport : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _start = _time.GetTimestamp();
         _packetSize = options.MaxPacketSize;
+        _packetBuffers = new PacketBufferPool(_packetSize, MaxRetainedPacketBuffers);
         _timer = _time.CreateTimer(static s => ((SctpTransport)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport.Closed += OnTransportClosed;
         transport.SetReceiveHandler(OnDatagram);
@@ -428,11 +435,11 @@ public sealed class SctpTransport : IAsyncDisposable
         var now = Now();
         while (true)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(_packetSize);
+            var buffer = _packetBuffers.Rent(_packetSize);
             var n = _association.BuildPacket(buffer.AsSpan(0, _packetSize), now);
             if (n == 0)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _packetBuffers.Return(buffer);
                 break;
             }
 
@@ -486,11 +493,21 @@ public sealed class SctpTransport : IAsyncDisposable
             _sending = true;
         }
 
+        Queue<(byte[] Buffer, int Length)>? sent = null;
         while (true)
         {
             Queue<(byte[] Buffer, int Length)> batch;
             lock (_lock)
             {
+                if (sent is not null)
+                {
+                    // The buffers of the batch just sent go back to the pool (under the lock that guards it).
+                    while (sent.TryDequeue(out var done))
+                    {
+                        _packetBuffers.Return(done.Buffer);
+                    }
+                }
+
                 if (_outbox.Count == 0)
                 {
                     _sending = false;
@@ -503,28 +520,29 @@ public sealed class SctpTransport : IAsyncDisposable
             }
 
             var failed = false;
-            while (batch.TryDequeue(out var packet))
+            foreach (var packet in batch)
             {
-                if (!failed)
+                if (failed)
                 {
-                    try
-                    {
-                        _transport.Send(packet.Buffer.AsSpan(0, packet.Length));
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        failed = true;
-                    }
-                    catch (Exception ex)
-                    {
-                        // Like a lost datagram: SCTP retransmits.
-                        _logger.LogDebug(ex, "datagram send failed");
-                    }
+                    break;
                 }
 
-                ArrayPool<byte>.Shared.Return(packet.Buffer);
+                try
+                {
+                    _transport.Send(packet.Buffer.AsSpan(0, packet.Length));
+                }
+                catch (ObjectDisposedException)
+                {
+                    failed = true;
+                }
+                catch (Exception ex)
+                {
+                    // Like a lost datagram: SCTP retransmits.
+                    _logger.LogDebug(ex, "datagram send failed");
+                }
             }
 
+            sent = batch;
             if (failed)
             {
                 lock (_lock)

@@ -216,6 +216,31 @@ public class IceAgentDataTests
         Assert.Throws<ObjectDisposedException>(() => agents.A.Transport.Send(new byte[] { 23 }));
     }
 
+    [Test]
+    public async Task Timer_OnceConnectedAndIdle_WaitsForConsentInsteadOfTickingEveryTa()
+    {
+        // CheckInterval (Ta) is 10 ms here: a timer that kept ticking would run ~30 times in the window below.
+        await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
+        await agents.ConnectAsync();
+        var deadline = DateTime.UtcNow + IceTestAgents.Timeout;
+        while (!(agents.A.TimerIdle && agents.B.TimerIdle))
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the timers never went idle after the pair was selected");
+            await Task.Delay(20);
+        }
+
+        var ticksA = agents.A.TimerTicks;
+        var ticksB = agents.B.TimerTicks;
+        await Task.Delay(300); // well under the 4–6 s consent interval
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(agents.A.TimerTicks - ticksA, Is.LessThanOrEqualTo(1));
+            Assert.That(agents.B.TimerTicks - ticksB, Is.LessThanOrEqualTo(1));
+            Assert.That(agents.A.ConnectionState, Is.AnyOf(IceConnectionState.Connected, IceConnectionState.Completed));
+        });
+    }
+
     private static void SendAll(IDatagramTransport transport, byte tag)
     {
         var buffer = new byte[1200];

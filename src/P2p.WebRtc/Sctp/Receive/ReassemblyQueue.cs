@@ -21,11 +21,15 @@ namespace P2p.WebRtc.Sctp.Receive;
 internal sealed class ReassemblyQueue
 {
     private const int EarlyDeliveryMaxFragments = 512;
+
+    /// <summary>Out-of-order chunk buffers kept for reuse (at most about 0.7 MiB with 1.4 KB packets).</summary>
+    private const int MaxRetainedChunkBuffers = 512;
     private readonly Queue<SctpEvent> _events;
     private readonly int _maxMessageSize;
     private readonly int _maxWindow;
     private readonly Dictionary<ushort, ushort> _expectedSsn = [];
     private readonly List<DeferredReset> _deferred = [];
+    private readonly PacketBufferPool _chunkBuffers;
     private Slot[] _slots = new Slot[256];
     private int _mask = 255;
     private uint _processed;
@@ -38,8 +42,14 @@ internal sealed class ReassemblyQueue
     private byte[] _asmBuffer = [];
     private int _asmLength;
 
-    public ReassemblyQueue(uint peerInitialTsn, int maxMessageSize, int maxWindow, Queue<SctpEvent> events)
+    /// <param name="peerInitialTsn">The peer's initial TSN.</param>
+    /// <param name="maxMessageSize">The largest message accepted.</param>
+    /// <param name="maxWindow">How far above the cumulative TSN chunks are accepted, in TSNs.</param>
+    /// <param name="events">Where delivered messages go.</param>
+    /// <param name="chunkBufferSize">The size of the buffers that hold out-of-order chunks (a packet's size fits any chunk of it).</param>
+    public ReassemblyQueue(uint peerInitialTsn, int maxMessageSize, int maxWindow, Queue<SctpEvent> events, int chunkBufferSize = 1200)
     {
+        _chunkBuffers = new PacketBufferPool(chunkBufferSize, MaxRetainedChunkBuffers);
         _processed = peerInitialTsn - 1;
         _maxMessageSize = maxMessageSize;
         _maxWindow = maxWindow;
@@ -84,7 +94,7 @@ internal sealed class ReassemblyQueue
         {
             EnsureCapacity(tsn - _processed);
             ref var s = ref _slots[tsn & _mask];
-            var buffer = ArrayPool<byte>.Shared.Rent(chunk.UserData.Length);
+            var buffer = _chunkBuffers.Rent(chunk.UserData.Length);
             chunk.UserData.CopyTo(buffer);
             s.Buffer = buffer;
             s.Length = chunk.UserData.Length;
@@ -186,7 +196,7 @@ internal sealed class ReassemblyQueue
         {
             if (_slots[i].Buffer is { } b)
             {
-                ArrayPool<byte>.Shared.Return(b);
+                _chunkBuffers.Return(b);
             }
 
             _slots[i] = default;
@@ -213,7 +223,7 @@ internal sealed class ReassemblyQueue
                 case SlotState.Present:
                     Process(s.Flags, s.Stream, s.Ssn, s.Ppid, s.Buffer.AsSpan(0, s.Length));
                     BufferedBytes -= s.Length;
-                    ArrayPool<byte>.Shared.Return(s.Buffer!);
+                    _chunkBuffers.Return(s.Buffer!);
                     break;
                 default:
                     // Consumed by early delivery or discarded, or skipped by FORWARD TSN: no running
@@ -414,7 +424,7 @@ internal sealed class ReassemblyQueue
                 s.Buffer.AsSpan(0, s.Length).CopyTo(payload.AsSpan(offset));
                 offset += s.Length;
                 BufferedBytes -= s.Length;
-                ArrayPool<byte>.Shared.Return(s.Buffer!);
+                _chunkBuffers.Return(s.Buffer!);
                 s = new Slot { State = SlotState.Consumed };
             }
 

@@ -5,13 +5,15 @@ namespace P2p.WebRtc.Sctp.Send;
 /// <summary>
 /// A user message queued for sending, from Send until its last fragment is acknowledged or it is
 /// abandoned (RFC 3758). Its bytes live in a pooled buffer that the fragments of the retransmission
-/// queue refer to; the buffer returns to the pool when no fragment needs it any more.
+/// queue refer to; the buffer returns to the pool when no fragment needs it any more. The object
+/// itself is recycled by <see cref="OutboundMessagePool"/> once nothing refers to it.
 /// </summary>
 internal sealed class OutboundMessage
 {
     private byte[]? _buffer;
 
-    public OutboundMessage(ReadOnlySpan<byte> payload, ushort streamId, uint ppid, bool unordered, TimeSpan expiresAt, int maxRetransmits)
+    /// <summary>Takes a copy of the payload and resets every field (a recycled object starts afresh).</summary>
+    public void Initialize(ReadOnlySpan<byte> payload, ushort streamId, uint ppid, bool unordered, TimeSpan expiresAt, int maxRetransmits)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(payload.Length);
         payload.CopyTo(_buffer);
@@ -21,21 +23,27 @@ internal sealed class OutboundMessage
         Unordered = unordered;
         ExpiresAt = expiresAt;
         MaxRetransmits = maxRetransmits;
+        BytesFragmented = 0;
+        Ssn = 0;
+        FirstTsn = 0;
+        FragmentsAssigned = 0;
+        FragmentsUnacked = 0;
+        Abandoned = false;
     }
 
-    public int Length { get; }
+    public int Length { get; private set; }
 
-    public ushort StreamId { get; }
+    public ushort StreamId { get; private set; }
 
-    public uint Ppid { get; }
+    public uint Ppid { get; private set; }
 
-    public bool Unordered { get; }
+    public bool Unordered { get; private set; }
 
     /// <summary>When the message is abandoned if not yet delivered (<see cref="TimeSpan.MaxValue"/>: never).</summary>
-    public TimeSpan ExpiresAt { get; }
+    public TimeSpan ExpiresAt { get; private set; }
 
     /// <summary>Retransmissions allowed per fragment (−1: unlimited).</summary>
-    public int MaxRetransmits { get; }
+    public int MaxRetransmits { get; private set; }
 
     /// <summary>True when PR-SCTP may abandon this message.</summary>
     public bool IsPartiallyReliable => MaxRetransmits >= 0 || ExpiresAt != TimeSpan.MaxValue;

@@ -138,13 +138,15 @@ internal sealed class RetransmissionQueue
             }
 
             var m = e.Message;
+            e = default;
             m.FragmentsUnacked--;
             if (m.FragmentsUnacked == 0 && (m.FullyFragmented || m.Abandoned))
             {
-                m.Release();
+                // Every fragment is acknowledged and the send queue is done with it (fully fragmented,
+                // or abandoned and dropped from the queue): nothing refers to the message any more.
+                _sendQueue.Pool.Return(m);
             }
 
-            e = default;
             _head++;
             _headUnwrapped++;
             _count--;

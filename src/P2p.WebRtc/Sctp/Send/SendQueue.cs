@@ -15,6 +15,9 @@ internal sealed class SendQueue(Queue<SctpEvent> events)
     private OutboundMessage? _current;
     private OutboundStream? _currentStream;
 
+    /// <summary>Where message objects come from and go back to once fully acknowledged.</summary>
+    public OutboundMessagePool Pool { get; } = new();
+
     public long TotalBufferedAmount { get; private set; }
 
     public long TotalLowThreshold { get; set; }
