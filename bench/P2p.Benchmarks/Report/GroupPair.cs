@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using P2p.Benchmarks.Mesh;
 using P2p.Core;
 using P2p.Signaling.WebSockets;
@@ -33,6 +34,29 @@ internal sealed class GroupPair : IAsyncDisposable
             await a.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="warmup"/> + <paramref name="count"/> 32-byte requests from A to B, one at a time,
+    /// awaited as an application would (B's handler echoes); round-trip times in microseconds, warm-up excluded.
+    /// </summary>
+    public async Task<double[]> RoundTripsAsync(int count, int warmup, CancellationToken ct)
+    {
+        B.RequestHandler = (_, data, _) => ValueTask.FromResult(data);
+        var target = B.LocalMember.Id;
+        var message = new byte[32];
+        var rtts = new double[count];
+        for (var i = 0; i < count + warmup; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await A.UnicastAsync(target, message, ct);
+            if (i >= warmup)
+            {
+                rtts[i - warmup] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+        }
+
+        return rtts;
     }
 
     public async ValueTask DisposeAsync()

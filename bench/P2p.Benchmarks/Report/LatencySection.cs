@@ -37,10 +37,7 @@ internal static class LatencySection
         double[] group;
         await using (var pair = await GroupPair.ConnectAsync(c, ct))
         {
-            pair.B.RequestHandler = (_, data, _) => ValueTask.FromResult(data);
-            var target = pair.B.LocalMember.Id;
-            var message = new byte[32];
-            group = await DotNetEnd.BlockingRoundTrips(s.Pings, Warmup, () => pair.A.UnicastAsync(target, message, ct).GetAwaiter().GetResult(), null);
+            group = await pair.RoundTripsAsync(s.Pings, Warmup, ct);
         }
 
         var reference = chromium is null ? null : new[] { Stats.Median(chromium) };

@@ -19,8 +19,9 @@ internal sealed class RetransmissionQueue
     private readonly List<(int Start, int End)> _gaps = [];
     private readonly List<(int Start, int End)> _previousOffsets = [];
     private readonly List<ForwardTsnStream> _forwardStreams = [];
-    private Entry[] _ring = new Entry[1024];
-    private int _mask = 1023;
+    // Starts small (an idle association costs 3 KiB, not 48) and doubles as the window fills.
+    private Entry[] _ring = new Entry[64];
+    private int _mask = 63;
     private uint _head;
     private long _headUnwrapped;
     private int _count;
