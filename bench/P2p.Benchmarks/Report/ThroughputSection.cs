@@ -77,11 +77,13 @@ internal static class ThroughputSection
     {
         var id = await link.NewChannelAsync();
         await to.ArmCountAsync(id, total);
+        var workItems = ThreadPool.CompletedWorkItemCount;
         var clock = Stopwatch.StartNew();
         var send = from.SendBulkAsync(id, total, size);
         await to.ReceivedAsync();
         var seconds = clock.Elapsed.TotalSeconds;
         await send;
+        Console.Error.WriteLine($"      ({(ThreadPool.CompletedWorkItemCount - workItems) / (double)(total >> 20):F1} thread-pool work items per MiB in this process)");
         await link.CloseChannelAsync(id);
         return total / seconds / 1e6;
     }
