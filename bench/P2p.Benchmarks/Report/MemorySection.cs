@@ -1,5 +1,5 @@
 using System.Globalization;
-using P2p.Benchmarks.Signaling;
+using P2p.Benchmarks.Common;
 
 namespace P2p.Benchmarks.Report;
 
@@ -17,48 +17,15 @@ internal static class MemorySection
         await AllocationsAsync(s, c, ct);
     }
 
-    /// <summary>
-    /// The marginal cost of idle connections: N pairs are connected and settled, memory is measured, N
-    /// more pairs are connected and settled, memory is measured again; the difference over 2N
-    /// connections. (Measuring against an empty baseline would count pools and caches that the first
-    /// connections warm up, or that earlier sections left behind and a full GC trims.)
-    /// </summary>
     private static async Task IdleConnectionsAsync(Settings s, Context c)
     {
-        var links = new List<BenchLink>();
-        try
-        {
-            await AddAsync(links, s.IdlePeerPairs);
-            var before = ProcessMemory.Measure();
-            await AddAsync(links, s.IdlePeerPairs);
-            var after = ProcessMemory.Measure();
-            var connections = 2.0 * s.IdlePeerPairs;
-            var heap = (after.ManagedHeap - before.ManagedHeap) / 1024.0 / connections;
-            var ws = (after.WorkingSet - before.WorkingSet) / 1024.0 / connections;
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {connections} more idle peer connections: {heap:F1} KiB heap, {ws:F1} KiB working set each"));
-            c.Table.Add("memory", $"per idle peer connection (open channel, {connections:F0} added to {connections:F0} idle ones), managed heap / working set (KiB)",
-                string.Create(CultureInfo.InvariantCulture, $"{heap:F1} / {ws:F1}"), "≤ 100 KiB (heap)", heap <= 100);
-        }
-        finally
-        {
-            foreach (var link in links)
-            {
-                await link.DisposeAsync();
-            }
-        }
-    }
-
-    private static async Task AddAsync(List<BenchLink> links, int pairs)
-    {
-        for (var i = 0; i < pairs; i++)
-        {
-            var link = await BenchLink.DotNetAsync();
-            links.Add(link);
-            await link.NewChannelAsync();
-        }
-
-        // Let handshakes' transient buffers go and the connections settle into their idle state.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var output = await ChildProcess.RunAsync("idle-peers", TimeSpan.FromMinutes(3), "--pairs", s.IdlePeerPairs.ToString(CultureInfo.InvariantCulture));
+        var line = output.Split('\n').Single(l => l.StartsWith("IDLE ", StringComparison.Ordinal)).Split(' ');
+        double F(int i) => double.Parse(line[i], CultureInfo.InvariantCulture);
+        var (heap, ws, committed) = (F(1), F(2), F(3));
+        Console.Error.WriteLine($"    idle peer connections: {heap:F1} KiB heap, {ws:F1} KiB working set, {committed:F1} KiB GC-committed each");
+        c.Table.Add("memory", $"per idle peer connection (open channel; {2 * s.IdlePeerPairs} added to {2 * s.IdlePeerPairs} idle ones in a fresh process), managed heap / working set / GC-committed (KiB)",
+            string.Create(CultureInfo.InvariantCulture, $"{heap:F1} / {ws:F1} / {committed:F1}"), "≤ 100 KiB (heap)", heap <= 100);
     }
 
     private static async Task AllocationsAsync(Settings s, Context c, CancellationToken ct)

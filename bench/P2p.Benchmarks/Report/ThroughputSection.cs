@@ -12,65 +12,59 @@ internal static class ThroughputSection
     public static async Task RunAsync(Settings s, Context c)
     {
         var total = (long)s.Mib << 20;
-        var ours = new Dictionary<(string, int), List<double>>();
-        var chromium = new Dictionary<int, List<double>>();
-
-        await using (var link = await BenchLink.DotNetAsync())
+        var links = new List<BenchLink>();
+        try
         {
+            // Every pairing is measured in turn within each run (not one pairing after the other), so
+            // that all of them see the same machine state and their ratios are fair.
+            var pairings = new List<(string Name, BenchLink Link, IBenchEnd From, IBenchEnd To)>();
+            var ours = await BenchLink.DotNetAsync();
+            links.Add(ours);
+            pairings.Add((".NET → .NET", ours, ours.Offerer, ours.Answerer));
+            if (c.Browser is { } browser)
+            {
+                var mixed = await BenchLink.DotNetChromiumAsync(browser, "tput-mixed");
+                links.Add(mixed);
+                var chromium = await BenchLink.ChromiumAsync(browser, "tput-chromium");
+                links.Add(chromium);
+                pairings.Add((".NET → Chromium", mixed, mixed.Offerer, mixed.Answerer));
+                pairings.Add(("Chromium → .NET", mixed, mixed.Answerer, mixed.Offerer));
+                pairings.Add(("Chromium → Chromium", chromium, chromium.Offerer, chromium.Answerer));
+            }
+
             foreach (var kib in s.MessageKib)
             {
-                ours[(".NET → .NET", kib)] = await RunsAsync(link, link.Offerer, link.Answerer, total, kib, s.Runs);
-            }
-        }
-
-        if (c.Browser is { } browser)
-        {
-            await using (var link = await BenchLink.DotNetChromiumAsync(browser, "tput-mixed"))
-            {
-                foreach (var kib in s.MessageKib)
+                var rates = pairings.ToDictionary(p => p.Name, _ => new List<double>());
+                for (var run = 0; run <= s.Runs; run++)
                 {
-                    ours[(".NET → Chromium", kib)] = await RunsAsync(link, link.Offerer, link.Answerer, total, kib, s.Runs);
-                    ours[("Chromium → .NET", kib)] = await RunsAsync(link, link.Answerer, link.Offerer, total, kib, s.Runs);
+                    foreach (var (name, link, from, to) in pairings)
+                    {
+                        var rate = await TransferAsync(link, from, to, total, kib << 10);
+                        Console.Error.WriteLine($"    {name}, {kib} KiB: {rate:F1} MB/s{(run == 0 ? " (warm-up)" : "")}");
+                        if (run > 0)
+                        {
+                            rates[name].Add(rate);
+                        }
+                    }
+                }
+
+                var reference = rates.GetValueOrDefault("Chromium → Chromium");
+                foreach (var (name, _, _, _) in pairings.Where(p => p.Name != "Chromium → Chromium"))
+                {
+                    var dotnetOnly = name == ".NET → .NET";
+                    c.Table.Add("throughput", $"{name}, {kib} KiB messages, {s.Mib} MiB (MB/s)", rates[name], reference, "F1",
+                        dotnetOnly ? "≥ 3× Chromium" : "≥ 1× Chromium",
+                        reference is null ? null : (m, r) => m >= (dotnetOnly ? 3 : 1) * r!.Value);
                 }
             }
-
-            await using (var link = await BenchLink.ChromiumAsync(browser, "tput-chromium"))
-            {
-                foreach (var kib in s.MessageKib)
-                {
-                    chromium[kib] = await RunsAsync(link, link.Offerer, link.Answerer, total, kib, s.Runs);
-                }
-            }
         }
-
-        foreach (var kib in s.MessageKib)
+        finally
         {
-            var reference = chromium.GetValueOrDefault(kib);
-            foreach (var ((pairing, size), rates) in ours.Where(o => o.Key.Item2 == kib))
+            foreach (var link in links)
             {
-                var dotnetOnly = pairing == ".NET → .NET";
-                c.Table.Add("throughput", $"{pairing}, {kib} KiB messages, {s.Mib} MiB (MB/s)", rates, reference, "F1",
-                    dotnetOnly ? "≥ 3× Chromium" : "≥ 1× Chromium",
-                    reference is null ? null : (m, r) => m >= (dotnetOnly ? 3 : 1) * r!.Value);
+                await link.DisposeAsync();
             }
         }
-    }
-
-    /// <summary>One warm-up transfer, then <paramref name="runs"/> measured ones, each on a new channel.</summary>
-    private static async Task<List<double>> RunsAsync(BenchLink link, IBenchEnd from, IBenchEnd to, long total, int kib, int runs)
-    {
-        var rates = new List<double>();
-        for (var run = 0; run <= runs; run++)
-        {
-            var rate = await TransferAsync(link, from, to, total, kib << 10);
-            Console.Error.WriteLine($"    {from.Kind} → {to.Kind}, {kib} KiB: {rate:F1} MB/s{(run == 0 ? " (warm-up)" : "")}");
-            if (run > 0)
-            {
-                rates.Add(rate);
-            }
-        }
-
-        return rates;
     }
 
     public static async Task<double> TransferAsync(BenchLink link, IBenchEnd from, IBenchEnd to, long total, int size)

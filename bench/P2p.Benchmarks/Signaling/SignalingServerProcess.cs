@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
+using P2p.Benchmarks.Common;
 using P2p.Signaling.Server;
 
 namespace P2p.Benchmarks.Signaling;
@@ -63,15 +63,7 @@ internal sealed class SignalingServerProcess : IAsyncDisposable
 
     public static async Task<SignalingServerProcess> StartAsync()
     {
-        var host = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-        {
-            info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-
-        info.ArgumentList.Add("signaling-server");
-        info.Environment["DOTNET_gcServer"] = "0";
+        var info = ChildProcess.StartInfo("signaling-server");
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the signaling server process");
         try
         {

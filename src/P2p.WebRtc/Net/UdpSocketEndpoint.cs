@@ -18,7 +18,17 @@ internal delegate void UdpDatagramHandler(UdpSocketEndpoint socket, ReadOnlySpan
 /// </summary>
 internal sealed class UdpSocketEndpoint : IDisposable
 {
-    private const int ReceiveBufferSize = 65536;
+    /// <summary>
+    /// The largest datagram received; larger ones are dropped (and logged). WebRTC peers keep their
+    /// datagrams within the path MTU (SCTP over DTLS, RFC 8261 §5; Chromium sends at most ~1,200
+    /// bytes), so 16 KiB covers even jumbo frames while an idle connection holds 48 KiB less than a
+    /// buffer for the 64 KiB UDP maximum would.
+    /// </summary>
+    internal const int MaxDatagramSize = 16 * 1024;
+
+    // One byte more than the largest datagram: the kernel truncates a longer datagram to the buffer
+    // without .NET reporting it, so a full buffer is how a too-long datagram shows.
+    private const int ReceiveBufferSize = MaxDatagramSize + 1;
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private Thread? _thread;
@@ -59,6 +69,11 @@ internal sealed class UdpSocketEndpoint : IDisposable
     public long SendErrors => Interlocked.Read(ref _sendErrors);
 
     private long _sendErrors;
+
+    /// <summary>Datagrams dropped because they were larger than <see cref="MaxDatagramSize"/>.</summary>
+    public long OversizedDatagrams => Interlocked.Read(ref _oversizedDatagrams);
+
+    private long _oversizedDatagrams;
 
     /// <summary>Starts the receive thread.</summary>
     public void Start(UdpDatagramHandler handler)
@@ -166,6 +181,19 @@ internal sealed class UdpSocketEndpoint : IDisposable
             if (_closed)
             {
                 break;
+            }
+
+            if (received > MaxDatagramSize)
+            {
+                // Truncated by the kernel: dropped whole, never delivered cut short.
+                var count = Interlocked.Increment(ref _oversizedDatagrams);
+                _logger.Log(
+                    count == 1 ? LogLevel.Warning : LogLevel.Debug,
+                    "UDP receive on {Local}: dropped a datagram longer than {Max} bytes from {Remote}",
+                    LocalEndPoint,
+                    MaxDatagramSize,
+                    remote);
+                continue;
             }
 
             try

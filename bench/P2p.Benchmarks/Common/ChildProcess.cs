@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace P2p.Benchmarks.Common;
+
+/// <summary>Runs another scenario of this program in a child process (so that its memory is measured alone).</summary>
+internal static class ChildProcess
+{
+    /// <summary>`P2p.Benchmarks NAME ARGS…` with stdin and stdout redirected, server GC off.</summary>
+    public static ProcessStartInfo StartInfo(string scenario, params string[] args)
+    {
+        var host = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        info.ArgumentList.Add(scenario);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["DOTNET_gcServer"] = "0";
+        return info;
+    }
+
+    /// <summary>Runs the scenario to its end and returns its standard output (throws when it fails or takes longer than <paramref name="timeout"/>).</summary>
+    public static async Task<string> RunAsync(string scenario, TimeSpan timeout, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(scenario, args)) ?? throw new InvalidOperationException($"could not start '{scenario}'");
+        try
+        {
+            process.StandardInput.Close();
+            var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(timeout);
+            await process.WaitForExitAsync().WaitAsync(timeout);
+            return process.ExitCode == 0 ? output : throw new InvalidOperationException($"'{scenario}' exited with {process.ExitCode}: {output}");
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+    }
+}
