@@ -12,11 +12,14 @@ public sealed class BrowserPeer
     private readonly ConcurrentQueue<string> _pageErrors;
     private readonly Channel<string?> _candidates = Channel.CreateUnbounded<string?>();
 
-    internal BrowserPeer(IPage page, string name, ConcurrentQueue<string> pageErrors)
+    private readonly IBrowserContext? _ownContext;
+
+    internal BrowserPeer(IPage page, string name, ConcurrentQueue<string> pageErrors, IBrowserContext? ownContext)
     {
         _page = page;
         Name = name;
         _pageErrors = pageErrors;
+        _ownContext = ownContext;
     }
 
     public string Name { get; }
@@ -85,9 +88,15 @@ public sealed class BrowserPeer
     public Task<JsonElement> ReceivedAsync(int timeoutMs) =>
         Call<JsonElement>("([n, t]) => p2pTest.received(n, t)", new object[] { Name, timeoutMs });
 
-    public Task<JsonElement> SendBulkAsync(string label, long total, int size, int timeoutMs, long high = 4 << 20, long low = 1 << 20) =>
-        Call<JsonElement>("([n, l, t, s, h, lo, to]) => p2pTest.sendBulk(n, l, t, s, h, lo, to)",
-            new object[] { Name, label, total, size, high, low, timeoutMs });
+    /// <summary>
+    /// Sends <paramref name="total"/> bytes in <paramref name="size"/>-byte messages with back-pressure
+    /// (pause above <paramref name="high"/> buffered, resume at <paramref name="low"/>). The stream is
+    /// <see cref="BulkPattern"/>; with <paramref name="reuseBuffer"/> every message is the same buffer
+    /// (the pattern from offset 0), as a throughput measurement wants.
+    /// </summary>
+    public Task<JsonElement> SendBulkAsync(string label, long total, int size, int timeoutMs, long high = 4 << 20, long low = 1 << 20, bool reuseBuffer = false) =>
+        Call<JsonElement>("([n, l, t, s, h, lo, to, r]) => p2pTest.sendBulk(n, l, t, s, h, lo, to, r)",
+            new object[] { Name, label, total, size, high, low, timeoutMs, reuseBuffer });
 
     /// <summary>Waits until the page's connectionState is <paramref name="state"/> (fails early on failed/closed).</summary>
     public Task WaitConnectionStateAsync(string state, int timeoutMs = 15_000) =>
@@ -100,7 +109,15 @@ public sealed class BrowserPeer
     public Task WaitChannelClosedAsync(string label, int timeoutMs = 15_000) =>
         Call<bool>("([n, l, t]) => p2pTest.waitChannelClosed(n, l, t)", new object[] { Name, label, timeoutMs });
 
-    public Task CloseAsync() => Call<bool>("n => p2pTest.close(n)", Name);
+    /// <summary>Closes the peer connection (and the page's context when the peer has its own).</summary>
+    public async Task CloseAsync()
+    {
+        await Call<bool>("n => p2pTest.close(n)", Name).ConfigureAwait(false);
+        if (_ownContext is not null)
+        {
+            await _ownContext.CloseAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The bytes of the bulk stream sendBulk produces: byte i is (i * 31 + 7) mod 256.</summary>
     public static byte[] BulkPattern(long offset, int count)

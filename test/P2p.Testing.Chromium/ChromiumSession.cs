@@ -24,16 +24,21 @@ public sealed class ChromiumSession : IAsyncDisposable
 
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
-    private readonly IBrowserContext _context;
+    private readonly IBrowserContext? _context;
+    private readonly bool _grantMediaPermission;
     private readonly ConcurrentDictionary<string, BrowserPeer> _peers = new();
     private int _pageCount;
 
-    private ChromiumSession(IPlaywright playwright, IBrowser browser, IBrowserContext context)
+    private ChromiumSession(IPlaywright playwright, IBrowser browser, IBrowserContext? context, bool grantMediaPermission)
     {
         _playwright = playwright;
         _browser = browser;
         _context = context;
+        _grantMediaPermission = grantMediaPermission;
     }
+
+    /// <summary>The browser's version, e.g. "156.0.8078.79".</summary>
+    public string BrowserVersion => _browser.Version;
 
     /// <summary>The command-line switches every harness launch uses (INTEROP.md).</summary>
     public static IReadOnlyList<string> LaunchFlags => Flags;
@@ -48,7 +53,11 @@ public sealed class ChromiumSession : IAsyncDisposable
     /// Grant the camera/microphone permission (default): Chromium then offers its real host addresses.
     /// Without it Chromium offers only mDNS (<c>&lt;uuid&gt;.local</c>) host candidates, as for most real pages.
     /// </param>
-    public static async Task<ChromiumSession> LaunchAsync(bool grantMediaPermission = true)
+    /// <param name="contextPerPeer">
+    /// Give every peer its own browser context (like pages of unrelated sites: separate renderers and
+    /// storage), as the benchmarks do; by default all pages share one context.
+    /// </param>
+    public static async Task<ChromiumSession> LaunchAsync(bool grantMediaPermission = true, bool contextPerPeer = false)
     {
         if (!IsAvailable)
         {
@@ -65,24 +74,8 @@ public sealed class ChromiumSession : IAsyncDisposable
                 Args = Flags,
                 Timeout = 60_000,
             }).ConfigureAwait(false);
-            var context = await browser.NewContextAsync().ConfigureAwait(false);
-            if (grantMediaPermission)
-            {
-                await context.GrantPermissionsAsync(["camera", "microphone"], new BrowserContextGrantPermissionsOptions { Origin = Origin }).ConfigureAwait(false);
-            }
-            await context.RouteAsync(Origin + "/**", route => route.FulfillAsync(new RouteFulfillOptions
-            {
-                Status = 200,
-                ContentType = "text/html",
-                Body = "<!doctype html><title>p2p interop</title><body>p2p interop</body>",
-                // Cross-origin isolation gives performance.now() ~5 µs resolution instead of 100 µs.
-                Headers = new Dictionary<string, string>
-                {
-                    ["Cross-Origin-Opener-Policy"] = "same-origin",
-                    ["Cross-Origin-Embedder-Policy"] = "require-corp",
-                },
-            })).ConfigureAwait(false);
-            return new ChromiumSession(playwright, browser, context);
+            var context = contextPerPeer ? null : await NewContextAsync(browser, grantMediaPermission).ConfigureAwait(false);
+            return new ChromiumSession(playwright, browser, context, grantMediaPermission);
         }
         catch
         {
@@ -94,7 +87,8 @@ public sealed class ChromiumSession : IAsyncDisposable
     /// <summary>Opens a new page and creates one named RTCPeerConnection in it.</summary>
     public async Task<BrowserPeer> NewPeerAsync(string name, string? configurationJson = null)
     {
-        var page = await _context.NewPageAsync().ConfigureAwait(false);
+        var ownContext = _context is null ? await NewContextAsync(_browser, _grantMediaPermission).ConfigureAwait(false) : null;
+        var page = await (_context ?? ownContext!).NewPageAsync().ConfigureAwait(false);
         var pageErrors = new ConcurrentQueue<string>();
         page.PageError += (_, error) => pageErrors.Enqueue(error);
         await page.ExposeFunctionAsync<string, string?, bool>("__p2pCandidate", (peer, json) =>
@@ -108,7 +102,7 @@ public sealed class ChromiumSession : IAsyncDisposable
         }).ConfigureAwait(false);
         await page.AddInitScriptAsync(PageScript).ConfigureAwait(false);
         await page.GotoAsync($"{Origin}/page{Interlocked.Increment(ref _pageCount)}").ConfigureAwait(false);
-        var browserPeer = new BrowserPeer(page, name, pageErrors);
+        var browserPeer = new BrowserPeer(page, name, pageErrors, ownContext);
         if (!_peers.TryAdd(name, browserPeer))
         {
             throw new ArgumentException($"A browser peer named {name} already exists.", nameof(name));
@@ -122,13 +116,41 @@ public sealed class ChromiumSession : IAsyncDisposable
     {
         try
         {
-            await _context.CloseAsync().ConfigureAwait(false);
+            if (_context is not null)
+            {
+                await _context.CloseAsync().ConfigureAwait(false);
+            }
+
             await _browser.CloseAsync().ConfigureAwait(false);
         }
         finally
         {
             _playwright.Dispose();
         }
+    }
+
+    /// <summary>A context serving the loopback origin (cross-origin isolated), with the media permission when asked.</summary>
+    private static async Task<IBrowserContext> NewContextAsync(IBrowser browser, bool grantMediaPermission)
+    {
+        var context = await browser.NewContextAsync().ConfigureAwait(false);
+        if (grantMediaPermission)
+        {
+            await context.GrantPermissionsAsync(["camera", "microphone"], new BrowserContextGrantPermissionsOptions { Origin = Origin }).ConfigureAwait(false);
+        }
+
+        await context.RouteAsync(Origin + "/**", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200,
+            ContentType = "text/html",
+            Body = "<!doctype html><title>p2p interop</title><body>p2p interop</body>",
+            // Cross-origin isolation gives performance.now() ~5 µs resolution instead of 100 µs.
+            Headers = new Dictionary<string, string>
+            {
+                ["Cross-Origin-Opener-Policy"] = "same-origin",
+                ["Cross-Origin-Embedder-Policy"] = "require-corp",
+            },
+        })).ConfigureAwait(false);
+        return context;
     }
 
     private static string ReadResource(string name)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using P2p.Benchmarks.Chromium;
 using P2p.Testing.Chromium;
 using P2p.WebRtc;
 using P2p.WebRtc.DataChannels;
@@ -93,7 +92,7 @@ internal sealed class BenchLink : IAsyncDisposable
     }
 
     /// <summary>Our peer connection offers, a Chromium page answers.</summary>
-    public static async Task<BenchLink> DotNetChromiumAsync(BenchBrowser browser, string name)
+    public static async Task<BenchLink> DotNetChromiumAsync(ChromiumSession browser, string name)
     {
         var page = await browser.NewPeerAsync(name);
         var ours = new RtcPeerConnection(Loopback());
@@ -107,7 +106,7 @@ internal sealed class BenchLink : IAsyncDisposable
                     _ = page.AddCandidateAsync(JsonSerializer.Serialize(c));
                 }
             };
-            _ = page.PumpCandidatesAsync(json => ours.AddIceCandidateAsync(JsonSerializer.Deserialize<RtcIceCandidateInit>(json)!), stop.Token);
+            _ = CandidateRelay.PumpAsync(page, json => ours.AddIceCandidateAsync(JsonSerializer.Deserialize<RtcIceCandidateInit>(json)!), stop.Token);
 
             var clock = Stopwatch.StartNew();
             var opened = DotNetEnd.OpenedAsync(ours.CreateDataChannel("ctl"));
@@ -115,7 +114,7 @@ internal sealed class BenchLink : IAsyncDisposable
             await ours.SetLocalDescriptionAsync(offer);
             var answer = await page.AnswerAsync(new SessionDescriptionJson { type = offer.TypeName, sdp = offer.Sdp });
             await ours.SetRemoteDescriptionAsync(new RtcSessionDescription(RtcSessionDescription.ParseType(answer.type), answer.sdp));
-            await Task.WhenAll(opened, page.WaitCtlAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.WhenAll(opened, page.WaitOpenAsync("ctl", 30_000)).WaitAsync(TimeSpan.FromSeconds(30));
             var setup = clock.Elapsed.TotalMilliseconds;
             return new BenchLink(".NET ↔ Chromium", new DotNetEnd(ours), new ChromiumEnd(page), setup, async () =>
             {
@@ -136,21 +135,21 @@ internal sealed class BenchLink : IAsyncDisposable
     }
 
     /// <summary>Two Chromium pages (two contexts of one browser): the first offers.</summary>
-    public static async Task<BenchLink> ChromiumAsync(BenchBrowser browser, string name)
+    public static async Task<BenchLink> ChromiumAsync(ChromiumSession browser, string name)
     {
         var a = await browser.NewPeerAsync(name + "-a");
         var b = await browser.NewPeerAsync(name + "-b");
         using var stop = new CancellationTokenSource();
         try
         {
-            _ = a.PumpCandidatesAsync(b.AddCandidateAsync, stop.Token);
-            _ = b.PumpCandidatesAsync(a.AddCandidateAsync, stop.Token);
+            _ = CandidateRelay.PumpAsync(a, b.AddCandidateAsync, stop.Token);
+            _ = CandidateRelay.PumpAsync(b, a.AddCandidateAsync, stop.Token);
             var clock = Stopwatch.StartNew();
-            await a.CtlAsync();
-            var offer = await a.OfferAsync();
+            await a.CreateChannelAsync("ctl");
+            var offer = await a.CreateOfferAsync();
             var answer = await b.AnswerAsync(offer);
             await a.AcceptAsync(answer);
-            await Task.WhenAll(a.WaitCtlAsync(), b.WaitCtlAsync());
+            await Task.WhenAll(a.WaitOpenAsync("ctl", 30_000), b.WaitOpenAsync("ctl", 30_000));
             var setup = clock.Elapsed.TotalMilliseconds;
             return new BenchLink("Chromium ↔ Chromium", new ChromiumEnd(a), new ChromiumEnd(b), setup, async () =>
             {

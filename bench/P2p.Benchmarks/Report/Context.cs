@@ -1,5 +1,5 @@
-using P2p.Benchmarks.Chromium;
 using P2p.Signaling.Server;
+using P2p.Testing.Chromium;
 using P2p.WebRtc.Dtls;
 
 namespace P2p.Benchmarks.Report;
@@ -10,7 +10,7 @@ internal sealed class Context
     public required ReportTable Table { get; init; }
 
     /// <summary>Null when Chromium is not measured.</summary>
-    public BenchBrowser? Browser { get; init; }
+    public ChromiumSession? Browser { get; init; }
 
     public required EmbeddedSignalingServer Signaling { get; init; }
 

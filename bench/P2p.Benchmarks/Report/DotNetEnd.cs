@@ -19,7 +19,7 @@ internal sealed class DotNetEnd(RtcPeerConnection connection) : IBenchEnd
 
     public Task CreateChannelAsync(int id)
     {
-        _channels[id] = Connection.CreateDataChannel($"bench{id}", new RtcDataChannelInit { Negotiated = true, Id = (ushort)id });
+        _channels[id] = Connection.CreateDataChannel(ChromiumEnd.Label(id), new RtcDataChannelInit { Negotiated = true, Id = (ushort)id });
         return Task.CompletedTask;
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using P2p.Benchmarks.Chromium;
 using P2p.Signaling.Server;
+using P2p.Testing.Chromium;
 
 namespace P2p.Benchmarks.Report;
 
@@ -19,12 +19,12 @@ internal static class ReportRunner
     {
         var table = new ReportTable();
         var clock = Stopwatch.StartNew();
-        BenchBrowser? browser = null;
+        ChromiumSession? browser = null;
         if (s.Chromium && NeedsChromium(s))
         {
-            if (BenchBrowser.IsAvailable)
+            if (ChromiumSession.IsAvailable)
             {
-                browser = await BenchBrowser.LaunchAsync();
+                browser = await ChromiumSession.LaunchAsync(contextPerPeer: true);
             }
             else
             {
@@ -32,7 +32,7 @@ internal static class ReportRunner
             }
         }
 
-        var machine = MachineInfo.Describe(browser?.Version);
+        var machine = MachineInfo.Describe(browser?.BrowserVersion);
         Console.Error.WriteLine(machine);
         await using var signaling = await EmbeddedSignalingServer.StartAsync(cancellationToken: ct);
         var context = new Context { Table = table, Browser = browser, Signaling = signaling };

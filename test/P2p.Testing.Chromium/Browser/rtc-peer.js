@@ -200,8 +200,10 @@ window.p2pTest = (() => {
   }
 
   // Sends `total` bytes in messages of `size` bytes with back-pressure; byte i of the stream is (i * 31 + 7) & 255.
-  async function sendBulk(name, label, total, size, high, low, timeoutMs) {
+  // With `reuse`, every message is one buffer holding the pattern from offset 0 (no per-message work).
+  async function sendBulk(name, label, total, size, high, low, timeoutMs, reuse) {
     const ch = get(name).channels.get(label);
+    const shared = reuse ? Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 255) : null;
     ch.bufferedAmountLowThreshold = low;
     let sent = 0;
     const t0 = performance.now();
@@ -214,8 +216,13 @@ window.p2pTest = (() => {
               return;
             }
             const n = Math.min(size, total - sent);
-            const buf = new Uint8Array(n);
-            for (let i = 0; i < n; i++) buf[i] = ((sent + i) * 31 + 7) & 255;
+            let buf;
+            if (shared) {
+              buf = n === size ? shared : shared.subarray(0, n);
+            } else {
+              buf = new Uint8Array(n);
+              for (let i = 0; i < n; i++) buf[i] = ((sent + i) * 31 + 7) & 255;
+            }
             ch.send(buf);
             sent += n;
           }
