@@ -109,10 +109,22 @@ internal sealed class BenchLink : IAsyncDisposable
             _ = CandidateRelay.PumpAsync(page, json => ours.AddIceCandidateAsync(JsonSerializer.Deserialize<RtcIceCandidateInit>(json)!), stop.Token);
 
             var clock = Stopwatch.StartNew();
+            if (Environment.GetEnvironmentVariable("P2P_BENCH_TRACE") == "1")
+            {
+                ours.IceConnectionStateChanged += (_, st) => Console.Error.WriteLine($"      {clock.Elapsed.TotalMilliseconds:F1} ms ice {st}");
+                ours.ConnectionStateChanged += (_, st) => Console.Error.WriteLine($"      {clock.Elapsed.TotalMilliseconds:F1} ms pc {st}");
+                ours.IceCandidate += (_, e) => Console.Error.WriteLine($"      {clock.Elapsed.TotalMilliseconds:F1} ms local candidate {e.Candidate?.Candidate}");
+            }
+
             var opened = DotNetEnd.OpenedAsync(ours.CreateDataChannel("ctl"));
             var offer = await ours.CreateOfferAsync();
             await ours.SetLocalDescriptionAsync(offer);
             var answer = await page.AnswerAsync(new SessionDescriptionJson { type = offer.TypeName, sdp = offer.Sdp });
+            if (Environment.GetEnvironmentVariable("P2P_BENCH_TRACE") == "1")
+            {
+                Console.Error.WriteLine($"      {clock.Elapsed.TotalMilliseconds:F1} ms answer received");
+            }
+
             await ours.SetRemoteDescriptionAsync(new RtcSessionDescription(RtcSessionDescription.ParseType(answer.type), answer.sdp));
             await Task.WhenAll(opened, page.WaitOpenAsync("ctl", 30_000)).WaitAsync(TimeSpan.FromSeconds(30));
             var setup = clock.Elapsed.TotalMilliseconds;

@@ -507,11 +507,7 @@ public sealed partial class IceAgent
         {
             pair.Valid = true;
             _firstValidAt ??= now;
-            var host = pair.Local.Base;
-            if (Array.IndexOf(host.ValidRemotes, pair.Remote.Key) < 0)
-            {
-                host.ValidRemotes = [.. host.ValidRemotes, pair.Remote.Key];
-            }
+            pair.Local.Base.Accept(pair.Remote.Key);
 
             _logger.LogDebug("ICE {Ufrag}: pair {Pair} valid", LocalUfrag, pair);
         }

@@ -140,6 +140,11 @@ public sealed partial class IceAgent
         var useCandidate = msg.HasAttribute(StunAttributeType.UseCandidate);
         var sourceEndPoint = source.ToIPEndPoint();
         SendSuccess(socket, msg.TransactionId, sourceEndPoint, remote);
+
+        // The peer knows our credentials and now has our response: it may send data (its DTLS
+        // ClientHello) at once, before our own check of this pair succeeds. Dropping that would cost
+        // a DTLS retransmission timeout (50 ms and more with Chromium).
+        socket.Accept(source);
         if (_state == IceConnectionState.New && _remoteKey is not null)
         {
             SetState(IceConnectionState.Checking);

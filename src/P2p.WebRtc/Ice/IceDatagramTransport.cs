@@ -5,8 +5,9 @@ namespace P2p.WebRtc.Ice;
 
 /// <summary>
 /// The agent's <see cref="IDatagramTransport"/>: sends on the selected pair (from its local socket to the
-/// cached remote <see cref="SocketAddress"/>), delivers non-STUN datagrams from validated remote
-/// addresses, on the socket's receive thread. No allocation per datagram.
+/// cached remote <see cref="SocketAddress"/>), delivers non-STUN datagrams from the remote addresses
+/// the socket accepts (<see cref="HostSocket.ValidRemotes"/>), on the socket's receive thread. No
+/// allocation per datagram.
 /// </summary>
 internal sealed class IceDatagramTransport(IceAgent agent, int maxDatagramSize) : IDatagramTransport
 {
@@ -54,7 +55,7 @@ internal sealed class IceDatagramTransport(IceAgent agent, int maxDatagramSize) 
 
     public void SetReceiveHandler(DatagramReceivedHandler? handler) => _handler = handler;
 
-    /// <summary>On a receive thread: deliver if the sender is validated on this socket.</summary>
+    /// <summary>On a receive thread: deliver if this socket accepts data from the sender.</summary>
     internal void Deliver(HostSocket socket, ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
         var handler = _handler;

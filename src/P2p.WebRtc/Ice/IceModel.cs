@@ -19,8 +19,21 @@ internal sealed class HostSocket(UdpSocketEndpoint socket, int localPreference)
 
     public LocalCandidate Host { get; set; } = null!;
 
-    /// <summary>Remote addresses with a validated pair on this socket: the data path accepts datagrams from them (copy-on-write).</summary>
+    /// <summary>
+    /// Remote addresses the data path accepts datagrams from on this socket (copy-on-write): those of
+    /// valid pairs, and those that sent an authenticated check (the peer may start DTLS as soon as our
+    /// response reaches it, before our own check on that pair has succeeded).
+    /// </summary>
     public volatile EndpointKey[] ValidRemotes = [];
+
+    /// <summary>Adds <paramref name="remote"/> to <see cref="ValidRemotes"/> (under the agent's lock).</summary>
+    public void Accept(EndpointKey remote)
+    {
+        if (Array.IndexOf(ValidRemotes, remote) < 0)
+        {
+            ValidRemotes = [.. ValidRemotes, remote];
+        }
+    }
 }
 
 /// <summary>A local candidate (RFC 8445 §5.1.1) and the socket that is its base.</summary>

@@ -106,6 +106,34 @@ public class IceAgentDataTests
     }
 
     [Test]
+    public async Task Data_FromAPeerThatSentAnAuthenticatedCheck_IsDeliveredBeforeOurOwnCheckSucceeds()
+    {
+        // A browser starts DTLS as soon as our response to its check arrives; our check of the pair
+        // (answered by nobody here) has not succeeded then. The ClientHello must not be dropped.
+        await using var agent = new IceAgent(IceTestAgents.Options(IceRole.Controlled));
+        var delivered = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.Transport.SetReceiveHandler(d => delivered.TrySetResult(d.ToArray()));
+        agent.StartGathering();
+        var target = agent.LocalEndPoints.Single();
+        using var stranger = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        byte[] dtlsLike = [22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0];
+
+        // From an address that never sent a check: dropped. Its later reply proves it was processed.
+        await stranger.SendAsync(dtlsLike, target);
+        await stranger.SendAsync(BuildRequest("someone:peer", [1, 2, 3], fingerprint: true), target);
+        Assert.That((await ReceiveStunAsync(stranger, StunMessageClass.ErrorResponse)).Code, Is.EqualTo(StunErrorCodes.Unauthenticated));
+        Assert.That(delivered.Task.IsCompleted, Is.False, "data from an unknown address was delivered");
+
+        await peer.SendAsync(BuildRequest(agent.LocalUfrag + ":peer", StunCredentials.ShortTermKey(agent.LocalPassword), fingerprint: true), target);
+        await ReceiveStunAsync(peer, StunMessageClass.SuccessResponse);
+        await peer.SendAsync(dtlsLike, target);
+
+        Assert.That(await delivered.Task.WaitAsync(IceTestAgents.Timeout), Is.EqualTo(dtlsLike));
+        Assert.That(agent.ConnectionState, Is.Not.AnyOf(IceConnectionState.Connected, IceConnectionState.Completed), "no pair is valid yet");
+    }
+
+    [Test]
     public async Task AuthenticatedRequests_GetTheRightAnswers()
     {
         await using var agent = new IceAgent(IceTestAgents.Options(IceRole.Controlling));
