@@ -130,6 +130,41 @@ public class WebRtcGroupTests
         Assert.That(a.Members, Is.Empty);
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    [CancelAfter(60_000)]
+    public async Task ARequestHandlerRunsOnTheThreadPool_OrInlineOnTheNetworkThreadWhenAsked(bool inline, CancellationToken ct)
+    {
+        await using var server = await SignalingServer.StartAsync();
+        var handlerThread = new TaskCompletionSource<(string? Name, bool Pool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await Group.CreateAsync(await Connect(server, ct), Transport(), GroupCapability.All, new GroupOptions
+        {
+            RunRequestHandlerInline = inline,
+            RequestHandler = (_, data, _) =>
+            {
+                handlerThread.TrySetResult((Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread));
+                return ValueTask.FromResult(data);
+            },
+        }, cancellationToken: ct);
+        await using var b = await Group.JoinAsync(await Connect(server, ct), Transport(), a.Id, cancellationToken: ct);
+        using var connected = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        connected.CancelAfter(Timeout);
+        await Task.WhenAll(a.WhenAllConnectedAsync(connected.Token), b.WhenAllConnectedAsync(connected.Token));
+
+        var reply = await b.UnicastAsync(a.LocalMember.Id, new byte[] { 1, 2, 3 }, ct);
+
+        Assert.That(reply.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3 }));
+        var (name, pool) = await handlerThread.Task.WaitAsync(Timeout, ct);
+        if (inline)
+        {
+            Assert.That(name, Does.StartWith("P2p UDP"), "the handler should run on the connection's receive thread");
+        }
+        else
+        {
+            Assert.That(pool, Is.True, $"the handler ran on {name}, not the thread pool");
+        }
+    }
+
     private static async Task<WebSocketSignalingChannel> Connect(EmbeddedSignalingServer server, CancellationToken ct) =>
         await WebSocketSignalingChannel.ConnectAsync(server.Uri, cancellationToken: ct);
 }

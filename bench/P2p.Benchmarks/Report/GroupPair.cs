@@ -20,12 +20,13 @@ internal sealed class GroupPair : IAsyncDisposable
     /// <summary>The member that joined.</summary>
     public IGroup B { get; }
 
-    public static async Task<GroupPair> ConnectAsync(Context c, CancellationToken ct)
+    /// <summary>A owns the group, B joins; with <paramref name="inlineHandler"/> B runs its request handler inline (GroupOptions.RunRequestHandlerInline).</summary>
+    public static async Task<GroupPair> ConnectAsync(Context c, CancellationToken ct, bool inlineHandler = false)
     {
         var a = await Group.CreateAsync(await WebSocketSignalingChannel.ConnectAsync(c.Signaling.Uri, cancellationToken: ct), MeshWebRtcScenario.Transport(c.Certificate), GroupCapability.All, cancellationToken: ct);
         try
         {
-            var b = await Group.JoinAsync(await WebSocketSignalingChannel.ConnectAsync(c.Signaling.Uri, cancellationToken: ct), MeshWebRtcScenario.Transport(c.Certificate), a.Id, cancellationToken: ct);
+            var b = await Group.JoinAsync(await WebSocketSignalingChannel.ConnectAsync(c.Signaling.Uri, cancellationToken: ct), MeshWebRtcScenario.Transport(c.Certificate), a.Id, new GroupOptions { RunRequestHandlerInline = inlineHandler }, cancellationToken: ct);
             await Task.WhenAll(a.WhenAllConnectedAsync(ct), b.WhenAllConnectedAsync(ct)).WaitAsync(TimeSpan.FromSeconds(30), ct);
             return new GroupPair(a, b);
         }

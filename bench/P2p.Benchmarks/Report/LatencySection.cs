@@ -17,8 +17,10 @@ internal static class LatencySection
         // state (on a VM an idle CPU wakes up slowly, and how idle it is drifts during a run).
         var raw = new List<double>();
         var group = new List<double>();
+        var inline = new List<double>();
         await using (var link = await BenchLink.DotNetAsync())
         await using (var pair = await GroupPair.ConnectAsync(c, ct))
+        await using (var inlinePair = await GroupPair.ConnectAsync(c, ct, inlineHandler: true))
         {
             const int Blocks = 10;
             var perBlock = Math.Max(1, s.Pings / Blocks);
@@ -27,6 +29,7 @@ internal static class LatencySection
                 var warmup = b == 0 ? Warmup : 20;
                 raw.AddRange(await PingAsync(link, perBlock, warmup, quiet: true));
                 group.AddRange(await pair.RoundTripsAsync(perBlock, warmup, ct));
+                inline.AddRange(await inlinePair.RoundTripsAsync(perBlock, warmup, ct));
             }
 
             Console.Error.WriteLine($"    .NET ↔ .NET: p50 {Stats.Median(raw):F0} µs; group API: p50 {Stats.Median(group):F0} µs");
@@ -63,9 +66,12 @@ internal static class LatencySection
         }
 
         Row(".NET ↔ .NET, group API UnicastAsync", [.. group], false);
+        Row(".NET ↔ .NET, group API UnicastAsync with RunRequestHandlerInline", [.. inline], false);
         var overhead = Stats.Median(group) - Stats.Median(raw);
         c.Table.Add("latency", "group API overhead: UnicastAsync p50 − data channel p50 (µs)", overhead.ToString("F0", System.Globalization.CultureInfo.InvariantCulture),
             "≤ 20 µs", overhead <= 20);
+        c.Table.Add("latency", "the same with RunRequestHandlerInline (no thread switch to the handler) (µs)",
+            (Stats.Median(inline) - Stats.Median(raw)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static async Task<double[]> PingAsync(BenchLink link, int pings, int warmup, bool quiet = false)

@@ -268,7 +268,15 @@ internal sealed class LinkMessenger
                 }
 
                 await _group.RequestSlots.WaitAsync(_lifetime).ConfigureAwait(false);
-                _group.Work.Run(() => HandleRequestAsync(header.MessageId, message));
+                if (_group.Options.RunRequestHandlerInline)
+                {
+                    _group.Work.Track(HandleRequestAsync(header.MessageId, message));
+                }
+                else
+                {
+                    _group.Work.Run(() => HandleRequestAsync(header.MessageId, message));
+                }
+
                 return;
 
             case FrameKind.Reply:
