@@ -314,8 +314,8 @@ internal sealed class PeerLink
             {
                 _failures++;
                 _logger.LogError(ex, "The transport could not create a connection to member {MemberId}", RemoteId);
-                SetStateLocked(PeerState.Failed, ex);
                 ScheduleRetryLocked();
+                SetStateLocked(PeerState.Failed, ex);
                 return;
             }
 
@@ -613,7 +613,6 @@ internal sealed class PeerLink
                 if (!_removed && !_group.IsClosing)
                 {
                     _failures++;
-                    SetStateLocked(PeerState.Failed, error);
                     if (_group.SignalingClosed)
                     {
                         removeMember = true;
@@ -622,6 +621,9 @@ internal sealed class PeerLink
                     {
                         retryIn = ScheduleRetryLocked();
                     }
+
+                    // After the retry is armed: whoever sees Failed (state reads take no lock) may rely on it.
+                    SetStateLocked(PeerState.Failed, error);
                 }
             }
         }
