@@ -108,8 +108,9 @@ internal sealed class BenchLink : IAsyncDisposable
             };
             _ = CandidateRelay.PumpAsync(page, json => ours.AddIceCandidateAsync(JsonSerializer.Deserialize<RtcIceCandidateInit>(json)!), stop.Token);
 
+            var trace = Environment.GetEnvironmentVariable("P2P_BENCH_TRACE") == "1";
             var clock = Stopwatch.StartNew();
-            if (Environment.GetEnvironmentVariable("P2P_BENCH_TRACE") == "1")
+            if (trace)
             {
                 ours.IceConnectionStateChanged += (_, st) => Console.Error.WriteLine($"      {clock.Elapsed.TotalMilliseconds:F1} ms ice {st}");
                 ours.ConnectionStateChanged += (_, st) => Console.Error.WriteLine($"      {clock.Elapsed.TotalMilliseconds:F1} ms pc {st}");
@@ -120,7 +121,7 @@ internal sealed class BenchLink : IAsyncDisposable
             var offer = await ours.CreateOfferAsync();
             await ours.SetLocalDescriptionAsync(offer);
             var answer = await page.AnswerAsync(new SessionDescriptionJson { type = offer.TypeName, sdp = offer.Sdp });
-            if (Environment.GetEnvironmentVariable("P2P_BENCH_TRACE") == "1")
+            if (trace)
             {
                 Console.Error.WriteLine($"      {clock.Elapsed.TotalMilliseconds:F1} ms answer received");
             }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using P2p.Benchmarks.Common;
-using P2p.Benchmarks.Signaling;
 
 namespace P2p.Benchmarks.Report;
 

@@ -5,20 +5,6 @@ using P2p.Signaling.Server;
 
 namespace P2p.Benchmarks.Signaling;
 
-/// <summary>Managed heap and memory of a process, in bytes.</summary>
-internal readonly record struct ProcessMemory(long ManagedHeap, long WorkingSet, long PrivateBytes)
-{
-    /// <summary>This process, after a full blocking collection.</summary>
-    public static ProcessMemory Measure()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        using var p = Process.GetCurrentProcess();
-        return new ProcessMemory(GC.GetTotalMemory(forceFullCollection: true), p.WorkingSet64, p.PrivateMemorySize64);
-    }
-}
-
 /// <summary>
 /// The signaling server in a child process (so that its memory per connection is measured apart from
 /// the clients'): `P2p.Benchmarks signaling-server` prints "READY ws://127.0.0.1:PORT/", then answers
