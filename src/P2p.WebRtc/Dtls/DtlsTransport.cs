@@ -60,6 +60,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     private CancellationToken _startToken;
     private byte[] _remoteCertificate = [];
     private int _cipherSuite = -1;
+    private int _srtpProfile = -1;
 
     /// <summary>Creates the transport and starts listening on <paramref name="lowerTransport"/> (early handshake datagrams are queued until <see cref="StartAsync"/>).</summary>
     /// <param name="lowerTransport">The path to the peer (the ICE transport's selected pair). This transport becomes its only receiver; it is not closed by this transport.</param>
@@ -122,6 +123,13 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
 
     /// <summary>The negotiated cipher suite's IANA name (e.g. TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256), once connected.</summary>
     public string? CipherSuite => _cipherSuite < 0 ? null : DtlsCipherSuites.Name(_cipherSuite);
+
+    /// <summary>
+    /// The SRTP protection profile agreed in the <c>use_srtp</c> extension (RFC 5764 §4.1.1), e.g.
+    /// SRTP_AEAD_AES_128_GCM, once connected; null when the peer did not negotiate it. We offer and
+    /// answer the extension because some stacks require it even without media; no SRTP keys are derived.
+    /// </summary>
+    public string? SrtpProtectionProfile => _srtpProfile < 0 ? null : DtlsSrtpProfiles.Name(_srtpProfile);
 
     /// <summary>
     /// The largest application datagram: what fits in one record inside one lower datagram
@@ -332,7 +340,11 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     void IRtcTlsPeerEvents.OnAlertReceived(short level, short description) =>
         _logger.LogDebug("DTLS {Level} alert received during the handshake: {Alert}", level == 2 ? "fatal" : "warning", BcAlertDescription.GetText(description));
 
-    void IRtcTlsPeerEvents.OnHandshakeComplete(int cipherSuite) => _cipherSuite = cipherSuite;
+    void IRtcTlsPeerEvents.OnHandshakeComplete(int cipherSuite, int srtpProfile)
+    {
+        _cipherSuite = cipherSuite;
+        _srtpProfile = srtpProfile;
+    }
 
     private void OnLowerDatagram(ReadOnlySpan<byte> datagram)
     {
@@ -516,11 +528,12 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
         }
 
         _logger.LogInformation(
-            "DTLS connected as {Role} in {Elapsed:0.0} ms: {CipherSuite} ({Cipher})",
+            "DTLS connected as {Role} in {Elapsed:0.0} ms: {CipherSuite} ({Cipher}), use_srtp {SrtpProfile}",
             Role,
             elapsed.TotalMilliseconds,
             CipherSuite,
-            records.CipherName);
+            records.CipherName,
+            SrtpProtectionProfile ?? "not negotiated");
         _handshakeCompleted.TrySetResult();
         return null;
     }

@@ -9,6 +9,6 @@ internal interface IRtcTlsPeerEvents
     /// <summary>An alert received from the peer.</summary>
     void OnAlertReceived(short level, short description);
 
-    /// <summary>The handshake completed with this cipher suite.</summary>
-    void OnHandshakeComplete(int cipherSuite);
+    /// <summary>The handshake completed with this cipher suite and SRTP protection profile (-1: use_srtp not negotiated).</summary>
+    void OnHandshakeComplete(int cipherSuite, int srtpProfile);
 }

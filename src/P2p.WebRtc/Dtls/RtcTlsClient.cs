@@ -10,7 +10,7 @@ namespace P2p.WebRtc.Dtls;
 /// The BouncyCastle client side of our DTLS 1.2 handshake: DTLS 1.2 only, ECDHE with AEAD suites,
 /// extended master secret required (RFC 7627, RFC 8827 §6.5), no session resumption, our
 /// certificate sent when the server asks (always, in WebRTC), the server's certificate checked
-/// against the SDP fingerprint.
+/// against the SDP fingerprint; <c>use_srtp</c> offered (RFC 5764, see <see cref="DtlsSrtpProfiles"/>).
 /// </summary>
 internal sealed class RtcTlsClient : AbstractTlsClient
 {
@@ -19,6 +19,7 @@ internal sealed class RtcTlsClient : AbstractTlsClient
     private readonly RemoteCertificateVerifier _verifier;
     private readonly int _resendMillis;
     private readonly IRtcTlsPeerEvents _events;
+    private int _srtpProfile = -1;
 
     public RtcTlsClient(RtcTlsCrypto crypto, RtcCertificate certificate, RemoteCertificateVerifier verifier, int resendMillis, IRtcTlsPeerEvents events)
         : base(crypto)
@@ -36,6 +37,20 @@ internal sealed class RtcTlsClient : AbstractTlsClient
 
     public override int GetHandshakeResendTimeMillis() => _resendMillis;
 
+    public override IDictionary<int, byte[]> GetClientExtensions()
+    {
+        var extensions = TlsExtensionsUtilities.EnsureExtensionsInitialised(base.GetClientExtensions());
+        TlsSrtpUtilities.AddUseSrtpExtension(extensions, DtlsSrtpProfiles.Offer());
+        return extensions;
+    }
+
+    public override void ProcessServerExtensions(IDictionary<int, byte[]> serverExtensions)
+    {
+        base.ProcessServerExtensions(serverExtensions);
+        var answer = serverExtensions is null ? null : TlsSrtpUtilities.GetUseSrtpExtension(serverExtensions);
+        _srtpProfile = answer is null ? -1 : DtlsSrtpProfiles.CheckServerChoice(answer);
+    }
+
     public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause) =>
         _events.OnAlertRaised(alertLevel, alertDescription, message, cause);
 
@@ -45,7 +60,7 @@ internal sealed class RtcTlsClient : AbstractTlsClient
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        _events.OnHandshakeComplete(m_context.SecurityParameters.CipherSuite);
+        _events.OnHandshakeComplete(m_context.SecurityParameters.CipherSuite, _srtpProfile);
     }
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();

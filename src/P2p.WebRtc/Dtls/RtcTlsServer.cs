@@ -10,7 +10,8 @@ namespace P2p.WebRtc.Dtls;
 /// The BouncyCastle server side of our DTLS 1.2 handshake: negotiates DTLS 1.2 even when the
 /// client also offers DTLS 1.3 (supported_versions), ECDHE-ECDSA with AEAD suites, extended master
 /// secret required, always requests the client's certificate (RFC 8827 §6.5 mutual
-/// authentication) and checks it against the SDP fingerprint; no session resumption.
+/// authentication) and checks it against the SDP fingerprint; answers <c>use_srtp</c> (RFC 5764,
+/// see <see cref="DtlsSrtpProfiles"/>); no session resumption.
 /// </summary>
 internal sealed class RtcTlsServer : DefaultTlsServer
 {
@@ -19,6 +20,7 @@ internal sealed class RtcTlsServer : DefaultTlsServer
     private readonly RemoteCertificateVerifier _verifier;
     private readonly int _resendMillis;
     private readonly IRtcTlsPeerEvents _events;
+    private int _srtpProfile = -1;
 
     public RtcTlsServer(RtcTlsCrypto crypto, RtcCertificate certificate, RemoteCertificateVerifier verifier, int resendMillis, IRtcTlsPeerEvents events)
         : base(crypto)
@@ -36,6 +38,25 @@ internal sealed class RtcTlsServer : DefaultTlsServer
 
     public override int[] GetSupportedGroups() => DtlsCipherSuites.Groups;
 
+    public override void ProcessClientExtensions(IDictionary<int, byte[]> clientExtensions)
+    {
+        base.ProcessClientExtensions(clientExtensions);
+        var offer = clientExtensions is null ? null : TlsSrtpUtilities.GetUseSrtpExtension(clientExtensions);
+        _srtpProfile = offer is null ? -1 : DtlsSrtpProfiles.Select(offer.ProtectionProfiles);
+    }
+
+    public override IDictionary<int, byte[]> GetServerExtensions()
+    {
+        var extensions = TlsExtensionsUtilities.EnsureExtensionsInitialised(base.GetServerExtensions());
+        if (_srtpProfile >= 0)
+        {
+            // RFC 5764 §4.1.1: one profile, and no MKI (we never use one).
+            TlsSrtpUtilities.AddUseSrtpExtension(extensions, new UseSrtpData([_srtpProfile], []));
+        }
+
+        return extensions;
+    }
+
     public override BcCertificateRequest GetCertificateRequest() =>
         new([ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign], DtlsCipherSuites.SignatureAlgorithms, null);
 
@@ -51,7 +72,7 @@ internal sealed class RtcTlsServer : DefaultTlsServer
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        _events.OnHandshakeComplete(m_context.SecurityParameters.CipherSuite);
+        _events.OnHandshakeComplete(m_context.SecurityParameters.CipherSuite, _srtpProfile);
     }
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();

@@ -31,6 +31,8 @@ public sealed class DtlsTransportTests
             Assert.That(b.State, Is.EqualTo(DtlsTransportState.Connected));
             Assert.That(a.CipherSuite, Is.EqualTo("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"));
             Assert.That(b.CipherSuite, Is.EqualTo(a.CipherSuite));
+            Assert.That(a.SrtpProtectionProfile, Is.EqualTo("SRTP_AEAD_AES_128_GCM"), "use_srtp: the first profile both support");
+            Assert.That(b.SrtpProtectionProfile, Is.EqualTo(a.SrtpProtectionProfile));
             Assert.That(a.RemoteCertificate.ToArray(), Is.EqualTo(b.LocalCertificate.RawData.ToArray()));
             Assert.That(b.RemoteCertificate.ToArray(), Is.EqualTo(a.LocalCertificate.RawData.ToArray()));
             Assert.That(a.MaxDatagramSize, Is.EqualTo(1200 - 13 - 24));
