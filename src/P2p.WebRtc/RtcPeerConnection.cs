@@ -200,7 +200,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var sdp = SessionDescription.Parse(description.Sdp);
         var media = sdp.Media.FirstOrDefault(m => m.IsDataChannel && !m.IsRejected)
-            ?? throw new FormatException("The local description has no data channel section (m=application … UDP/DTLS/SCTP webrtc-datachannel).");
+            ?? throw new FormatException("The local description has no data channel section (m=application … UDP/DTLS/SCTP webrtc-datachannel, or the legacy DTLS/SCTP with a=sctpmap).");
         RtcSignalingState state;
         lock (_sync)
         {
@@ -266,7 +266,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var sdp = SessionDescription.Parse(description.Sdp);
         var media = sdp.Media.FirstOrDefault(m => m.IsDataChannel && !m.IsRejected)
-            ?? throw new FormatException("The remote description has no data channel section (m=application … UDP/DTLS/SCTP webrtc-datachannel).");
+            ?? throw new FormatException("The remote description has no data channel section (m=application … UDP/DTLS/SCTP webrtc-datachannel, or the legacy DTLS/SCTP with a=sctpmap).");
         var ufrag = sdp.GetIceUfrag(media) ?? throw new FormatException("The remote description has no a=ice-ufrag.");
         var password = sdp.GetIcePwd(media) ?? throw new FormatException("The remote description has no a=ice-pwd.");
         var fingerprints = sdp.GetFingerprints(media);
@@ -320,7 +320,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             _remoteMedia = media;
             RemoteDescription = description;
             RemoteFingerprints = dtlsFingerprints;
-            RemoteSctpPort = media.SctpPort ?? 5000;
+            RemoteSctpPort = media.DataChannelSctpPort;
             RemoteMaxMessageSize = media.MaxMessageSize switch
             {
                 null => 65536,
@@ -654,20 +654,22 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         {
             foreach (var remote in _remoteDescription.Media)
             {
-                sdp.Media.Add(ReferenceEquals(remote, _remoteMedia) ? BuildDataSection(setup, withCandidates) : remote.CreateRejected());
+                sdp.Media.Add(ReferenceEquals(remote, _remoteMedia) ? BuildDataSection(type, setup, withCandidates) : remote.CreateRejected());
             }
         }
         else
         {
-            sdp.Media.Add(BuildDataSection(setup, withCandidates));
+            sdp.Media.Add(BuildDataSection(type, setup, withCandidates));
         }
 
         return sdp.ToString();
     }
 
-    private MediaDescription BuildDataSection(SdpSetupRole setup, bool withCandidates)
+    private MediaDescription BuildDataSection(RtcSdpType type, SdpSetupRole setup, bool withCandidates)
     {
-        var media = MediaDescription.CreateDataChannel();
+        // An answer speaks the dialect of its offer; our offers are always RFC 8841's.
+        var legacy = type == RtcSdpType.Answer && _remoteMedia?.IsLegacyDataChannel == true;
+        var media = legacy ? MediaDescription.CreateLegacyDataChannel(_configuration.SctpPort) : MediaDescription.CreateDataChannel();
         media.Mid = _mid;
         media.IceUfrag = _localUfrag;
         media.IcePwd = _localPassword;
@@ -675,7 +677,11 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         media.SetFingerprints([SdpFingerprint.Parse(Certificate.Fingerprint.ToString())]);
         media.Setup = setup;
         media.TlsId = _tlsId;
-        media.SctpPort = _configuration.SctpPort;
+        if (!legacy)
+        {
+            media.SctpPort = _configuration.SctpPort;
+        }
+
         media.MaxMessageSize = (ulong)_configuration.MaxMessageSize;
         if (withCandidates && _ice is not null)
         {

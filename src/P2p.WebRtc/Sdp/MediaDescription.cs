@@ -8,6 +8,13 @@ namespace P2p.WebRtc.Sdp;
 /// (RFC 8841 §4); audio and video sections are kept as they are (unsupported here) so that an
 /// answerer can reject them with port 0 (<see cref="CreateRejected"/>).
 /// </summary>
+/// <remarks>
+/// Older endpoints (aiortc ≤ 1.4, browsers before 2018) still write the legacy dialect of
+/// draft-ietf-mmusic-sctp-sdp-05: <c>m=application 9 DTLS/SCTP 5000</c>, whose format is the SCTP
+/// port, mapped by <c>a=sctpmap:5000 webrtc-datachannel 65535</c>. <see cref="IsDataChannel"/>
+/// accepts both; <see cref="IsLegacyDataChannel"/> tells which one a section uses, so that an answer
+/// can be written in the dialect of its offer (<see cref="CreateLegacyDataChannel"/>).
+/// </remarks>
 public sealed class MediaDescription : SdpAttributeSection
 {
     /// <summary>The protocol of a data channel section over UDP (RFC 8841 §4.1).</summary>
@@ -18,6 +25,12 @@ public sealed class MediaDescription : SdpAttributeSection
 
     /// <summary>The format of a data channel section (RFC 8841 §4.2).</summary>
     public const string DataChannelFormat = "webrtc-datachannel";
+
+    /// <summary>The protocol of a legacy data channel section (draft-ietf-mmusic-sctp-sdp-05 §4).</summary>
+    public const string LegacyDtlsSctpProtocol = "DTLS/SCTP";
+
+    /// <summary>The number of streams our legacy <c>a=sctpmap</c> line announces (the SCTP maximum).</summary>
+    public const int LegacySctpStreams = 65535;
 
     /// <summary>Creates a media section.</summary>
     /// <param name="media">The media type: <c>application</c>, <c>audio</c>, <c>video</c>, ...</param>
@@ -42,6 +55,23 @@ public sealed class MediaDescription : SdpAttributeSection
     public static MediaDescription CreateDataChannel() =>
         new("application", 9, DtlsSctpUdpProtocol, [DataChannelFormat]) { Connection = SdpConnection.Unspecified };
 
+    /// <summary>
+    /// Creates a data channel section in the legacy dialect: <c>m=application 9 DTLS/SCTP &lt;port&gt;</c>
+    /// with <c>a=sctpmap:&lt;port&gt; webrtc-datachannel 65535</c> (draft-ietf-mmusic-sctp-sdp-05),
+    /// for answering an offer written that way.
+    /// </summary>
+    /// <param name="sctpPort">The SCTP port (the format and the sctpmap number).</param>
+    /// <returns>The section with <c>c=IN IP4 0.0.0.0</c> and the sctpmap line.</returns>
+    public static MediaDescription CreateLegacyDataChannel(int sctpPort)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sctpPort);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(sctpPort, 65535);
+        var port = sctpPort.ToString(CultureInfo.InvariantCulture);
+        var media = new MediaDescription("application", 9, LegacyDtlsSctpProtocol, [port]) { Connection = SdpConnection.Unspecified };
+        media.Attributes.Add(new SdpAttribute("sctpmap", string.Create(CultureInfo.InvariantCulture, $"{port} {DataChannelFormat} {LegacySctpStreams}")));
+        return media;
+    }
+
     /// <summary>The media type, e.g. <c>application</c>.</summary>
     public string Media { get; set; }
 
@@ -60,11 +90,51 @@ public sealed class MediaDescription : SdpAttributeSection
     /// <summary>True when the port is 0 (rejected/disabled section, RFC 8866 §5.14, RFC 3264 §6).</summary>
     public bool IsRejected => Port == 0;
 
-    /// <summary>True for an SCTP-over-DTLS data channel section (RFC 8841).</summary>
+    /// <summary>True for an SCTP-over-DTLS data channel section, in the RFC 8841 dialect or the legacy one (<see cref="IsLegacyDataChannel"/>).</summary>
     public bool IsDataChannel =>
+        IsLegacyDataChannel
+        || (Media == "application"
+            && (Protocol.Equals(DtlsSctpUdpProtocol, StringComparison.OrdinalIgnoreCase) || Protocol.Equals(DtlsSctpTcpProtocol, StringComparison.OrdinalIgnoreCase))
+            && Formats.Contains(DataChannelFormat));
+
+    /// <summary>
+    /// True for a data channel section in the legacy dialect: protocol <c>DTLS/SCTP</c> and an
+    /// <c>a=sctpmap</c> that maps one of its formats to <c>webrtc-datachannel</c>.
+    /// </summary>
+    public bool IsLegacyDataChannel =>
         Media == "application"
-        && (Protocol.Equals(DtlsSctpUdpProtocol, StringComparison.OrdinalIgnoreCase) || Protocol.Equals(DtlsSctpTcpProtocol, StringComparison.OrdinalIgnoreCase))
-        && Formats.Contains(DataChannelFormat);
+        && Protocol.Equals(LegacyDtlsSctpProtocol, StringComparison.OrdinalIgnoreCase)
+        && SctpMapPort is not null;
+
+    /// <summary>
+    /// The SCTP port of the legacy dialect: the number of the <c>a=sctpmap:&lt;port&gt; webrtc-datachannel …</c>
+    /// line whose port is one of this section's formats; null when there is none.
+    /// </summary>
+    public int? SctpMapPort
+    {
+        get
+        {
+            foreach (var attribute in Attributes)
+            {
+                if (attribute.Name != "sctpmap" || attribute.Value is not { } value)
+                {
+                    continue;
+                }
+
+                var fields = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length >= 2 && fields[1] == DataChannelFormat && Formats.Contains(fields[0])
+                    && SdpSyntax.TryParseUInt(fields[0], 65535, out var port) && port > 0)
+                {
+                    return (int)port;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The peer's SCTP port for this data channel section: <c>a=sctp-port</c>, else the legacy <c>a=sctpmap</c> port, else 5000 (RFC 8841 §5.1).</summary>
+    public int DataChannelSctpPort => SctpPort ?? SctpMapPort ?? 5000;
 
     /// <summary><c>a=mid</c> (RFC 5888 §4).</summary>
     public string? Mid

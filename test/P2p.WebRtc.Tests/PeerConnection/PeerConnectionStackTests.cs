@@ -87,7 +87,7 @@ public class PeerConnectionStackTests
         await pair.ConnectAsync();
         var remote = await announced.WaitAsync(PeerPair.Timeout, ct);
         await PeerPair.WaitOpenAsync(channel);
-        var inbox = Collect(remote);
+        var inbox = PeerPair.Collect(remote);
 
         var max = (int)channel.MaxMessageSize;
         Assert.That(max, Is.EqualTo(RtcConfiguration.DefaultMaxMessageSize));
@@ -135,7 +135,7 @@ public class PeerConnectionStackTests
         }
 
         Assert.That(remote, Has.Count.EqualTo(2 * perSide));
-        var inboxes = remote.ToDictionary(r => r.Key, r => Collect(r.Value));
+        var inboxes = remote.ToDictionary(r => r.Key, r => PeerPair.Collect(r.Value));
         foreach (var channel in mine)
         {
             await PeerPair.WaitOpenAsync(channel);
@@ -178,7 +178,7 @@ public class PeerConnectionStackTests
         });
 
         // On a clean path even an unreliable channel delivers.
-        var inbox = Collect(byLabel["rexmit"]);
+        var inbox = PeerPair.Collect(byLabel["rexmit"]);
         await PeerPair.WaitOpenAsync(rexmit);
         rexmit.Send("best effort");
         Assert.That((await inbox.ReadAsync(ct).AsTask().WaitAsync(PeerPair.Timeout, ct)).Text, Is.EqualTo("best effort"));
@@ -194,7 +194,7 @@ public class PeerConnectionStackTests
         pair.Answerer.DataChannel += (_, _) => Interlocked.Increment(ref announced);
         var a = pair.Offerer.CreateDataChannel("p2p", new RtcDataChannelInit { Negotiated = true, Id = 0 });
         var b = pair.Answerer.CreateDataChannel("p2p", new RtcDataChannelInit { Negotiated = true, Id = 0 });
-        var inbox = Collect(b);
+        var inbox = PeerPair.Collect(b);
         await pair.ConnectAsync();
         await PeerPair.WaitOpenAsync(a);
         await PeerPair.WaitOpenAsync(b);
@@ -229,7 +229,7 @@ public class PeerConnectionStackTests
         var second = pair.Offerer.CreateDataChannel("second");
         var remoteSecond = await announcedAgain.WaitAsync(PeerPair.Timeout, ct);
         Assert.That(second.Id, Is.EqualTo(id), "the lowest free id of this side's parity is reused");
-        var inbox = Collect(remoteSecond);
+        var inbox = PeerPair.Collect(remoteSecond);
         await PeerPair.WaitOpenAsync(second);
         second.Send("on the reused stream");
         Assert.That((await inbox.ReadAsync(ct).AsTask().WaitAsync(PeerPair.Timeout, ct)).Text, Is.EqualTo("on the reused stream"));
@@ -358,13 +358,6 @@ public class PeerConnectionStackTests
         new Random((int)index).NextBytes(message);
         BinaryPrimitives.WriteInt64BigEndian(message, index);
         return message;
-    }
-
-    private static ChannelReader<RtcDataChannelMessageEventArgs> Collect(RtcDataChannel channel)
-    {
-        var queue = Channel.CreateUnbounded<RtcDataChannelMessageEventArgs>();
-        channel.MessageReceived += (_, e) => queue.Writer.TryWrite(e);
-        return queue.Reader;
     }
 
     private static Task Closed(RtcDataChannel channel)

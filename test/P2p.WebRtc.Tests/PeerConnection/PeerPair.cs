@@ -87,6 +87,14 @@ internal sealed class PeerPair : IAsyncDisposable
         return next.Task;
     }
 
+    /// <summary>Every message the channel receives from now on, in arrival order.</summary>
+    public static System.Threading.Channels.ChannelReader<RtcDataChannelMessageEventArgs> Collect(RtcDataChannel channel)
+    {
+        var queue = System.Threading.Channels.Channel.CreateUnbounded<RtcDataChannelMessageEventArgs>();
+        channel.MessageReceived += (_, e) => queue.Writer.TryWrite(e);
+        return queue.Reader;
+    }
+
     public static Task WaitOpenAsync(RtcDataChannel channel)
     {
         var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

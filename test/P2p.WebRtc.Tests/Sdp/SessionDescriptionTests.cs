@@ -4,6 +4,54 @@ namespace P2p.WebRtc.Tests.Sdp;
 
 public class SessionDescriptionTests
 {
+    /// <summary>A data-only offer in the legacy dialect (draft-ietf-mmusic-sctp-sdp-05), as aiortc 1.4 writes it.</summary>
+    private const string LegacyOffer =
+        "v=0\r\no=- 3913584717 3913584717 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=msid-semantic:WMS *\r\n"
+        + "m=application 40123 DTLS/SCTP 5000\r\nc=IN IP4 127.0.0.1\r\na=mid:0\r\na=sctpmap:5000 webrtc-datachannel 65535\r\n"
+        + "a=candidate:1 1 UDP 2130706431 127.0.0.1 40123 typ host\r\na=end-of-candidates\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+        + "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\na=setup:actpass\r\n";
+
+    [Test]
+    public void LegacyDataChannelOffer_IsADataChannelSection_WithTheSctpmapPort()
+    {
+        var m = SessionDescription.Parse(LegacyOffer).Media[0];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(m.IsDataChannel, Is.True);
+            Assert.That(m.IsLegacyDataChannel, Is.True);
+            Assert.That(m.SctpMapPort, Is.EqualTo(5000));
+            Assert.That(m.SctpPort, Is.Null);
+            Assert.That(m.DataChannelSctpPort, Is.EqualTo(5000));
+            Assert.That(m.MaxMessageSize, Is.Null, "absent: the peer takes 64 KiB (RFC 8841 §6.1)");
+            Assert.That(m.Candidates, Has.Count.EqualTo(1));
+        });
+    }
+
+    [TestCase("m=application 9 DTLS/SCTP 5000", "a=sctpmap:5001 webrtc-datachannel 1024", TestName = "LegacySection_WhoseSctpmapNamesAnotherFormat_IsNoDataChannel")]
+    [TestCase("m=application 9 DTLS/SCTP 5000", "a=sctpmap:5000 bfcp 1024", TestName = "LegacySection_WhoseSctpmapMapsAnotherProtocol_IsNoDataChannel")]
+    [TestCase("m=application 9 DTLS/SCTP 5000", "a=x-other:1", TestName = "LegacySection_WithoutSctpmap_IsNoDataChannel")]
+    [TestCase("m=application 9 UDP/DTLS/SCTP 5000", "a=sctpmap:5000 webrtc-datachannel 1024", TestName = "ModernProtocol_WithALegacyFormat_IsNoDataChannel")]
+    public void SectionsThatOnlyLookLegacy_AreNotDataChannels(string mediaLine, string attribute)
+    {
+        var m = SessionDescription.Parse($"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n{mediaLine}\r\n{attribute}\r\n").Media[0];
+        Assert.That(m.IsDataChannel, Is.False);
+        Assert.That(m.IsLegacyDataChannel, Is.False);
+    }
+
+    [Test]
+    public void LegacyDataChannelSection_IsWrittenAsLegacyEndpointsExpect()
+    {
+        var m = MediaDescription.CreateLegacyDataChannel(5000);
+        var sd = new SessionDescription(new SdpOrigin("-", 1, 1, "IN", "IP4", "127.0.0.1"));
+        sd.Media.Add(m);
+
+        var text = sd.ToString();
+
+        Assert.That(text, Does.Contain("m=application 9 DTLS/SCTP 5000\r\nc=IN IP4 0.0.0.0\r\na=sctpmap:5000 webrtc-datachannel 65535\r\n"));
+        Assert.That(SessionDescription.Parse(text).Media[0].IsLegacyDataChannel, Is.True);
+    }
+
     [Test]
     public void ChromiumOffer_Parses()
     {
