@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test in the repository: installs what the tests need when it is missing (Chromium,
-# coturn and openssl from Debian's packages), builds the solution, runs all test projects and prints one
-# summary line "N passed, M failed". Exits non-zero on any failure.
+# coturn and openssl from Debian's packages; the foreign WebRTC peers of the interop matrix through
+# test/interop-peers/install.sh: Firefox ESR, pion, werift, aiortc, libdatachannel), builds the solution,
+# runs all test projects and prints one summary line "N passed, M failed". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")"
 export NUGET_CERT_REVOCATION_MODE=offline
@@ -28,6 +29,12 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# --- the interop matrix's foreign peers (a failure here fails their tests: they never skip) ---
+if ! test/interop-peers/install.sh >"$results/interop-peers-install.log" 2>&1; then
+  echo "test.sh: the interop peers did not all install (see $results/interop-peers-install.log); their tests will fail"
+  tail -5 "$results/interop-peers-install.log"
+fi
+
 # --- build once ---
 if ! dotnet build P2p.sln -c Release -nologo -clp:NoSummary -v:q; then
   echo "test.sh: build failed"
@@ -35,16 +42,25 @@ if ! dotnet build P2p.sln -c Release -nologo -clp:NoSummary -v:q; then
   exit 1
 fi
 
-# --- run every test project inside a loopback-only network namespace when we can create one ---
-# (only 127.0.0.1 and ::1 exist there, so no test can reach or leak to another address, and a
-# browser gathers exactly one host candidate). Without root or iproute2 the tests run directly.
+# --- run every test project inside a network namespace of its own when we can create one ---
+# Its interfaces: lo (127.0.0.1, ::1) and lan0, one end of a veth pair whose other end (lan1) stays inside
+# too, with the lab address 198.51.100.10/24 and a default route into it: Firefox gathers no loopback
+# candidate and needs such an interface. No packet can leave the namespace, so no test can reach or leak to
+# another address. Without root or iproute2 the tests run directly.
 netns=()
 if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null 2>&1; then
   ns="p2p-test-$$"
-  if ip netns add "$ns" 2>/dev/null && ip netns exec "$ns" ip link set lo up; then
+  if ip netns add "$ns" 2>/dev/null; then
     trap 'ip netns del "$ns" 2>/dev/null' EXIT
-    netns=(ip netns exec "$ns")
-    echo "test.sh: running tests in the loopback-only network namespace $ns"
+    in_ns() { ip netns exec "$ns" "$@"; }
+    if in_ns ip link set lo up && in_ns ip link add lan0 type veth peer name lan1 \
+       && in_ns ip addr add 198.51.100.10/24 dev lan0 && in_ns ip link set lan0 up && in_ns ip link set lan1 up \
+       && in_ns ip route add default via 198.51.100.1 dev lan0 onlink; then
+      netns=(ip netns exec "$ns")
+      echo "test.sh: running tests in the network namespace $ns (lo and the lab interface lan0 only)"
+    else
+      echo "test.sh: could not set up the network namespace $ns; running the tests without it"
+    fi
   fi
 fi
 status=0

@@ -1,0 +1,20 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace P2p.Testing.Interop;
+
+/// <summary>How <see cref="ScenarioPeer"/> runs the scenario.</summary>
+public sealed record ScenarioPeerOptions
+{
+    /// <summary>MiB of bulk data this side sends (PROTOCOL.md's <c>--mib</c>).</summary>
+    public int Mib { get; init; } = 16;
+
+    /// <summary>Give up after this long with a failed report.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Addresses that may be gathered and accepted from the peer: 127.0.0.1 and the lab range 198.51.100.0/24 by default.</summary>
+    public Func<IPAddress, bool> AddressFilter { get; init; } = InteropAddresses.IsAllowed;
+
+    /// <summary>Logging for the peer connection; none by default.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}
