@@ -67,7 +67,7 @@ internal sealed class BcBaseline : IDisposable
         {
         }
 
-        public void OnHandshakeComplete(int cipherSuite)
+        public void OnHandshakeComplete(int cipherSuite, int srtpProfile)
         {
         }
     }

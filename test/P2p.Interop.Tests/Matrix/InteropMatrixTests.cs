@@ -48,7 +48,7 @@ public sealed class InteropMatrixTests
     public async Task P2p_runs_the_whole_scenario_with_a_foreign_stack(string stackName, ScenarioRole p2pRole)
     {
         var stack = ForeignStack.Get(stackName);
-        using var logging = NUnitLoggerProvider.CreateFactory(LogLevel.Warning);
+        using var logging = NUnitLoggerProvider.CreateFactory(LogLevelFromEnvironment());
         var options = new ScenarioPeerOptions { Mib = Mib, Timeout = Timeout, LoggerFactory = logging };
         await using var ours = await ScenarioPeer.StartAsync(p2pRole, options);
         await using var theirs = ForeignPeerProcess.Start(stack, Other(p2pRole), Mib, Timeout, TestContext.Progress.WriteLine);
@@ -86,6 +86,10 @@ public sealed class InteropMatrixTests
         Record(result);
         AssertScenarioPassed(result);
     }
+
+    /// <summary>P2p's log level in the matrix: <c>P2P_INTEROP_LOG=Debug</c> (or Trace, Information…) to look into a cell; Warning by default.</summary>
+    private static LogLevel LogLevelFromEnvironment() =>
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("P2P_INTEROP_LOG"), ignoreCase: true, out var level) ? level : LogLevel.Warning;
 
     private static ScenarioRole Other(ScenarioRole role) => role == ScenarioRole.Offer ? ScenarioRole.Answer : ScenarioRole.Offer;
 
