@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using P2p.WebRtc;
 using P2p.WebRtc.DataChannels;
+using P2p.WebRtc.Sctp;
 
 namespace P2p.Testing.Interop;
 
@@ -500,9 +501,15 @@ public sealed class ScenarioPeer : IScenarioEndpoint
         lock (_lock)
         {
             return $"reliable stage {_reliableStage}, {_bulkBytes} bulk bytes, unordered {_unorderedReceived.Count}, partial {_partialReceived}, "
-                + $"sent done {_sentDone}, received done {_receivedDone}, connection {_pc.ConnectionState}";
+                + $"sent done {_sentDone}, received done {_receivedDone}, connection {_pc.ConnectionState}; {DescribeSctp(_pc.SctpMetrics)}";
         }
     }
+
+    private static string DescribeSctp(SctpMetrics? m) => m is null
+        ? "no SCTP association"
+        : $"SCTP: {m.BufferedAmount} bytes queued, {m.BytesInFlight} in flight, peer window {m.PeerReceiveWindow}, cwnd {m.CongestionWindow}, "
+          + $"{m.DataChunksSent} DATA sent, {m.DataChunksRetransmitted} retransmitted, {m.T3Expirations} T3 expirations, "
+          + $"{m.SacksReceived} SACKs received, {m.PacketsReceived} packets received, {m.PacketsDropped} dropped, {m.DataChunksReceived} DATA received";
 
     private static string Describe(RtcDataChannelMessageEventArgs e) =>
         e.IsText ? $"string \"{(e.Text.Length > 80 ? e.Text[..80] + "…" : e.Text)}\"" : $"{e.Data.Length} binary bytes";

@@ -54,6 +54,12 @@ public sealed record ScenarioReport
     /// <summary>The channels the peer announced, as this side's API reports them.</summary>
     public IReadOnlyList<AcceptedChannel>? Accepted { get; init; }
 
+    /// <summary>
+    /// False when this side's API cannot tell the options of a channel it accepted: <see cref="Accepted"/>
+    /// then holds labels only (their options are not filled in). Absent (null) when the options are known.
+    /// </summary>
+    public bool? AcceptedOptionsKnown { get; init; }
+
     /// <summary>The label of the channel whose close by the peer this side observed.</summary>
     public string? CloseObserved { get; init; }
 

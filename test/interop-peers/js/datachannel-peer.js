@@ -2,6 +2,9 @@
 // Interop peer on libdatachannel (npm `node-datachannel`, its W3C polyfill): runs scenario.js
 // (../PROTOCOL.md).   node datachannel-peer.js --role offer|answer [--mib N] [--timeout S]
 // The polyfill passes extra config keys through to libdatachannel: bindAddress keeps it on 127.0.0.1.
+// node-datachannel 0.33 cannot tell the options of a channel it accepted (its polyfill builds the
+// RTCDataChannel without them: ordered true, maxRetransmits null whatever the peer asked, and the native
+// DataChannel has no getter), so its report lists accepted labels only (acceptedOptionsKnown: false).
 'use strict';
 const cli = require('./cli');
 const opts = cli.parseArgs(process.argv.slice(2));
@@ -18,6 +21,7 @@ cli.runPeer(opts, { stack: 'libdatachannel' }, {
   start: () => {
     sc = run({
       ...cli.nodeEnv(), role: opts.role, mib: opts.mib, stack: 'libdatachannel', version, allowLocalLab: false, holdCandidatesUntilAnswer: true,
+      acceptedOptionsKnown: false,
       RTCPeerConnection, pcConfig: { iceServers: [], bindAddress: '127.0.0.1', enableIceTcp: false },
     });
     cli.onLine((msg) => sc.deliver(msg));

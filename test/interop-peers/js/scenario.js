@@ -66,7 +66,8 @@
     return true;
   }
 
-  // env: { role, mib, stack, version, allowLocalLab, holdCandidatesUntilAnswer?, RTCPeerConnection, pcConfig,
+  // env: { role, mib, stack, version, allowLocalLab, holdCandidatesUntilAnswer?, acceptedOptionsKnown?,
+  //        RTCPeerConnection, pcConfig,
   //        signal(obj), log(str),
   //        newHash() -> {update(Uint8Array), digestHex(): Promise<string>}, randomChunk(n) -> sendable bytes,
   //        sendable(Uint8Array) -> sendable bytes, now() -> ms }
@@ -74,6 +75,8 @@
   function run(env) {
     const log = env.log;
     const offerer = env.role === 'offer';
+    // false when the stack's API cannot tell the options of a channel it accepted (report: labels only).
+    const acceptedOptionsKnown = env.acceptedOptionsKnown !== false;
     let stage = 'starting';
     let finished = false;
     let resolveResult, rejectResult;
@@ -327,8 +330,13 @@
 
     pc.addEventListener('datachannel', guard((ev) => {
       const dc = ev.channel;
-      accepted.push({ label: dc.label, ordered: dc.ordered, maxRetransmits: dc.maxRetransmits ?? null });
-      log(`accepted channel ${dc.label} ordered=${dc.ordered} maxRetransmits=${dc.maxRetransmits}`);
+      if (acceptedOptionsKnown) {
+        accepted.push({ label: dc.label, ordered: dc.ordered, maxRetransmits: dc.maxRetransmits ?? null });
+        log(`accepted channel ${dc.label} ordered=${dc.ordered} maxRetransmits=${dc.maxRetransmits}`);
+      } else {
+        accepted.push({ label: dc.label });
+        log(`accepted channel ${dc.label} (this stack's API does not tell its options)`);
+      }
       if (!['reliable', 'unordered', 'partial'].includes(dc.label)) return fail(`unexpected channel label ${JSON.stringify(dc.label)}`);
       if (offerer) return fail(`the answerer opened channel ${dc.label}`);
       attach(dc);
@@ -365,7 +373,7 @@
         text: stats.text, binary: stats.binary, bulkBytes: stats.bulkBytes, bulkSeconds,
         bulkMBps: stats.bulkSeconds > 0 ? Math.round(stats.bulkBytes / stats.bulkSeconds / 1e5) / 10 : 0,
         hashOk: stats.hashOk, unordered: stats.unordered.size, partial: stats.partial,
-        accepted, closeObserved,
+        accepted, ...(acceptedOptionsKnown ? {} : { acceptedOptionsKnown: false }), closeObserved,
       });
     })().catch((e) => fail(`${e && e.message || e}`));
 

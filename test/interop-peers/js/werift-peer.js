@@ -4,9 +4,18 @@
 // werift never offers 127.0.0.1 and skips veth*/tun*/tap* interfaces, so it is shown a machine whose
 // only interface is 127.0.0.1 (non-internal). werift 0.25 falls back to a public STUN server even with
 // iceServers: [] (ice Connection.applyStunTurnServersFromOptions); that fallback is removed here.
+// werift's UDP sockets get a 4 MiB receive buffer (PEER_UDP_RCVBUF overrides it): werift's SCTP is a port
+// of aiortc's and has its FORWARD-TSN bug (docs/interop.md): a datagram dropped on a full socket buffer
+// while `partial` and the bulk share the association stalls `reliable` for good.
 'use strict';
 const cli = require('./cli');
 const opts = cli.parseArgs(process.argv.slice(2));
+
+const dgram = require('node:dgram');
+const udpRcvbuf = Number(process.env.PEER_UDP_RCVBUF || 4 * 1024 * 1024);
+const createSocket = dgram.createSocket;
+dgram.createSocket = (type, listener) =>
+  createSocket(typeof type === 'string' ? { type, recvBufferSize: udpRcvbuf } : { recvBufferSize: udpRcvbuf, ...type }, listener);
 
 const os = require('node:os');
 os.networkInterfaces = () => ({
