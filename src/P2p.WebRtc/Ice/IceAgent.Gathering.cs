@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Hashing;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -30,15 +29,15 @@ public sealed partial class IceAgent
             }
 
             SetGatheringState(IceGatheringState.Gathering);
-            var addresses = SelectAddresses(_options.AddressFilter);
+            var addresses = SelectAddresses(_socketFactory.GetLocalAddresses(), _options.AddressFilter);
             var v4 = 0;
             var v6 = 0;
             foreach (var address in addresses)
             {
-                UdpSocketEndpoint socket;
+                IDatagramSocket socket;
                 try
                 {
-                    socket = new UdpSocketEndpoint(address, _options.SocketBufferSize, _logger);
+                    socket = _socketFactory.Bind(address);
                 }
                 catch (SocketException e)
                 {
@@ -60,7 +59,7 @@ public sealed partial class IceAgent
                 _localCandidates.Add(host.Host);
                 _logger.LogDebug("ICE {Ufrag}: host candidate {EndPoint}", LocalUfrag, socket.LocalEndPoint);
                 _events.Post(() => LocalCandidateGathered?.Invoke(this, candidate));
-                socket.Start((_, datagram, remote) => OnDatagram(host, datagram, remote));
+                socket.Start((datagram, remote) => OnDatagram(host, datagram, remote));
                 foreach (var remote in _remoteCandidates)
                 {
                     FormPair(host.Host, remote);
@@ -93,27 +92,8 @@ public sealed partial class IceAgent
     private static readonly KeyValuePair<string, string>[] Generation0 = [new("generation", "0")];
 
     /// <summary>The addresses that get a host candidate (see <see cref="IceAgentOptions.AddressFilter"/>).</summary>
-    internal static List<IPAddress> SelectAddresses(Func<IPAddress, bool>? filter)
+    internal static List<IPAddress> SelectAddresses(IReadOnlyList<IPAddress> all, Func<IPAddress, bool>? filter)
     {
-        var all = new List<IPAddress>();
-        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-        {
-            // Linux reports loopback as "Unknown" rather than "Up".
-            if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown))
-            {
-                continue;
-            }
-
-            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
-            {
-                var a = unicast.Address;
-                if (a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && !all.Contains(a))
-                {
-                    all.Add(a);
-                }
-            }
-        }
-
         if (filter is not null)
         {
             return all.Where(filter).ToList();

@@ -28,6 +28,7 @@ public sealed partial class IceAgent : IAsyncDisposable
     private readonly IceAgentOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly IDatagramSocketFactory _socketFactory;
     private readonly long _created;
     private readonly IceEventDispatcher _events;
     private readonly byte[] _localKey;
@@ -72,6 +73,7 @@ public sealed partial class IceAgent : IAsyncDisposable
         _options.Validate();
         _logger = _options.LoggerFactory?.CreateLogger<IceAgent>() ?? NullLogger<IceAgent>.Instance;
         _time = _options.TimeProvider;
+        _socketFactory = _options.SocketFactory ?? new UdpDatagramSocketFactory(_options.SocketBufferSize, _logger);
         _created = _time.GetTimestamp();
         LocalUfrag = _options.LocalUfrag ?? IceCredentials.NewUfrag();
         LocalPassword = _options.LocalPassword ?? IceCredentials.NewPassword();
@@ -172,7 +174,7 @@ public sealed partial class IceAgent : IAsyncDisposable
         {
             lock (_sync)
             {
-                return _sockets.Select(s => s.Socket.ReceiveThread).OfType<Thread>().ToArray();
+                return _sockets.Select(s => (s.Socket as UdpSocketEndpoint)?.ReceiveThread).OfType<Thread>().ToArray();
             }
         }
     }

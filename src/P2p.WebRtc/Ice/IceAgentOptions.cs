@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using P2p.WebRtc.Net;
 
 namespace P2p.WebRtc.Ice;
 
@@ -67,8 +68,15 @@ public sealed record IceAgentOptions
     /// </summary>
     public TimeSpan EmptyCheckListTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>SO_RCVBUF and SO_SNDBUF of every socket: 4 MiB (default buffers lose 23–42 % of a loopback burst).</summary>
-    public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
+    /// <summary>SO_RCVBUF and SO_SNDBUF of every socket: 4 MiB (default buffers lose 23–42 % of a loopback burst). Used by the default <see cref="SocketFactory"/> only.</summary>
+    public int SocketBufferSize { get; init; } = UdpDatagramSocketFactory.DefaultBufferSize;
+
+    /// <summary>
+    /// Where the agent finds its local addresses and binds its sockets. <see langword="null"/> (the default):
+    /// the machine's UDP stack (<see cref="UdpDatagramSocketFactory"/> with <see cref="SocketBufferSize"/>).
+    /// A virtual network's factory runs the agent through simulated links and NATs.
+    /// </summary>
+    public IDatagramSocketFactory? SocketFactory { get; init; }
 
     /// <summary>
     /// The largest datagram the transport sends: 1452 bytes by default, an Ethernet MTU (1500) minus the

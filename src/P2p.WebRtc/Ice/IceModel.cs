@@ -7,9 +7,9 @@ using P2p.WebRtc.Stun;
 namespace P2p.WebRtc.Ice;
 
 /// <summary>A host socket: one UDP socket per local address, the base of its host (and reflexive) candidates.</summary>
-internal sealed class HostSocket(UdpSocketEndpoint socket, int localPreference)
+internal sealed class HostSocket(IDatagramSocket socket, int localPreference)
 {
-    public UdpSocketEndpoint Socket { get; } = socket;
+    public IDatagramSocket Socket { get; } = socket;
 
     public IPEndPoint EndPoint => Socket.LocalEndPoint;
 

@@ -64,7 +64,7 @@ public class IcePriorityTests
     [Test]
     public void DefaultAddressSelection_ExcludesLinkLocal_AndFallsBackToLoopbackOnly()
     {
-        var addresses = IceAgent.SelectAddresses(null);
+        var addresses = IceAgent.SelectAddresses(new P2p.WebRtc.Net.UdpDatagramSocketFactory().GetLocalAddresses(), null);
         Assert.That(addresses, Is.Not.Empty);
         Assert.That(addresses.Any(a => a.IsIPv6LinkLocal), Is.False);
         var nonLoopback = addresses.Where(a => !System.Net.IPAddress.IsLoopback(a)).ToList();

@@ -15,7 +15,7 @@ public sealed class UdpSocketEndpointTests
     {
         using var endpoint = new UdpSocketEndpoint(IPAddress.Loopback, 1 << 20, NullLogger.Instance);
         var received = Channel.CreateUnbounded<int>();
-        endpoint.Start((_, datagram, _) => received.Writer.TryWrite(datagram.Length));
+        endpoint.Start((datagram, _) => received.Writer.TryWrite(datagram.Length));
         using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
         sender.SendTo(new byte[UdpSocketEndpoint.MaxDatagramSize + 1], endpoint.LocalEndPoint);

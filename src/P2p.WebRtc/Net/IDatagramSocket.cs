@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace P2p.WebRtc.Net;
+
+/// <summary>
+/// Receives one datagram on an <see cref="IDatagramSocket"/>. The span and the address belong to the
+/// socket and are reused after the call returns: copy what must outlive it.
+/// </summary>
+/// <param name="datagram">The datagram.</param>
+/// <param name="remote">The sender's address.</param>
+public delegate void DatagramSocketReceiveHandler(ReadOnlySpan<byte> datagram, SocketAddress remote);
+
+/// <summary>
+/// One unconnected datagram socket bound to one local address: what an ICE host candidate is based on
+/// (RFC 8445 §5.1.1.1). The real one is a UDP socket; tests use sockets of a virtual network.
+/// </summary>
+/// <remarks>
+/// Threading: <see cref="Send"/> may be called from any thread, and may be called from inside the receive
+/// handler. The handler is invoked one datagram at a time, in arrival order, never from inside
+/// <see cref="Send"/>; it must not block for long. After <see cref="IDisposable.Dispose"/> returns, the handler
+/// is not invoked again (unless Dispose was called from inside it).
+/// </remarks>
+public interface IDatagramSocket : IDisposable
+{
+    /// <summary>The bound address and port.</summary>
+    IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Starts delivering incoming datagrams to <paramref name="handler"/>. Called once.</summary>
+    /// <param name="handler">Where datagrams go.</param>
+    /// <exception cref="InvalidOperationException">Already started.</exception>
+    void Start(DatagramSocketReceiveHandler handler);
+
+    /// <summary>
+    /// Sends one datagram to <paramref name="remote"/> without waiting for the network. Returns false when it
+    /// was refused locally (a full buffer, an unreachable network); a datagram may also be lost silently.
+    /// </summary>
+    /// <param name="datagram">The bytes.</param>
+    /// <param name="remote">The destination, in the socket's address family.</param>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    bool Send(ReadOnlySpan<byte> datagram, SocketAddress remote);
+}
+
+/// <summary>
+/// Where an ICE agent gets its local addresses and binds its sockets (<see cref="Ice.IceAgentOptions.SocketFactory"/>).
+/// The default is the machine's UDP stack; a virtual network implements it to run ICE through simulated NATs
+/// and links in virtual time. TURN and TCP transports plug in here.
+/// </summary>
+public interface IDatagramSocketFactory
+{
+    /// <summary>
+    /// The unicast addresses of this host's interfaces that are up, loopback and link-local included;
+    /// the agent chooses among them (<see cref="Ice.IceAgentOptions.AddressFilter"/>).
+    /// </summary>
+    IReadOnlyList<IPAddress> GetLocalAddresses();
+
+    /// <summary>Binds a socket to <paramref name="localAddress"/> on an ephemeral port.</summary>
+    /// <param name="localAddress">One of <see cref="GetLocalAddresses"/>.</param>
+    /// <returns>The bound socket, not yet started.</returns>
+    /// <exception cref="SocketException">The address cannot be bound.</exception>
+    IDatagramSocket Bind(IPAddress localAddress);
+}
