@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Sdp;
 using P2p.WebRtc.Stun;
+using Microsoft.Extensions.Time.Testing;
 using P2p.WebRtc.Tests.Support;
 
 namespace P2p.WebRtc.Tests.Ice;
@@ -13,7 +14,7 @@ public class IceAgentVirtualClockTests
     [Test]
     public async Task Checks_AreRetransmittedWithDoublingRto_ThenThePairFails()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var agent = new IceAgent(new IceAgentOptions
         {
             AddressFilter = ip => ip.Equals(IPAddress.Loopback),
@@ -53,7 +54,7 @@ public class IceAgentVirtualClockTests
     [Test]
     public async Task Checks_ArePacedByTa()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var agent = new IceAgent(new IceAgentOptions
         {
             AddressFilter = ip => ip.Equals(IPAddress.Loopback),
