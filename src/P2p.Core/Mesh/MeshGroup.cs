@@ -12,7 +12,7 @@ namespace P2p.Core.Mesh;
 /// A group membership: the mesh manager (one <see cref="PeerLink"/> per other member, driven by the
 /// signaling events and relays) and the group messaging API.
 /// </summary>
-internal sealed class MeshGroup : IGroup
+internal sealed class MeshGroup : IGroup, ILinkOwner
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
@@ -110,30 +110,30 @@ internal sealed class MeshGroup : IGroup
 
     // ---- what the links and messengers use ------------------------------------------------------
 
-    internal ISignalingChannel Signaling { get; }
+    public ISignalingChannel Signaling { get; }
 
-    internal IPeerConnectionFactory Factory { get; }
+    public IPeerConnectionFactory Factory { get; }
 
-    internal P2pOptions ServiceOptions { get; }
+    public P2pOptions ServiceOptions { get; }
 
     internal GroupOptions Options { get; }
 
-    internal ILogger Logger { get; }
+    public ILogger Logger { get; }
 
-    internal TimeProvider TimeProvider => ServiceOptions.TimeProvider;
+    public TimeProvider TimeProvider => ServiceOptions.TimeProvider;
 
-    internal BackgroundWork Work { get; } = new();
+    public BackgroundWork Work { get; } = new();
 
     internal SemaphoreSlim RequestSlots { get; }
 
-    internal CancellationToken Lifetime => _lifetime.Token;
+    public CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Completes once owner and capability are known (frames are not read before).</summary>
     internal Task Ready => _ready.Task;
 
-    internal bool IsClosing => Volatile.Read(ref _closing) != 0;
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
-    internal bool SignalingClosed => _signalingClosed;
+    public bool SignalingClosed => _signalingClosed;
 
     /// <summary>Test hook: a "modified peer" that skips the sender-side capability checks.</summary>
     internal bool BypassSenderChecks { get; set; }
@@ -236,7 +236,7 @@ internal sealed class MeshGroup : IGroup
 
     internal void OnMemberLeft(string userId) => RemoveMember(userId, "it left the group");
 
-    internal void RemoveMember(string userId, string why)
+    public void RemoveMember(string userId, string why)
     {
         PeerLink? link;
         lock (_gate)
@@ -267,7 +267,7 @@ internal sealed class MeshGroup : IGroup
     }
 
     /// <summary>After a relay to a member failed because the server no longer knows it: remove it if it is really gone.</summary>
-    internal async Task VerifyMemberAsync(string userId)
+    public async Task VerifyMemberAsync(string userId)
     {
         try
         {
@@ -357,7 +357,11 @@ internal sealed class MeshGroup : IGroup
         return link;
     }
 
-    internal void OnMemberStateChanged(Member member, PeerState previous, PeerState state, Exception? error)
+    /// <inheritdoc />
+    public LinkMessenger CreateMessenger(Member member, IMessageChannel channel, Action<Exception?> onClosed, CancellationToken lifetime) =>
+        new(this, member, channel, Logger, onClosed, lifetime);
+
+    public void OnMemberStateChanged(Member member, PeerState previous, PeerState state, Exception? error)
     {
         Post(() => MemberStateChanged?.Invoke(this, new PeerStateChangedEventArgs(member, previous, state, error)));
         SignalMeshChanged();

@@ -26,7 +26,7 @@ internal sealed class PeerLink
     /// <summary>How many early remote candidates are kept (the oldest are dropped beyond).</summary>
     internal const int MaxEarlyCandidates = 64;
 
-    private readonly MeshGroup _group;
+    private readonly ILinkOwner _group;
     private readonly ILogger _logger;
     private readonly LogScope _scope;
     private readonly Lock _gate = new();
@@ -36,9 +36,9 @@ internal sealed class PeerLink
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _attempts;
     private int _failures;
-    private bool _removed;
+    private LinkState _state = LinkState.New;
 
-    public PeerLink(MeshGroup group, Member member, bool weOffer)
+    public PeerLink(ILinkOwner group, Member member, bool weOffer)
     {
         _group = group;
         Member = member;
@@ -55,6 +55,18 @@ internal sealed class PeerLink
 
     /// <summary>How many connection attempts were made (both roles).</summary>
     internal long AttemptCount => Interlocked.Read(ref _attempts);
+
+    /// <summary>Where the link stands (for tests).</summary>
+    internal LinkState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
 
     /// <summary>How many remote candidates wait for a remote description.</summary>
     internal int EarlyCandidateCount
@@ -93,23 +105,24 @@ internal sealed class PeerLink
 
         lock (_gate)
         {
-            if (_removed || _current is not null)
+            if (_state != LinkState.New)
             {
-                return;
+                return; // an offer came first, or the link is gone
             }
 
+            SetStateLocked(LinkState.WaitingForOffer, null);
             ArmTimerLocked(_group.ServiceOptions.ConnectTimeout, () =>
             {
                 lock (_gate)
                 {
-                    if (_removed || _current is not null || Member.State != PeerState.Connecting)
+                    if (_state != LinkState.WaitingForOffer)
                     {
                         return;
                     }
 
                     var error = new TimeoutException($"Member {RemoteId} sent no offer within {_group.ServiceOptions.ConnectTimeout}.");
                     _logger.LogWarning("No offer from member {MemberId} within {Timeout}; it is reported failed until it offers", RemoteId, _group.ServiceOptions.ConnectTimeout);
-                    SetStateLocked(PeerState.Failed, error);
+                    SetStateLocked(LinkState.WaitingForNextOffer, error);
                 }
             });
         }
@@ -120,7 +133,7 @@ internal sealed class PeerLink
     {
         lock (_gate)
         {
-            return _current is { IsConnected: true, Ended: false, Messenger: { } messenger } && Member.State == PeerState.Connected ? messenger : null;
+            return _state == LinkState.Connected && _current is { Ended: false, Messenger: { } messenger } ? messenger : null;
         }
     }
 
@@ -132,17 +145,17 @@ internal sealed class PeerLink
             Task changed;
             lock (_gate)
             {
-                if (_removed)
+                if (_state.IsFinal())
                 {
                     throw new GroupException(GroupErrorCode.NotConnected, $"Member {RemoteId} is no longer in the group.");
                 }
 
-                if (_current is { IsConnected: true, Ended: false, Messenger: { } messenger } && Member.State == PeerState.Connected)
+                if (_state == LinkState.Connected && _current is { Ended: false, Messenger: { } messenger })
                 {
                     return messenger;
                 }
 
-                if (Member.State == PeerState.Failed)
+                if (_state.ToPeerState() == PeerState.Failed)
                 {
                     throw new GroupException(
                         GroupErrorCode.NotConnected,
@@ -164,12 +177,12 @@ internal sealed class PeerLink
         LinkAttempt? replaced = null;
         lock (_gate)
         {
-            if (_removed || _group.IsClosing)
+            if (_state.IsFinal() || _group.IsClosing)
             {
                 throw new SignalingException((SignalingErrorCode)RelayMessages.NotInGroupCode, $"User {_group.LocalId} is not a member of group {_group.Id}.");
             }
 
-            if (_current is { Ended: false, IsConnected: false, Role: PeerConnectionRole.Offerer })
+            if (_state == LinkState.Offering)
             {
                 if (string.CompareOrdinal(_group.LocalId, RemoteId) < 0)
                 {
@@ -181,7 +194,7 @@ internal sealed class PeerLink
 
                 _logger.LogInformation("Glare with member {MemberId}: both offered; the remote's id is lower, so this side answers its offer", RemoteId);
             }
-            else if (_current is { Ended: false, IsConnected: true })
+            else if (_state is LinkState.Connected or LinkState.Interrupted)
             {
                 _logger.LogInformation("Member {MemberId} offered a new connection; it replaces the current one", RemoteId);
             }
@@ -194,7 +207,7 @@ internal sealed class PeerLink
 
             CancelTimerLocked();
             _current = attempt;
-            SetStateLocked(PeerState.Connecting, null);
+            SetStateLocked(LinkState.Answering, null);
         }
 
         if (replaced is not null)
@@ -233,7 +246,7 @@ internal sealed class PeerLink
         LinkAttempt? target = null;
         lock (_gate)
         {
-            if (_removed)
+            if (_state.IsFinal())
             {
                 return;
             }
@@ -269,12 +282,11 @@ internal sealed class PeerLink
         LinkAttempt? ended = null;
         lock (_gate)
         {
-            if (_removed)
+            if (_state == LinkState.Removed)
             {
                 return false;
             }
 
-            _removed = true;
             CancelTimerLocked();
             if (_current is { } current && current.MarkEnded())
             {
@@ -283,7 +295,7 @@ internal sealed class PeerLink
 
             _current = null;
             _earlyCandidates.Clear();
-            SetStateLocked(PeerState.Left, null, raiseEvents);
+            SetStateLocked(LinkState.Removed, null, raiseEvents);
         }
 
         if (ended is not null)
@@ -299,9 +311,9 @@ internal sealed class PeerLink
         LinkAttempt attempt;
         lock (_gate)
         {
-            if (_removed || _group.IsClosing || _current is { Ended: false })
+            if (_state is not (LinkState.New or LinkState.RetryScheduled) || _group.IsClosing)
             {
-                return;
+                return; // an attempt is under way, or the link is gone
             }
 
             CancelTimerLocked();
@@ -315,12 +327,12 @@ internal sealed class PeerLink
                 _failures++;
                 _logger.LogError(ex, "The transport could not create a connection to member {MemberId}", RemoteId);
                 ScheduleRetryLocked();
-                SetStateLocked(PeerState.Failed, ex);
+                SetStateLocked(LinkState.RetryScheduled, ex);
                 return;
             }
 
             _current = attempt;
-            SetStateLocked(PeerState.Connecting, null);
+            SetStateLocked(LinkState.Offering, null);
         }
 
         _group.Work.Run(() => RunOfferAsync(attempt));
@@ -502,11 +514,11 @@ internal sealed class PeerLink
                 attempt.Connected.TrySetResult();
                 lock (_gate)
                 {
-                    if (attempt.IsConnected && !attempt.Ended && Member.State == PeerState.Disconnected)
+                    if (_current == attempt && _state == LinkState.Interrupted)
                     {
                         attempt.RecoveryTimer?.Cancel();
                         _logger.LogInformation("The connection to member {MemberId} recovered", RemoteId);
-                        SetStateLocked(PeerState.Connected, null);
+                        SetStateLocked(LinkState.Connected, null);
                     }
                 }
 
@@ -515,14 +527,14 @@ internal sealed class PeerLink
             case PeerConnectionState.Disconnected:
                 lock (_gate)
                 {
-                    if (!attempt.IsConnected || attempt.Ended)
+                    if (_current != attempt || _state != LinkState.Connected)
                     {
-                        return;
+                        return; // not connected yet (the setup deadline covers it), already interrupted, or superseded
                     }
 
                     var error = new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {RemoteId} was interrupted.");
                     _logger.LogWarning("The connection to member {MemberId} was interrupted; waiting up to {Timeout} for it to recover", RemoteId, _group.ServiceOptions.ConnectTimeout);
-                    SetStateLocked(PeerState.Disconnected, error);
+                    SetStateLocked(LinkState.Interrupted, error);
                     var timer = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token);
                     attempt.RecoveryTimer = timer;
                     var recovery = Task.Delay(_group.ServiceOptions.ConnectTimeout, _group.TimeProvider, timer.Token);
@@ -564,7 +576,7 @@ internal sealed class PeerLink
 
             try
             {
-                messenger = new LinkMessenger(_group, Member, attempt.Connection.Channel, _logger, error => OnChannelClosed(attempt, error), attempt.Token);
+                messenger = _group.CreateMessenger(Member, attempt.Connection.Channel, error => OnChannelClosed(attempt, error), attempt.Token);
             }
             catch (Exception ex)
             {
@@ -582,7 +594,7 @@ internal sealed class PeerLink
             attempt.Messenger = messenger;
             _failures = 0;
             Member.LastError = null;
-            SetStateLocked(PeerState.Connected, null);
+            SetStateLocked(LinkState.Connected, null);
         }
 
         _logger.LogInformation(
@@ -610,20 +622,32 @@ internal sealed class PeerLink
             {
                 wasCurrent = true;
                 _current = null;
-                if (!_removed && !_group.IsClosing)
+                if (_state.IsFinal())
+                {
+                    // Removed or closing already: nothing to report.
+                }
+                else if (_group.IsClosing)
+                {
+                    SetStateLocked(LinkState.Closing, null, raiseEvent: false);
+                }
+                else
                 {
                     _failures++;
                     if (_group.SignalingClosed)
                     {
                         removeMember = true;
+                        SetStateLocked(LinkState.Lost, error);
                     }
                     else if (WeOffer)
                     {
+                        // The retry is armed before the state changes: whoever sees Failed (state reads take no lock) may rely on it.
                         retryIn = ScheduleRetryLocked();
+                        SetStateLocked(LinkState.RetryScheduled, error);
                     }
-
-                    // After the retry is armed: whoever sees Failed (state reads take no lock) may rely on it.
-                    SetStateLocked(PeerState.Failed, error);
+                    else
+                    {
+                        SetStateLocked(LinkState.WaitingForNextOffer, error);
+                    }
                 }
             }
         }
@@ -747,9 +771,12 @@ internal sealed class PeerLink
         }
     }
 
-    private void SetStateLocked(PeerState state, Exception? error, bool raiseEvent = true)
+    /// <summary>Moves the link to <paramref name="next"/>; when the member's state follows it to another value, tells the application (unless <paramref name="raiseEvent"/> is false) and wakes waiters.</summary>
+    private void SetStateLocked(LinkState next, Exception? error, bool raiseEvent = true)
     {
+        _state = next;
         var previous = Member.State;
+        var state = next.ToPeerState();
         if (error is not null)
         {
             Member.LastError = error;

@@ -173,6 +173,53 @@ public class MeshManagerTests
     }
 
     [Test]
+    public async Task AnInterruptedConnectionThatRecoversStaysTheSameConnection()
+    {
+        await using var world = new MockWorld("m", ["a", "m"]);
+        world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
+        await world.JoinAsync();
+        await world.UntilAsync(() => world.Connections.Count == 1 && world.Connections.Single().Calls.Contains("AcceptAnswer:sdp-a"), "the answer");
+        var connection = world.Connections.Single();
+        connection.RaiseState(PeerConnectionState.Connected);
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a connected");
+
+        connection.RaiseState(PeerConnectionState.Disconnected);
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Disconnected, "a interrupted");
+        connection.RaiseState(PeerConnectionState.Disconnected); // a repeated report changes nothing
+        world.Time.Advance(TimeSpan.FromSeconds(5));
+        connection.RaiseState(PeerConnectionState.Connected);
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a recovered");
+
+        world.Time.Advance(TimeSpan.FromMinutes(1)); // the recovery timer was cancelled: nothing fails later
+        Assert.That(world.Group.GetMember("a")!.State, Is.EqualTo(PeerState.Connected));
+        Assert.That(world.Connections, Has.Count.EqualTo(1));
+        Assert.That(connection.Disposed, Is.False);
+        await world.UntilAsync(() => world.Events.Count(e => e.StartsWith("a ", StringComparison.Ordinal)) >= 3, "the state events");
+        Assert.That(world.Events.Where(e => e.StartsWith("a ", StringComparison.Ordinal)), Is.EqualTo(new[] { "a Connected", "a Disconnected", "a Connected" }));
+    }
+
+    [Test]
+    public async Task AnInterruptedConnectionThatDoesNotRecoverInTimeFailsAndIsRetried()
+    {
+        await using var world = new MockWorld("m", ["a", "m"]);
+        world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
+        await world.JoinAsync();
+        await world.UntilAsync(() => world.Connections.Count == 1 && world.Connections.Single().Calls.Contains("AcceptAnswer:sdp-a"), "the answer");
+        var connection = world.Connections.Single();
+        connection.RaiseState(PeerConnectionState.Connected);
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a connected");
+
+        connection.RaiseState(PeerConnectionState.Disconnected);
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Disconnected, "a interrupted");
+        world.Time.Advance(TimeSpan.FromSeconds(10)); // the connect timeout
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Failed, "a failed");
+        Assert.That(world.Group.GetMember("a")!.LastError, Is.TypeOf<TimeoutException>());
+        await world.UntilAsync(() => connection.Disposed, "the dead connection disposed");
+        world.Time.Advance(TimeSpan.FromSeconds(1.2));
+        await world.UntilAsync(() => world.RelaysOfType("offer").Count() == 2, "a new offer");
+    }
+
+    [Test]
     public async Task MemberLeftRemovesTheMemberAndStopsItsRetries()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
