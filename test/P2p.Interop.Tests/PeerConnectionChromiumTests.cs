@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using P2p.Interop.Tests.Support;
 using P2p.Testing.Chromium;
-using P2p.WebRtc;
+using P2p.Testing;
 using P2p.WebRtc.DataChannels;
+using P2p.WebRtc;
 
 namespace P2p.Interop.Tests;
 
@@ -26,7 +27,7 @@ public class PeerConnectionChromiumTests
     private static RtcConfiguration Loopback() => new()
     {
         AddressFilter = a => a.Equals(IPAddress.Loopback),
-        LoggerFactory = NUnitLoggerProvider.CreateFactory(LogLevel.Information),
+        LoggerFactory = TestLog.ToTestOutput(LogLevel.Information),
     };
 
     [Test]

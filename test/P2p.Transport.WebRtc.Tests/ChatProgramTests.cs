@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using P2p.Core.Tests.Support;
+using P2p.Testing;
 
 namespace P2p.Transport.WebRtc.Tests;
 

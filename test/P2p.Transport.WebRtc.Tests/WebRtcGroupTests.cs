@@ -4,7 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using P2p.Core;
-using P2p.Core.Tests.Support;
+using P2p.Testing;
 using P2p.Signaling.WebSockets;
 
 namespace P2p.Transport.WebRtc.Tests;
@@ -20,7 +20,7 @@ public class WebRtcGroupTests
     private P2pOptions Service => new() { LoggerFactory = _logging };
 
     [OneTimeSetUp]
-    public void StartLogging() => _logging = P2p.Interop.Tests.Support.NUnitLoggerProvider.CreateFactory(Microsoft.Extensions.Logging.LogLevel.Information);
+    public void StartLogging() => _logging = P2p.Testing.TestLog.ToTestOutput(Microsoft.Extensions.Logging.LogLevel.Information);
 
     [OneTimeTearDown]
     public void StopLogging() => _logging.Dispose();

@@ -7,6 +7,7 @@ using P2p.Core.Mesh;
 using P2p.Core.Tests.Support;
 using P2p.Core.Transport;
 using P2p.Signaling.Abstractions;
+using P2p.Testing;
 
 namespace P2p.Core.Tests.Mesh;
 

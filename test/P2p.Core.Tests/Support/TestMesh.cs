@@ -1,9 +1,10 @@
-using P2p.Signaling.Server;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
 using P2p.Core.Mesh;
+using P2p.Signaling.Server;
 using P2p.Signaling.WebSockets;
+using P2p.Testing;
 
 namespace P2p.Core.Tests.Support;
 

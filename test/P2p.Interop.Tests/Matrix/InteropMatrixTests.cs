@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using P2p.Interop.Tests.Support;
 using P2p.Testing.Interop;
+using P2p.Testing;
 
 namespace P2p.Interop.Tests.Matrix;
 
@@ -48,7 +48,7 @@ public sealed class InteropMatrixTests
     public async Task P2p_runs_the_whole_scenario_with_a_foreign_stack(string stackName, ScenarioRole p2pRole)
     {
         var stack = ForeignStack.Get(stackName);
-        using var logging = NUnitLoggerProvider.CreateFactory(LogLevelFromEnvironment());
+        using var logging = TestLog.ToTestOutput(LogLevelFromEnvironment());
         var options = new ScenarioPeerOptions { Mib = Mib, Timeout = Timeout, LoggerFactory = logging };
         await using var ours = await ScenarioPeer.StartAsync(p2pRole, options);
         await using var theirs = ForeignPeerProcess.Start(stack, Other(p2pRole), Mib, Timeout, TestContext.Progress.WriteLine);
