@@ -21,7 +21,7 @@ public class ChromiumHarnessTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task TwoPagesConnectOverLoopbackAndExchangeData(CancellationToken ct)
+    public async Task Two_pages_connect_over_loopback_and_exchange_data(CancellationToken ct)
     {
         var a = await _chromium.NewPeerAsync("harness-a");
         var b = await _chromium.NewPeerAsync("harness-b");

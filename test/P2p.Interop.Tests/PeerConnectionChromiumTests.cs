@@ -32,7 +32,7 @@ public class PeerConnectionChromiumTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task ChromiumOffers_ChannelsFromBothSidesOpen_AndDataRoundTrips(CancellationToken ct)
+    public async Task Chromium_offers_channels_from_both_sides_open_and_data_round_trips(CancellationToken ct)
     {
         var browser = await _chromium.NewPeerAsync($"chromium-offers-{++_peers}");
         await using var ours = new RtcPeerConnection(Loopback());
@@ -56,7 +56,7 @@ public class PeerConnectionChromiumTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task WeOffer_ChannelsFromBothSidesOpen_AndDataRoundTrips(CancellationToken ct)
+    public async Task We_offer_channels_from_both_sides_open_and_data_round_trips(CancellationToken ct)
     {
         var browser = await _chromium.NewPeerAsync($"we-offer-{++_peers}");
         await using var ours = new RtcPeerConnection(Loopback());

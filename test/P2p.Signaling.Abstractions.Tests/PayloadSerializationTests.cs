@@ -10,28 +10,28 @@ public class PayloadSerializationTests
     private static SignalingJsonContext Context => SignalingJsonContext.Default;
 
     [Test]
-    public void GroupInfoHasTheGetGroupShape()
+    public void Group_info_has_the_get_group_shape()
     {
         var json = JsonSerializer.Serialize(new GroupInfo("g1", "u1", 5, ["u1", "u2"]), Context.GroupInfo);
         Assert.That(json, Is.EqualTo("""{"id":"g1","owner":"u1","capability":5,"members":["u1","u2"]}"""));
     }
 
     [Test]
-    public void OfferHasTheBrowsersShape()
+    public void Offer_has_the_browsers_shape()
     {
         var json = JsonSerializer.Serialize(new SessionDescriptionPayload("offer", "v=0\r\n"), Context.SessionDescriptionPayload);
         Assert.That(json, Is.EqualTo("""{"type":"offer","sdp":"v=0\r\n"}"""));
     }
 
     [Test]
-    public void CandidateHasTheBrowsersShape()
+    public void Candidate_has_the_browsers_shape()
     {
         var json = JsonSerializer.Serialize(new IceCandidatePayload("candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host", "0", 0), Context.IceCandidatePayload);
         Assert.That(json, Is.EqualTo("""{"type":"candidate","candidate":"candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0}"""));
     }
 
     [Test]
-    public void BrowserCandidateWithNullsDeserialises()
+    public void Browser_candidate_with_nulls_deserialises()
     {
         var c = JsonSerializer.Deserialize("""{"candidate":"","sdpMid":null,"sdpMLineIndex":null,"type":"candidate","usernameFragment":"abc"}""", Context.IceCandidatePayload)!;
         Assert.Multiple(() =>
@@ -44,7 +44,7 @@ public class PayloadSerializationTests
     }
 
     [Test]
-    public void ErrorOmitsAbsentData()
+    public void Error_omits_absent_data()
     {
         Assert.Multiple(() =>
         {
@@ -56,7 +56,7 @@ public class PayloadSerializationTests
     }
 
     [FsCheck.NUnit.Property(MaxTest = 200)]
-    public Property GroupInfoRoundTrips() => Prop.ForAll(
+    public Property Group_info_round_trips() => Prop.ForAll(
         Arb.From(Gen.Zip(Gen.Zip(TestGenerators.Text, TestGenerators.HexId), Gen.Zip(Gen.Choose(0, 15), Gen.ArrayOf(TestGenerators.HexId)))),
         t =>
         {
@@ -66,7 +66,7 @@ public class PayloadSerializationTests
         });
 
     [FsCheck.NUnit.Property(MaxTest = 200)]
-    public Property DescriptionsRoundTrip() => Prop.ForAll(
+    public Property Descriptions_round_trip() => Prop.ForAll(
         Arb.From(Gen.Zip(Gen.Elements("offer", "answer", "pranswer", "rollback"), TestGenerators.Text)),
         t =>
         {
@@ -75,7 +75,7 @@ public class PayloadSerializationTests
         });
 
     [FsCheck.NUnit.Property(MaxTest = 200)]
-    public Property CandidatesRoundTrip() => Prop.ForAll(
+    public Property Candidates_round_trip() => Prop.ForAll(
         Arb.From(Gen.Zip(TestGenerators.Text, Gen.Zip(TestGenerators.Text.OrNull(), Gen.Choose(-1, 8)))),
         t =>
         {
@@ -86,7 +86,7 @@ public class PayloadSerializationTests
         });
 
     [FsCheck.NUnit.Property(MaxTest = 200)]
-    public Property ErrorsRoundTrip() => Prop.ForAll(
+    public Property Errors_round_trip() => Prop.ForAll(
         Arb.From(Gen.Zip(Gen.Choose(-32768, 32767), TestGenerators.Text)),
         t =>
         {

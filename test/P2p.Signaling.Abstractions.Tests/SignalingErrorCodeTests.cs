@@ -6,7 +6,7 @@ namespace P2p.Signaling.Abstractions.Tests;
 public class SignalingErrorCodeTests
 {
     [Test]
-    public void StandardCodesAreJsonRpcs()
+    public void Standard_codes_are_json_rpcs()
     {
         Assert.Multiple(() =>
         {
@@ -19,7 +19,7 @@ public class SignalingErrorCodeTests
     }
 
     [Test]
-    public void OwnCodesAreDistinctAndInsideTheImplementationDefinedRange()
+    public void Own_codes_are_distinct_and_inside_the_implementation_defined_range()
     {
         var own = Enum.GetValues<SignalingErrorCode>().Select(c => (int)c).Where(c => c > -32600).ToArray();
         Assert.That(own, Is.Unique);
@@ -39,10 +39,10 @@ public class SignalingErrorCodeTests
     [TestCase(SignalingErrorCode.ConnectionClosed, -32020)]
     [TestCase(SignalingErrorCode.RequestTimeout, -32021)]
     [TestCase(SignalingErrorCode.InvalidResponse, -32022)]
-    public void DocumentedValuesAreStable(SignalingErrorCode code, int value) => Assert.That((int)code, Is.EqualTo(value));
+    public void Documented_values_are_stable(SignalingErrorCode code, int value) => Assert.That((int)code, Is.EqualTo(value));
 
     [Test]
-    public void EveryCodeHasItsDocumentation()
+    public void Every_code_has_its_documentation()
     {
         var xmlPath = Path.ChangeExtension(typeof(SignalingErrorCode).Assembly.Location, ".xml");
         Assert.That(File.Exists(xmlPath), Is.True, xmlPath);

@@ -5,7 +5,7 @@ namespace P2p.Signaling.Abstractions.Tests;
 public class SignalingExceptionTests
 {
     [Test]
-    public void CarriesCodeMessageAndData()
+    public void Carries_code_message_and_data()
     {
         var data = JsonElement.Parse("""{"retryAfter":5}""");
         var ex = new SignalingException(SignalingErrorCode.RelayTimeout, "too slow", data);
@@ -18,7 +18,7 @@ public class SignalingExceptionTests
     }
 
     [Test]
-    public void RoundTripsThroughTheErrorObject()
+    public void Round_trips_through_the_error_object()
     {
         var error = new SignalingError(-32002, "No group 'x'.", JsonElement.Parse("[1,2]"));
         var ex = SignalingException.FromError(error);
@@ -32,14 +32,14 @@ public class SignalingExceptionTests
     }
 
     [Test]
-    public void KeepsCodesItDoesNotName()
+    public void Keeps_codes_it_does_not_name()
     {
         var ex = SignalingException.FromError(new SignalingError(4711, "app-specific"));
         Assert.That((int)ex.Code, Is.EqualTo(4711));
     }
 
     [Test]
-    public void DefaultConstructorsUseInternalError()
+    public void Default_constructors_use_internal_error()
     {
         Assert.Multiple(() =>
         {

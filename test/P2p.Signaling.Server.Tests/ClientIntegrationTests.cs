@@ -21,7 +21,7 @@ public class ClientIntegrationTests
     private static JsonElement Json(string json) => JsonElement.Parse(json);
 
     [Test]
-    public async Task TheSeedSequenceWithTheClient()
+    public async Task The_seed_sequence_with_the_client()
     {
         await using var ua0 = await WebSocketSignalingChannel.ConnectAsync(_server.Uri);
         await using var ua1 = await WebSocketSignalingChannel.ConnectAsync(_server.Uri);
@@ -74,7 +74,7 @@ public class ClientIntegrationTests
     }
 
     [Test]
-    public async Task ServerErrorsSurfaceAsSignalingExceptionsWithTheirCodes()
+    public async Task Server_errors_surface_as_signaling_exceptions_with_their_codes()
     {
         await using var a = await WebSocketSignalingChannel.ConnectAsync(_server.Uri);
         await using var b = await WebSocketSignalingChannel.ConnectAsync(_server.Uri);
@@ -95,7 +95,7 @@ public class ClientIntegrationTests
     }
 
     [Test]
-    public async Task TwoHundredClientsRelayConcurrentlyAndEveryReplyMatchesItsRequest()
+    public async Task Two_hundred_clients_relay_concurrently_and_every_reply_matches_its_request()
     {
         const int clients = 200, groupSize = 4, relaysPerPeer = 3;
         var channels = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => WebSocketSignalingChannel.ConnectAsync(_server.Uri)));
@@ -158,7 +158,7 @@ public class ClientIntegrationTests
     }
 
     [Test]
-    public async Task WhenTheServerStopsMidCallThePendingCallFailsPromptly()
+    public async Task When_the_server_stops_mid_call_the_pending_call_fails_promptly()
     {
         var server = await TestServer.StartAsync();
         await using var a = await WebSocketSignalingChannel.ConnectAsync(server.Uri);

@@ -7,7 +7,7 @@ public class EmbeddedSignalingServerTests
 {
     [Test]
     [CancelAfter(20_000)]
-    public async Task ServesTheProtocolOnAFreeLoopbackPort_AtItsPath_AndStops(CancellationToken ct)
+    public async Task Serves_the_protocol_on_a_free_loopback_port_at_its_path_and_stops(CancellationToken ct)
     {
         var server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { Path = "/p2p" }, ct);
         Assert.Multiple(() =>

@@ -25,7 +25,7 @@ public class ErrorTests
     [TestCase("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"init\"}]", -32600)]
     [TestCase("\"init\"", -32600)]
     [TestCase("{\"jsonrpc\":\"2.0\"}", -32600)]
-    public async Task UnreadableMessagesGetAnErrorWithANullId(string frame, int code)
+    public async Task Unreadable_messages_get_an_error_with_a_null_id(string frame, int code)
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri, init: false);
         var response = await ua.SendAndReceiveAsync(frame);
@@ -41,7 +41,7 @@ public class ErrorTests
     [TestCase("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"member_joined\",\"params\":[\"g\",\"u\"]}", -32601)]
     [TestCase("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"init\",\"params\":{}}", -32602)]
     [TestCase("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"init\",\"params\":[1]}", -32602)]
-    public async Task InvalidRequestsGetAnErrorOnTheirId(string frame, int code)
+    public async Task Invalid_requests_get_an_error_on_their_id(string frame, int code)
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri, init: false);
         var response = await ua.SendAndReceiveAsync(frame);
@@ -56,7 +56,7 @@ public class ErrorTests
     [TestCase("get_members", "[\"g\"]")]
     [TestCase("get_group", "[\"g\"]")]
     [TestCase("relay", "[\"g\",\"u\",{}]")]
-    public async Task MethodsBeforeInitAreRefused(string method, string parameters)
+    public async Task Methods_before_init_are_refused(string method, string parameters)
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri, init: false);
         Assert.That(await ua.ErrorCodeAsync(method, parameters), Is.EqualTo(-32001));
@@ -77,14 +77,14 @@ public class ErrorTests
     [TestCase("relay", "[\"g\",\"u\"]")]
     [TestCase("relay", "[\"g\",5,{}]")]
     [TestCase("relay", "[\"g\",\"u\",{},4]")]
-    public async Task WrongParamsAreInvalidParams(string method, string parameters)
+    public async Task Wrong_params_are_invalid_params(string method, string parameters)
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         Assert.That(await ua.ErrorCodeAsync(method, parameters), Is.EqualTo(-32602));
     }
 
     [Test]
-    public async Task ARelayToOneselfIsInvalidParams()
+    public async Task A_relay_to_oneself_is_invalid_params()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         var group = (await ua.CallAsync("create", "[]")).GetProperty("result").GetString();
@@ -95,14 +95,14 @@ public class ErrorTests
     [TestCase("leave")]
     [TestCase("get_members")]
     [TestCase("get_group")]
-    public async Task UnknownGroupsAreGroupNotFound(string method)
+    public async Task Unknown_groups_are_group_not_found(string method)
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         Assert.That(await ua.ErrorCodeAsync(method, "[\"00000000000000000000000000000000\"]"), Is.EqualTo(-32002));
     }
 
     [Test]
-    public async Task RelayInAnUnknownGroupIsGroupNotFound()
+    public async Task Relay_in_an_unknown_group_is_group_not_found()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         await using var ub = await RawClient.ConnectAsync(_server.Uri);
@@ -112,7 +112,7 @@ public class ErrorTests
     [TestCase("leave")]
     [TestCase("get_members")]
     [TestCase("get_group")]
-    public async Task NonMembersAreRefused(string method)
+    public async Task Non_members_are_refused(string method)
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         await using var stranger = await RawClient.ConnectAsync(_server.Uri);
@@ -121,7 +121,7 @@ public class ErrorTests
     }
 
     [Test]
-    public async Task ARelayFromANonMemberIsNotMember()
+    public async Task A_relay_from_a_non_member_is_not_member()
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         await using var stranger = await RawClient.ConnectAsync(_server.Uri);
@@ -131,7 +131,7 @@ public class ErrorTests
     }
 
     [Test]
-    public async Task ARelayToANonMemberIsTargetUnavailable()
+    public async Task A_relay_to_a_non_member_is_target_unavailable()
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         await using var stranger = await RawClient.ConnectAsync(_server.Uri);
@@ -142,7 +142,7 @@ public class ErrorTests
     }
 
     [Test]
-    public async Task AnOversizedRequestGetsMessageTooLargeOnItsIdAndTheConnectionStaysUp()
+    public async Task An_oversized_request_gets_message_too_large_on_its_id_and_the_connection_stays_up()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         await using var ub = await RawClient.ConnectAsync(_server.Uri);
@@ -161,7 +161,7 @@ public class ErrorTests
     }
 
     [Test]
-    public async Task AnOversizedRelayAnswerFailsTheRelayForItsSender()
+    public async Task An_oversized_relay_answer_fails_the_relay_for_its_sender()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         await using var ub = await RawClient.ConnectAsync(_server.Uri);
@@ -175,7 +175,7 @@ public class ErrorTests
     }
 
     [Test]
-    public async Task BinaryMessagesAreInvalidRequests()
+    public async Task Binary_messages_are_invalid_requests()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         await ua.SendAsync(Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"init\"}"), WebSocketMessageType.Binary);
@@ -184,7 +184,7 @@ public class ErrorTests
     }
 
     [Test]
-    public async Task TooManyGroupsIsRefused()
+    public async Task Too_many_groups_is_refused()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         for (var i = 0; i < 3; i++)
@@ -199,7 +199,7 @@ public class ErrorTests
     }
 
     [Test]
-    public async Task AMisbehavingClientDoesNotDisturbOthers()
+    public async Task A_misbehaving_client_does_not_disturb_others()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         await using var ub = await RawClient.ConnectAsync(_server.Uri);

@@ -8,7 +8,7 @@ namespace P2p.Signaling.Server.Tests;
 public class HostingTests
 {
     [Test]
-    public async Task APlainHttpRequestGetsUpgradeRequired()
+    public async Task A_plain_http_request_gets_upgrade_required()
     {
         await using var server = await TestServer.StartAsync();
         using var http = new HttpClient();
@@ -18,7 +18,7 @@ public class HostingTests
     }
 
     [Test]
-    public void MappingWithoutAddingTheServicesExplains()
+    public void Mapping_without_adding_the_services_explains()
     {
         var app = WebApplication.CreateSlimBuilder().Build();
         var ex = Assert.Throws<InvalidOperationException>(() => app.MapP2pSignaling());
@@ -26,13 +26,13 @@ public class HostingTests
     }
 
     [Test]
-    public void InvalidOptionsAreRejectedAtStart()
+    public void Invalid_options_are_rejected_at_start()
     {
         Assert.That(async () => await TestServer.StartAsync(o => o.MaxMessageSize = 10), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 
     [Test]
-    public async Task TheEndpointCanLiveUnderAnyPath()
+    public async Task The_endpoint_can_live_under_any_path()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrlsForTests();

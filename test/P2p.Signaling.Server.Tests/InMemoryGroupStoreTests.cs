@@ -7,7 +7,7 @@ public class InMemoryGroupStoreTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Test]
-    public async Task CreateMakesTheOwnerTheFirstMember()
+    public async Task Create_makes_the_owner_the_first_member()
     {
         var store = new InMemoryGroupStore();
         var id = await store.CreateAsync("owner", 6, None);
@@ -23,7 +23,7 @@ public class InMemoryGroupStoreTests
     }
 
     [Test]
-    public async Task JoinAndLeaveReportWhoToNotify()
+    public async Task Join_and_leave_report_who_to_notify()
     {
         var store = new InMemoryGroupStore();
         var id = await store.CreateAsync("a", 15, None);
@@ -42,7 +42,7 @@ public class InMemoryGroupStoreTests
     }
 
     [Test]
-    public async Task RelayChecksNeedBothMembers()
+    public async Task Relay_checks_need_both_members()
     {
         var store = new InMemoryGroupStore();
         var id = await store.CreateAsync("a", 15, None);
@@ -57,7 +57,7 @@ public class InMemoryGroupStoreTests
     }
 
     [Test]
-    public async Task ConcurrentJoinsAndLeavesStayConsistent()
+    public async Task Concurrent_joins_and_leaves_stay_consistent()
     {
         var store = new InMemoryGroupStore();
         var id = await store.CreateAsync("owner", 15, None);
@@ -77,7 +77,7 @@ public class InMemoryGroupStoreTests
     }
 
     [Test]
-    public async Task AJoinRacingTheLastLeaveEitherJoinsALiveGroupOrFindsNone()
+    public async Task A_join_racing_the_last_leave_either_joins_a_live_group_or_finds_none()
     {
         for (var round = 0; round < 200; round++)
         {

@@ -16,7 +16,7 @@ public class MembershipTests
     private async Task<string> CreateAsync(RawClient owner) => (await owner.CallAsync("create", "[]")).GetProperty("result").GetString()!;
 
     [Test]
-    public async Task JoiningTwiceIsTrueAndNotifiesOnce()
+    public async Task Joining_twice_is_true_and_notifies_once()
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         await using var member = await RawClient.ConnectAsync(_server.Uri);
@@ -34,7 +34,7 @@ public class MembershipTests
     }
 
     [Test]
-    public async Task LeavingNotifiesTheOthersAndLeavingAgainIsNotMember()
+    public async Task Leaving_notifies_the_others_and_leaving_again_is_not_member()
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         await using var a = await RawClient.ConnectAsync(_server.Uri);
@@ -54,7 +54,7 @@ public class MembershipTests
     }
 
     [Test]
-    public async Task WhenTheOwnerLeavesTheGroupLivesOnAndKeepsItsOwner()
+    public async Task When_the_owner_leaves_the_group_lives_on_and_keeps_its_owner()
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         await using var member = await RawClient.ConnectAsync(_server.Uri);
@@ -74,7 +74,7 @@ public class MembershipTests
     }
 
     [Test]
-    public async Task AGroupIsRemovedWhenItsLastMemberLeaves()
+    public async Task A_group_is_removed_when_its_last_member_leaves()
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         await using var other = await RawClient.ConnectAsync(_server.Uri);
@@ -86,7 +86,7 @@ public class MembershipTests
 
     [TestCase(true)]
     [TestCase(false)]
-    public async Task ADroppedSocketLeavesEveryGroupAndTheOthersAreTold(bool abort)
+    public async Task A_dropped_socket_leaves_every_group_and_the_others_are_told(bool abort)
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         var leaver = await RawClient.ConnectAsync(_server.Uri);
@@ -118,7 +118,7 @@ public class MembershipTests
     }
 
     [Test]
-    public async Task AUserIdIsGoneAfterItsConnection()
+    public async Task A_user_id_is_gone_after_its_connection()
     {
         await using var owner = await RawClient.ConnectAsync(_server.Uri);
         var leaver = await RawClient.ConnectAsync(_server.Uri);

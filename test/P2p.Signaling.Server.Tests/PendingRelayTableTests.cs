@@ -9,7 +9,7 @@ public class PendingRelayTableTests
     private static readonly ISignalingPeer Caller = new Mock<ISignalingPeer>().Object;
 
     [Test]
-    public void AnAnsweredRelayIsRemovedOnce()
+    public void An_answered_relay_is_removed_once()
     {
         var table = new PendingRelayTable();
         var id = table.NextId();
@@ -22,7 +22,7 @@ public class PendingRelayTableTests
     }
 
     [Test]
-    public void AnAnswerUnderAnUnknownOrNonNumericIdMatchesNothing()
+    public void An_answer_under_an_unknown_or_non_numeric_id_matches_nothing()
     {
         var table = new PendingRelayTable();
         table.TryAdd(table.NextId(), new PendingRelay(Caller, RequestId.FromNumber(1)), deadline: 100);
@@ -33,7 +33,7 @@ public class PendingRelayTableTests
     }
 
     [Test]
-    public void RelaysExpireInDeadlineOrderAndAnsweredOnesNeverExpire()
+    public void Relays_expire_in_deadline_order_and_answered_ones_never_expire()
     {
         var table = new PendingRelayTable();
         var first = table.NextId();
@@ -52,7 +52,7 @@ public class PendingRelayTableTests
     }
 
     [Test]
-    public void CloseReturnsTheWaitingRelaysAndRefusesNewOnes()
+    public void Close_returns_the_waiting_relays_and_refuses_new_ones()
     {
         var table = new PendingRelayTable();
         table.TryAdd(table.NextId(), new PendingRelay(Caller, RequestId.FromNumber(1)), deadline: 10);

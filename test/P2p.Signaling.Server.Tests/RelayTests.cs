@@ -36,7 +36,7 @@ public class RelayTests
     [TestCase("\"result\":0", "0")]
     [TestCase("\"result\":\"\"", "\"\"")]
     [TestCase("\"result\":[1,{\"a\":null}]", "[1,{\"a\":null}]")]
-    public async Task AnyResultIsForwardedAsAResult(string answer, string expected)
+    public async Task Any_result_is_forwarded_as_a_result(string answer, string expected)
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -49,7 +49,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task TheTargetsErrorIsForwardedVerbatim()
+    public async Task The_targets_error_is_forwarded_verbatim()
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -60,7 +60,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task AMalformedErrorFromTheTargetBecomesInternalError()
+    public async Task A_malformed_error_from_the_target_becomes_internal_error()
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -71,7 +71,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task ARelayWithoutAnswerTimesOutAndALateAnswerIsDropped()
+    public async Task A_relay_without_answer_times_out_and_a_late_answer_is_dropped()
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -88,7 +88,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task AWaitingRelayDoesNotBlockTheSendersOtherCalls()
+    public async Task A_waiting_relay_does_not_block_the_senders_other_calls()
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -103,7 +103,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task OneSendersRelaysArriveInOrderAndAnswersMatchTheirRequests()
+    public async Task One_senders_relays_arrive_in_order_and_answers_match_their_requests()
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -131,7 +131,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task TooManyPendingRelaysAreRefused()
+    public async Task Too_many_pending_relays_are_refused()
     {
         await using var server = await TestServer.StartAsync(o => o.MaxPendingRelaysPerConnection = 2);
         var (a, b, group) = await PairAsync(server);
@@ -152,7 +152,7 @@ public class RelayTests
 
     [TestCase(true)]
     [TestCase(false)]
-    public async Task ATargetThatDisconnectsMidRelayFailsTheRelayAtOnce(bool abort)
+    public async Task A_target_that_disconnects_mid_relay_fails_the_relay_at_once(bool abort)
     {
         // The default 30 s relay timeout: the failure must come from the disconnect, not the timeout.
         await using var server = await TestServer.StartAsync();
@@ -178,7 +178,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task ARelayNotificationIsForwardedWithoutAnId()
+    public async Task A_relay_notification_is_forwarded_without_an_id()
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -190,7 +190,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task AnswersToUnknownRelayIdsAreDropped()
+    public async Task Answers_to_unknown_relay_ids_are_dropped()
     {
         var (a, b, group) = await PairAsync(_server);
         await using var disposeA = a;
@@ -204,7 +204,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task AnAsynchronousGroupStoreKeepsOrderAndSeesTheStampedSender()
+    public async Task An_asynchronous_group_store_keeps_order_and_sees_the_stamped_sender()
     {
         var inner = new InMemoryGroupStore();
         var store = new Mock<IGroupStore>(MockBehavior.Strict);
@@ -242,7 +242,7 @@ public class RelayTests
     }
 
     [Test]
-    public async Task AFailingGroupStoreFailsTheRequestNotTheConnection()
+    public async Task A_failing_group_store_fails_the_request_not_the_connection()
     {
         var inner = new InMemoryGroupStore();
         var store = new Mock<IGroupStore>();

@@ -15,7 +15,7 @@ public class SeedSequenceTests
     public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
-    public async Task ThreeAgentsFormAGroupAndNegotiateThroughRelays()
+    public async Task Three_agents_form_a_group_and_negotiate_through_relays()
     {
         await using var ua0 = await RawClient.ConnectAsync(_server.Uri);
         await using var ua1 = await RawClient.ConnectAsync(_server.Uri);
@@ -84,7 +84,7 @@ public class SeedSequenceTests
     }
 
     [Test]
-    public async Task CreateAcceptsACapability()
+    public async Task Create_accepts_a_capability()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         foreach (var (param, expected) in new[] { ("[0]", 0), ("[5]", 5), ("[15]", 15), ("[null]", 15), ("[]", 15) })
@@ -99,7 +99,7 @@ public class SeedSequenceTests
     }
 
     [Test]
-    public async Task IdsAreEchoedExactly()
+    public async Task Ids_are_echoed_exactly()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         foreach (var id in new[] { "\"abc\"", "\"\"", "0", "-5", "1.5", "null", "\"a\\\"b\"" })
@@ -111,7 +111,7 @@ public class SeedSequenceTests
     }
 
     [Test]
-    public async Task InitIsIdempotent()
+    public async Task Init_is_idempotent()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri);
         var again = (await ua.CallAsync("init", "[]")).GetProperty("result").GetString();
@@ -119,7 +119,7 @@ public class SeedSequenceTests
     }
 
     [Test]
-    public async Task NotificationsGetNoResponse()
+    public async Task Notifications_get_no_response()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri, init: false);
         await ua.SendAsync("""{"jsonrpc":"2.0","method":"init","params":[]}""");
@@ -131,7 +131,7 @@ public class SeedSequenceTests
     }
 
     [Test]
-    public async Task AJsonRpcVersionIsOptionalOnInput()
+    public async Task A_json_rpc_version_is_optional_on_input()
     {
         await using var ua = await RawClient.ConnectAsync(_server.Uri, init: false);
         var response = await ua.SendAndReceiveAsync("""{"id":1,"method":"init","params":[]}""");

@@ -9,7 +9,7 @@ namespace P2p.Signaling.Server.Tests;
 public class SilentPeerTests
 {
     [Test]
-    public async Task APeerThatStopsAnsweringPingsIsDroppedAndItsRelaysFail()
+    public async Task A_peer_that_stops_answering_pings_is_dropped_and_its_relays_fail()
     {
         await using var server = await TestServer.StartAsync(o =>
         {

@@ -13,7 +13,7 @@ public partial class ChatProgramTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task TwoChatsTalk_ToEveryoneAndToOne_AndSeeEachOtherLeave(CancellationToken ct)
+    public async Task Two_chats_talk_to_everyone_and_to_one_and_see_each_other_leave(CancellationToken ct)
     {
         await using var server = await SignalingServer.StartAsync();
         using var a = ChatProcess.Start("--server", server.Uri.ToString(), "--loopback", "--name", "alice");

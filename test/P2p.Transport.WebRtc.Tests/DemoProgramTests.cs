@@ -8,7 +8,7 @@ public class DemoProgramTests
 {
     [Test]
     [CancelAfter(90_000)]
-    public async Task TheDemoFormsAMeshOfThreeMembersAndExitsZero(CancellationToken ct)
+    public async Task The_demo_forms_a_mesh_of_three_members_and_exits_zero(CancellationToken ct)
     {
         var (exitCode, output, errors) = await RunDemoAsync(["--members", "3", "--messages", "5", "--timeout", "60"], ct);
         Assert.That(exitCode, Is.Zero, errors);
@@ -19,7 +19,7 @@ public class DemoProgramTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task BadOptionsExitWithTwoAndSayWhy(CancellationToken ct)
+    public async Task Bad_options_exit_with_two_and_say_why(CancellationToken ct)
     {
         var (exitCode, _, errors) = await RunDemoAsync(["--members", "zero"], ct);
         Assert.That(exitCode, Is.EqualTo(2));

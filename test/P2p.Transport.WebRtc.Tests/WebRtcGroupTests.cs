@@ -30,7 +30,7 @@ public class WebRtcGroupTests
 
     [Test]
     [CancelAfter(120_000)]
-    public async Task EightMembersFormAFullMesh_BroadcastsReachEveryOtherMemberOnce_AndUnicastsAreAnswered(CancellationToken ct)
+    public async Task Eight_members_form_a_full_mesh_broadcasts_reach_every_other_member_once_and_unicasts_are_answered(CancellationToken ct)
     {
         const int count = 8;
         await using var server = await SignalingServer.StartAsync();
@@ -96,7 +96,7 @@ public class WebRtcGroupTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task AMessageLargerThanTheMaximumMessageSizeIsSplitAndCrossesIntact_AndALeaverIsReported(CancellationToken ct)
+    public async Task A_message_larger_than_the_maximum_message_size_is_split_and_crosses_intact_and_a_leaver_is_reported(CancellationToken ct)
     {
         await using var server = await SignalingServer.StartAsync();
         var payload = RandomNumberGenerator.GetBytes(3 << 20); // 3 MiB: split by the 256 KiB max-message-size
@@ -133,7 +133,7 @@ public class WebRtcGroupTests
     [TestCase(false)]
     [TestCase(true)]
     [CancelAfter(60_000)]
-    public async Task ARequestHandlerRunsOnTheThreadPool_OrInlineOnTheNetworkThreadWhenAsked(bool inline, CancellationToken ct)
+    public async Task A_request_handler_runs_on_the_thread_pool_or_inline_on_the_network_thread_when_asked(bool inline, CancellationToken ct)
     {
         await using var server = await SignalingServer.StartAsync();
         var handlerThread = new TaskCompletionSource<(string? Name, bool Pool)>(TaskCreationOptions.RunContinuationsAsynchronously);

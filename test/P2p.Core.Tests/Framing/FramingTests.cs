@@ -9,7 +9,7 @@ namespace P2p.Core.Tests.Framing;
 public class FramingTests
 {
     [Test]
-    public void HeaderHasTheDocumentedLayout()
+    public void Header_has_the_documented_layout()
     {
         var bytes = new byte[FrameHeader.Size];
         new FrameHeader(FrameKind.Reply, Final: true, MessageId: 0x01020304, TotalLength: 0x0a0b0c0d).Write(bytes);
@@ -23,10 +23,10 @@ public class FramingTests
     [TestCase(new byte[] { 0x10, 0x01, 0, 0, 0, 0, 0, 0, 0, 0 }, TestName = "kind zero")]
     [TestCase(new byte[] { 0x11, 0x03, 0, 0, 0, 0, 0, 0, 0, 0 }, TestName = "unknown flags")]
     [TestCase(new byte[] { 0x11, 0x01, 0, 0, 0, 0, 0, 0, 0 }, TestName = "a truncated header")]
-    public void RejectsBadHeaders(byte[] frame) => Assert.That(FrameHeader.TryRead(frame, out _), Is.False);
+    public void Rejects_bad_headers(byte[] frame) => Assert.That(FrameHeader.TryRead(frame, out _), Is.False);
 
     [Test]
-    public void AnEmptyMessageIsOneFrame()
+    public void An_empty_message_is_one_frame()
     {
         Assert.That(MessageFragmenter.FrameCount(0, 100), Is.EqualTo(1));
         var frame = new byte[100];
@@ -38,7 +38,7 @@ public class FramingTests
     }
 
     [FsCheck.NUnit.Property(MaxTest = 200)]
-    public Property InterleavedMessagesReassembleIntact(byte[] first, byte[] second, PositiveInt frameRoom)
+    public Property Interleaved_messages_reassemble_intact(byte[] first, byte[] second, PositiveInt frameRoom)
     {
         first ??= [];
         second ??= [];
@@ -64,7 +64,7 @@ public class FramingTests
     }
 
     [FsCheck.NUnit.Property]
-    public Property GarbageNeverThrows(byte[] garbage)
+    public Property Garbage_never_throws(byte[] garbage)
     {
         var reassembler = new MessageReassembler(1 << 16);
         reassembler.Add(garbage ?? [], out _, out _);
@@ -72,7 +72,7 @@ public class FramingTests
     }
 
     [Test]
-    public void AnOverLargeMessageIsRefusedWithAllItsFragments()
+    public void An_over_large_message_is_refused_with_all_its_fragments()
     {
         var big = new byte[1000];
         var frames = Frames(FrameKind.Broadcast, 9, big, 110);
@@ -86,7 +86,7 @@ public class FramingTests
     }
 
     [Test]
-    public void FragmentsThatOverrunTheirTotalAreMalformed()
+    public void Fragments_that_overrun_their_total_are_malformed()
     {
         var frames = Frames(FrameKind.Broadcast, 1, new byte[50], 30);
         var reassembler = new MessageReassembler(1000);
@@ -96,7 +96,7 @@ public class FramingTests
     }
 
     [Test]
-    public void AFinalFragmentBeforeTheTotalIsMalformed()
+    public void A_final_fragment_before_the_total_is_malformed()
     {
         var frames = Frames(FrameKind.Broadcast, 1, new byte[50], 30);
         var reassembler = new MessageReassembler(1000);
@@ -106,7 +106,7 @@ public class FramingTests
     }
 
     [Test]
-    public void InconsistentTotalLengthsAreMalformed()
+    public void Inconsistent_total_lengths_are_malformed()
     {
         var frames = Frames(FrameKind.Broadcast, 1, new byte[50], 30);
         var reassembler = new MessageReassembler(1000);
@@ -116,7 +116,7 @@ public class FramingTests
     }
 
     [Test]
-    public void PartialMessagesAreBounded()
+    public void Partial_messages_are_bounded()
     {
         var reassembler = new MessageReassembler(1000, maxPartialMessages: 2);
         for (uint id = 0; id < 2; id++)
@@ -128,7 +128,7 @@ public class FramingTests
     }
 
     [Test]
-    public void FrameSizeMustExceedTheHeader() =>
+    public void Frame_size_must_exceed_the_header() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => MessageFragmenter.FrameCount(10, FrameHeader.Size));
 
     private static List<byte[]> Frames(FrameKind kind, uint id, byte[] message, int maxFrame)

@@ -9,7 +9,7 @@ namespace P2p.Core.Tests.Integration;
 public class CapabilityTests
 {
     [Test]
-    public async Task BroadcastOwnerLetsOnlyTheOwnerBroadcastAndReceiversDropAModifiedPeersBroadcast()
+    public async Task Broadcast_owner_lets_only_the_owner_broadcast_and_receivers_drop_a_modified_peers_broadcast()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(3, GroupCapability.BroadcastOwner | GroupCapability.UnicastEveryone);
@@ -42,7 +42,7 @@ public class CapabilityTests
     }
 
     [Test]
-    public async Task UnicastOwnerAllowsOnlyOwnerToMemberAndAModifiedPeerGetsAForbiddenErrorReply()
+    public async Task Unicast_owner_allows_only_owner_to_member_and_a_modified_peer_gets_a_forbidden_error_reply()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(3, GroupCapability.UnicastOwner);
@@ -65,7 +65,7 @@ public class CapabilityTests
     }
 
     [Test]
-    public async Task NoCapabilityForbidsEverything()
+    public async Task No_capability_forbids_everything()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(2, GroupCapability.None);
@@ -75,7 +75,7 @@ public class CapabilityTests
     }
 
     [Test]
-    public async Task WhenTheOwnerLeavesOwnerOnlyCapabilitiesAllowNobody()
+    public async Task When_the_owner_leaves_owner_only_capabilities_allow_nobody()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(3, GroupCapability.BroadcastOwner | GroupCapability.UnicastOwner);

@@ -8,7 +8,7 @@ namespace P2p.Core.Tests.Integration;
 public class CustomSignalingTests
 {
     [Test]
-    public async Task AGroupFormsOverAnInProcessSignalingChannelWithTheSingleGroupEntryPoint()
+    public async Task A_group_forms_over_an_in_process_signaling_channel_with_the_single_group_entry_point()
     {
         var hub = new InProcessSignalingHub();
         var network = new InMemoryNetwork();

@@ -10,7 +10,7 @@ public class MeshFormationTests
     [TestCase(2)]
     [TestCase(5)]
     [TestCase(12)]
-    public async Task MembersFormAFullMeshAndEveryBroadcastArrivesExactlyOnce(int count)
+    public async Task Members_form_a_full_mesh_and_every_broadcast_arrives_exactly_once(int count)
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(count);
@@ -46,7 +46,7 @@ public class MeshFormationTests
     }
 
     [Test]
-    public async Task UnicastRepliesReachTheCaller()
+    public async Task Unicast_replies_reach_the_caller()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(3);
@@ -58,7 +58,7 @@ public class MeshFormationTests
     }
 
     [Test]
-    public async Task ConcurrentUnicastsDoNotCrossReplies()
+    public async Task Concurrent_unicasts_do_not_cross_replies()
     {
         const int perTarget = 10; // below MaxConcurrentRequests (16): every request reaches a handler at once
         await using var mesh = await TestMesh.StartAsync();
@@ -93,7 +93,7 @@ public class MeshFormationTests
     }
 
     [Test]
-    public async Task LateJoinersConnectToEveryMember()
+    public async Task Late_joiners_connect_to_every_member()
     {
         await using var mesh = await TestMesh.StartAsync();
         var first = await mesh.FormAsync(4);
@@ -114,7 +114,7 @@ public class MeshFormationTests
     }
 
     [Test]
-    public async Task AMemberThatLeavesIsRemovedAndTheRestKeepWorking()
+    public async Task A_member_that_leaves_is_removed_and_the_rest_keep_working()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(4);
@@ -139,7 +139,7 @@ public class MeshFormationTests
     }
 
     [Test]
-    public async Task AMemberThatCrashesIsRemovedAndTheRestKeepWorking()
+    public async Task A_member_that_crashes_is_removed_and_the_rest_keep_working()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(5);
@@ -168,7 +168,7 @@ public class MeshFormationTests
     }
 
     [Test]
-    public async Task AFailedConnectionIsReportedAndRetriedUntilItWorks()
+    public async Task A_failed_connection_is_reported_and_retried_until_it_works()
     {
         await using var mesh = await TestMesh.StartAsync();
         var owner = await mesh.CreateAsync();
@@ -190,7 +190,7 @@ public class MeshFormationTests
     }
 
     [Test]
-    public async Task AnUnreachableMemberIsReportedFailedNotHungAndBroadcastsSayWho()
+    public async Task An_unreachable_member_is_reported_failed_not_hung_and_broadcasts_say_who()
     {
         await using var mesh = await TestMesh.StartAsync();
         var owner = await mesh.CreateAsync();

@@ -9,7 +9,7 @@ namespace P2p.Core.Tests.Integration;
 public class MessagingTests
 {
     [Test]
-    public async Task ATenMebibyteMessageCrossesIntactBothAsBroadcastAndAsRequestAndReply()
+    public async Task A_ten_mebibyte_message_crosses_intact_both_as_broadcast_and_as_request_and_reply()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(3, configure: o => o.RequestHandler = (from, data, ct) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Reversed(data.ToArray())));
@@ -29,7 +29,7 @@ public class MessagingTests
     }
 
     [Test]
-    public async Task AMessageOverTheLimitFailsAtTheSenderBeforeAnythingIsSent()
+    public async Task A_message_over_the_limit_fails_at_the_sender_before_anything_is_sent()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(2, configure: o => o.MaxMessageSize = 1024 * 1024);
@@ -41,7 +41,7 @@ public class MessagingTests
     }
 
     [Test]
-    public async Task ARequestOverTheReceiversLimitGetsATooLargeErrorReply()
+    public async Task A_request_over_the_receivers_limit_gets_a_too_large_error_reply()
     {
         await using var mesh = await TestMesh.StartAsync();
         var small = await mesh.CreateAsync(configure: o => o.MaxMessageSize = 64 * 1024);
@@ -58,7 +58,7 @@ public class MessagingTests
     }
 
     [Test]
-    public async Task HandlerErrorsMissingHandlersAndSlowHandlersBecomeClearErrorsAtTheCaller()
+    public async Task Handler_errors_missing_handlers_and_slow_handlers_become_clear_errors_at_the_caller()
     {
         await using var mesh = await TestMesh.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -90,7 +90,7 @@ public class MessagingTests
     }
 
     [Test]
-    public async Task ASlowMessageHandlerHoldsTheSenderBackAndNothingIsLostOrReordered()
+    public async Task A_slow_message_handler_holds_the_sender_back_and_nothing_is_lost_or_reordered()
     {
         const int count = 200;
         await using var mesh = await TestMesh.StartAsync();
@@ -136,7 +136,7 @@ public class MessagingTests
     }
 
     [Test]
-    public async Task CancellingAUnicastLeavesNothingPendingAndLeavingFailsPendingCalls()
+    public async Task Cancelling_a_unicast_leaves_nothing_pending_and_leaving_fails_pending_calls()
     {
         await using var mesh = await TestMesh.StartAsync();
         var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -178,7 +178,7 @@ public class MessagingTests
     }
 
     [Test]
-    public async Task EventsAndLogsNameTheMembers()
+    public async Task Events_and_logs_name_the_members()
     {
         await using var mesh = await TestMesh.StartAsync();
         var members = await mesh.FormAsync(2);

@@ -11,7 +11,7 @@ namespace P2p.Core.Tests.Mesh;
 public class MeshManagerTests
 {
     [Test]
-    public async Task ANewcomerOffersToEveryEarlierMemberInParallelAndToNoLaterOne()
+    public async Task A_newcomer_offers_to_every_earlier_member_in_parallel_and_to_no_later_one()
     {
         await using var world = new MockWorld("m", ["a", "b", "m", "z"]);
         await world.JoinAsync();
@@ -31,7 +31,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AnExistingMemberAnswersANewcomerAndNeverOffersToIt()
+    public async Task An_existing_member_answers_a_newcomer_and_never_offers_to_it()
     {
         await using var world = new MockWorld("m");
         await world.CreateAsync();
@@ -53,7 +53,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task InGlareTheLowerUserIdKeepsItsOffer()
+    public async Task In_glare_the_lower_user_id_keeps_its_offer()
     {
         await using var world = new MockWorld("a", ["b", "a"]);
         await world.JoinAsync();
@@ -66,7 +66,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task InGlareTheHigherUserIdAbandonsItsOfferAndAnswers()
+    public async Task In_glare_the_higher_user_id_abandons_its_offer_and_answers()
     {
         await using var world = new MockWorld("b", ["a", "b"]);
         await world.JoinAsync();
@@ -83,7 +83,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AFailedAttemptIsReportedAndRetriedWithBackOff()
+    public async Task A_failed_attempt_is_reported_and_retried_with_back_off()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         var failures = 2;
@@ -113,7 +113,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AnAttemptThatDoesNotConnectInTimeFailsWithATimeoutAndIsRetried()
+    public async Task An_attempt_that_does_not_connect_in_time_fails_with_a_timeout_and_is_retried()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         await world.JoinAsync();
@@ -126,7 +126,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AnAnswererReportsAMemberFailedWhenNoOfferComesButNeverOffersItself()
+    public async Task An_answerer_reports_a_member_failed_when_no_offer_comes_but_never_offers_itself()
     {
         await using var world = new MockWorld("m");
         await world.CreateAsync();
@@ -145,7 +145,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task ADeadConnectionIsRetriedByTheOffererOnly()
+    public async Task A_dead_connection_is_retried_by_the_offerer_only()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
@@ -173,7 +173,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AnInterruptedConnectionThatRecoversStaysTheSameConnection()
+    public async Task An_interrupted_connection_that_recovers_stays_the_same_connection()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
@@ -199,7 +199,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AnInterruptedConnectionThatDoesNotRecoverInTimeFailsAndIsRetried()
+    public async Task An_interrupted_connection_that_does_not_recover_in_time_fails_and_is_retried()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
@@ -220,7 +220,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task MemberLeftRemovesTheMemberAndStopsItsRetries()
+    public async Task Member_left_removes_the_member_and_stops_its_retries()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         world.OnRelay = (to, data, ct) => Task.FromException<JsonElement>(new SignalingException(SignalingErrorCode.RelayTimeout, "no answer"));
@@ -236,7 +236,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AMemberThatLeavesWhileWeJoinIsNeverContacted()
+    public async Task A_member_that_leaves_while_we_join_is_never_contacted()
     {
         await using var world = new MockWorld("m", ["a", "b", "m"]);
         world.BeforeGetGroupReturns = () => world.RaiseMemberLeft("a"); // member_left overtakes a stale get_group
@@ -247,7 +247,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AnAnswererBuffersCandidatesThatOvertakeTheOffer()
+    public async Task An_answerer_buffers_candidates_that_overtake_the_offer()
     {
         await using var world = new MockWorld("m");
         await world.CreateAsync();
@@ -265,7 +265,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AnOffererBuffersCandidatesThatOvertakeTheAnswer()
+    public async Task An_offerer_buffers_candidates_that_overtake_the_answer()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -283,7 +283,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task LocalCandidatesGatheredBeforeTheOfferIsSentFollowIt()
+    public async Task Local_candidates_gathered_before_the_offer_is_sent_follow_it()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         world.OnConnectionCreated = c => c.OnCreateOffer = self => self.RaiseCandidate("mine");
@@ -296,7 +296,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task ARelayOfUnknownTypeOrForAnotherGroupIsAnsweredWithAnError()
+    public async Task A_relay_of_unknown_type_or_for_another_group_is_answered_with_an_error()
     {
         await using var world = new MockWorld("m");
         await world.CreateAsync();
@@ -314,7 +314,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task LeavingTellsTheServerClosesEveryConnectionAndStopsAllWork()
+    public async Task Leaving_tells_the_server_closes_every_connection_and_stops_all_work()
     {
         await using var world = new MockWorld("m", ["a", "b", "m"]);
         await world.JoinAsync();
@@ -330,7 +330,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task JoiningTheSameGroupTwiceIsRefused()
+    public async Task Joining_the_same_group_twice_is_refused()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         await world.JoinAsync();
@@ -338,7 +338,7 @@ public class MeshManagerTests
     }
 
     [Test]
-    public async Task AJoinThatFailsAfterJoiningLeavesTheGroupAgainAndLeavesNothingBehind()
+    public async Task A_join_that_fails_after_joining_leaves_the_group_again_and_leaves_nothing_behind()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
         world.BeforeGetGroupReturns = () => throw new SignalingException(SignalingErrorCode.InternalError, "boom");

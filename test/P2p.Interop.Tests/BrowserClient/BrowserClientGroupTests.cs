@@ -12,7 +12,7 @@ namespace P2p.Interop.Tests.BrowserClient;
 public class BrowserClientGroupTests : BrowserClientTestBase
 {
     [Test]
-    public async Task ThreePagesFormAFullMesh_TheLaterJoinerOffers_BroadcastsArriveOnce_UnicastsAreAnsweredEveryWay()
+    public async Task Three_pages_form_a_full_mesh_the_later_joiner_offers_broadcasts_arrive_once_unicasts_are_answered_every_way()
     {
         var pages = await FormGroupAsync(3);
         var ids = pages.Select(p => p.Id).ToArray();
@@ -74,7 +74,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task AOneMebibyteMessageIsSplitIntoFramesAndArrivesIntact_AsBroadcastAndAsRequestAndReply()
+    public async Task A_one_mebibyte_message_is_split_into_frames_and_arrives_intact_as_broadcast_and_as_request_and_reply()
     {
         var pages = await FormGroupAsync(2);
         const int size = 1 << 20;
@@ -98,7 +98,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task AHandlerErrorComesBackAsAnErrorReplyWithItsCodeAndMessage_AndAnUnansweredRequestTimesOut()
+    public async Task A_handler_error_comes_back_as_an_error_reply_with_its_code_and_message_and_an_unanswered_request_times_out()
     {
         var pages = await FormGroupAsync(2);
         var (a, b) = (pages[0], pages[1]);
@@ -140,7 +140,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task CapabilityIsEnforcedAtTheSender_AndAtTheReceiverAgainstAModifiedPeer()
+    public async Task Capability_is_enforced_at_the_sender_and_at_the_receiver_against_a_modified_peer()
     {
         // BroadcastOwner | UnicastOwner: only the owner broadcasts; unicast only to or from the owner.
         var pages = await FormGroupAsync(3, capability: 1 | 4);
@@ -178,7 +178,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task ClosingAPageMakesTheOthersReportItLeft_AndTheyKeepWorking()
+    public async Task Closing_a_page_makes_the_others_report_it_left_and_they_keep_working()
     {
         var pages = await FormGroupAsync(3);
         var (a, b, c) = (pages[0], pages[1], pages[2]);
@@ -208,7 +208,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task ALateJoinerOffersToEveryMemberAndConnectsToAll()
+    public async Task A_late_joiner_offers_to_every_member_and_connects_to_all()
     {
         var pages = await FormGroupAsync(3);
         var late = await OpenAsync("late");
@@ -239,7 +239,7 @@ public class BrowserClientGroupTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task LeavingTellsTheOthers_ThenCallsFailWithGroupClosed_AndAnUnknownGroupCannotBeJoined()
+    public async Task Leaving_tells_the_others_then_calls_fail_with_group_closed_and_an_unknown_group_cannot_be_joined()
     {
         var pages = await FormGroupAsync(2);
         var (a, b) = (pages[0], pages[1]);

@@ -13,7 +13,7 @@ public class BrowserClientProtocolTests : BrowserClientTestBase
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
     [Test]
-    public async Task TheNewcomerOffersToAnEarlierMember_AndRetriesWithBackOffWhileItStaysAFailedMember()
+    public async Task The_newcomer_offers_to_an_earlier_member_and_retries_with_back_off_while_it_stays_a_failed_member()
     {
         await using var earlier = await RawSignalingClient.ConnectAsync(Server.WebSocketUri);
         var groupId = (await earlier.CallAsync("create", 15)).GetString()!;
@@ -48,7 +48,7 @@ public class BrowserClientProtocolTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task Glare_TheLowerUserIdKeepsItsOffer_TheHigherAnswersIt()
+    public async Task Glare_the_lower_user_id_keeps_its_offer_the_higher_answers_it()
     {
         // The page will offer to two earlier members; one has a lower user id than the page, one a higher.
         var page = await OpenAsync("glare");
@@ -106,7 +106,7 @@ public class BrowserClientProtocolTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task RelaysThatAreNotOffersOrCandidatesAreRefusedWithInvalidParams_CandidatesAreAnsweredWithNull()
+    public async Task Relays_that_are_not_offers_or_candidates_are_refused_with_invalid_params_candidates_are_answered_with_null()
     {
         await using var earlier = await RawSignalingClient.ConnectAsync(Server.WebSocketUri);
         var groupId = (await earlier.CallAsync("create", 15)).GetString()!;

@@ -12,7 +12,7 @@ public class BrowserClientServingTests
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false });
 
     [Test]
-    public async Task TheEndpointServesTheDemoPageAndTheModule_AndStillSpeaksWebSocket()
+    public async Task The_endpoint_serves_the_demo_page_and_the_module_and_still_speaks_WebSocket()
     {
         await using var server = await BrowserClientServer.StartAsync();
 
@@ -55,7 +55,7 @@ public class BrowserClientServingTests
     }
 
     [Test]
-    public async Task UnderAnotherPath_TheFilesLiveUnderItAndThePathRedirectsToItsSlashForm()
+    public async Task Under_another_path_the_files_live_under_it_and_the_path_redirects_to_its_slash_form()
     {
         await using var server = await BrowserClientServer.StartAsync("/signaling");
         var withoutSlash = server.HttpUri.ToString().TrimEnd('/');
@@ -77,7 +77,7 @@ public class BrowserClientServingTests
     }
 
     [Test]
-    public async Task WithoutTheOption_TheEndpointServesNothingButWebSocket()
+    public async Task Without_the_option_the_endpoint_serves_nothing_but_WebSocket()
     {
         await using var server = await BrowserClientServer.StartAsync(serveBrowserClient: false);
         using var page = await Http.GetAsync(server.HttpUri);

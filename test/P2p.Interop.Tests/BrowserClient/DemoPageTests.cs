@@ -15,7 +15,7 @@ public class DemoPageTests
     private const float Timeout = 15_000;
 
     [Test]
-    public async Task TwoTabsFormAGroupThroughTheDemoPage_AndSendToEveryoneAndToOneMember()
+    public async Task Two_tabs_form_a_group_through_the_demo_page_and_send_to_everyone_and_to_one_member()
     {
         var origin = Environment.GetEnvironmentVariable("P2P_DEMO_URL") is { Length: > 0 } url ? new Uri(url) : BrowserClientEnvironment.Server.HttpUri;
         var context = await BrowserClientEnvironment.Chromium.NewContextAsync(origin);

@@ -28,7 +28,7 @@ public class FramingCompatibilityTests : BrowserClientTestBase
     [TestCase(FrameKind.Broadcast, 123456u, 65526, 65536)]
     [TestCase(FrameKind.Broadcast, 9u, 65527, 65536)]
     [TestCase(FrameKind.Request, 10u, 300_000, 16384)]
-    public async Task TheModuleWritesTheFramesP2pCoreWrites_AndP2pCoreReassemblesThem(FrameKind kind, uint id, int length, int frameSize)
+    public async Task The_module_writes_the_frames_P2p_core_writes_and_P2p_core_reassembles_them(FrameKind kind, uint id, int length, int frameSize)
     {
         var message = new byte[length];
         new Random(length).NextBytes(message);
@@ -57,7 +57,7 @@ public class FramingCompatibilityTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task BothReassemblersMakeTheSameOfInterleavedAbandonedOversizedAndMalformedFrames()
+    public async Task Both_reassemblers_make_the_same_of_interleaved_abandoned_oversized_and_malformed_frames()
     {
         const int frameSize = 32;
         var random = new Random(42);
@@ -145,7 +145,7 @@ public class FramingCompatibilityTests : BrowserClientTestBase
     }
 
     [Test]
-    public async Task ErrorPayloadsAreACodeAndUtf8MessageCutAtACharacterBoundaryWithin1024Bytes()
+    public async Task Error_payloads_are_a_code_and_a_UTF8_message_cut_at_a_character_boundary_within_1024_bytes()
     {
         var encoded = Convert.FromBase64String(await _page.CallAsync<string>("encodeError", 2, "no coffee ☕"));
         Assert.That(encoded, Is.EqualTo(new byte[] { 0, 2 }.Concat(Encoding.UTF8.GetBytes("no coffee ☕"))));

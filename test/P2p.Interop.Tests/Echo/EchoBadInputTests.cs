@@ -17,7 +17,7 @@ public class EchoBadInputTests
     [TestCase("""{"type":"pranswer","sdp":"v=0"}""", "input line 1: malformed offer: a \"pranswer\" description is not supported")]
     [TestCase("""{"type":"answer","sdp":"v=0"}""", "input line 1: expected an offer, got an answer")]
     [CancelAfter(20_000)]
-    public async Task AnswerMode_AMalformedOffer_ExitsFour(string line, string reason)
+    public async Task Answer_mode_a_malformed_offer_exits_four(string line, string reason)
     {
         await using var echo = EchoProcess.Start("answerer", "--loopback", "--timeout", "10");
         await echo.WriteLinesAsync("garbage first: not essential, reported and skipped", line);
@@ -29,7 +29,7 @@ public class EchoBadInputTests
 
     [Test]
     [CancelAfter(20_000)]
-    public async Task OfferMode_AnOfferInsteadOfTheAnswer_ExitsFourWithAResultLine()
+    public async Task Offer_mode_an_offer_instead_of_the_answer_exits_four_with_a_result_line()
     {
         await using var echo = EchoProcess.Start("offerer", "--offer", "--loopback", "--timeout", "10");
         await echo.WriteLinesAsync("""{"type":"offer","sdp":"v=0"}""");
@@ -48,7 +48,7 @@ public class EchoBadInputTests
 
     [Test]
     [CancelAfter(20_000)]
-    public async Task StdinClosedBeforeTheOffer_ExitsFour()
+    public async Task Stdin_closed_before_the_offer_exits_four()
     {
         await using var echo = EchoProcess.Start("answerer", "--loopback", "--timeout", "10");
         await echo.CloseStdinAsync();
@@ -59,7 +59,7 @@ public class EchoBadInputTests
 
     [Test]
     [CancelAfter(20_000)]
-    public async Task NoOfferWithinTheTimeout_ExitsThree()
+    public async Task No_offer_within_the_timeout_exits_three()
     {
         await using var echo = EchoProcess.Start("answerer", "--loopback", "--timeout", "1");
 
@@ -75,7 +75,7 @@ public class EchoBadInputTests
     [TestCase("--stun turn:127.0.0.1", "is not a stun: URL")]
     [TestCase("--loopback=yes", "--loopback takes no value")]
     [CancelAfter(20_000)]
-    public async Task BadCommandLines_ExitTwo(string args, string reason)
+    public async Task Bad_command_lines_exit_two(string args, string reason)
     {
         await using var echo = EchoProcess.Start("usage", args.Split(' '));
 

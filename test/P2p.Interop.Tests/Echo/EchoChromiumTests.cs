@@ -25,7 +25,7 @@ public class EchoChromiumTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task ChromiumOffers_TextAndBinaryComeBackIdenticalAndTyped_AndClosingEndsTheEcho(CancellationToken ct)
+    public async Task Chromium_offers_text_and_binary_come_back_identical_and_typed_and_closing_ends_the_echo(CancellationToken ct)
     {
         var browser = await _chromium.NewPeerAsync("echo-chromium");
         await using var echo = EchoProcess.Start("echo", "--loopback", "--timeout", "20");

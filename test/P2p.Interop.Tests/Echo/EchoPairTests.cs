@@ -15,7 +15,7 @@ public class EchoPairTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task Trickle_OffererEchoesFourMiB_AndBothExitZero()
+    public async Task Trickle_offerer_echoes_four_mi_b_and_both_exit_zero()
     {
         var (offerLines, answerLines, _, _) = await RunPairAsync(["--offer", "--loopback", "--mib", "4"], ["--loopback"]);
 
@@ -41,7 +41,7 @@ public class EchoPairTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task NoTrickle_EachSidePrintsOneDescriptionWithItsCandidates()
+    public async Task No_trickle_each_side_prints_one_description_with_its_candidates()
     {
         var (offerLines, answerLines, _, _) = await RunPairAsync(["--offer", "--loopback", "--no-trickle", "--mib", "4"], ["--loopback", "--no-trickle"]);
 
@@ -60,7 +60,7 @@ public class EchoPairTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task GarbageLines_AreReportedOnStderr_AndTheEchoStillWorks()
+    public async Task Garbage_lines_are_reported_on_stderr_and_the_echo_still_works()
     {
         string[] garbage =
         [
@@ -85,7 +85,7 @@ public class EchoPairTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task MessagesLargerThanThePeersMaximum_AreAUsageError()
+    public async Task Messages_larger_than_the_peers_maximum_are_a_usage_error()
     {
         await using var answerer = EchoProcess.Start("answerer", "--loopback", "--timeout", "10");
         await using var offerer = EchoProcess.Start("offerer", "--offer", "--loopback", "--msg-kib", "512", "--timeout", "10");

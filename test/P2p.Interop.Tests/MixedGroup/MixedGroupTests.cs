@@ -21,7 +21,7 @@ public class MixedGroupTests : BrowserClientTestBase
 
     [Test]
     [CancelAfter(120_000)]
-    public async Task TwoDotNetMembersAndTwoPages_FormSixLinks_AndTalkEveryWay(CancellationToken ct)
+    public async Task Two_dot_net_members_and_two_pages_form_six_links_and_talk_every_way(CancellationToken ct)
     {
         await using var first = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct);
         var groupId = first.Group.Id;
