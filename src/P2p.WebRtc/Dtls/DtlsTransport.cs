@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using P2p.WebRtc.Net;
@@ -22,7 +21,10 @@ namespace P2p.WebRtc.Dtls;
 /// </summary>
 /// <remarks>
 /// <para>The handshake runs BouncyCastle's DTLS 1.2 state machine on a dedicated thread for its
-/// duration. When it completes, the connection's keys are already held by a
+/// duration: BouncyCastle's DTLS handshake is a blocking call that pulls datagrams through a blocking
+/// receive, with no non-blocking variant (<c>docs/webrtc/dtls.md</c>, "Threads and clock"). Its
+/// timers (the handshake timeout, the receive waits that pace retransmissions, the final-flight
+/// retransmission's rate limit) run on <see cref="DtlsTransportOptions.TimeProvider"/>. When it completes, the connection's keys are already held by a
 /// System.Security.Cryptography AEAD, and this class's own record layer takes over: sends are
 /// encrypted on the caller's thread, received records are decrypted on the lower transport's
 /// receive thread and handed to the receive handler there, in arrival order — no thread, queue or
@@ -99,9 +101,14 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
         _options = options ?? DtlsTransportOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.HandshakeTimeout, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.InitialRetransmitTimeout, TimeSpan.Zero, nameof(options));
+        if (_options.TimeProvider is null)
+        {
+            throw new ArgumentException("DtlsTransportOptions.TimeProvider must not be null.", nameof(options));
+        }
+
         _logger = logger ?? NullLogger.Instance;
         MaxDatagramSize = DtlsRecordLayer.MaxPlaintext(lowerTransport.MaxDatagramSize);
-        _handshake = new HandshakeDatagramTransport(lowerTransport, role == DtlsRole.Server, _logger, _abort.Token);
+        _handshake = new HandshakeDatagramTransport(lowerTransport, role == DtlsRole.Server, _options.TimeProvider, _logger, _abort.Token);
         _lower.Closed += OnLowerClosed;
         _lower.SetReceiveHandler(OnLowerDatagram);
     }
@@ -410,8 +417,9 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     private void RunHandshake()
     {
         Exception? failure;
-        var started = Stopwatch.GetTimestamp();
-        using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout))
+        var time = _options.TimeProvider;
+        var started = time.GetTimestamp();
+        using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout, time))
         using (timeout.Token.UnsafeRegister(static s => ((DtlsTransport)s!).Abort(AbortTimeout), this))
         using (_startToken.UnsafeRegister(static s => ((DtlsTransport)s!).Abort(AbortCancelled), this))
         {
@@ -437,7 +445,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
                     }
                 }
 
-                failure = TakeOverRecordLayer(Stopwatch.GetElapsedTime(started));
+                failure = TakeOverRecordLayer(time.GetElapsedTime(started));
             }
             catch (Exception e)
             {
@@ -493,6 +501,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
             (ulong)(_handshake.Epoch0WriteSequence + 1),
             Role == DtlsRole.Server ? adapter.LastHandshakePlaintext : null,
             _options.InitialRetransmitTimeout / 2,
+            _options.TimeProvider,
             this,
             _logger);
 
