@@ -85,6 +85,33 @@ public sealed class DtlsClockTests
         Assert.That(error!.Reason, Is.EqualTo(DtlsHandshakeFailure.Timeout));
     }
 
+    [Test]
+    public async Task The_injected_clock_alone_cannot_hasten_BouncyCastles_wall_clock_resend_timer()
+    {
+        // Documents the limit of the injection (docs/webrtc/dtls.md, "Threads and clock"): BouncyCastle
+        // re-derives the remaining resend wait from DateTime.UtcNow and asks again while its own timer
+        // runs, so a virtual timeout before the wall-clock one does not retransmit. Fails (and the docs
+        // must change) once a BouncyCastle version takes the time from elsewhere.
+        var clock = new FakeTimeProvider();
+        await using var link = new InMemoryDatagramLink(); // nobody answers on B
+        await using var client = Client(link.A, new DtlsTransportOptions
+        {
+            InitialRetransmitTimeout = TimeSpan.FromSeconds(10),
+            HandshakeTimeout = TimeSpan.FromSeconds(60),
+            TimeProvider = clock,
+        });
+
+        var start = client.StartAsync();
+        await UntilAsync(() => link.A.Sent >= 1);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await Task.Delay(200); // time for a retransmission that must not come
+        Assert.That(link.A.Sent, Is.EqualTo(1), "10 virtual seconds, but BouncyCastle's 10 s have not passed on the wall clock");
+
+        clock.Advance(TimeSpan.FromSeconds(50));
+        var error = Assert.ThrowsAsync<DtlsHandshakeException>(async () => await start.WaitAsync(Wait));
+        Assert.That(error!.Reason, Is.EqualTo(DtlsHandshakeFailure.Timeout), "our handshake timeout follows the injected clock");
+    }
+
     private static async Task UntilAsync(Func<bool> condition)
     {
         using var guard = new CancellationTokenSource(Wait);
