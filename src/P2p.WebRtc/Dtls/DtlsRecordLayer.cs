@@ -79,9 +79,9 @@ internal sealed class DtlsRecordLayer : IDisposable
     /// <param name="nextEpoch0WriteSequence">First unused epoch-0 sequence number (for a ChangeCipherSpec retransmission).</param>
     /// <param name="finalFlightFinished">As server: our Finished message, to retransmit with ChangeCipherSpec when the client repeats its last flight; null otherwise.</param>
     /// <param name="retransmitInterval">Minimum time between two such retransmissions.</param>
-    /// <param name="time">The clock that <paramref name="retransmitInterval"/> is measured on.</param>
     /// <param name="owner">Receives application data and alerts.</param>
     /// <param name="logger">Logger.</param>
+    /// <param name="time">The clock that <paramref name="retransmitInterval"/> is measured on; default the system's.</param>
     public DtlsRecordLayer(
         IDatagramTransport lower,
         DtlsRecordCipher cipher,
@@ -91,9 +91,9 @@ internal sealed class DtlsRecordLayer : IDisposable
         ulong nextEpoch0WriteSequence,
         byte[]? finalFlightFinished,
         TimeSpan retransmitInterval,
-        TimeProvider time,
         IDtlsRecordLayerOwner owner,
-        ILogger logger)
+        ILogger logger,
+        TimeProvider? time = null)
     {
         _lower = lower;
         _cipher = cipher;
@@ -103,9 +103,9 @@ internal sealed class DtlsRecordLayer : IDisposable
         _window = readWindow;
         _epoch0WriteSequence = nextEpoch0WriteSequence;
         _finalFlightFinished = finalFlightFinished;
-        _time = time;
+        _time = time ?? TimeProvider.System;
         // In the clock's timestamp units, so the per-retransmission check is one subtraction.
-        _retransmitInterval = (long)(retransmitInterval.TotalSeconds * time.TimestampFrequency);
+        _retransmitInterval = (long)(retransmitInterval.TotalSeconds * _time.TimestampFrequency);
         _owner = owner;
         _logger = logger;
         _sendBuffer = new byte[Math.Max(lower.MaxDatagramSize, 128)];

@@ -501,9 +501,9 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
             (ulong)(_handshake.Epoch0WriteSequence + 1),
             Role == DtlsRole.Server ? adapter.LastHandshakePlaintext : null,
             _options.InitialRetransmitTimeout / 2,
-            _options.TimeProvider,
             this,
-            _logger);
+            _logger,
+            _options.TimeProvider);
 
         lock (_stateLock)
         {

@@ -159,7 +159,6 @@ public sealed class DtlsRecordLayerTests
         TimeSpan? retransmitInterval = null,
         TimeProvider? time = null)
     {
-        time ??= TimeProvider.System;
         var clientKey = RandomNumberGenerator.GetBytes(16);
         var serverKey = RandomNumberGenerator.GetBytes(16);
         var clientSalt = RandomNumberGenerator.GetBytes(4);
@@ -168,10 +167,10 @@ public sealed class DtlsRecordLayerTests
         var atServer = new Owner();
         var client = new DtlsRecordLayer(
             link.A, new AesGcmRecordCipher(clientKey, clientSalt, serverKey, serverSalt), 1, 1, default, 5, null,
-            TimeSpan.Zero, time, atClient, NullLogger.Instance);
+            TimeSpan.Zero, atClient, NullLogger.Instance, time);
         var server = new DtlsRecordLayer(
             serverLower ?? link.B, new AesGcmRecordCipher(serverKey, serverSalt, clientKey, clientSalt), 1, 1, default, 5, finalFlight,
-            retransmitInterval ?? TimeSpan.Zero, time, atServer, NullLogger.Instance);
+            retransmitInterval ?? TimeSpan.Zero, atServer, NullLogger.Instance, time);
         link.A.SetReceiveHandler(client.ProcessDatagram);
         link.B.SetReceiveHandler(server.ProcessDatagram);
         return (client, server, atClient, atServer);
