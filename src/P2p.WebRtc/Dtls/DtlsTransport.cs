@@ -38,6 +38,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     private const int AbortTimeout = 1;
     private const int AbortCancelled = 2;
     private const int AbortClosed = 3;
+    private static readonly TimeSpan MaxHandshakeTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     private readonly IDatagramTransport _lower;
     private readonly RemoteCertificateVerifier _verifier;
@@ -100,6 +101,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
         _verifier = new RemoteCertificateVerifier(RemoteFingerprints);
         _options = options ?? DtlsTransportOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.HandshakeTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.HandshakeTimeout, MaxHandshakeTimeout, nameof(options)); // a timer's limit
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.InitialRetransmitTimeout, TimeSpan.Zero, nameof(options));
         if (_options.TimeProvider is null)
         {

@@ -112,6 +112,17 @@ public sealed class DtlsClockTests
         Assert.That(error!.Reason, Is.EqualTo(DtlsHandshakeFailure.Timeout), "our handshake timeout follows the injected clock");
     }
 
+    [Test]
+    public async Task A_null_clock_or_a_handshake_timeout_beyond_a_timers_range_is_rejected()
+    {
+        await using var link = new InMemoryDatagramLink();
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<ArgumentException>(() => Client(link.A, new DtlsTransportOptions { TimeProvider = null! }));
+            Assert.Throws<ArgumentOutOfRangeException>(() => Client(link.A, new DtlsTransportOptions { HandshakeTimeout = TimeSpan.FromDays(50) }));
+        });
+    }
+
     private static async Task UntilAsync(Func<bool> condition)
     {
         using var guard = new CancellationTokenSource(Wait);
