@@ -46,7 +46,7 @@ public sealed record RtcConfiguration
 
     /// <summary>
     /// The clock of every layer's timers: ICE (checks, consent, timeouts), DTLS (handshake timeout and
-    /// retransmission waits) and SCTP (retransmission, heartbeats, delayed acknowledgements). Null
+    /// retransmission waits) and SCTP (all of its timers). Null
     /// keeps each layer's own: <see cref="IceAgentOptions.TimeProvider"/>,
     /// <see cref="DtlsTransportOptions.TimeProvider"/>, and the system clock for SCTP. A fake clock
     /// (e.g. <c>FakeTimeProvider</c>) makes timer-driven behaviour testable in virtual time.

@@ -21,10 +21,11 @@ namespace P2p.WebRtc.Dtls;
 /// </summary>
 /// <remarks>
 /// <para>The handshake runs BouncyCastle's DTLS 1.2 state machine on a dedicated thread for its
-/// duration: BouncyCastle's DTLS handshake is a blocking call that pulls datagrams through a blocking
-/// receive, with no non-blocking variant (<c>docs/webrtc/dtls.md</c>, "Threads and clock"). Its
-/// timers (the handshake timeout, the receive waits that pace retransmissions, the final-flight
-/// retransmission's rate limit) run on <see cref="DtlsTransportOptions.TimeProvider"/>. When it completes, the connection's keys are already held by a
+/// duration: BouncyCastle's DTLS handshake is a blocking call that pulls datagrams through a
+/// blocking receive, with no non-blocking variant (<c>docs/webrtc/dtls.md</c>, "Threads and
+/// clock"). Our timers (the handshake timeout, the receive waits that pace retransmissions, the
+/// final-flight retransmission's rate limit) run on <see cref="DtlsTransportOptions.TimeProvider"/>.
+/// When the handshake completes, the connection's keys are already held by a
 /// System.Security.Cryptography AEAD, and this class's own record layer takes over: sends are
 /// encrypted on the caller's thread, received records are decrypted on the lower transport's
 /// receive thread and handed to the receive handler there, in arrival order — no thread, queue or
