@@ -11,7 +11,7 @@ internal abstract class PendingCall
 
     public string Method { get; }
 
-    /// <summary>When the call times out, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+    /// <summary>When the call times out, a <see cref="TimeProvider.GetTimestamp"/> of the channel's clock; <see cref="long.MaxValue"/> for never.</summary>
     public long Deadline { get; }
 
     /// <summary>Completes the call with the response's raw <c>result</c>. Never throws.</summary>

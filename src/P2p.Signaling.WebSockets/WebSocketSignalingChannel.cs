@@ -40,7 +40,9 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     private readonly CancellationTokenSource _lifetime = new();
     private readonly FrameSender _sender;
     private readonly Task _receiveLoop;
-    private readonly Timer? _timeoutTimer;
+    private readonly TimeProvider _time;
+    private readonly long _requestTimeout;
+    private readonly ITimer? _timeoutTimer;
     private long _nextId;
     private int _closed;
     private int _disposed;
@@ -52,12 +54,15 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         _socket = socket;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
+        _time = options.TimeProvider;
         _sender = new FrameSender(socket, OnSendFailed);
         _receiveLoop = Task.Run(ReceiveLoopAsync);
         if (options.RequestTimeout != Timeout.InfiniteTimeSpan)
         {
+            // In the clock's timestamp units, so a call's deadline is one addition.
+            _requestTimeout = (long)(options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
             var period = TimeSpan.FromTicks(Math.Clamp(options.RequestTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
-            _timeoutTimer = new Timer(static s => ((WebSocketSignalingChannel)s!).ExpireCalls(), this, period, period);
+            _timeoutTimer = _time.CreateTimer(static s => ((WebSocketSignalingChannel)s!).ExpireCalls(), this, period, period);
         }
     }
 
@@ -97,8 +102,8 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         socket.Options.KeepAliveInterval = options.KeepAliveInterval;
         socket.Options.KeepAliveTimeout = options.KeepAliveTimeout;
         options.ConfigureWebSocket?.Invoke(socket.Options);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ConnectTimeout);
+        using var deadline = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             await socket.ConnectAsync(uri, timeout.Token).ConfigureAwait(false);
@@ -203,7 +208,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         }
 
         Shutdown("the channel was disposed", null);
-        using (var timeout = new CancellationTokenSource(_options.CloseTimeout))
+        using (var timeout = new CancellationTokenSource(_options.CloseTimeout, _time))
         {
             try
             {
@@ -243,7 +248,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             throw ClosedException();
         }
 
-        var deadline = _options.RequestTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)_options.RequestTimeout.TotalMilliseconds;
+        var deadline = _timeoutTimer is null ? long.MaxValue : _time.GetTimestamp() + _requestTimeout;
         var call = new PendingCall<T>(method, decoder, deadline);
         _pending[id] = call;
 
@@ -282,7 +287,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     /// <summary>Fails calls whose answer is overdue (runs every RequestTimeout / 8, at most every second).</summary>
     private void ExpireCalls()
     {
-        var now = Environment.TickCount64;
+        var now = _time.GetTimestamp();
         foreach (var entry in _pending)
         {
             if (entry.Value.Deadline <= now && _pending.TryRemove(entry.Key, out var call))
@@ -352,7 +357,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         if (_socket.State == WebSocketState.CloseReceived)
         {
             // Complete the server's closing handshake once our queued messages are out.
-            using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+            using var timeout = new CancellationTokenSource(_options.CloseTimeout, _time);
             try
             {
                 await _sender.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);

@@ -40,9 +40,19 @@ public sealed class WebSocketSignalingChannelOptions
     /// <summary>Further settings for the <see cref="ClientWebSocket"/> (headers, proxy, certificates...).</summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; set; }
 
+    /// <summary>
+    /// The clock of the channel's timers: <see cref="RequestTimeout"/>, <see cref="ConnectTimeout"/>
+    /// and <see cref="CloseTimeout"/>. Default <see cref="TimeProvider.System"/>; a fake one
+    /// (e.g. <c>FakeTimeProvider</c>) makes them testable in virtual time. The WebSocket's own
+    /// keep-alive (<see cref="KeepAliveInterval"/>, <see cref="KeepAliveTimeout"/>) runs inside
+    /// <see cref="ClientWebSocket"/> on the system clock.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     internal WebSocketSignalingChannelOptions Validated()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageSize, 1024, nameof(MaxMessageSize));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         if (RequestTimeout != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));

@@ -43,4 +43,13 @@ public sealed record RtcConfiguration
 
     /// <summary>Logging for every layer; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// The clock of every layer's timers: ICE (checks, consent, timeouts), DTLS (handshake timeout and
+    /// retransmission waits) and SCTP (all of its timers). Null
+    /// keeps each layer's own: <see cref="IceAgentOptions.TimeProvider"/>,
+    /// <see cref="DtlsTransportOptions.TimeProvider"/>, and the system clock for SCTP. A fake clock
+    /// (e.g. <c>FakeTimeProvider</c>) makes timer-driven behaviour testable in virtual time.
+    /// </summary>
+    public TimeProvider? TimeProvider { get; init; }
 }

@@ -92,7 +92,7 @@ public sealed partial class RtcPeerConnection
             MaxReceiveMessageSize = _configuration.MaxMessageSize,
             MaxMessageSize = (int)Math.Min(RemoteMaxMessageSize, defaults.MaxSendBufferSize),
         };
-        var sctp = new SctpTransport(dtls, options, _loggerFactory.CreateLogger<SctpTransport>());
+        var sctp = new SctpTransport(dtls, options, _loggerFactory.CreateLogger<SctpTransport>(), _configuration.TimeProvider);
         var manager = new DataChannelManager(sctp, _dtlsRole!.Value, RemoteMaxMessageSize, channel => DataChannel?.Invoke(this, channel), _loggerFactory.CreateLogger<DataChannelManager>());
         sctp.Closed += (_, info) => OnSctpClosed(manager, info);
         foreach (var channel in _unassignedChannels)

@@ -501,6 +501,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
                 ? _configuration.IceServers.Select(s => s.ToEndPoint()).ToArray()
                 : _configuration.Ice.StunServers,
             LoggerFactory = _configuration.LoggerFactory ?? _configuration.Ice.LoggerFactory,
+            TimeProvider = _configuration.TimeProvider ?? _configuration.Ice.TimeProvider,
         };
         var ice = new IceAgent(options);
         ice.LocalCandidateGathered += (_, candidate) => IceCandidate?.Invoke(this, new RtcIceCandidateEventArgs(
@@ -553,7 +554,8 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
 
         // Created now, not once ICE connects on this side: the peer may connect first and send its
         // ClientHello, which the DTLS transport queues instead of dropping (saving a 1 s retransmission).
-        _dtls = new DtlsTransport(_ice!.Transport, _dtlsRole!.Value, Certificate, RemoteFingerprints, _configuration.Dtls, _loggerFactory.CreateLogger<DtlsTransport>());
+        var dtlsOptions = _configuration.TimeProvider is { } time ? _configuration.Dtls with { TimeProvider = time } : _configuration.Dtls;
+        _dtls = new DtlsTransport(_ice!.Transport, _dtlsRole!.Value, Certificate, RemoteFingerprints, dtlsOptions, _loggerFactory.CreateLogger<DtlsTransport>());
         _dtls.Closed += (_, e) =>
         {
             if (e.Error is { } error)

@@ -61,7 +61,8 @@ internal sealed class DtlsRecordLayer : IDisposable
     private readonly byte[] _sendBuffer;
     private readonly byte[] _plaintext = new byte[MaxFragmentLength];
     private readonly byte[]? _finalFlightFinished;
-    private readonly long _retransmitIntervalMs;
+    private readonly TimeProvider _time;
+    private readonly long _retransmitInterval;
     private DtlsReplayWindow _window;
     private ulong _writeSequence;
     private ulong _epoch0WriteSequence;
@@ -80,6 +81,7 @@ internal sealed class DtlsRecordLayer : IDisposable
     /// <param name="retransmitInterval">Minimum time between two such retransmissions.</param>
     /// <param name="owner">Receives application data and alerts.</param>
     /// <param name="logger">Logger.</param>
+    /// <param name="time">The clock that <paramref name="retransmitInterval"/> is measured on; default the system's.</param>
     public DtlsRecordLayer(
         IDatagramTransport lower,
         DtlsRecordCipher cipher,
@@ -90,7 +92,8 @@ internal sealed class DtlsRecordLayer : IDisposable
         byte[]? finalFlightFinished,
         TimeSpan retransmitInterval,
         IDtlsRecordLayerOwner owner,
-        ILogger logger)
+        ILogger logger,
+        TimeProvider? time = null)
     {
         _lower = lower;
         _cipher = cipher;
@@ -100,7 +103,9 @@ internal sealed class DtlsRecordLayer : IDisposable
         _window = readWindow;
         _epoch0WriteSequence = nextEpoch0WriteSequence;
         _finalFlightFinished = finalFlightFinished;
-        _retransmitIntervalMs = (long)retransmitInterval.TotalMilliseconds;
+        _time = time ?? TimeProvider.System;
+        // In the clock's timestamp units, so the per-retransmission check is one subtraction.
+        _retransmitInterval = (long)(retransmitInterval.TotalSeconds * _time.TimestampFrequency);
         _owner = owner;
         _logger = logger;
         _sendBuffer = new byte[Math.Max(lower.MaxDatagramSize, 128)];
@@ -270,8 +275,8 @@ internal sealed class DtlsRecordLayer : IDisposable
     // retransmits its own last flight, ours was lost and is sent again (new sequence numbers).
     private void RetransmitFinalFlight()
     {
-        var now = Environment.TickCount64;
-        if (_lastRetransmit != long.MinValue && now - _lastRetransmit < _retransmitIntervalMs)
+        var now = _time.GetTimestamp();
+        if (_lastRetransmit != long.MinValue && now - _lastRetransmit < _retransmitInterval)
         {
             return;
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using P2p.WebRtc.Net;
@@ -22,7 +21,11 @@ namespace P2p.WebRtc.Dtls;
 /// </summary>
 /// <remarks>
 /// <para>The handshake runs BouncyCastle's DTLS 1.2 state machine on a dedicated thread for its
-/// duration. When it completes, the connection's keys are already held by a
+/// duration: BouncyCastle's DTLS handshake is a blocking call that pulls datagrams through a
+/// blocking receive, with no non-blocking variant (<c>docs/webrtc/dtls.md</c>, "Threads and
+/// clock"). Our timers (the handshake timeout, the receive waits that pace retransmissions, the
+/// final-flight retransmission's rate limit) run on <see cref="DtlsTransportOptions.TimeProvider"/>.
+/// When the handshake completes, the connection's keys are already held by a
 /// System.Security.Cryptography AEAD, and this class's own record layer takes over: sends are
 /// encrypted on the caller's thread, received records are decrypted on the lower transport's
 /// receive thread and handed to the receive handler there, in arrival order — no thread, queue or
@@ -36,6 +39,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     private const int AbortTimeout = 1;
     private const int AbortCancelled = 2;
     private const int AbortClosed = 3;
+    private static readonly TimeSpan MaxHandshakeTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     private readonly IDatagramTransport _lower;
     private readonly RemoteCertificateVerifier _verifier;
@@ -98,10 +102,16 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
         _verifier = new RemoteCertificateVerifier(RemoteFingerprints);
         _options = options ?? DtlsTransportOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.HandshakeTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.HandshakeTimeout, MaxHandshakeTimeout, nameof(options)); // a timer's limit
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.InitialRetransmitTimeout, TimeSpan.Zero, nameof(options));
+        if (_options.TimeProvider is null)
+        {
+            throw new ArgumentException("DtlsTransportOptions.TimeProvider must not be null.", nameof(options));
+        }
+
         _logger = logger ?? NullLogger.Instance;
         MaxDatagramSize = DtlsRecordLayer.MaxPlaintext(lowerTransport.MaxDatagramSize);
-        _handshake = new HandshakeDatagramTransport(lowerTransport, role == DtlsRole.Server, _logger, _abort.Token);
+        _handshake = new HandshakeDatagramTransport(lowerTransport, role == DtlsRole.Server, _options.TimeProvider, _logger, _abort.Token);
         _lower.Closed += OnLowerClosed;
         _lower.SetReceiveHandler(OnLowerDatagram);
     }
@@ -410,8 +420,9 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     private void RunHandshake()
     {
         Exception? failure;
-        var started = Stopwatch.GetTimestamp();
-        using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout))
+        var time = _options.TimeProvider;
+        var started = time.GetTimestamp();
+        using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout, time))
         using (timeout.Token.UnsafeRegister(static s => ((DtlsTransport)s!).Abort(AbortTimeout), this))
         using (_startToken.UnsafeRegister(static s => ((DtlsTransport)s!).Abort(AbortCancelled), this))
         {
@@ -437,7 +448,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
                     }
                 }
 
-                failure = TakeOverRecordLayer(Stopwatch.GetElapsedTime(started));
+                failure = TakeOverRecordLayer(time.GetElapsedTime(started));
             }
             catch (Exception e)
             {
@@ -494,7 +505,8 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
             Role == DtlsRole.Server ? adapter.LastHandshakePlaintext : null,
             _options.InitialRetransmitTimeout / 2,
             this,
-            _logger);
+            _logger,
+            _options.TimeProvider);
 
         lock (_stateLock)
         {

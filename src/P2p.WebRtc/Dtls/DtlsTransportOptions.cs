@@ -8,7 +8,7 @@ public sealed record DtlsTransportOptions
 
     /// <summary>
     /// How long <see cref="DtlsTransport.StartAsync"/> waits for the handshake before failing with
-    /// <see cref="DtlsHandshakeFailure.Timeout"/>. Default 30 s.
+    /// <see cref="DtlsHandshakeFailure.Timeout"/>. Default 30 s; at most <see cref="uint.MaxValue"/> − 1 ms (≈ 49 days).
     /// </summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -25,4 +25,13 @@ public sealed record DtlsTransportOptions
     /// already proved that the peer receives at its address, and browsers do not use it either.
     /// </summary>
     public bool UseHelloVerifyRequest { get; init; }
+
+    /// <summary>
+    /// The clock of every timer the transport runs: the handshake timeout, the waits of the
+    /// handshake's receive (which pace BouncyCastle's retransmissions) and the rate limit of the
+    /// server's final-flight retransmission after the handshake. Default <see cref="TimeProvider.System"/>;
+    /// a fake one makes them testable in virtual time. BouncyCastle also checks the system clock
+    /// itself before it retransmits a flight (see <c>docs/webrtc/dtls.md</c>, "Which clock the timers follow").
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

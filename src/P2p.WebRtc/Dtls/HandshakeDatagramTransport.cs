@@ -13,6 +13,12 @@ namespace P2p.WebRtc.Dtls;
 /// <c>Receive</c> drains on the handshake thread. Aborting (timeout, cancellation, close) wakes the
 /// blocked receive, which then throws so BouncyCastle unwinds the handshake.
 /// </summary>
+/// <remarks>
+/// A receive's wait runs on the injected <see cref="TimeProvider"/>: BouncyCastle retransmits its
+/// flight only after a receive returned -1, so nothing is retransmitted before that clock says the
+/// wait is over (BouncyCastle also requires its own wall-clock timeout to have expired; see
+/// <c>docs/webrtc/dtls.md</c>).
+/// </remarks>
 internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposable
 {
     /// <summary>At most this many datagrams wait for the handshake; more are dropped (a peer flooding us).</summary>
@@ -23,6 +29,7 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
 
     private readonly IDatagramTransport _lower;
     private readonly CancellationToken _abort;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Queue<(byte[] Buffer, int Length)> _queue = new();
     private readonly SemaphoreSlim _available = new(0);
@@ -38,12 +45,14 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
     /// As server: hold the client's ChangeCipherSpec back until its CertificateVerify was handed to
     /// BouncyCastle (see <see cref="FilterForServer"/>).
     /// </param>
+    /// <param name="time">The clock a receive waits on.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="abort">Aborts a blocked receive.</param>
-    public HandshakeDatagramTransport(IDatagramTransport lower, bool guardChangeCipherSpec, ILogger logger, CancellationToken abort)
+    public HandshakeDatagramTransport(IDatagramTransport lower, bool guardChangeCipherSpec, TimeProvider time, ILogger logger, CancellationToken abort)
     {
         _lower = lower;
         _guardChangeCipherSpec = guardChangeCipherSpec;
+        _time = time;
         _abort = abort;
         _logger = logger;
     }
@@ -93,16 +102,9 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
 
     public int Receive(Span<byte> buffer, int waitMillis)
     {
-        try
+        if (!WaitForDatagram(waitMillis))
         {
-            if (!_available.Wait(Math.Max(waitMillis, 0), _abort))
-            {
-                return -1; // timed out: BouncyCastle retransmits its flight
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            throw new HandshakeAbortedException();
+            return -1; // timed out: BouncyCastle retransmits its flight (once its own timer agrees)
         }
 
         (byte[] Buffer, int Length) item;
@@ -139,6 +141,51 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
         finally
         {
             ArrayPool<byte>.Shared.Return(item.Buffer);
+        }
+    }
+
+    /// <summary>
+    /// Waits until a datagram is queued or <paramref name="waitMillis"/> have passed on the injected
+    /// clock (0 waits without limit, as BouncyCastle's <c>DatagramReceiver</c> defines it).
+    /// </summary>
+    /// <returns>True when a datagram is queued; false when the wait timed out.</returns>
+    /// <exception cref="HandshakeAbortedException">The handshake was aborted.</exception>
+    private bool WaitForDatagram(int waitMillis)
+    {
+        try
+        {
+            if (_available.Wait(0, _abort))
+            {
+                return true;
+            }
+
+            if (waitMillis < 0)
+            {
+                return false;
+            }
+
+            if (waitMillis == 0)
+            {
+                _available.Wait(Timeout.Infinite, _abort);
+                return true;
+            }
+
+            // A timer of the injected clock ends the wait (a few per handshake: not a hot path).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(waitMillis), _time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(_abort, timeout.Token);
+            try
+            {
+                _available.Wait(Timeout.Infinite, either.Token);
+                return true;
+            }
+            catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new HandshakeAbortedException();
         }
     }
 

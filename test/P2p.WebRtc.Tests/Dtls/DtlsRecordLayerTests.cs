@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using P2p.WebRtc.Dtls;
 using P2p.WebRtc.Tests.Support;
 
@@ -84,6 +85,41 @@ public sealed class DtlsRecordLayerTests
     }
 
     [Test]
+    public async Task The_final_flight_retransmission_is_rate_limited_on_the_injected_clock()
+    {
+        var clock = new FakeTimeProvider();
+        await using var link = new InMemoryDatagramLink();
+        var tap = new TappedDatagramTransport(link.B);
+        var finished = new byte[24];
+        finished[0] = 20;
+        var (client, server, _, atServer) = Layers(link, finalFlight: finished, serverLower: tap, retransmitInterval: TimeSpan.FromMilliseconds(500), time: clock);
+
+        async Task RepeatClientFlightAsync(long sequence)
+        {
+            link.B.Inject(PlainHandshake(11, sequence));
+            client.SendApplicationData("marker"u8); // processed after the injected record
+            await atServer.WaitAsync(1);
+        }
+
+        await RepeatClientFlightAsync(9);
+        Assert.That(server.Retransmissions, Is.EqualTo(1));
+
+        clock.Advance(TimeSpan.FromMilliseconds(499));
+        await RepeatClientFlightAsync(10);
+        Assert.That(server.Retransmissions, Is.EqualTo(1), "within the interval on the injected clock");
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await RepeatClientFlightAsync(11);
+        Assert.Multiple(() =>
+        {
+            Assert.That(server.Retransmissions, Is.EqualTo(2), "the interval has passed on the injected clock");
+            Assert.That(tap.Sent, Has.Count.EqualTo(4), "two datagrams per retransmission");
+        });
+        client.Dispose();
+        server.Dispose();
+    }
+
+    [Test]
     public async Task Unauthenticated_epoch0_messages_other_than_the_client_flight_are_ignored()
     {
         await using var link = new InMemoryDatagramLink();
@@ -120,7 +156,8 @@ public sealed class DtlsRecordLayerTests
         InMemoryDatagramLink link,
         byte[]? finalFlight,
         P2p.WebRtc.Net.IDatagramTransport? serverLower = null,
-        TimeSpan? retransmitInterval = null)
+        TimeSpan? retransmitInterval = null,
+        TimeProvider? time = null)
     {
         var clientKey = RandomNumberGenerator.GetBytes(16);
         var serverKey = RandomNumberGenerator.GetBytes(16);
@@ -130,10 +167,10 @@ public sealed class DtlsRecordLayerTests
         var atServer = new Owner();
         var client = new DtlsRecordLayer(
             link.A, new AesGcmRecordCipher(clientKey, clientSalt, serverKey, serverSalt), 1, 1, default, 5, null,
-            TimeSpan.Zero, atClient, NullLogger.Instance);
+            TimeSpan.Zero, atClient, NullLogger.Instance, time);
         var server = new DtlsRecordLayer(
             serverLower ?? link.B, new AesGcmRecordCipher(serverKey, serverSalt, clientKey, clientSalt), 1, 1, default, 5, finalFlight,
-            retransmitInterval ?? TimeSpan.Zero, atServer, NullLogger.Instance);
+            retransmitInterval ?? TimeSpan.Zero, atServer, NullLogger.Instance, time);
         link.A.SetReceiveHandler(client.ProcessDatagram);
         link.B.SetReceiveHandler(server.ProcessDatagram);
         return (client, server, atClient, atServer);

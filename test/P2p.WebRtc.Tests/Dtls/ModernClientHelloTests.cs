@@ -31,7 +31,7 @@ public sealed class ModernClientHelloTests
         server.SetReceiveHandler(atServer.Handler);
         using var abort = new CancellationTokenSource(Wait);
         var tap = new TappedDatagramTransport(link.A);
-        using var clientSide = new HandshakeDatagramTransport(tap, false, NullLogger.Instance, abort.Token);
+        using var clientSide = new HandshakeDatagramTransport(tap, false, TimeProvider.System, NullLogger.Instance, abort.Token);
         link.A.SetReceiveHandler(datagram => clientSide.TryEnqueue(datagram));
         var client = new ModernClient(new BcTlsCrypto());
 
