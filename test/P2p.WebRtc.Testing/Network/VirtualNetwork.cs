@@ -18,7 +18,9 @@ namespace P2p.WebRtc.Testing.Network;
 /// then delivered by a timer of <see cref="TimeProvider"/>, at least <see cref="MinimumLatency"/> later — never
 /// synchronously inside <c>Send</c> (a sender may hold a lock while sending). With a <see cref="FakeTimeProvider"/>
 /// nothing moves until the test advances the clock (<see cref="Advance"/>, <see cref="AdvanceUntil"/>), and
-/// deliveries then run on the advancing thread, one at a time, in arrival order.</para>
+/// deliveries then run on the advancing thread, one at a time, in arrival order. A fake clock fires all timers due
+/// within one of its <c>Advance</c> calls at that call's end time: advance through <see cref="Advance"/> (steps of at most
+/// <see cref="Resolution"/>, stopping at each delivery) rather than the clock directly.</para>
 /// </remarks>
 public sealed class VirtualNetwork
 {
@@ -29,7 +31,7 @@ public sealed class VirtualNetwork
 
     private readonly PriorityQueue<InFlightDatagram, (TimeSpan At, long Sequence)> _queue = new();
     private readonly Lock _pump = new();
-    private readonly ITimer _timer;
+    private ITimer? _timer;
     private readonly long _start;
     private TimeSpan _timerDue = TimeSpan.MaxValue;
     private long _sequence;
@@ -53,7 +55,6 @@ public sealed class VirtualNetwork
         TimeProvider = timeProvider;
         Random = new Random(seed);
         _start = timeProvider.GetTimestamp();
-        _timer = timeProvider.CreateTimer(_ => Pump(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Internet = new VirtualRealm(this, "internet", null, 0);
     }
 
@@ -92,10 +93,63 @@ public sealed class VirtualNetwork
     /// <summary>The seeded generator; used under <see cref="Sync"/> only.</summary>
     internal Random Random { get; }
 
-    /// <summary>Advances the <see cref="FakeTimeProvider"/>, running every timer (deliveries, the agents' timers) that falls due, in order.</summary>
+    /// <summary>
+    /// The largest step <see cref="Advance"/> moves a <see cref="FakeTimeProvider"/> by: 1 ms by default. A fake clock
+    /// fires every timer that falls due during one <c>Advance</c> call at the call's end time, so timers other than the
+    /// network's own (the agents') run up to this late; deliveries are exact (the steps stop at each one).
+    /// </summary>
+    public TimeSpan Resolution
+    {
+        get => _resolution;
+        set
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+            }
+
+            _resolution = value;
+        }
+    }
+
+    private TimeSpan _resolution = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>
+    /// Advances the <see cref="FakeTimeProvider"/> by <paramref name="by"/>, in steps no longer than
+    /// <see cref="Resolution"/> that also stop at every delivery time, running every timer that falls due (deliveries,
+    /// the agents' timers) on the calling thread.
+    /// </summary>
     /// <param name="by">How far.</param>
     /// <exception cref="InvalidOperationException">The network does not run on a <see cref="FakeTimeProvider"/>.</exception>
-    public void Advance(TimeSpan by) => RequireFakeTime().Advance(by);
+    public void Advance(TimeSpan by)
+    {
+        var clock = RequireFakeTime();
+        var end = Now + by;
+        while (true)
+        {
+            var now = Now;
+            if (now >= end)
+            {
+                return;
+            }
+
+            var step = end - now;
+            if (step > _resolution)
+            {
+                step = _resolution;
+            }
+
+            lock (Sync)
+            {
+                if (_queue.TryPeek(out _, out var next) && next.At > now && next.At - now < step)
+                {
+                    step = next.At - now;
+                }
+            }
+
+            clock.Advance(step);
+        }
+    }
 
     /// <summary>
     /// Advances the <see cref="FakeTimeProvider"/> in steps of <paramref name="step"/> until <paramref name="condition"/>
@@ -109,7 +163,7 @@ public sealed class VirtualNetwork
     public bool AdvanceUntil(Func<bool> condition, TimeSpan limit, TimeSpan? step = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        var clock = RequireFakeTime();
+        RequireFakeTime();
         var by = step ?? TimeSpan.FromMilliseconds(10);
         if (by <= TimeSpan.Zero)
         {
@@ -124,7 +178,7 @@ public sealed class VirtualNetwork
                 return false;
             }
 
-            clock.Advance(by);
+            Advance(by);
             spent += by;
         }
 
@@ -318,9 +372,21 @@ public sealed class VirtualNetwork
         _queue.Enqueue(datagram, (at, _sequence++));
         if (at < _timerDue)
         {
-            _timerDue = at;
-            _timer.Change(at - now, Timeout.InfiniteTimeSpan);
+            Arm(at, now);
         }
+    }
+
+    /// <summary>
+    /// Under the lock: a new one-shot timer for <paramref name="at"/> replaces the previous one. (A fresh timer rather than
+    /// <see cref="ITimer.Change"/> from inside the callback: what a fake clock does with a one-shot timer after its
+    /// callback returns must not undo the re-arming.)
+    /// </summary>
+    private void Arm(TimeSpan at, TimeSpan now)
+    {
+        _timer?.Dispose();
+        _timerDue = at;
+        var due = at - now;
+        _timer = TimeProvider.CreateTimer(_ => Pump(), null, due < MinimumLatency ? MinimumLatency : due, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The timer: delivers every datagram that is due, one at a time, outside the network's lock.</summary>
@@ -344,9 +410,7 @@ public sealed class VirtualNetwork
                     {
                         if (_queue.Count > 0 && when.At < _timerDue)
                         {
-                            _timerDue = when.At;
-                            var due = when.At - now;
-                            _timer.Change(due < MinimumLatency ? MinimumLatency : due, Timeout.InfiniteTimeSpan);
+                            Arm(when.At, now);
                         }
 
                         return;
