@@ -61,6 +61,7 @@ public class IceThroughNatTests
         }
 
         pair.Run(Limit);
+        TestContext.Out.WriteLine($"{natA} <-> {natB}: A {pair.A.ConnectionState} {pair.A.SelectedPair}; B {pair.B.ConnectionState} {pair.B.SelectedPair}; at {pair.Net.Now.TotalSeconds:0.###} s; {pair.Net.Counters}");
 
         if (connects)
         {
@@ -138,6 +139,51 @@ public class IceThroughNatTests
         pair.RouterB.Link.Restore();
         pair.Net.Advance(TimeSpan.FromSeconds(10));
         Assert.That(pair.A.ConnectionState, Is.EqualTo(IceConnectionState.Failed));
+    }
+
+    [Test]
+    public async Task LossyJitteryLinks_StillConnect()
+    {
+        await using var pair = new IceNatPair(NatBehavior.RestrictedCone, NatBehavior.PortRestrictedCone, seed: 7);
+        foreach (var link in new[] { pair.RouterA.Link, pair.RouterB.Link })
+        {
+            link.Conditions = new LinkConditions
+            {
+                Loss = 0.2, Delay = TimeSpan.FromMilliseconds(40), Jitter = TimeSpan.FromMilliseconds(30), Duplication = 0.05, Reordering = 0.1,
+            };
+        }
+
+        pair.GatherAndExchange();
+        pair.Run(Limit);
+
+        Assert.That(pair.BothConnected, Is.True, $"A {pair.A.ConnectionState}, B {pair.B.ConnectionState}; {pair.Net.Counters}");
+        Assert.That(pair.Net.Counters.Dropped(DatagramDropReason.Loss), Is.Positive);
+    }
+
+    [Test]
+    public async Task NatMappingsWithTheRfc4787MinimumTimeout_AreKeptAliveByConsentChecks()
+    {
+        var twoMinutes = TimeSpan.FromMinutes(2); // RFC 4787 REQ-5: at least 2 minutes
+        await using var pair = new IceNatPair(NatBehavior.PortRestrictedCone with { MappingTimeout = twoMinutes }, NatBehavior.Symmetric with { MappingTimeout = twoMinutes });
+        pair.RouterB.Link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(10) };
+        pair.GatherAndExchange();
+        pair.Run(Limit);
+        Assert.That(pair.BothConnected, Is.False, "PRC <-> symmetric needs a relay");
+
+        await using var other = new IceNatPair(NatBehavior.PortRestrictedCone with { MappingTimeout = twoMinutes }, NatBehavior.RestrictedCone with { MappingTimeout = twoMinutes });
+        other.GatherAndExchange();
+        other.Run(Limit);
+        Assert.That(other.BothConnected, Is.True);
+        var selected = other.A.SelectedPair;
+
+        other.Net.Advance(TimeSpan.FromMinutes(5));
+        Assert.Multiple(() =>
+        {
+            Assert.That(other.BothConnected, Is.True, $"A {other.A.ConnectionState}, B {other.B.ConnectionState}");
+            Assert.That(other.A.SelectedPair, Is.EqualTo(selected));
+            Assert.That(other.Net.Counters.Dropped(DatagramDropReason.NoMapping), Is.Zero, "no mapping expired");
+        });
+        AssertDataFlows(other);
     }
 
     [Test]
