@@ -437,9 +437,6 @@ public sealed class VirtualNetwork
         }
     }
 
-    /// <summary>Whether the current thread is delivering (inside a receive handler).</summary>
-    internal bool IsDelivering => _pump.IsHeldByCurrentThread;
-
     /// <summary>Waits until no delivery is running (unless called from inside one).</summary>
     internal void WaitForDelivery()
     {

@@ -14,6 +14,7 @@ public sealed class VirtualSocket : IDatagramSocket
     private readonly SocketAddress _remote = new(AddressFamily.InterNetwork);
     private DatagramSocketReceiveHandler? _handler;
     private bool _disposed;
+    private long _received;
 
     internal VirtualSocket(VirtualHost host, IPEndPoint localEndPoint)
     {
@@ -29,8 +30,6 @@ public sealed class VirtualSocket : IDatagramSocket
 
     /// <summary>Datagrams handed to the handler.</summary>
     public long Received => Interlocked.Read(ref _received);
-
-    private long _received;
 
     /// <inheritdoc/>
     public void Start(DatagramSocketReceiveHandler handler)

@@ -233,6 +233,41 @@ public class IceThroughNatTests
         });
     }
 
+    /// <summary>The example of docs/webrtc.md ("The virtual network: testing through NATs"), as written there.</summary>
+    [Test]
+    public async Task TheDocumentationExample_Connects()
+    {
+        var net = new VirtualNetwork(seed: 1);
+        using var stun = new VirtualStunServer(net.Internet.AddHost("stun"));
+        var natA = net.Internet.AddRouter("natA", NatBehavior.PortRestrictedCone);
+        var natB = net.Internet.AddRouter("natB", NatBehavior.RestrictedCone);
+        natA.Link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(20), Loss = 0.05 };
+
+        IceAgentOptions Options(IceRole role, VirtualHost host) => new()
+        {
+            Role = role, SocketFactory = host, TimeProvider = net.TimeProvider, StunServers = [stun.EndPoint],
+        };
+        await using var a = new IceAgent(Options(IceRole.Controlling, natA.Inside.AddHost("a")));
+        await using var b = new IceAgent(Options(IceRole.Controlled, natB.Inside.AddHost("b")));
+        a.StartGathering();
+        b.StartGathering();
+        net.AdvanceUntil(() => a.GatheringState == IceGatheringState.Complete && b.GatheringState == IceGatheringState.Complete,
+            TimeSpan.FromSeconds(10));
+        foreach (var (from, to) in new[] { (a, b), (b, a) }) // signalling, synchronously: host and srflx candidates
+        {
+            to.SetRemoteCredentials(from.LocalUfrag, from.LocalPassword);
+            foreach (var c in from.GetLocalCandidates())
+            {
+                to.AddRemoteCandidate(c);
+            }
+
+            to.AddRemoteEndOfCandidates();
+        }
+
+        var connected = net.AdvanceUntil(() => a.SelectedPair is not null && b.SelectedPair is not null, TimeSpan.FromSeconds(30));
+        Assert.That(connected, Is.True, net.Counters.ToString());
+    }
+
     [Test]
     public async Task MatrixRun_IsFastInWallClockTime()
     {
