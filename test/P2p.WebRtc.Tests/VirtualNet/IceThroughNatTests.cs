@@ -233,6 +233,55 @@ public class IceThroughNatTests
         });
     }
 
+    [Test]
+    public async Task SameSeed_SameConnection()
+    {
+        var first = await ConnectOnce(21);
+        var again = await ConnectOnce(21);
+        var other = await ConnectOnce(22);
+
+        Assert.That(again, Is.EqualTo(first), "the connecting phase is reproducible from the seed");
+        Assert.That(other, Is.Not.EqualTo(first));
+
+        static async Task<string> ConnectOnce(int seed)
+        {
+            await using var pair = new IceNatPair(NatBehavior.RestrictedCone, NatBehavior.Symmetric, seed);
+            pair.RouterA.Link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(10), Jitter = TimeSpan.FromMilliseconds(15), Loss = 0.1 };
+            pair.GatherAndExchange();
+            pair.Run(Limit);
+            Assert.That(pair.BothConnected, Is.True);
+            return $"{pair.A.SelectedPair} | {pair.B.SelectedPair} | {pair.Net.Now.Ticks} | {pair.Net.Counters}";
+        }
+    }
+
+    [Test]
+    public async Task MultihomedHost_GathersAHostCandidatePerAddress()
+    {
+        var net = new VirtualNetwork(4);
+        var host = net.Internet.AddHost("multihomed", System.Net.IPAddress.Parse("203.0.113.50"), System.Net.IPAddress.Parse("198.51.100.50"));
+        var peer = net.Internet.AddRouter("nat", NatBehavior.FullCone).Inside.AddHost("peer");
+        await using var a = new IceAgent(new IceAgentOptions { SocketFactory = host, TimeProvider = net.TimeProvider });
+        await using var b = new IceAgent(new IceAgentOptions { Role = IceRole.Controlled, SocketFactory = peer, TimeProvider = net.TimeProvider });
+        a.StartGathering();
+        b.StartGathering();
+        net.Advance(TimeSpan.FromMilliseconds(10));
+
+        Assert.That(a.GetLocalCandidates().Select(c => c.Address), Is.EquivalentTo(new[] { "203.0.113.50", "198.51.100.50" }));
+        foreach (var (from, to) in new[] { (a, b), (b, a) })
+        {
+            to.SetRemoteCredentials(from.LocalUfrag, from.LocalPassword);
+            foreach (var c in from.GetLocalCandidates())
+            {
+                to.AddRemoteCandidate(c);
+            }
+
+            to.AddRemoteEndOfCandidates();
+        }
+
+        Assert.That(net.AdvanceUntil(() => IceNatPair.IsConnected(a) && IceNatPair.IsConnected(b), Limit), Is.True);
+        Assert.That(b.GetRemoteCandidates().Count(c => c.Type == IceCandidateType.Host), Is.EqualTo(2));
+    }
+
     /// <summary>The example of docs/webrtc.md ("The virtual network: testing through NATs"), as written there.</summary>
     [Test]
     public async Task TheDocumentationExample_Connects()
