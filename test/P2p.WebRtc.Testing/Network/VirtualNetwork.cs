@@ -22,7 +22,7 @@ namespace P2p.WebRtc.Testing.Network;
 /// within one of its <c>Advance</c> calls at that call's end time: advance through <see cref="Advance"/> (steps of at most
 /// <see cref="Resolution"/>, stopping at each delivery) rather than the clock directly.</para>
 /// </remarks>
-public sealed class VirtualNetwork
+public sealed class VirtualNetwork : IDisposable
 {
     /// <summary>The least one-way latency of any datagram (one tick): even over perfect links, delivery is a later timer event.</summary>
     public static readonly TimeSpan MinimumLatency = TimeSpan.FromTicks(1);
@@ -37,6 +37,7 @@ public sealed class VirtualNetwork
     private long _sequence;
     private int _publicAddresses;
     private int _privateSubnets;
+    private bool _disposed;
 
     /// <summary>Creates a network on a new <see cref="FakeTimeProvider"/> (advance it with <see cref="Advance"/>).</summary>
     /// <param name="seed">The seed of every random choice.</param>
@@ -183,6 +184,21 @@ public sealed class VirtualNetwork
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Stops delivering: datagrams in flight are discarded and later sends are counted but never delivered. Only needed
+    /// on a real clock (a pending timer of a <see cref="FakeTimeProvider"/> never fires by itself).
+    /// </summary>
+    public void Dispose()
+    {
+        lock (Sync)
+        {
+            _disposed = true;
+            _timer?.Dispose();
+            _timer = null;
+            _queue.Clear();
+        }
     }
 
     internal IPAddress AllocatePublicAddress()
@@ -363,6 +379,11 @@ public sealed class VirtualNetwork
     /// <summary>Under the lock: queues a delivery and moves the timer earlier if needed.</summary>
     private void Schedule(InFlightDatagram datagram, TimeSpan at)
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         var now = Now;
         if (at - now < MinimumLatency)
         {

@@ -167,6 +167,18 @@ public class VirtualLinkTests
     }
 
     [Test]
+    public void DisposedNetwork_DeliversNothing()
+    {
+        var (net, a, b) = TwoHosts();
+        a.Send("in flight", b.EndPoint);
+        net.Dispose();
+        a.Send("after", b.EndPoint);
+        net.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(b.Received, Is.Empty);
+        Assert.That(net.InFlight, Is.Zero);
+    }
+
+    [Test]
     public void InvalidConditions_AreRefused()
     {
         var link = new VirtualNetwork(1).Internet.AddHost("h").Link;
