@@ -91,6 +91,9 @@ public sealed class VirtualNetwork : IDisposable
 
     internal Lock Sync { get; } = new();
 
+    /// <summary>Every public address of every public realm (they are all reachable from one another); under <see cref="Sync"/>.</summary>
+    internal HashSet<IPAddress> PublicAddressesInUse { get; } = [];
+
     /// <summary>The seeded generator; used under <see cref="Sync"/> only.</summary>
     internal Random Random { get; }
 
@@ -206,7 +209,7 @@ public sealed class VirtualNetwork : IDisposable
         while (true)
         {
             var address = VirtualAddresses.Public(++_publicAddresses);
-            if (!Internet.IsAddressInUse(address))
+            if (!PublicAddressesInUse.Contains(address))
             {
                 return address;
             }

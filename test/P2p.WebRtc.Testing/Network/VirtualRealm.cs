@@ -92,6 +92,7 @@ public sealed class VirtualRealm
 
             var host = new VirtualHost(this, name, addresses);
             _hosts.Add(host);
+            Claim(addresses);
             return host;
         }
     }
@@ -117,6 +118,7 @@ public sealed class VirtualRealm
             CheckNewAddress(externalAddress, nameof(externalAddress));
             var router = new VirtualRouter(this, name, behavior, externalAddress, behavior.Translates ? Network.AllocatePrivateSubnet() : 0);
             _routers.Add(router);
+            Claim([externalAddress]);
             return router;
         }
     }
@@ -157,6 +159,14 @@ public sealed class VirtualRealm
         }
     }
 
+    private void Claim(IPAddress[] addresses)
+    {
+        if (IsPublic)
+        {
+            Network.PublicAddressesInUse.UnionWith(addresses);
+        }
+    }
+
     private void CheckNewAddress(IPAddress address, string parameter)
     {
         ArgumentNullException.ThrowIfNull(address, parameter);
@@ -170,7 +180,7 @@ public sealed class VirtualRealm
                 parameter);
         }
 
-        if (IsAddressInUse(address) || (IsPublic && Network.Internet != this && Network.Internet.IsAddressInUse(address)))
+        if (IsAddressInUse(address) || (IsPublic && Network.PublicAddressesInUse.Contains(address)))
         {
             throw new ArgumentException($"{address} is already used in {Name}.", parameter);
         }

@@ -244,6 +244,9 @@ public class VirtualNatTests
             Assert.That(nat.Inside.AddHost("h", IPAddress.Parse("198.19.4.5")).Address, Is.EqualTo(IPAddress.Parse("198.19.4.5")));
             Assert.That(net.Internet.AddHost("p", IPAddress.Parse("198.51.100.9")).Address, Is.EqualTo(IPAddress.Parse("198.51.100.9")));
             Assert.That(() => net.Internet.AddHost("dup", IPAddress.Parse("198.51.100.9")), Throws.ArgumentException);
+            var plain = net.Internet.AddRouter("plain", NatBehavior.None);
+            Assert.That(() => plain.Inside.AddHost("dup", IPAddress.Parse("198.51.100.9")), Throws.ArgumentException, "public addresses are unique network-wide");
+            Assert.That(() => plain.Inside.AddHost("private", IPAddress.Parse("198.18.9.9")), Throws.ArgumentException);
         });
     }
 }
