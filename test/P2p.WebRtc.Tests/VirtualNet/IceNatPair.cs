@@ -1,0 +1,105 @@
+using P2p.WebRtc.Ice;
+using P2p.WebRtc.Sdp;
+using P2p.WebRtc.Testing.Network;
+
+namespace P2p.WebRtc.Tests.VirtualNet;
+
+/// <summary>
+/// Two ICE agents, each on a host behind its own router (a NAT or a plain router) on the virtual Internet, with a
+/// STUN server there; everything in the network's virtual time. Candidates are exchanged once both have gathered
+/// (host and server-reflexive ones), synchronously: no event handler is involved.
+/// </summary>
+public sealed class IceNatPair : IAsyncDisposable
+{
+    public IceNatPair(NatBehavior natA, NatBehavior natB, int seed = 1, Func<IceAgentOptions, IceAgentOptions>? tweak = null)
+    {
+        Net = new VirtualNetwork(seed);
+        Stun = new VirtualStunServer(Net.Internet.AddHost("stun"));
+        RouterA = Net.Internet.AddRouter("natA", natA);
+        RouterB = Net.Internet.AddRouter("natB", natB);
+        HostA = RouterA.Inside.AddHost("a");
+        HostB = RouterB.Inside.AddHost("b");
+
+        // Some distance: 5 ms per host link, 10 ms per uplink (a 30 ms one-way path between the peers).
+        foreach (var link in new[] { HostA.Link, HostB.Link })
+        {
+            link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(5) };
+        }
+
+        foreach (var link in new[] { RouterA.Link, RouterB.Link })
+        {
+            link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(10) };
+        }
+
+        tweak ??= o => o;
+        A = new IceAgent(tweak(Options(IceRole.Controlling, HostA)));
+        B = new IceAgent(tweak(Options(IceRole.Controlled, HostB)));
+    }
+
+    public VirtualNetwork Net { get; }
+
+    public VirtualStunServer Stun { get; }
+
+    public VirtualRouter RouterA { get; }
+
+    public VirtualRouter RouterB { get; }
+
+    public VirtualHost HostA { get; }
+
+    public VirtualHost HostB { get; }
+
+    public IceAgent A { get; }
+
+    public IceAgent B { get; }
+
+    public bool BothConnected => IsConnected(A) && IsConnected(B);
+
+    public bool BothFailed => A.ConnectionState == IceConnectionState.Failed && B.ConnectionState == IceConnectionState.Failed;
+
+    public static bool IsConnected(IceAgent agent) =>
+        agent.ConnectionState is IceConnectionState.Connected or IceConnectionState.Completed && agent.SelectedPair is not null;
+
+    /// <summary>Gathers on both (host and srflx), then signals credentials, candidates and end-of-candidates both ways.</summary>
+    public void GatherAndExchange()
+    {
+        A.StartGathering();
+        B.StartGathering();
+        var gathered = Net.AdvanceUntil(
+            () => A.GatheringState == IceGatheringState.Complete && B.GatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10));
+        Assert.That(gathered, Is.True, "gathering completes");
+        Signal(A, B);
+        Signal(B, A);
+    }
+
+    /// <summary>Runs until both are connected or both failed (or the limit passes).</summary>
+    public void Run(TimeSpan limit) => Net.AdvanceUntil(() => BothConnected || BothFailed, limit);
+
+    public IReadOnlyList<IceCandidate> Signalled(IceAgent agent) =>
+        agent.GetLocalCandidates().Where(c => c.Type is IceCandidateType.Host or IceCandidateType.ServerReflexive).ToArray();
+
+    public async ValueTask DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+        Stun.Dispose();
+    }
+
+    private void Signal(IceAgent from, IceAgent to)
+    {
+        to.SetRemoteCredentials(from.LocalUfrag, from.LocalPassword);
+        foreach (var c in Signalled(from))
+        {
+            to.AddRemoteCandidate(c.ToString());
+        }
+
+        to.AddRemoteEndOfCandidates();
+    }
+
+    private IceAgentOptions Options(IceRole role, VirtualHost host) => new()
+    {
+        Role = role,
+        SocketFactory = host,
+        TimeProvider = Net.TimeProvider,
+        StunServers = [Stun.EndPoint],
+    };
+}
