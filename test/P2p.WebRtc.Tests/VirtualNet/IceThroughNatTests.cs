@@ -183,19 +183,26 @@ public class IceThroughNatTests
     [Test]
     public async Task NatMappingsThatExpireBetweenConsentChecks_EndInConsentExpiry()
     {
-        // Below RFC 4787 REQ-5 (2 min): a 3 s mapping timeout, shorter than the consent interval (5 s ± 20 %). Each
-        // consent check then leaves through a new mapping (a new external port) that the peer's port-restricted NAT
-        // filters, and checks to the old port find no mapping: consent expires on both sides.
+        // Below RFC 4787 REQ-5 (2 min): a 3 s mapping timeout, shorter than the consent interval. Once both mappings have
+        // expired, each consent check leaves through a new mapping (a new external port) and reaches the peer's old
+        // port, whose mapping is gone: consent expires on both sides. Made deterministic: the checks of the pairs still
+        // in progress at selection (which refresh the endpoint-independent mappings) end within 3.5 s (3 transmissions),
+        // and the first consent check comes at least 8 s after selection (10 s ± 20 %), when both mappings are gone.
         var brief = TimeSpan.FromSeconds(3);
-        await using var pair = new IceNatPair(NatBehavior.PortRestrictedCone with { MappingTimeout = brief }, NatBehavior.PortRestrictedCone with { MappingTimeout = brief });
+        await using var pair = new IceNatPair(
+            NatBehavior.PortRestrictedCone with { MappingTimeout = brief },
+            NatBehavior.PortRestrictedCone with { MappingTimeout = brief },
+            tweak: o => o with { MaxCheckTransmissions = 3, ConsentInterval = TimeSpan.FromSeconds(10) });
         pair.GatherAndExchange();
         pair.Run(Limit);
         Assert.That(pair.BothConnected, Is.True);
 
+        var connectedAt = pair.Net.Now;
         var failed = pair.Net.AdvanceUntil(() => pair.BothFailed, TimeSpan.FromSeconds(45));
         Assert.Multiple(() =>
         {
             Assert.That(failed, Is.True, $"A {pair.A.ConnectionState}, B {pair.B.ConnectionState}");
+            Assert.That(pair.Net.Now - connectedAt, Is.LessThan(TimeSpan.FromSeconds(31)), "no consent response after selection");
             Assert.That(pair.Net.Counters.Dropped(DatagramDropReason.NoMapping), Is.Positive);
         });
     }
