@@ -16,9 +16,20 @@ public class IceAgentConnectTests
         var logB = new IceEventLog(agents.B);
         var selectedA = new TaskCompletionSource<IceCandidatePairInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
         agents.A.SelectedPairChanged += (_, p) => selectedA.TrySetResult(p);
+        var connectedB = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        agents.B.ConnectionStateChanged += (_, s) =>
+        {
+            if (s is IceConnectionState.Connected or IceConnectionState.Completed)
+            {
+                connectedB.TrySetResult();
+            }
+        };
 
         await agents.ConnectAsync();
         var pair = await selectedA.Task.WaitAsync(IceTestAgents.Timeout);
+
+        // B's events come in order on its own dispatcher: once its Connected event is seen, Checking was logged.
+        await connectedB.Task.WaitAsync(IceTestAgents.Timeout);
 
         Assert.Multiple(() =>
         {
