@@ -20,7 +20,7 @@ public class DataChannelOpenMessageTests
     ];
 
     [Test]
-    public void WritesTheRfcLayout()
+    public void Writes_the_rfc_layout()
     {
         var open = new DataChannelOpenMessage(DataChannelType.ReliableUnordered, 256, 0, "chat", "x");
         var buffer = new byte[open.EncodedLength];
@@ -30,14 +30,14 @@ public class DataChannelOpenMessageTests
     }
 
     [Test]
-    public void ParsesTheRfcLayout()
+    public void Parses_the_rfc_layout()
     {
         Assert.That(DataChannelOpenMessage.TryParse(Vector, out var open), Is.True);
         Assert.That(open, Is.EqualTo(new DataChannelOpenMessage(DataChannelType.ReliableUnordered, 256, 0, "chat", "x")));
     }
 
     [Test]
-    public void ParsesPartialReliabilityParameters()
+    public void Parses_partial_reliability_parameters()
     {
         var sent = new DataChannelOpenMessage(DataChannelType.PartialReliableTimed, 512, 1500, "timed", string.Empty);
         var buffer = new byte[sent.EncodedLength];
@@ -52,11 +52,11 @@ public class DataChannelOpenMessageTests
     [TestCase(11)]
     [TestCase(12)] // header complete, label missing
     [TestCase(16)] // protocol byte missing
-    public void RejectsTruncatedMessages(int length) =>
+    public void Rejects_truncated_messages(int length) =>
         Assert.That(DataChannelOpenMessage.TryParse(Vector.AsSpan(0, length), out _), Is.False);
 
     [Test]
-    public void RejectsOtherMessageTypesAndChannelTypes()
+    public void Rejects_other_message_types_and_channel_types()
     {
         var ack = (byte[])Vector.Clone();
         ack[0] = (byte)DcepMessageType.Ack;
@@ -67,7 +67,7 @@ public class DataChannelOpenMessageTests
     }
 
     [Test]
-    public void RejectsALabelLengthThatLies()
+    public void Rejects_a_label_length_that_lies()
     {
         var lying = (byte[])Vector.Clone();
         lying[8] = 0xff;
@@ -75,7 +75,7 @@ public class DataChannelOpenMessageTests
     }
 
     [Test]
-    public void RejectsInvalidUtf8()
+    public void Rejects_invalid_utf_8()
     {
         var bad = (byte[])Vector.Clone();
         bad[12] = 0xff;
@@ -83,14 +83,14 @@ public class DataChannelOpenMessageTests
     }
 
     [Test]
-    public void RefusesToWriteIntoATooSmallBuffer()
+    public void Refuses_to_write_into_a_too_small_buffer()
     {
         var open = new DataChannelOpenMessage(DataChannelType.Reliable, 256, 0, "label", "protocol");
         Assert.Throws<ArgumentException>(() => open.Write(new byte[open.EncodedLength - 1]));
     }
 
     [FsCheck.NUnit.Property]
-    public Property RoundTripsAnyMessage(NonNull<string> label, NonNull<string> protocol, ushort priority, uint reliability, bool unordered, byte kind)
+    public Property Round_trips_any_message(NonNull<string> label, NonNull<string> protocol, ushort priority, uint reliability, bool unordered, byte kind)
     {
         var type = (DataChannelType)((kind % 3) | (unordered ? 0x80 : 0));
         // Lone surrogates cannot be encoded; compare against what UTF-8 can carry.
@@ -103,6 +103,6 @@ public class DataChannelOpenMessageTests
     }
 
     [FsCheck.NUnit.Property]
-    public Property NeverThrowsOnArbitraryBytes(byte[] bytes) =>
+    public Property Never_throws_on_arbitrary_bytes(byte[] bytes) =>
         Prop.ToProperty(DataChannelOpenMessage.TryParse(bytes ?? [], out _) || true);
 }

@@ -9,7 +9,7 @@ public class IceAgentConnectTests
 {
     [TestCase(IceRole.Controlling, IceRole.Controlled)]
     [TestCase(IceRole.Controlled, IceRole.Controlling)]
-    public async Task TwoAgents_ConnectOverLoopback_WithTrickledCandidates(IceRole roleA, IceRole roleB)
+    public async Task Two_agents_connect_over_loopback_with_trickled_candidates(IceRole roleA, IceRole roleB)
     {
         await using var agents = new IceTestAgents(roleA, roleB);
         var logA = new IceEventLog(agents.A);
@@ -48,7 +48,7 @@ public class IceAgentConnectTests
     }
 
     [Test]
-    public async Task EndOfCandidatesBeforeAnyCandidate_DoesNotFailAtOnce_AndTheLateCandidateStillConnects()
+    public async Task End_of_candidates_before_any_candidate_does_not_fail_at_once_and_the_late_candidate_still_connects()
     {
         // Trickle over independent signaling messages: the end-of-candidates may overtake the candidates.
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
@@ -69,7 +69,7 @@ public class IceAgentConnectTests
     }
 
     [Test]
-    public async Task EndOfCandidatesWithNoPairAtAll_FailsAfterTheEmptyCheckListTimeout()
+    public async Task End_of_candidates_with_no_pair_at_all_fails_after_the_empty_check_list_timeout()
     {
         var options = IceTestAgents.Options(IceRole.Controlled) with { EmptyCheckListTimeout = TimeSpan.FromMilliseconds(300) };
         await using var agent = new IceAgent(options);
@@ -83,7 +83,7 @@ public class IceAgentConnectTests
     }
 
     [Test]
-    public async Task BothSidesComplete_WhenCandidatesAreExhausted()
+    public async Task Both_sides_complete_when_candidates_are_exhausted()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         var completedA = IceTestAgents.WaitForStateAsync(agents.A, IceConnectionState.Completed);
@@ -95,7 +95,7 @@ public class IceAgentConnectTests
 
     [TestCase(IceRole.Controlling)]
     [TestCase(IceRole.Controlled)]
-    public async Task RoleConflict_IsResolved(IceRole both)
+    public async Task Role_conflict_is_resolved(IceRole both)
     {
         await using var agents = new IceTestAgents(both, both);
         var roleChanged = new TaskCompletionSource<IceRole>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -115,7 +115,7 @@ public class IceAgentConnectTests
     }
 
     [Test]
-    public async Task CandidatesArrivingAfterChecksStarted_StillConnect()
+    public async Task Candidates_arriving_after_checks_started_still_connect()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         var a = agents.A;
@@ -162,7 +162,7 @@ public class IceAgentConnectTests
     }
 
     [Test]
-    public async Task RemoteCredentialsArrivingAfterPeerChecks_StillConnect()
+    public async Task Remote_credentials_arriving_after_peer_checks_still_connect()
     {
         // B checks A before A knows anything about B: A answers (its own password suffices), learns
         // B as peer-reflexive, and checks back once B's credentials arrive.
@@ -189,7 +189,7 @@ public class IceAgentConnectTests
 
     [TestCase(IceRole.Controlling)]
     [TestCase(IceRole.Controlled)]
-    public async Task PeerNeverSignalledCandidates_IsLearnedAsPeerReflexive(IceRole roleOfUninformed)
+    public async Task Peer_never_signalled_candidates_is_learned_as_peer_reflexive(IceRole roleOfUninformed)
     {
         var other = roleOfUninformed == IceRole.Controlling ? IceRole.Controlled : IceRole.Controlling;
         await using var agents = new IceTestAgents(roleOfUninformed, other);
@@ -214,7 +214,7 @@ public class IceAgentConnectTests
     }
 
     [Test]
-    public async Task UnreachableRemoteCandidates_WithEndOfCandidates_Fail()
+    public async Task Unreachable_remote_candidates_with_end_of_candidates_fail()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled, o => new IceAgentOptions
         {
@@ -245,7 +245,7 @@ public class IceAgentConnectTests
     }
 
     [Test]
-    public async Task IgnoredRemoteCandidates_DoNotFormPairs()
+    public async Task Ignored_remote_candidates_do_not_form_pairs()
     {
         await using var agent = new IceAgent(IceTestAgents.Options(IceRole.Controlling));
         agent.StartGathering();

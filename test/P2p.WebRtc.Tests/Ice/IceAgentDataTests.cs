@@ -15,7 +15,7 @@ public class IceAgentDataTests
     private const int Count = 2000;
 
     [Test]
-    public async Task Datagrams_FlowBothWays_Intact()
+    public async Task Datagrams_flow_both_ways_intact()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         var atA = new Receiver(Count);
@@ -41,7 +41,7 @@ public class IceAgentDataTests
     }
 
     [Test]
-    public async Task Transport_BeforeConnecting_RefusesToSend_AndRejectsOversizedDatagrams()
+    public async Task Transport_before_connecting_refuses_to_send_and_rejects_oversized_datagrams()
     {
         await using var agent = new IceAgent(IceTestAgents.Options(IceRole.Controlling));
         Assert.That(agent.Transport.MaxDatagramSize, Is.EqualTo(1452));
@@ -50,7 +50,7 @@ public class IceAgentDataTests
     }
 
     [Test]
-    public async Task Garbage_IsDropped_WithoutDisturbingTheConnection()
+    public async Task Garbage_is_dropped_without_disturbing_the_connection()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         var atA = new Receiver(Count);
@@ -106,7 +106,7 @@ public class IceAgentDataTests
     }
 
     [Test]
-    public async Task Data_FromAPeerThatSentAnAuthenticatedCheck_IsDeliveredBeforeOurOwnCheckSucceeds()
+    public async Task Data_from_a_peer_that_sent_an_authenticated_check_is_delivered_before_our_own_check_succeeds()
     {
         // A browser starts DTLS as soon as our response to its check arrives; our check of the pair
         // (answered by nobody here) has not succeeded then. The ClientHello must not be dropped.
@@ -134,7 +134,7 @@ public class IceAgentDataTests
     }
 
     [Test]
-    public async Task AuthenticatedRequests_GetTheRightAnswers()
+    public async Task Authenticated_requests_get_the_right_answers()
     {
         await using var agent = new IceAgent(IceTestAgents.Options(IceRole.Controlling));
         agent.StartGathering();
@@ -171,7 +171,7 @@ public class IceAgentDataTests
     }
 
     [Test]
-    public async Task Dispose_StopsEveryThreadAndSocket()
+    public async Task Dispose_stops_every_thread_and_socket()
     {
         var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         await agents.ConnectAsync();
@@ -200,7 +200,7 @@ public class IceAgentDataTests
     }
 
     [Test]
-    public async Task ConsentFreshness_DetectsAVanishedPeer()
+    public async Task Consent_freshness_detects_a_vanished_peer()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled, o => new IceAgentOptions
         {
@@ -245,7 +245,7 @@ public class IceAgentDataTests
     }
 
     [Test]
-    public async Task Timer_OnceConnectedAndIdle_WaitsForConsentInsteadOfTickingEveryTa()
+    public async Task Timer_once_connected_and_idle_waits_for_consent_instead_of_ticking_every_ta()
     {
         // CheckInterval (Ta) is 10 ms here: a timer that kept ticking would run ~30 times in the window below.
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);

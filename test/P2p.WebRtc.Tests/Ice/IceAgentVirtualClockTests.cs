@@ -12,7 +12,7 @@ namespace P2p.WebRtc.Tests.Ice;
 public class IceAgentVirtualClockTests
 {
     [Test]
-    public async Task Checks_AreRetransmittedWithDoublingRto_ThenThePairFails()
+    public async Task Checks_are_retransmitted_with_doubling_rto_then_the_pair_fails()
     {
         var clock = new FakeTimeProvider();
         await using var agent = new IceAgent(new IceAgentOptions
@@ -52,7 +52,7 @@ public class IceAgentVirtualClockTests
     }
 
     [Test]
-    public async Task Checks_ArePacedByTa()
+    public async Task Checks_are_paced_by_ta()
     {
         var clock = new FakeTimeProvider();
         await using var agent = new IceAgent(new IceAgentOptions

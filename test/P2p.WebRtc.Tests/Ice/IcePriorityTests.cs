@@ -6,7 +6,7 @@ namespace P2p.WebRtc.Tests.Ice;
 public class IcePriorityTests
 {
     [Test]
-    public void CandidatePriority_FollowsRfc8445Formula()
+    public void Candidate_priority_follows_rfc_8445Formula()
     {
         // Chromium's 127.0.0.1 host candidate: 2122194687 = 126<<24 | 32286<<8 | 255.
         Assert.That(IcePriority.Candidate(IceCandidateType.Host, 32286), Is.EqualTo(2122194687u));
@@ -16,7 +16,7 @@ public class IcePriorityTests
     }
 
     [Test]
-    public void PairPriority_FollowsRfc8445Formula()
+    public void Pair_priority_follows_rfc_8445Formula()
     {
         Assert.That(IcePriority.Pair(10, 20), Is.EqualTo((10UL << 32) + 40UL));
         Assert.That(IcePriority.Pair(20, 10), Is.EqualTo((10UL << 32) + 40UL + 1UL));
@@ -24,7 +24,7 @@ public class IcePriorityTests
     }
 
     [Test]
-    public void Credentials_AreRandomAndValid()
+    public void Credentials_are_random_and_valid()
     {
         var ufrags = Enumerable.Range(0, 50).Select(_ => IceCredentials.NewUfrag()).ToHashSet();
         Assert.That(ufrags, Has.Count.EqualTo(50));
@@ -36,7 +36,7 @@ public class IcePriorityTests
     }
 
     [Test]
-    public void Options_AreValidated()
+    public void Options_are_validated()
     {
         Assert.Throws<ArgumentException>(() => _ = new IceAgent(new IceAgentOptions { LocalUfrag = "x" }));
         Assert.Throws<ArgumentException>(() => _ = new IceAgent(new IceAgentOptions { LocalPassword = "too-short" }));
@@ -45,7 +45,7 @@ public class IcePriorityTests
     }
 
     [Test]
-    public async Task GivenCredentials_AreUsed_AndCandidatesRoundTripThroughSdp()
+    public async Task Given_credentials_are_used_and_candidates_round_trip_through_sdp()
     {
         await using var agent = new IceAgent(new IceAgentOptions
         {
@@ -62,7 +62,7 @@ public class IcePriorityTests
     }
 
     [Test]
-    public void DefaultAddressSelection_ExcludesLinkLocal_AndFallsBackToLoopbackOnly()
+    public void Default_address_selection_excludes_link_local_and_falls_back_to_loopback_only()
     {
         var addresses = IceAgent.SelectAddresses(new P2p.WebRtc.Net.UdpDatagramSocketFactory().GetLocalAddresses(), null);
         Assert.That(addresses, Is.Not.Empty);

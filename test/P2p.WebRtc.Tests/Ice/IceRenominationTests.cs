@@ -15,7 +15,7 @@ public class IceRenominationTests
 {
     [Test]
     [CancelAfter(20_000)]
-    public async Task TheControlledAgentFollowsANominationAfterSelection(CancellationToken ct)
+    public async Task The_controlled_agent_follows_a_nomination_after_selection(CancellationToken ct)
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         await agents.ConnectAsync();

@@ -38,7 +38,7 @@ public class IceStunServerTests
     }
 
     [Test]
-    public async Task StunCodec_BindingToCoturn_ReturnsOurAddress()
+    public async Task Stun_codec_binding_to_coturn_returns_our_address()
     {
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var id = StunTransactionId.NewRandom();
@@ -54,7 +54,7 @@ public class IceStunServerTests
     }
 
     [Test]
-    public async Task Gathering_ReportsTheServerReflexiveMapping_AndEliminatesItAsRedundant()
+    public async Task Gathering_reports_the_server_reflexive_mapping_and_eliminates_it_as_redundant()
     {
         var options = IceTestAgents.Options(IceRole.Controlling);
         await using var agent = new IceAgent(new IceAgentOptions
@@ -91,7 +91,7 @@ public class IceStunServerTests
     }
 
     [Test]
-    public async Task UnansweredStunServer_EndsGatheringAfterItsTimeout()
+    public async Task Unanswered_stun_server_ends_gathering_after_its_timeout()
     {
         int deadPort;
         using (var s = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))

@@ -21,7 +21,7 @@ public class PeerConnectionAllocationTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task PingPong_AllocatesOnlyTheDeliveredMessage_PerMessage()
+    public async Task Ping_pong_allocates_only_the_delivered_message_per_message()
     {
         await using var pair = new PeerPair();
         var a = pair.Offerer.CreateDataChannel("alloc", new RtcDataChannelInit { Negotiated = true, Id = 0 });

@@ -8,7 +8,7 @@ public class PeerConnectionDataTests
 {
     [Test]
     [CancelAfter(30_000)]
-    public async Task ChannelsOpenInBothDirections_AndCarryStringBinaryAndEmptyMessages()
+    public async Task Channels_open_in_both_directions_and_carry_string_binary_and_empty_messages()
     {
         await using var pair = new PeerPair();
         var fromOfferer = pair.Offerer.CreateDataChannel("offerer-made");

@@ -12,7 +12,7 @@ public class PeerConnectionLegacySdpTests
 {
     [Test]
     [CancelAfter(30_000)]
-    public async Task ALegacyOfferIsAnsweredInTheLegacyDialect_AndTheChannelCarriesData(CancellationToken ct)
+    public async Task A_legacy_offer_is_answered_in_the_legacy_dialect_and_the_channel_carries_data(CancellationToken ct)
     {
         // The offerer's SCTP port is 5001: the answerer learns it from the sctpmap line alone.
         await using var pair = new PeerPair(offerer: new RtcConfiguration { SctpPort = 5001 });
@@ -49,7 +49,7 @@ public class PeerConnectionLegacySdpTests
     }
 
     [Test]
-    public async Task OurOffersStayModern()
+    public async Task Our_offers_stay_modern()
     {
         await using var pc = new RtcPeerConnection(PeerPair.Loopback());
         pc.CreateDataChannel("x");

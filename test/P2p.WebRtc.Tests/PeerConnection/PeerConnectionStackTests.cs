@@ -12,7 +12,7 @@ public class PeerConnectionStackTests
 {
     [Test]
     [CancelAfter(120_000)]
-    public async Task LossyPath_16MiBIn64KiBMessages_ArriveCompleteInOrderAndIntact_DespiteInjectedGarbage(CancellationToken ct)
+    public async Task Lossy_path_16MiBIn_64KiBMessages_arrive_complete_in_order_and_intact_despite_injected_garbage(CancellationToken ct)
     {
         using var relay = new LossyUdpRelay(new LinkImpairment(Loss: 0.05, Duplicate: 0.01, Reorder: 0.05, Seed: 42));
         await using var pair = new PeerPair(toAnswerer: relay.RewriteForB, toOfferer: relay.RewriteForA);
@@ -79,7 +79,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task MessagesFromOneByteToTheMaximumSizeCross_AndLargerOnesAreRefused(CancellationToken ct)
+    public async Task Messages_from_one_byte_to_the_maximum_size_cross_and_larger_ones_are_refused(CancellationToken ct)
     {
         await using var pair = new PeerPair();
         var channel = pair.Offerer.CreateDataChannel("sizes");
@@ -110,7 +110,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task ManyChannelsOpenAtOnce_OrderedAndUnordered_EachMessageOnItsOwnChannel(CancellationToken ct)
+    public async Task Many_channels_open_at_once_ordered_and_unordered_each_message_on_its_own_channel(CancellationToken ct)
     {
         const int perSide = 40;
         await using var pair = new PeerPair();
@@ -153,7 +153,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task PartialReliabilityAndProtocolAreAnnouncedToThePeer(CancellationToken ct)
+    public async Task Partial_reliability_and_protocol_are_announced_to_the_peer(CancellationToken ct)
     {
         await using var pair = new PeerPair();
         var rexmit = pair.Offerer.CreateDataChannel("rexmit", new RtcDataChannelInit { Ordered = false, MaxRetransmits = 0, Protocol = "p" });
@@ -187,7 +187,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task NegotiatedChannelsWithTheSameIdConnectWithoutDcep(CancellationToken ct)
+    public async Task Negotiated_channels_with_the_same_id_connect_without_dcep(CancellationToken ct)
     {
         await using var pair = new PeerPair();
         var announced = 0;
@@ -207,7 +207,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task ClosingAChannelResetsItsStreamOnBothSides_AndTheIdIsReused(CancellationToken ct)
+    public async Task Closing_a_channel_resets_its_stream_on_both_sides_and_the_id_is_reused(CancellationToken ct)
     {
         await using var pair = new PeerPair();
         var first = pair.Offerer.CreateDataChannel("first");
@@ -237,7 +237,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task AFingerprintThatDoesNotMatchTheCertificateIsRefused(CancellationToken ct)
+    public async Task A_fingerprint_that_does_not_match_the_certificate_is_refused(CancellationToken ct)
     {
         await using var offerer = new RtcPeerConnection(PeerPair.Loopback());
         await using var answerer = new RtcPeerConnection(PeerPair.Loopback());
@@ -264,7 +264,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task ClosingTheConnectionClosesThePeerAndItsChannels(CancellationToken ct)
+    public async Task Closing_the_connection_closes_the_peer_and_its_channels(CancellationToken ct)
     {
         await using var pair = new PeerPair();
         var channel = pair.Offerer.CreateDataChannel("c");
@@ -283,7 +283,7 @@ public class PeerConnectionStackTests
     }
 
     [Test]
-    public async Task BadInputGivesClearErrors()
+    public async Task Bad_input_gives_clear_errors()
     {
         await using var pc = new RtcPeerConnection(PeerPair.Loopback());
         Assert.ThrowsAsync<InvalidOperationException>(() => pc.CreateAnswerAsync());
@@ -299,7 +299,7 @@ public class PeerConnectionStackTests
     }
 
     [Test]
-    public void DescriptionsAndCandidatesSerializeToTheBrowsersJsonShapes()
+    public void Descriptions_and_candidates_serialize_to_the_browsers_json_shapes()
     {
         var offer = new RtcSessionDescription(RtcSdpType.Offer, "v=0\r\n");
         Assert.That(System.Text.Json.JsonSerializer.Serialize(offer), Is.EqualTo("""{"type":"offer","sdp":"v=0\r\n"}"""));
@@ -312,7 +312,7 @@ public class PeerConnectionStackTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task AnEarlyCandidateThatDoesNotFitIsSkipped_AndTheOthersStillApply(CancellationToken ct)
+    public async Task An_early_candidate_that_does_not_fit_is_skipped_and_the_others_still_apply(CancellationToken ct)
     {
         await using var offerer = new RtcPeerConnection(PeerPair.Loopback());
         await using var answerer = new RtcPeerConnection(PeerPair.Loopback());

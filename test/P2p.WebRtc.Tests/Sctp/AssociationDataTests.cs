@@ -20,7 +20,7 @@ public class AssociationDataTests
     [TestCase(64 * 1024)]
     [TestCase(256 * 1024)]
     [TestCase(4 * 1024 * 1024 + 3)]
-    public void Message_OfSize_ArrivesIntact(int size)
+    public void Message_of_size_arrives_intact(int size)
     {
         var sim = Connected();
         var payload = SctpTestUtil.Payload(size, size);
@@ -34,7 +34,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void Message_OfSixteenMebibytes_ArrivesIntact()
+    public void Message_of_sixteen_mebibytes_arrives_intact()
     {
         var sim = Connected();
         var payload = SctpTestUtil.Payload(16 * 1024 * 1024 + 5, 16);
@@ -44,14 +44,14 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void EmptyMessage_IsRejectedWithAClearStatus()
+    public void Empty_message_is_rejected_with_a_clear_status()
     {
         var sim = Connected();
         Assert.That(sim.A.Send(0, 57, [], default, sim.Now), Is.EqualTo(SctpSendStatus.ErrorMessageEmpty));
     }
 
     [Test]
-    public void MessageAboveMaxMessageSize_IsRejected()
+    public void Message_above_max_message_size_is_rejected()
     {
         var sim = Connected(new SctpOptions { MaxMessageSize = 1000 });
         Assert.That(sim.A.Send(0, 53, new byte[1001], default, sim.Now), Is.EqualTo(SctpSendStatus.ErrorMessageTooLarge));
@@ -59,7 +59,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void IncomingMessageAboveLimit_AbortsTheAssociation()
+    public void Incoming_message_above_limit_aborts_the_association()
     {
         var sim = Connected(SctpTestUtil.Options(), new SctpOptions { MaxReceiveMessageSize = 10_000 });
         sim.A.SendOk(sim, 0, 53, new byte[20_000]);
@@ -70,7 +70,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void SendBufferLimit_ReturnsResourceExhaustion()
+    public void Send_buffer_limit_returns_resource_exhaustion()
     {
         var sim = Connected(new SctpOptions { MaxSendBufferSize = 5000 });
         Assert.That(sim.A.Send(0, 53, new byte[4000], default, sim.Now), Is.EqualTo(SctpSendStatus.Success));
@@ -78,7 +78,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void InvalidStream_IsRejected()
+    public void Invalid_stream_is_rejected()
     {
         var sim = Connected(new SctpOptions { OutboundStreams = 10 });
         Assert.That(sim.A.Send(10, 53, [1], default, sim.Now), Is.EqualTo(SctpSendStatus.ErrorInvalidStream));
@@ -86,7 +86,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void MessagesQueuedBeforeConnect_AreSentOnceEstablished()
+    public void Messages_queued_before_connect_are_sent_once_established()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
         sim.A.SendOk(sim, 1, 51, [7, 7]);
@@ -96,7 +96,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void ManyStreams_OrderedAndUnordered_EveryMessageOnceAndOrderedInOrder()
+    public void Many_streams_ordered_and_unordered_every_message_once_and_ordered_in_order()
     {
         var sim = Connected(link: new SimulatedLink { Loss = 0.02, Reorder = 0.05 });
         var expected = new Dictionary<ushort, List<string>>();
@@ -127,7 +127,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void BothDirections_AtOnce()
+    public void Both_directions_at_once()
     {
         var sim = Connected();
         var a = SctpTestUtil.Payload(1_000_000, 1);
@@ -140,7 +140,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void TsnWrapAround_IsHandled()
+    public void Tsn_wrap_around_is_handled()
     {
         var options = SctpTestUtil.Options() with { InitialTsn = uint.MaxValue - 50 };
         var sim = Connected(options, options, new SimulatedLink { Loss = 0.05, Reorder = 0.05 });
@@ -155,7 +155,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void BufferedAmount_DropsAndLowThresholdEventFires()
+    public void Buffered_amount_drops_and_low_threshold_event_fires()
     {
         var sim = Connected();
         sim.A.SetBufferedAmountLowThreshold(4, 100_000);
@@ -174,7 +174,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void DelayedAck_AcknowledgesASinglePacketAfterTheTimeout()
+    public void Delayed_ack_acknowledges_a_single_packet_after_the_timeout()
     {
         var sim = Connected();
         sim.A.SendOk(sim, 0, 53, [1]);
@@ -183,7 +183,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void PingPong_SackIsBundledWithTheReply()
+    public void Ping_pong_sack_is_bundled_with_the_reply()
     {
         var sim = Connected();
         sim.OnEvent = (fromA, e) =>
@@ -205,7 +205,7 @@ public class AssociationDataTests
     }
 
     [Test]
-    public void ManyTinyMessages_UnderLoss_AllArrive()
+    public void Many_tiny_messages_under_loss_all_arrive()
     {
         var link = new SimulatedLink { Loss = 0.02, Reorder = 0.02 };
         var sim = Connected(link: link, seed: 8);

@@ -6,7 +6,7 @@ namespace P2p.WebRtc.Tests.Sctp;
 public class AssociationHandshakeTests
 {
     [Test]
-    public void ActiveOpen_PassivePeer_BothEstablished()
+    public void Active_open_passive_peer_both_established()
     {
         var sim = new SctpSimulation();
         sim.A.Connect(sim.Now);
@@ -18,7 +18,7 @@ public class AssociationHandshakeTests
     }
 
     [Test]
-    public void InitCollision_BothConnectAtOnce_BothEstablishedOnce()
+    public void Init_collision_both_connect_at_once_both_established_once()
     {
         var sim = new SctpSimulation();
         sim.ConnectBoth();
@@ -36,7 +36,7 @@ public class AssociationHandshakeTests
     [TestCase(3)]
     [TestCase(4)]
     [TestCase(5)]
-    public void InitCollision_WithLossAndReordering_Establishes(int seed)
+    public void Init_collision_with_loss_and_reordering_establishes(int seed)
     {
         var link = new SimulatedLink { Loss = 0.3, Reorder = 0.5, Duplicate = 0.2 };
         var sim = new SctpSimulation(aToB: link, bToA: link, seed: seed);
@@ -46,7 +46,7 @@ public class AssociationHandshakeTests
     }
 
     [Test]
-    public void LostInit_IsRetransmittedByT1()
+    public void Lost_init_is_retransmitted_by_T1()
     {
         var dropped = 0;
         var sim = new SctpSimulation();
@@ -57,7 +57,7 @@ public class AssociationHandshakeTests
     }
 
     [Test]
-    public void NoPeer_ConnectTimesOutAfterMaxInitRetransmits()
+    public void No_peer_connect_times_out_after_max_init_retransmits()
     {
         var sim = new SctpSimulation(new SctpOptions { MaxInitRetransmissions = 3, RtoMax = TimeSpan.FromSeconds(4) });
         sim.Tamper = (_, _) => null;
@@ -67,7 +67,7 @@ public class AssociationHandshakeTests
     }
 
     [Test]
-    public void TamperedCookie_IsIgnored_AndLegitimateRetransmissionStillConnects()
+    public void Tampered_cookie_is_ignored_and_legitimate_retransmission_still_connects()
     {
         var tampered = false;
         var sim = new SctpSimulation();
@@ -92,7 +92,7 @@ public class AssociationHandshakeTests
     }
 
     [Test]
-    public void WrongPorts_AreDropped()
+    public void Wrong_ports_are_dropped()
     {
         var sim = new SctpSimulation(new SctpOptions { LocalPort = 5000, RemotePort = 5001 }, new SctpOptions { LocalPort = 5000, RemotePort = 5000 });
         sim.A.Connect(sim.Now);
@@ -102,7 +102,7 @@ public class AssociationHandshakeTests
     }
 
     [Test]
-    public void CustomPorts_Connect()
+    public void Custom_ports_connect()
     {
         var sim = new SctpSimulation(new SctpOptions { LocalPort = 5001, RemotePort = 6000 }, new SctpOptions { LocalPort = 6000, RemotePort = 5001 });
         sim.ConnectBoth();

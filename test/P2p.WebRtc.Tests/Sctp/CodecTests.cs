@@ -18,7 +18,7 @@ public class CodecTests
     }
 
     [Test]
-    public void Crc32c_KnownVectors()
+    public void Crc32c_known_vectors()
     {
         // iSCSI (RFC 3720 B.4) CRC32c vectors.
         Assert.That(System.IO.Hashing.Crc32.HashToUInt32(System.IO.Hashing.Crc32ParameterSet.Crc32C, new byte[32]), Is.EqualTo(0x8A9136AAu));
@@ -26,7 +26,7 @@ public class CodecTests
     }
 
     [Test]
-    public void PacketChecksum_MatchesIndependentlyProducedPackets()
+    public void Packet_checksum_matches_independently_produced_packets()
     {
         // A header-only packet and an INIT built by other SCTP implementations (ports 5000/5000, tag 0).
         byte[] headerOnly = [0x13, 0x88, 0x13, 0x88, 0, 0, 0, 0, 0x06, 0xa9, 0x00, 0xe1];
@@ -52,7 +52,7 @@ public class CodecTests
     }
 
     [Test]
-    public void CommonHeader_RoundTrip()
+    public void Common_header_round_trip()
     {
         var b = new byte[12];
         new SctpCommonHeader(5000, 5001, 0xDEADBEEF).Write(b);
@@ -65,7 +65,7 @@ public class CodecTests
     [TestCase(3)]
     [TestCase(4)]
     [TestCase(1172)]
-    public void Data_RoundTrip(int length)
+    public void Data_round_trip(int length)
     {
         var payload = SctpTestUtil.Payload(length, length);
         var b = new byte[2000];
@@ -80,7 +80,7 @@ public class CodecTests
     }
 
     [Test]
-    public void Data_Truncated_IsRejected()
+    public void Data_truncated_is_rejected()
     {
         var b = new byte[16];
         ChunkWriter.Header(b, ChunkType.Data, 3, 15);
@@ -88,7 +88,7 @@ public class CodecTests
     }
 
     [Test]
-    public void Init_And_InitAck_RoundTrip_WithParameters()
+    public void Init_and_init_ack_round_trip_with_parameters()
     {
         var p = new byte[64];
         var n = SupportedExtensionsParameter.Write(p, [130, 192]);
@@ -111,7 +111,7 @@ public class CodecTests
     }
 
     [Test]
-    public void Sack_RoundTrip_AndMalformedCounts()
+    public void Sack_round_trip_and_malformed_counts()
     {
         var b = new byte[256];
         GapAckBlock[] gaps = [new(2, 5), new(9, 9)];
@@ -127,7 +127,7 @@ public class CodecTests
     }
 
     [Test]
-    public void ForwardTsn_RoundTrip()
+    public void Forward_tsn_round_trip()
     {
         var b = new byte[64];
         var n = ForwardTsnChunk.Write(b, 0x10, [new ForwardTsnStream(1, 2), new ForwardTsnStream(65535, 65535)]);
@@ -139,7 +139,7 @@ public class CodecTests
     }
 
     [Test]
-    public void ReConfig_Parameters_RoundTrip()
+    public void Re_config_parameters_round_trip()
     {
         var p = new byte[128];
         var n = OutgoingSsnResetRequestParameter.Write(p, 10, 20, 30, [1, 2, 3]);
@@ -165,7 +165,7 @@ public class CodecTests
     }
 
     [Test]
-    public void ControlChunks_RoundTrip()
+    public void Control_chunks_round_trip()
     {
         var b = new byte[128];
         var n = HeartbeatChunk.Write(b, [1, 2, 3, 4, 5]);
@@ -194,7 +194,7 @@ public class CodecTests
     }
 
     [Test]
-    public void ChunkIterator_StopsAtMalformedLengths()
+    public void Chunk_iterator_stops_at_malformed_lengths()
     {
         byte[] zeroLength = [0, 3, 0, 0];
         var it = new ChunkIterator(zeroLength);
@@ -211,7 +211,7 @@ public class CodecTests
     }
 
     [Test]
-    public void UnknownTypes_UpperBitsDecideSkipAndReport()
+    public void Unknown_types_upper_bits_decide_skip_and_report()
     {
         Assert.That((ChunkTypeExtensions.SkipAndContinue(0x3F), ChunkTypeExtensions.Report(0x3F)), Is.EqualTo((false, false)));
         Assert.That((ChunkTypeExtensions.SkipAndContinue(0x40), ChunkTypeExtensions.Report(0x40)), Is.EqualTo((false, true)));
@@ -221,7 +221,7 @@ public class CodecTests
     }
 
     [Test]
-    public void StateCookie_RoundTrip_AndRejectsForgery()
+    public void State_cookie_round_trip_and_rejects_forgery()
     {
         var key = new byte[32];
         new Random(1).NextBytes(key);

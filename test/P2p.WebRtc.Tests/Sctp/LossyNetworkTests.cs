@@ -22,7 +22,7 @@ public class LossyNetworkTests
     }
 
     [TestCaseSource(nameof(Networks))]
-    public void SixteenMebibytes_ArriveComplete_InOrder_Intact(SimulatedLink link, int maxRetransmissions)
+    public void Sixteen_mebibytes_arrive_complete_in_order_intact(SimulatedLink link, int maxRetransmissions)
     {
         var options = SctpTestUtil.Options() with { MaxRetransmissions = maxRetransmissions, RtoMax = TimeSpan.FromSeconds(10) };
         var sim = new SctpSimulation(options, options, link, link, seed: 42);
@@ -86,7 +86,7 @@ public class LossyNetworkTests
     }
 
     [Test]
-    public void TailLoss_IsRecoveredByT3()
+    public void Tail_loss_is_recovered_by_T3()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
         sim.ConnectBoth();
@@ -110,7 +110,7 @@ public class LossyNetworkTests
     }
 
     [Test]
-    public void SingleLoss_InABurst_IsRecoveredByFastRetransmit_WithoutT3()
+    public void Single_loss_in_a_burst_is_recovered_by_fast_retransmit_without_T3()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
         sim.ConnectBoth();

@@ -5,7 +5,7 @@ namespace P2p.WebRtc.Tests.Sctp;
 public class PacketBufferPoolTests
 {
     [Test]
-    public void ReturnedBuffers_AreReused_UpToTheRetentionLimit()
+    public void Returned_buffers_are_reused_up_to_the_retention_limit()
     {
         var pool = new PacketBufferPool(1200, maxRetained: 2);
         var first = pool.Rent(1200);
@@ -25,7 +25,7 @@ public class PacketBufferPoolTests
     }
 
     [Test]
-    public void LargerRequests_GoToTheSharedPool_AndAreNotKept()
+    public void Larger_requests_go_to_the_shared_pool_and_are_not_kept()
     {
         var pool = new PacketBufferPool(1200, maxRetained: 8);
         var big = pool.Rent(5000);

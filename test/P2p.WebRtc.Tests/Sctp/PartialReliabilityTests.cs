@@ -7,7 +7,7 @@ namespace P2p.WebRtc.Tests.Sctp;
 public class PartialReliabilityTests
 {
     [Test]
-    public void MaxRetransmitsZero_UnderLoss_AbandonsLostMessages_OthersArriveIntactAndInOrder()
+    public void Max_retransmits_zero_under_loss_abandons_lost_messages_others_arrive_intact_and_in_order()
     {
         var link = new SimulatedLink { Loss = 0.1, Reorder = 0.05 };
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options(), link, link, seed: 7);
@@ -35,7 +35,7 @@ public class PartialReliabilityTests
     }
 
     [Test]
-    public void MaxRetransmitsZero_Unordered_AbandonsAndDeliversTheRest()
+    public void Max_retransmits_zero_unordered_abandons_and_delivers_the_rest()
     {
         var link = new SimulatedLink { Loss = 0.1 };
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options(), link, link, seed: 3);
@@ -59,7 +59,7 @@ public class PartialReliabilityTests
     }
 
     [Test]
-    public void Lifetime_ExpiredBeforeSending_IsDroppedUnsent()
+    public void Lifetime_expired_before_sending_is_dropped_unsent()
     {
         // A 1 ms lifetime behind a large reliable message that takes longer than that to send.
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options(), new SimulatedLink { BytesPerSecond = 1e6 });
@@ -73,7 +73,7 @@ public class PartialReliabilityTests
     }
 
     [Test]
-    public void Lifetime_ExpiringInFlight_IsAbandonedAndForwardTsnSkipsIt()
+    public void Lifetime_expiring_in_flight_is_abandoned_and_forward_tsn_skips_it()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
         sim.ConnectBoth();
@@ -93,7 +93,7 @@ public class PartialReliabilityTests
     }
 
     [Test]
-    public void PeerWithoutPrSctp_PartiallyReliableMessagesAreSentReliably()
+    public void Peer_without_pr_sctp_partially_reliable_messages_are_sent_reliably()
     {
         // Strip Forward-TSN-Supported and Supported Extensions from B's INIT / INIT ACK.
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());

@@ -74,7 +74,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void RandomGarbage_IsDropped_TransferUnaffected()
+    public void Random_garbage_is_dropped_transfer_unaffected()
     {
         var (sim, _, _) = Connected();
         var rnd = new Random(9);
@@ -91,7 +91,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void TruncatedAndBitFlippedPackets_AreDropped_TransferUnaffected()
+    public void Truncated_and_bit_flipped_packets_are_dropped_transfer_unaffected()
     {
         var (sim, _, _) = Connected();
         var rnd = new Random(3);
@@ -116,7 +116,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void ReplayedPackets_AreHarmless()
+    public void Replayed_packets_are_harmless()
     {
         var (sim, _, _) = Connected();
         var rnd = new Random(5);
@@ -140,7 +140,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void WrongVerificationTag_IsDropped()
+    public void Wrong_verification_tag_is_dropped()
     {
         var (sim, _, tagOfB) = Connected();
         var data = new byte[20];
@@ -157,7 +157,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void ChunksInTheWrongState_AreIgnored()
+    public void Chunks_in_the_wrong_state_are_ignored()
     {
         var sim = new SctpSimulation();
         var data = new byte[20];
@@ -180,7 +180,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void EmptyDataChunk_AbortsWithNoUserData()
+    public void Empty_data_chunk_aborts_with_no_user_data()
     {
         var (sim, _, tagOfB) = Connected();
         var data = new byte[16];
@@ -192,7 +192,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void UnknownChunks_FollowTheUpperBits()
+    public void Unknown_chunks_follow_the_upper_bits()
     {
         var (sim, _, tagOfB) = Connected();
         byte[] Unknown(byte type) => [type, 0, 0, 8, 1, 2, 3, 4];
@@ -211,7 +211,7 @@ public class RobustnessTests
     }
 
     [FsCheck.NUnit.Property(MaxTest = 300)]
-    public Property ArbitraryChunksWithValidHeaders_NeverThrow()
+    public Property Arbitrary_chunks_with_valid_headers_never_throw()
     {
         var (sim, _, tagOfB) = Connected();
         var gen = Gen.Elements<byte>(0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 130, 192, 64, 0xC1, 0x41)
@@ -231,7 +231,7 @@ public class RobustnessTests
     }
 
     [Test]
-    public void MutatedRealTraffic_WithValidChecksums_NeverThrows()
+    public void Mutated_real_traffic_with_valid_checksums_never_throws()
     {
         for (var seed = 0; seed < 20; seed++)
         {

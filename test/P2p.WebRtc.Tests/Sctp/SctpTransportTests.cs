@@ -64,7 +64,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task InMemory_ConnectExchangeAndCloseGracefully()
+    public async Task In_memory_connect_exchange_and_close_gracefully()
     {
         await using var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B);
@@ -91,7 +91,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task InMemory_SendErrorsAreClear()
+    public async Task In_memory_send_errors_are_clear()
     {
         await using var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B, new SctpOptions { MaxMessageSize = 1000, MaxSendBufferSize = 10_000 });
@@ -105,7 +105,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task InMemory_Lossy_SixteenMebibytes_InOrderAndIntact()
+    public async Task In_memory_lossy_sixteen_mebibytes_in_order_and_intact()
     {
         await using var link = new InMemoryDatagramLink(new LinkImpairment(Loss: 0.05, Duplicate: 0.01, Reorder: 0.05, Seed: 11));
         var (a, b) = await ConnectAsync(link.A, link.B);
@@ -121,7 +121,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task Udp_Loopback_SixteenMebibytes_AndPingPong()
+    public async Task Udp_loopback_sixteen_mebibytes_and_ping_pong()
     {
         var (ua, ub) = LoopbackUdpTransport.CreatePair();
         await using (ua)
@@ -161,7 +161,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task StreamReset_ThroughTheDriver_RaisesEventsOnBothSides()
+    public async Task Stream_reset_through_the_driver_raises_events_on_both_sides()
     {
         await using var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B);
@@ -183,7 +183,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task BufferedAmountLow_IsRaised()
+    public async Task Buffered_amount_low_is_raised()
     {
         await using var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B);
@@ -201,7 +201,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task Abort_IsReportedToThePeer()
+    public async Task Abort_is_reported_to_the_peer()
     {
         await using var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B);
@@ -218,7 +218,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task Connect_WithNoPeer_FailsWithSctpException()
+    public async Task Connect_with_no_peer_fails_with_sctp_exception()
     {
         await using var link = new InMemoryDatagramLink(new LinkImpairment(Loss: 1.0));
         await using var a = new SctpTransport(link.A, FastOptions() with { MaxInitRetransmissions = 2, RtoInitial = TimeSpan.FromMilliseconds(50), RtoMax = TimeSpan.FromMilliseconds(100) });
@@ -227,7 +227,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task GarbageInjected_DuringTransfer_IsDropped()
+    public async Task Garbage_injected_during_transfer_is_dropped()
     {
         await using var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B);
@@ -255,7 +255,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task LowerTransportClosing_ClosesTheAssociation()
+    public async Task Lower_transport_closing_closes_the_association()
     {
         var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B);
@@ -268,7 +268,7 @@ public class SctpTransportTests
     }
 
     [Test]
-    public async Task Dispose_StopsEverything()
+    public async Task Dispose_stops_everything()
     {
         await using var link = new InMemoryDatagramLink();
         var (a, b) = await ConnectAsync(link.A, link.B);

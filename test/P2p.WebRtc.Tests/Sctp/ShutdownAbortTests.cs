@@ -6,7 +6,7 @@ namespace P2p.WebRtc.Tests.Sctp;
 public class ShutdownAbortTests
 {
     [Test]
-    public void Shutdown_DeliversQueuedDataThenClosesBothSidesGracefully()
+    public void Shutdown_delivers_queued_data_then_closes_both_sides_gracefully()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options(), new SimulatedLink { Loss = 0.05 }, seed: 4);
         sim.ConnectBoth();
@@ -23,7 +23,7 @@ public class ShutdownAbortTests
     }
 
     [Test]
-    public void Shutdown_ByBothSidesAtOnce_Closes()
+    public void Shutdown_by_both_sides_at_once_closes()
     {
         var sim = new SctpSimulation();
         sim.ConnectBoth();
@@ -35,7 +35,7 @@ public class ShutdownAbortTests
     }
 
     [Test]
-    public void Shutdown_WithLostShutdownChunks_IsRetransmittedByT2()
+    public void Shutdown_with_lost_shutdown_chunks_is_retransmitted_by_T2()
     {
         var sim = new SctpSimulation();
         sim.ConnectBoth();
@@ -47,7 +47,7 @@ public class ShutdownAbortTests
     }
 
     [Test]
-    public void Abort_ReportsTheReasonToThePeer()
+    public void Abort_reports_the_reason_to_the_peer()
     {
         var sim = new SctpSimulation();
         sim.ConnectBoth();
@@ -65,7 +65,7 @@ public class ShutdownAbortTests
     }
 
     [Test]
-    public void UnreachablePeer_RtoBacksOff_AndMaxRetransmissionsFailsTheAssociation()
+    public void Unreachable_peer_rto_backs_off_and_max_retransmissions_fails_the_association()
     {
         var options = new SctpOptions { MaxRetransmissions = 4, RtoInitial = TimeSpan.FromSeconds(1), RtoMin = TimeSpan.FromSeconds(1), RtoMax = TimeSpan.FromSeconds(60) };
         var sim = new SctpSimulation(options, options);
@@ -82,7 +82,7 @@ public class ShutdownAbortTests
     }
 
     [Test]
-    public void IdleAssociation_Heartbeats_DetectADeadPeer()
+    public void Idle_association_heartbeats_detect_a_dead_peer()
     {
         var options = new SctpOptions { HeartbeatInterval = TimeSpan.FromSeconds(5), MaxRetransmissions = 3 };
         var sim = new SctpSimulation(options, options);
@@ -96,7 +96,7 @@ public class ShutdownAbortTests
     }
 
     [Test]
-    public void ClosedAssociation_IgnoresEverything()
+    public void Closed_association_ignores_everything()
     {
         var sim = new SctpSimulation();
         sim.ConnectBoth();

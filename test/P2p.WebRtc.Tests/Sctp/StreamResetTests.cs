@@ -9,7 +9,7 @@ public class StreamResetTests
     private static IEnumerable<SctpEvent> OfType(List<SctpEvent> events, SctpEventType type) => events.Where(e => e.Type == type);
 
     [Test]
-    public void Reset_ClosesTheStreamOnBothSides_AndTheIdCanBeReused()
+    public void Reset_closes_the_stream_on_both_sides_and_the_id_can_be_reused()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
         sim.ConnectBoth();
@@ -45,7 +45,7 @@ public class StreamResetTests
     }
 
     [Test]
-    public void MessagesSentAfterResetRequest_WaitAndUseTheNewSequence()
+    public void Messages_sent_after_reset_request_wait_and_use_the_new_sequence()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
         sim.ConnectBoth();
@@ -62,7 +62,7 @@ public class StreamResetTests
     [TestCase(11)]
     [TestCase(12)]
     [TestCase(13)]
-    public void ResetUnderLoss_IsDeferredUntilDataArrives_AndCompletes(int seed)
+    public void Reset_under_loss_is_deferred_until_data_arrives_and_completes(int seed)
     {
         var link = new SimulatedLink { Loss = 0.2, Reorder = 0.2 };
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options(), link, link, seed);
@@ -83,7 +83,7 @@ public class StreamResetTests
     }
 
     [Test]
-    public void ManyStreamsReset_AtOnce()
+    public void Many_streams_reset_at_once()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());
         sim.ConnectBoth();
@@ -100,14 +100,14 @@ public class StreamResetTests
     }
 
     [Test]
-    public void ResetBeforeEstablished_Throws()
+    public void Reset_before_established_throws()
     {
         var sim = new SctpSimulation();
         Assert.Throws<InvalidOperationException>(() => sim.A.ResetStreams([1]));
     }
 
     [Test]
-    public void AutomaticCounterReset_CanBeDisabled()
+    public void Automatic_counter_reset_can_be_disabled()
     {
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options() with { ResetOutgoingOnIncomingReset = false });
         sim.ConnectBoth();
@@ -119,7 +119,7 @@ public class StreamResetTests
     }
 
     [Test]
-    public void DeferredReset_RetriedWithANewSequenceNumber_IsPerformedOnce()
+    public void Deferred_reset_retried_with_a_new_sequence_number_is_performed_once()
     {
         uint tagOfB = 0;
         var sim = new SctpSimulation(SctpTestUtil.Options(), SctpTestUtil.Options());

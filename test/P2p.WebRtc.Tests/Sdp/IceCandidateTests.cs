@@ -12,7 +12,7 @@ public class IceCandidateTests
     [TestCase("candidate:4 1 udp 41885439 198.51.100.9 49170 typ relay raddr 203.0.113.7 rport 61665 generation 0")]
     [TestCase("candidate:1 1 tcp 1518280447 192.0.2.2 9 typ host tcptype active generation 0 network-id 1")]
     [TestCase("candidate:2 1 UDP 2113937151 7c9d2e1a-1111-2222-3333-444455556666.local 50000 typ host generation 0")]
-    public void Candidate_RoundTrips(string text)
+    public void Candidate_round_trips(string text)
     {
         var c = IceCandidate.Parse(text);
         Assert.That(c.ToString(), Is.EqualTo(text));
@@ -20,7 +20,7 @@ public class IceCandidateTests
     }
 
     [Test]
-    public void Candidate_Fields()
+    public void Candidate_fields()
     {
         var c = IceCandidate.Parse("a=candidate:842163049 1 udp 1677729535 203.0.113.7 61665 typ srflx raddr 192.0.2.2 rport 40008 generation 0 ufrag xBrP network-id 1\r\n");
         Assert.Multiple(() =>
@@ -39,7 +39,7 @@ public class IceCandidateTests
     }
 
     [Test]
-    public void HostNameCandidate_HasNoIPAddress()
+    public void Host_name_candidate_has_no_IP_address()
     {
         var c = IceCandidate.Parse("candidate:2 1 udp 2113937151 abc.local 50000 typ host");
         Assert.That(c.IPAddress, Is.Null);
@@ -61,14 +61,14 @@ public class IceCandidateTests
     [TestCase("candidate:1 1 udp 1 127.0.0.1 1 typ srflx raddr 1.2.3.4 rport x")]
     [TestCase("candidate:1  1 udp 1 127.0.0.1 1 typ host")]
     [TestCase("candidate:123456789012345678901234567890123 1 udp 1 127.0.0.1 1 typ host")]
-    public void MalformedCandidate_Throws(string text)
+    public void Malformed_candidate_throws(string text)
     {
         Assert.Throws<SdpParseException>(() => IceCandidate.Parse(text));
         Assert.That(IceCandidate.TryParse(text, out _), Is.False);
     }
 
     [Test]
-    public void GeneratedCandidates_RoundTrip()
+    public void Generated_candidates_round_trip()
     {
         var token = Gen.Elements("a", "b", "x1", "Zz9", "network-id", "k+/");
         var gen =

@@ -24,12 +24,12 @@ public class SdpFuzzTests
     }
 
     [Test]
-    public void RandomStrings_ParseOrThrowSdpParseException() =>
+    public void Random_strings_parse_or_throw_sdp_parse_exception() =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000), Prop.ForAll(Arb.From(ArbMap.Default.GeneratorFor<string>()), s =>
             ParsesOrRejectsCleanly(s ?? string.Empty) && CandidateParsesOrRejects(s ?? string.Empty)));
 
     [Test]
-    public void RandomLinesOfSdpShape_ParseOrThrowSdpParseException()
+    public void Random_lines_of_sdp_shape_parse_or_throw_sdp_parse_exception()
     {
         var letters = Gen.Elements('v', 'o', 's', 't', 'c', 'm', 'a', 'b', 'i', 'x');
         var values = Gen.Elements("0", "- 1 1 IN IP4 0.0.0.0", "-", "0 0", "IN IP4 0.0.0.0", "application 9 UDP/DTLS/SCTP webrtc-datachannel",
@@ -42,7 +42,7 @@ public class SdpFuzzTests
 
     [TestCase(ChromiumSdp.Offer, 1)]
     [TestCase(ChromiumSdp.Answer, 2)]
-    public void MutatedChromiumSdp_ParsesOrThrowsSdpParseException(string original, int seed)
+    public void Mutated_chromium_sdp_parses_or_throws_sdp_parse_exception(string original, int seed)
     {
         var random = new Random(seed);
         const string alphabet = "v=oamtc:/ \r\n0123456789abcdefXYZ-+.\0\u00e9";

@@ -12,7 +12,7 @@ public class SessionDescriptionTests
         + "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\na=setup:actpass\r\n";
 
     [Test]
-    public void LegacyDataChannelOffer_IsADataChannelSection_WithTheSctpmapPort()
+    public void Legacy_data_channel_offer_is_a_data_channel_section_with_the_sctpmap_port()
     {
         var m = SessionDescription.Parse(LegacyOffer).Media[0];
 
@@ -32,7 +32,7 @@ public class SessionDescriptionTests
     [TestCase("m=application 9 DTLS/SCTP 5000", "a=sctpmap:5000 bfcp 1024", TestName = "LegacySection_WhoseSctpmapMapsAnotherProtocol_IsNoDataChannel")]
     [TestCase("m=application 9 DTLS/SCTP 5000", "a=x-other:1", TestName = "LegacySection_WithoutSctpmap_IsNoDataChannel")]
     [TestCase("m=application 9 UDP/DTLS/SCTP 5000", "a=sctpmap:5000 webrtc-datachannel 1024", TestName = "ModernProtocol_WithALegacyFormat_IsNoDataChannel")]
-    public void SectionsThatOnlyLookLegacy_AreNotDataChannels(string mediaLine, string attribute)
+    public void Sections_that_only_look_legacy_are_not_data_channels(string mediaLine, string attribute)
     {
         var m = SessionDescription.Parse($"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n{mediaLine}\r\n{attribute}\r\n").Media[0];
         Assert.That(m.IsDataChannel, Is.False);
@@ -40,7 +40,7 @@ public class SessionDescriptionTests
     }
 
     [Test]
-    public void LegacyDataChannelSection_IsWrittenAsLegacyEndpointsExpect()
+    public void Legacy_data_channel_section_is_written_as_legacy_endpoints_expect()
     {
         var m = MediaDescription.CreateLegacyDataChannel(5000);
         var sd = new SessionDescription(new SdpOrigin("-", 1, 1, "IN", "IP4", "127.0.0.1"));
@@ -53,7 +53,7 @@ public class SessionDescriptionTests
     }
 
     [Test]
-    public void ChromiumOffer_Parses()
+    public void Chromium_offer_parses()
     {
         var sd = SessionDescription.Parse(ChromiumSdp.Offer);
 
@@ -94,7 +94,7 @@ public class SessionDescriptionTests
     }
 
     [Test]
-    public void ChromiumAnswer_Parses()
+    public void Chromium_answer_parses()
     {
         var sd = SessionDescription.Parse(ChromiumSdp.Answer);
         var m = sd.Media.Single();
@@ -108,18 +108,18 @@ public class SessionDescriptionTests
 
     [TestCase(ChromiumSdp.Offer)]
     [TestCase(ChromiumSdp.Answer)]
-    public void ChromiumSdp_RoundTripsByteForByte(string sdp) =>
+    public void Chromium_sdp_round_trips_byte_for_byte(string sdp) =>
         Assert.That(SessionDescription.Parse(sdp).ToString(), Is.EqualTo(sdp));
 
     [Test]
-    public void LfOnlyInput_Parses_AndIsWrittenWithCrlf()
+    public void Lf_only_input_parses_and_is_written_with_crlf()
     {
         var sd = SessionDescription.Parse(ChromiumSdp.Offer.Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.That(sd.ToString(), Is.EqualTo(ChromiumSdp.Offer));
     }
 
     [Test]
-    public void SessionLevelAttributes_ApplyToMediaWithoutOwn()
+    public void Session_level_attributes_apply_to_media_without_own()
     {
         const string text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n" +
             "a=ice-ufrag:sess\r\na=ice-pwd:sessionpasswordsessionpw\r\na=setup:passive\r\n" +
@@ -140,7 +140,7 @@ public class SessionDescriptionTests
     }
 
     [Test]
-    public void AudioVideoSections_AreKept_AndCanBeRejected()
+    public void Audio_video_sections_are_kept_and_can_be_rejected()
     {
         const string text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n" +
             "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\nb=AS:30\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\na=sendrecv\r\n" +
@@ -167,7 +167,7 @@ public class SessionDescriptionTests
     }
 
     [Test]
-    public void UnknownLinesAndAttributes_RoundTrip()
+    public void Unknown_lines_and_attributes_round_trip()
     {
         const string text = "v=0\r\no=alice 1 2 IN IP6 ::1\r\ns=Session\r\ni=info\r\nc=IN IP6 ::1\r\nb=CT:100\r\nt=0 0\r\nr=7d 1h 0 25h\r\n" +
             "a=x-custom:anything goes here\r\na=flag-only\r\n" +
@@ -185,7 +185,7 @@ public class SessionDescriptionTests
     }
 
     [Test]
-    public void BuildingAnOffer_WritesBrowserShapedSdp()
+    public void Building_an_offer_writes_browser_shaped_sdp()
     {
         var sd = new SessionDescription(new SdpOrigin("-", 42, 2, "IN", "IP4", "127.0.0.1"));
         sd.SetValue("group", new SdpGroup("BUNDLE", ["0"]).ToString());
@@ -225,7 +225,7 @@ public class SessionDescriptionTests
     [TestCase("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=:nameless\r\n", 5)]
     [TestCase("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\ngarbage\r\n", 5)]
     [TestCase("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nc=IN IP4 1.2.3.4\r\nc=IN IP4 1.2.3.4\r\n", 6)]
-    public void MalformedSdp_ThrowsSdpParseException_NamingTheLine(string text, int line)
+    public void Malformed_sdp_throws_sdp_parse_exception_naming_the_line(string text, int line)
     {
         var e = Assert.Throws<SdpParseException>(() => SessionDescription.Parse(text));
         Assert.That(e!.LineNumber, Is.EqualTo(line));

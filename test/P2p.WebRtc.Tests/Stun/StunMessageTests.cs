@@ -11,7 +11,7 @@ public class StunMessageTests
     private static readonly byte[] ShortTermKey = StunCredentials.ShortTermKey(Rfc5769Vectors.ShortTermPassword);
 
     [Test]
-    public void Rfc5769_SampleRequest()
+    public void Rfc_5769_sample_request()
     {
         Assert.That(StunMessage.TryParse(Rfc5769Vectors.Request, out var m), Is.EqualTo(StunParseResult.Success));
         Assert.That(m.Method, Is.EqualTo(StunMethod.Binding));
@@ -30,7 +30,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void Rfc5769_SampleIPv4Response()
+    public void Rfc_5769_sample_IPv4_response()
     {
         Assert.That(StunMessage.TryParse(Rfc5769Vectors.ResponseIPv4, out var m), Is.EqualTo(StunParseResult.Success));
         Assert.That(m.Class, Is.EqualTo(StunMessageClass.SuccessResponse));
@@ -41,7 +41,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void Rfc5769_SampleIPv6Response()
+    public void Rfc_5769_sample_IPv6_response()
     {
         Assert.That(StunMessage.TryParse(Rfc5769Vectors.ResponseIPv6, out var m), Is.EqualTo(StunParseResult.Success));
         Assert.That(m.TryGetXorMappedAddress(out var ep), Is.True);
@@ -50,7 +50,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void Rfc5769_SampleRequestWithLongTermAuthentication()
+    public void Rfc_5769_sample_request_with_long_term_authentication()
     {
         Assert.That(StunMessage.TryParse(Rfc5769Vectors.RequestLongTerm, out var m), Is.EqualTo(StunParseResult.Success));
         Assert.That(m.GetString(StunAttributeType.Username), Is.EqualTo(Rfc5769Vectors.LongTermUsername));
@@ -62,7 +62,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void Writer_ReproducesRfc5769LongTermRequest_ByteForByte()
+    public void Writer_reproduces_rfc_5769LongTermRequest_byte_for_byte()
     {
         Span<byte> buffer = stackalloc byte[256];
         var w = new StunMessageWriter(buffer, StunMethod.Binding, StunMessageClass.Request, StunTransactionId.Read(Rfc5769Vectors.LongTermTransactionId));
@@ -74,7 +74,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void Writer_ReproducesRfc5769Request_ExceptPaddingBytes()
+    public void Writer_reproduces_rfc_5769Request_except_padding_bytes()
     {
         // RFC 5769 pads USERNAME with spaces; the writer pads with zeros (RFC 8489 §14), so only the
         // three padding bytes and the two hashes over them differ. Both must still verify.
@@ -96,7 +96,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void Writer_EncodesRfc5769XorMappedAddresses()
+    public void Writer_encodes_rfc_5769XorMappedAddresses()
     {
         var tid = StunTransactionId.Read(Rfc5769Vectors.TransactionId);
         Span<byte> buffer = stackalloc byte[128];
@@ -116,7 +116,7 @@ public class StunMessageTests
     [TestCase(StunMethod.Send, StunMessageClass.Indication, 0x0016)]
     [TestCase(StunMethod.Data, StunMessageClass.Indication, 0x0017)]
     [TestCase(StunMethod.ChannelBind, StunMessageClass.SuccessResponse, 0x0109)]
-    public void MessageType_EncodesAndDecodes(StunMethod method, StunMessageClass cls, int expected)
+    public void Message_type_encodes_and_decodes(StunMethod method, StunMessageClass cls, int expected)
     {
         var t = StunMessageType.Encode(method, cls);
         Assert.That(t, Is.EqualTo(expected));
@@ -125,7 +125,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void MessageType_RoundTripsAllMethodsAndClasses()
+    public void Message_type_round_trips_all_methods_and_classes()
     {
         for (var method = 0; method < 0x1000; method++)
         {
@@ -139,7 +139,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void ErrorCode_AndUnknownAttributes_RoundTrip()
+    public void Error_code_and_unknown_attributes_round_trip()
     {
         Span<byte> buffer = stackalloc byte[128];
         var w = new StunMessageWriter(buffer, StunMethod.Binding, StunMessageClass.ErrorResponse, StunTransactionId.NewRandom());
@@ -156,7 +156,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void UnknownComprehensionRequired_IsReported_OptionalIsSkipped()
+    public void Unknown_comprehension_required_is_reported_optional_is_skipped()
     {
         Span<byte> buffer = stackalloc byte[128];
         var w = new StunMessageWriter(buffer, StunMethod.Binding, StunMessageClass.Request, StunTransactionId.NewRandom());
@@ -171,7 +171,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void AttributesAfterMessageIntegrity_AreIgnored()
+    public void Attributes_after_message_integrity_are_ignored()
     {
         var msg = Rfc5769Vectors.ResponseIPv4.AsSpan(0, 72).ToArray(); // without FINGERPRINT
         // Append a PRIORITY attribute after MESSAGE-INTEGRITY.
@@ -186,7 +186,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void EveryTruncation_IsRejected()
+    public void Every_truncation_is_rejected()
     {
         foreach (var vector in new[] { Rfc5769Vectors.Request, Rfc5769Vectors.ResponseIPv4, Rfc5769Vectors.ResponseIPv6, Rfc5769Vectors.RequestLongTerm })
         {
@@ -198,7 +198,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void MalformedMessages_AreRejectedWithTheRightResult()
+    public void Malformed_messages_are_rejected_with_the_right_result()
     {
         Assert.That(Parse(Mutate(Rfc5769Vectors.Request, b => b[0] = 0x40)), Is.EqualTo(StunParseResult.NotStun));
         Assert.That(Parse(Mutate(Rfc5769Vectors.Request, b => b[5] ^= 1)), Is.EqualTo(StunParseResult.NotStun));
@@ -239,7 +239,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void RandomBytes_NeverThrow()
+    public void Random_bytes_never_throw()
     {
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(Arb.From(ArbMap.Default.GeneratorFor<byte[]>()), bytes =>
         {
@@ -261,7 +261,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void RandomlyMutatedVectors_NeverThrow_AndNeverVerify()
+    public void Randomly_mutated_vectors_never_throw_and_never_verify()
     {
         var random = new Random(7);
         for (var i = 0; i < 5000; i++)
@@ -281,7 +281,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void GeneratedMessages_RoundTrip()
+    public void Generated_messages_round_trip()
     {
         var attribute =
             from type in Gen.Choose(0x8030, 0xBFFF) // comprehension-optional, none of the special ones
@@ -352,7 +352,7 @@ public class StunMessageTests
     }
 
     [Test]
-    public void LongTermKey_IsMd5OfUserRealmPassword()
+    public void Long_term_key_is_md_5OfUserRealmPassword()
     {
         var key = StunCredentials.LongTermKey("user", "realm", "pass");
 #pragma warning disable CA5351

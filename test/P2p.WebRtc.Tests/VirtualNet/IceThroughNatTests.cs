@@ -45,7 +45,7 @@ public class IceThroughNatTests
         select new TestCaseData(a, b, !fails).SetName($"NatMatrix_{a}_{b}_{(fails ? "FailsWithoutRelay" : "Connects")}");
 
     [TestCaseSource(nameof(Matrix))]
-    public async Task NatMatrix(string natA, string natB, bool connects)
+    public async Task Nat_matrix(string natA, string natB, bool connects)
     {
         await using var pair = new IceNatPair(Types[natA], Types[natB]);
         pair.GatherAndExchange();
@@ -94,7 +94,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task CutLink_Disconnects_AndReconnectsWhenRestored()
+    public async Task Cut_link_disconnects_and_reconnects_when_restored()
     {
         await using var pair = new IceNatPair(NatBehavior.PortRestrictedCone, NatBehavior.RestrictedCone);
         pair.GatherAndExchange();
@@ -115,7 +115,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task CutLink_ExpiresConsent_AfterConsentFailureTimeout()
+    public async Task Cut_link_expires_consent_after_consent_failure_timeout()
     {
         await using var pair = new IceNatPair(NatBehavior.RestrictedCone, NatBehavior.FullCone);
         pair.GatherAndExchange();
@@ -142,7 +142,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task LossyJitteryLinks_StillConnect()
+    public async Task Lossy_jittery_links_still_connect()
     {
         await using var pair = new IceNatPair(NatBehavior.RestrictedCone, NatBehavior.PortRestrictedCone, seed: 7);
         foreach (var link in new[] { pair.RouterA.Link, pair.RouterB.Link })
@@ -161,7 +161,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task NatMappingsWithTheRfc4787MinimumTimeout_AreKeptAliveByConsentChecks()
+    public async Task Nat_mappings_with_the_rfc_4787MinimumTimeout_are_kept_alive_by_consent_checks()
     {
         var twoMinutes = TimeSpan.FromMinutes(2); // RFC 4787 REQ-5: at least 2 minutes
         await using var other = new IceNatPair(NatBehavior.PortRestrictedCone with { MappingTimeout = twoMinutes }, NatBehavior.RestrictedCone with { MappingTimeout = twoMinutes });
@@ -181,7 +181,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task NatMappingsThatExpireBetweenConsentChecks_EndInConsentExpiry()
+    public async Task Nat_mappings_that_expire_between_consent_checks_end_in_consent_expiry()
     {
         // Below RFC 4787 REQ-5 (2 min): a 3 s mapping timeout, shorter than the consent interval. Once both mappings have
         // expired, each consent check leaves through a new mapping (a new external port) and reaches the peer's old
@@ -208,7 +208,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task BehindTheSameNat_HostCandidatesConnectDirectly()
+    public async Task Behind_the_same_nat_host_candidates_connect_directly()
     {
         var net = new VirtualNetwork(11);
         using var stun = new VirtualStunServer(net.Internet.AddHost("stun"));
@@ -241,7 +241,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task SameSeed_SameConnection()
+    public async Task Same_seed_same_connection()
     {
         var first = await ConnectOnce(21);
         var again = await ConnectOnce(21);
@@ -262,7 +262,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task MultihomedHost_GathersAHostCandidatePerAddress()
+    public async Task Multihomed_host_gathers_a_host_candidate_per_address()
     {
         var net = new VirtualNetwork(4);
         var host = net.Internet.AddHost("multihomed", System.Net.IPAddress.Parse("203.0.113.50"), System.Net.IPAddress.Parse("198.51.100.50"));
@@ -291,7 +291,7 @@ public class IceThroughNatTests
 
     /// <summary>The example of docs/webrtc.md ("The virtual network: testing through NATs"), as written there.</summary>
     [Test]
-    public async Task TheDocumentationExample_Connects()
+    public async Task The_documentation_example_connects()
     {
         var net = new VirtualNetwork(seed: 1);
         using var stun = new VirtualStunServer(net.Internet.AddHost("stun"));
@@ -325,7 +325,7 @@ public class IceThroughNatTests
     }
 
     [Test]
-    public async Task MatrixRun_IsFastInWallClockTime()
+    public async Task Matrix_run_is_fast_in_wall_clock_time()
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await using var pair = new IceNatPair(NatBehavior.Symmetric, NatBehavior.Symmetric);

@@ -16,7 +16,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Delivery_IsNeverSynchronous_EvenOverPerfectLinks()
+    public void Delivery_is_never_synchronous_even_over_perfect_links()
     {
         var (net, a, b) = TwoHosts();
         a.Send("x", b.EndPoint);
@@ -34,7 +34,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Delay_AddsUpAlongThePath()
+    public void Delay_adds_up_along_the_path()
     {
         var (net, a, b) = TwoHosts();
         a.Socket.Host.Link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(20) };
@@ -48,7 +48,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Jitter_StaysWithinItsBound_AndReorders()
+    public void Jitter_stays_within_its_bound_and_reorders()
     {
         var (net, a, b) = TwoHosts();
         a.Socket.Host.Link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(10), Jitter = TimeSpan.FromMilliseconds(20) };
@@ -71,7 +71,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Reordering_HoldsSomeBack_LosingNone()
+    public void Reordering_holds_some_back_losing_none()
     {
         var (net, a, b) = TwoHosts();
         b.Socket.Host.Link.Conditions = new LinkConditions { Reordering = 0.2, ReorderDelay = TimeSpan.FromMilliseconds(5) };
@@ -88,7 +88,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Loss_DropsAboutItsRate_AndCountsIt()
+    public void Loss_drops_about_its_rate_and_counts_it()
     {
         var (net, a, b) = TwoHosts();
         a.Socket.Host.Link.Conditions = new LinkConditions { Loss = 0.3 };
@@ -108,7 +108,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Duplication_DeliversTwice()
+    public void Duplication_delivers_twice()
     {
         var (net, a, b) = TwoHosts();
         b.Socket.Host.Link.Conditions = new LinkConditions { Duplication = 1 };
@@ -121,7 +121,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Mtu_DropsLargerPackets()
+    public void Mtu_drops_larger_packets()
     {
         var (net, a, b) = TwoHosts();
         a.Socket.Host.Link.Conditions = new LinkConditions { Mtu = 1280 };
@@ -134,7 +134,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Cut_DropsEverythingUntilRestored_InBothDirections()
+    public void Cut_drops_everything_until_restored_in_both_directions()
     {
         var (net, a, b) = TwoHosts();
         b.Socket.Host.Link.Cut();
@@ -155,7 +155,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void ClosedSocket_CountsAsNoSocket()
+    public void Closed_socket_counts_as_no_socket()
     {
         var (net, a, b) = TwoHosts();
         a.Send("x", new IPEndPoint(b.EndPoint.Address, 9));
@@ -167,7 +167,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void DisposedNetwork_DeliversNothing()
+    public void Disposed_network_delivers_nothing()
     {
         var (net, a, b) = TwoHosts();
         a.Send("in flight", b.EndPoint);
@@ -179,7 +179,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void InvalidConditions_AreRefused()
+    public void Invalid_conditions_are_refused()
     {
         var link = new VirtualNetwork(1).Internet.AddHost("h").Link;
         Assert.That(() => link.Conditions = new LinkConditions { Loss = 1.5 }, Throws.TypeOf<ArgumentOutOfRangeException>());
@@ -187,7 +187,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void SameSeed_SameRun_OtherSeed_OtherRun()
+    public void Same_seed_same_run_other_seed_other_run()
     {
         var first = Run(42);
         var again = Run(42);
@@ -221,7 +221,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void StunServer_AnswersWithTheMappedAddress_ThroughANat()
+    public void Stun_server_answers_with_the_mapped_address_through_a_nat()
     {
         var net = new VirtualNetwork(5);
         using var stun = new VirtualStunServer(net.Internet.AddHost("stun"));
@@ -256,7 +256,7 @@ public class VirtualLinkTests
     }
 
     [Test]
-    public void Host_BindsOnlyItsOwnAddresses()
+    public void Host_binds_only_its_own_addresses()
     {
         var host = new VirtualNetwork(1).Internet.AddHost("h");
         var socket = host.BindSocket(host.Address, 4000);

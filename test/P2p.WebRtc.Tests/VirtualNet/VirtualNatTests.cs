@@ -48,7 +48,7 @@ public class VirtualNatTests
     [TestCase(NatMappingBehavior.EndpointIndependent, true, true)]
     [TestCase(NatMappingBehavior.AddressDependent, true, false)]
     [TestCase(NatMappingBehavior.AddressAndPortDependent, false, false)]
-    public void Mapping_IsReusedPerTheBehaviour(NatMappingBehavior mapping, bool samePortOtherPort, bool sameOtherAddress)
+    public void Mapping_is_reused_per_the_behaviour(NatMappingBehavior mapping, bool samePortOtherPort, bool sameOtherAddress)
     {
         var w = new World(new NatBehavior { Mapping = mapping });
 
@@ -72,7 +72,7 @@ public class VirtualNatTests
     [TestCase(NatFilteringBehavior.EndpointIndependent, true, true)]
     [TestCase(NatFilteringBehavior.AddressDependent, true, false)]
     [TestCase(NatFilteringBehavior.AddressAndPortDependent, false, false)]
-    public void Filtering_LetsInOnlyWhomTheBehaviourAllows(NatFilteringBehavior filtering, bool fromOtherPort, bool fromOtherAddress)
+    public void Filtering_lets_in_only_whom_the_behaviour_allows(NatFilteringBehavior filtering, bool fromOtherPort, bool fromOtherAddress)
     {
         var w = new World(new NatBehavior { Mapping = NatMappingBehavior.EndpointIndependent, Filtering = filtering });
         var external = w.ExternalSeenBy(w.S1a);
@@ -94,7 +94,7 @@ public class VirtualNatTests
     }
 
     [Test]
-    public void UnsolicitedInbound_HasNoMapping_AndInsideAddressesAreNotRouted()
+    public void Unsolicited_inbound_has_no_mapping_and_inside_addresses_are_not_routed()
     {
         var w = new World(NatBehavior.FullCone);
         w.S1a.Send("to the NAT", new IPEndPoint(w.Nat.ExternalAddress, 40000));
@@ -113,7 +113,7 @@ public class VirtualNatTests
 
     [TestCase(true)]
     [TestCase(false)]
-    public void Hairpinning_DeliversFromTheSendersExternalEndpoint_OrDrops(bool hairpinning)
+    public void Hairpinning_delivers_from_the_senders_external_endpoint_or_drops(bool hairpinning)
     {
         var w = new World(NatBehavior.FullCone with { Hairpinning = hairpinning });
         var b = new DatagramProbe(w.Nat.Inside.AddHost("b"));
@@ -146,7 +146,7 @@ public class VirtualNatTests
     }
 
     [Test]
-    public void Hairpinning_StillFilters()
+    public void Hairpinning_still_filters()
     {
         var w = new World(NatBehavior.PortRestrictedCone with { Hairpinning = true });
         var b = new DatagramProbe(w.Nat.Inside.AddHost("b"));
@@ -162,7 +162,7 @@ public class VirtualNatTests
     }
 
     [Test]
-    public void Mapping_ExpiresWithoutOutboundTraffic_AndInboundDoesNotRefreshIt()
+    public void Mapping_expires_without_outbound_traffic_and_inbound_does_not_refresh_it()
     {
         var w = new World(NatBehavior.FullCone with { MappingTimeout = TimeSpan.FromSeconds(30) });
         var first = w.ExternalSeenBy(w.S1a);
@@ -191,7 +191,7 @@ public class VirtualNatTests
     }
 
     [Test]
-    public void PlainRouter_ForwardsWithoutTranslationOrFiltering()
+    public void Plain_router_forwards_without_translation_or_filtering()
     {
         var w = new World(NatBehavior.None);
 
@@ -209,7 +209,7 @@ public class VirtualNatTests
     }
 
     [Test]
-    public void NestedNats_TranslateTwice()
+    public void Nested_nats_translate_twice()
     {
         var net = new VirtualNetwork(3);
         var carrier = net.Internet.AddRouter("cgnat", NatBehavior.FullCone);
@@ -231,7 +231,7 @@ public class VirtualNatTests
     }
 
     [Test]
-    public void Addresses_OutsideTheTestRanges_AreRefused()
+    public void Addresses_outside_the_test_ranges_are_refused()
     {
         var net = new VirtualNetwork(1);
         var nat = net.Internet.AddRouter("nat", NatBehavior.Symmetric);
