@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using P2p.Testing;
 using P2p.WebRtc.Dtls;
 using P2p.WebRtc.Net;
 using P2p.WebRtc.Tests.Support;
@@ -149,7 +151,7 @@ public sealed class DtlsTransportTests
     private static async Task HandshakeThroughImpairedLinkAsync(LinkImpairment impairment)
     {
         await using var link = new InMemoryDatagramLink(impairment);
-        var log = new BufferedLog();
+        var log = new TestLog(LogLevel.Trace);
         await using var client = Client(link.A, logger: log.CreateLogger("client"));
         await using var server = Server(link.B, logger: log.CreateLogger("server"));
         var atServer = new ReceivedDatagrams();

@@ -123,9 +123,9 @@ public class SctpTransportTests
     [Test]
     public async Task Udp_loopback_sixteen_mebibytes_and_ping_pong()
     {
-        var (ua, ub) = LoopbackUdpTransport.CreatePair();
-        await using (ua)
-        await using (ub)
+        var (ua, ub) = UdpLoopbackTransport.CreatePair();
+        using (ua)
+        using (ub)
         {
             var (a, b) = await ConnectAsync(ua, ub);
             await using (a)
