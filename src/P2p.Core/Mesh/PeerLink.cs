@@ -56,18 +56,6 @@ internal sealed class PeerLink
     /// <summary>How many connection attempts were made (both roles).</summary>
     internal long AttemptCount => Interlocked.Read(ref _attempts);
 
-    /// <summary>Where the link stands (for tests).</summary>
-    internal LinkState State
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _state;
-            }
-        }
-    }
-
     /// <summary>How many remote candidates wait for a remote description.</summary>
     internal int EarlyCandidateCount
     {

@@ -1,15 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace P2p.WebRtc.Net;
-
-/// <summary>
-/// Receives one datagram on an <see cref="IDatagramSocket"/>. The span and the address belong to the
-/// socket and are reused after the call returns: copy what must outlive it.
-/// </summary>
-/// <param name="datagram">The datagram.</param>
-/// <param name="remote">The sender's address.</param>
-public delegate void DatagramSocketReceiveHandler(ReadOnlySpan<byte> datagram, SocketAddress remote);
 
 /// <summary>
 /// One unconnected datagram socket bound to one local address: what an ICE host candidate is based on
@@ -39,24 +30,4 @@ public interface IDatagramSocket : IDisposable
     /// <param name="remote">The destination, in the socket's address family.</param>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     bool Send(ReadOnlySpan<byte> datagram, SocketAddress remote);
-}
-
-/// <summary>
-/// Where an ICE agent gets its local addresses and binds its sockets (<see cref="Ice.IceAgentOptions.SocketFactory"/>).
-/// The default is the machine's UDP stack; a virtual network implements it to run ICE through simulated NATs
-/// and links in virtual time. TURN and TCP transports plug in here.
-/// </summary>
-public interface IDatagramSocketFactory
-{
-    /// <summary>
-    /// The unicast addresses of this host's interfaces that are up, loopback and link-local included;
-    /// the agent chooses among them (<see cref="Ice.IceAgentOptions.AddressFilter"/>).
-    /// </summary>
-    IReadOnlyList<IPAddress> GetLocalAddresses();
-
-    /// <summary>Binds a socket to <paramref name="localAddress"/> on an ephemeral port.</summary>
-    /// <param name="localAddress">One of <see cref="GetLocalAddresses"/>.</param>
-    /// <returns>The bound socket, not yet started.</returns>
-    /// <exception cref="SocketException">The address cannot be bound.</exception>
-    IDatagramSocket Bind(IPAddress localAddress);
 }
