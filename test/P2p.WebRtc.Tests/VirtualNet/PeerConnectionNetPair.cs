@@ -13,16 +13,16 @@ namespace P2p.WebRtc.Tests.VirtualNet;
 /// </summary>
 /// <remarks>
 /// <para>How the virtual clock is driven (<see cref="Drive"/>): the clock moves in 1 ms steps on the test's thread, and
-/// every delivery, every ICE and SCTP timer and, once DTLS is connected, every DTLS record and SCTP packet is processed
-/// right there, inside the step. Three things run on threads of their own, in real time: the DTLS handshake
-/// (BouncyCastle's blocking handshake thread), the connection's set-up continuations (ICE connected → DTLS → SCTP →
-/// DCEP) and its state events. While those may be working — from the moment either side's ICE has a selected pair
-/// until the condition holds — a step that finds nothing in flight first gives them a bounded real-time slice
-/// (<see cref="ThreadSlice"/>) to send something, so virtual time does not run ahead of a handshake being computed.
-/// The link stays lossless until DTLS is connected: BouncyCastle also gates its flight retransmissions on the wall
-/// clock, which a virtual clock cannot hasten. After that the tests drive the data transfer synchronously (the
-/// sender is topped up inside each step), which is reproducible from the seed up to ICE's randomized consent
-/// interval.</para>
+/// every delivery, every ICE and SCTP timer and, once DTLS is connected, every DTLS record, SCTP packet and data channel
+/// event is processed right there, inside the step. Three things run on threads of their own, in real time: the DTLS
+/// handshake (BouncyCastle's blocking handshake thread), the connection's set-up and close continuations (ICE connected
+/// → DTLS → SCTP → DCEP) and the state events (ICE's event thread). While connecting or closing, once either side's ICE
+/// has a selected pair, a step that finds nothing in flight first gives those threads up to <see cref="ThreadSlice"/> of
+/// real time to send something, so virtual time does not run ahead of a handshake being computed. The links stay
+/// lossless until DTLS is connected: BouncyCastle also gates its flight retransmissions on the wall clock, which a
+/// virtual clock cannot hasten. The data then flows without any real-time wait: the tests top up the sender inside
+/// each step. What remains of chance shifts the seeded loss pattern (where the set-up left the clock, ICE's consent
+/// interval drawn from <see cref="Random.Shared"/>): runs differ in detail, not in outcome.</para>
 /// </remarks>
 internal sealed class PeerConnectionNetPair : IAsyncDisposable
 {

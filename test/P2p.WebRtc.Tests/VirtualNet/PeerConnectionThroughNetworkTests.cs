@@ -75,12 +75,12 @@ public class PeerConnectionThroughNetworkTests
         var cutFor = TimeSpan.FromSeconds(12); // beyond ConsentDisconnectedTimeout (8 s), short of ConsentFailureTimeout (30 s)
         await using var pair = new PeerConnectionNetPair(seed: 202);
         await pair.ConnectAsync();
-        var states = Record(pair.Offerer);
         pair.RouterA.Link.Conditions = pair.RouterB.Link.Conditions = Lossy with { Loss = 0.005, Duplication = 0 };
 
         var transfer = new Transfer(pair.Channel, pair.RemoteChannel!, seed: 3);
         TimeSpan? cutAt = null, restoredAt = null;
-        var disconnected = (Offerer: false, Answerer: false);
+        var offerer = new DisconnectWatch(pair.Offerer);
+        var answerer = new DisconnectWatch(pair.Answerer);
         long receivedAtCut = 0, receivedAtRestore = 0;
         var done = pair.Drive(() => transfer.Done, TimeSpan.FromMinutes(5), () =>
         {
@@ -94,8 +94,8 @@ public class PeerConnectionThroughNetworkTests
             }
             else if (cutAt is { } at && restoredAt is null)
             {
-                disconnected.Offerer |= pair.Offerer.IceConnectionState == IceConnectionState.Disconnected;
-                disconnected.Answerer |= pair.Answerer.IceConnectionState == IceConnectionState.Disconnected;
+                offerer.Check();
+                answerer.Check();
                 if (now - at >= cutFor)
                 {
                     receivedAtRestore = transfer.Received;
@@ -106,10 +106,9 @@ public class PeerConnectionThroughNetworkTests
         });
         var completedAt = pair.Net.Now;
 
-        // The connection state follows ICE's events, raised on the agent's own thread: wait for it a little in real time.
-        SpinWait.SpinUntil(() => pair.Offerer.ConnectionState == RtcPeerConnectionState.Connected, TimeSpan.FromSeconds(5));
+        var connectedAgain = ReportsSoon(pair.Offerer, RtcPeerConnectionState.Connected) && ReportsSoon(pair.Answerer, RtcPeerConnectionState.Connected);
         var metrics = pair.Offerer.SctpMetrics!;
-        TestContext.Out.WriteLine($"cut at {cutAt?.TotalSeconds:0.###} s ({receivedAtCut} messages in), restored at {restoredAt?.TotalSeconds:0.###} s, complete at {completedAt.TotalSeconds:0.###} s; offerer states {string.Join(" → ", states)}; {pair.Net.Counters}");
+        TestContext.Out.WriteLine($"cut at {cutAt?.TotalSeconds:0.###} s ({receivedAtCut} messages in), restored at {restoredAt?.TotalSeconds:0.###} s, complete at {completedAt.TotalSeconds:0.###} s; {pair.Net.Counters}");
         TestContext.Out.WriteLine($"offerer: {metrics}");
         Assert.Multiple(() =>
         {
@@ -118,11 +117,10 @@ public class PeerConnectionThroughNetworkTests
             Assert.That(restoredAt, Is.Not.Null, "the link was cut and restored mid-transfer");
             Assert.That(receivedAtRestore, Is.EqualTo(receivedAtCut), "nothing crossed the cut link");
             Assert.That(pair.Net.Counters.Dropped(DatagramDropReason.LinkCut), Is.Positive);
-            Assert.That(disconnected, Is.EqualTo((true, true)), "both sides' ICE saw the silence (Disconnected) during the cut");
-            Assert.That(states, Does.Contain(RtcPeerConnectionState.Disconnected), "the connection reported Disconnected");
+            Assert.That((offerer.IceDisconnected, answerer.IceDisconnected), Is.EqualTo((true, true)), "both sides' ICE saw the silence (Disconnected) during the cut");
+            Assert.That((offerer.Reported, answerer.Reported), Is.EqualTo((true, true)), "both connections reported Disconnected");
             Assert.That(metrics.T3Expirations, Is.Positive, "the sender's retransmission timer backed off during the cut");
-            Assert.That(pair.Offerer.ConnectionState, Is.EqualTo(RtcPeerConnectionState.Connected), "connected again");
-            Assert.That(pair.Answerer.ConnectionState, Is.EqualTo(RtcPeerConnectionState.Connected), "connected again");
+            Assert.That(connectedAgain, Is.True, $"connected again: offerer {pair.Offerer.ConnectionState}, answerer {pair.Answerer.ConnectionState}");
         });
     }
 
@@ -131,8 +129,8 @@ public class PeerConnectionThroughNetworkTests
     {
         await using var pair = new PeerConnectionNetPair(seed: 303);
         await pair.ConnectAsync();
-        var offererStates = Record(pair.Offerer);
-        var answererStates = Record(pair.Answerer);
+        var offerer = new DisconnectWatch(pair.Offerer);
+        var answerer = new DisconnectWatch(pair.Answerer);
         var transfer = new Transfer(pair.Channel, pair.RemoteChannel!, seed: 4);
         TimeSpan? cutAt = null;
         var options = new IceAgentOptions();
@@ -148,15 +146,16 @@ public class PeerConnectionThroughNetworkTests
                     pair.RouterA.Link.Cut();
                     cutAt = pair.Net.Now;
                 }
+
+                offerer.Check();
+                answerer.Check();
             });
         var failedAfter = pair.Net.Now - cutAt!.Value;
 
-        // The connection state follows ICE's events, raised on the agent's own thread: wait for it a little in real time.
-        SpinWait.SpinUntil(
-            () => pair.Offerer.ConnectionState == RtcPeerConnectionState.Failed && pair.Answerer.ConnectionState == RtcPeerConnectionState.Failed
-                && pair.Channel.ReadyState == RtcDataChannelState.Closed && pair.RemoteChannel!.ReadyState == RtcDataChannelState.Closed,
-            TimeSpan.FromSeconds(5));
-        TestContext.Out.WriteLine($"cut at {cutAt?.TotalSeconds:0.###} s, both failed {failedAfter.TotalSeconds:0.###} s later; offerer {string.Join(" → ", offererStates)} ({pair.Offerer.Error?.Message}); answerer {string.Join(" → ", answererStates)}; {pair.Net.Counters}");
+        // Without advancing the clock: the connections report it, and close their channels.
+        var reportedFailed = ReportsSoon(pair.Offerer, RtcPeerConnectionState.Failed) && ReportsSoon(pair.Answerer, RtcPeerConnectionState.Failed);
+        SpinWait.SpinUntil(() => pair.Channel.ReadyState == RtcDataChannelState.Closed && pair.RemoteChannel!.ReadyState == RtcDataChannelState.Closed, RealTimeGuard);
+        TestContext.Out.WriteLine($"cut at {cutAt?.TotalSeconds:0.###} s, both failed {failedAfter.TotalSeconds:0.###} s later; offerer: {pair.Offerer.Error?.Message}; answerer: {pair.Answerer.Error?.Message}; {pair.Net.Counters}");
         Assert.Multiple(() =>
         {
             Assert.That(failed, Is.True, $"offerer ICE {pair.Offerer.IceConnectionState}, answerer ICE {pair.Answerer.IceConnectionState}");
@@ -167,20 +166,41 @@ public class PeerConnectionThroughNetworkTests
             var earliest = options.ConsentFailureTimeout - (options.ConsentInterval * 1.2) - TimeSpan.FromMilliseconds(50);
             Assert.That(failedAfter, Is.InRange(earliest, latest), "consent expired in the expected virtual time");
             Assert.That(transfer.Done, Is.False);
-            Assert.That(pair.Offerer.ConnectionState, Is.EqualTo(RtcPeerConnectionState.Failed), "the offerer reports Failed");
-            Assert.That(pair.Answerer.ConnectionState, Is.EqualTo(RtcPeerConnectionState.Failed), "the answerer reports Failed");
-            Assert.That(offererStates, Does.Contain(RtcPeerConnectionState.Disconnected), "Disconnected first");
+            Assert.That((offerer.Reported, answerer.Reported), Is.EqualTo((true, true)), "both connections reported Disconnected first");
+            Assert.That(reportedFailed, Is.True, $"both connections report Failed: offerer {pair.Offerer.ConnectionState}, answerer {pair.Answerer.ConnectionState}");
             Assert.That(pair.Channel.ReadyState, Is.EqualTo(RtcDataChannelState.Closed), "the channel is closed");
             Assert.That(pair.RemoteChannel!.ReadyState, Is.EqualTo(RtcDataChannelState.Closed), "the remote channel is closed");
         });
     }
 
-    /// <summary>Every state the connection reports from now on (events, raised on other threads).</summary>
-    private static System.Collections.Concurrent.ConcurrentQueue<RtcPeerConnectionState> Record(RtcPeerConnection pc)
+    /// <summary>The most real time to wait for a connection to report a state its ICE agent has reached.</summary>
+    private static readonly TimeSpan RealTimeGuard = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Whether the connection reports <paramref name="state"/> within <see cref="RealTimeGuard"/> of real time, the
+    /// virtual clock standing still: its state follows ICE's events, raised on the agent's own thread.
+    /// </summary>
+    private static bool ReportsSoon(RtcPeerConnection pc, RtcPeerConnectionState state) =>
+        SpinWait.SpinUntil(() => pc.ConnectionState == state, RealTimeGuard);
+
+    /// <summary>
+    /// Checked at every step: the first time the ICE agent is Disconnected, waits (the clock standing still) until the
+    /// connection reports it too.
+    /// </summary>
+    private sealed class DisconnectWatch(RtcPeerConnection pc)
     {
-        var states = new System.Collections.Concurrent.ConcurrentQueue<RtcPeerConnectionState>();
-        pc.ConnectionStateChanged += (_, state) => states.Enqueue(state);
-        return states;
+        public bool IceDisconnected { get; private set; }
+
+        public bool Reported { get; private set; }
+
+        public void Check()
+        {
+            if (!IceDisconnected && pc.IceConnectionState == IceConnectionState.Disconnected)
+            {
+                IceDisconnected = true;
+                Reported = ReportsSoon(pc, RtcPeerConnectionState.Disconnected);
+            }
+        }
     }
 
     /// <summary>
