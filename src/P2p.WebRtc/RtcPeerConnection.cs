@@ -519,6 +519,16 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             IceConnectionStateChanged?.Invoke(this, state);
             UpdateConnectionState();
         };
+
+        // Subscribed before DTLS is: when ICE fails (consent expired, every pair failed), the error says
+        // so, rather than DTLS's "the lower transport closed".
+        ice.Transport.Closed += (_, e) =>
+        {
+            if (e.Error is IceConnectionFailedException failure)
+            {
+                Fail(failure);
+            }
+        };
         _ice = ice;
         return ice;
     }

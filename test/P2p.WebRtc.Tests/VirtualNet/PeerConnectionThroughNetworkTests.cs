@@ -176,6 +176,8 @@ public class PeerConnectionThroughNetworkTests
             Assert.That(reportedFailed, Is.True, $"both connections report Failed: offerer {pair.Offerer.ConnectionState}, answerer {pair.Answerer.ConnectionState}");
             Assert.That(pair.Channel.ReadyState, Is.EqualTo(RtcDataChannelState.Closed), "the channel is closed");
             Assert.That(pair.RemoteChannel!.ReadyState, Is.EqualTo(RtcDataChannelState.Closed), "the remote channel is closed");
+            Assert.That(pair.Offerer.Error, Is.TypeOf<IceConnectionFailedException>().With.Message.Contains("Consent"), "the error says why");
+            Assert.That(pair.Answerer.Error, Is.TypeOf<IceConnectionFailedException>().With.Message.Contains("Consent"), "the error says why");
         });
     }
 
