@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Testing.Transports;
 using BcDtlsClientProtocol = Org.BouncyCastle.Tls.DtlsClientProtocol;
 using BcDtlsServerProtocol = Org.BouncyCastle.Tls.DtlsServerProtocol;
 using BcDtlsTransport = Org.BouncyCastle.Tls.DtlsTransport;
@@ -37,7 +38,7 @@ internal sealed class BcBaseline : IDisposable
     {
         var clientCertificate = RtcCertificate.Generate();
         var serverCertificate = RtcCertificate.Generate();
-        var (clientSocket, serverSocket) = UdpBenchTransport.CreateSocketPair();
+        var (clientSocket, serverSocket) = UdpLoopbackTransport.CreateSocketPair();
         var clientCrypto = new RtcTlsCrypto(useSystemRecordCipher: false);
         var serverCrypto = new RtcTlsCrypto(useSystemRecordCipher: false);
         var events = new NoEvents();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Testing.Transports;
 
 namespace P2p.Benchmarks.Dtls;
 
@@ -104,7 +105,7 @@ public sealed class DtlsScenario : IScenario
 
     private static async Task<double> HandshakeOnceAsync(int mtu)
     {
-        var (udpA, udpB) = UdpBenchTransport.CreatePair(mtu);
+        var (udpA, udpB) = UdpLoopbackTransport.CreatePair(mtu);
         try
         {
             var certificateA = Certificates.Value.A;
@@ -126,7 +127,7 @@ public sealed class DtlsScenario : IScenario
 
     private static async Task<Throughput> RunThroughputAsync(int records, int size, int window, int mtu, CancellationToken cancellationToken)
     {
-        var (udpA, udpB) = UdpBenchTransport.CreatePair(mtu);
+        var (udpA, udpB) = UdpLoopbackTransport.CreatePair(mtu);
         try
         {
             await using var client = new DtlsTransport(udpA, DtlsRole.Client, Certificates.Value.A, [Certificates.Value.B.Fingerprint]);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Testing.Transports;
 using P2p.WebRtc.Net;
 using P2p.WebRtc.Tests.Support;
 using static P2p.WebRtc.Tests.Dtls.DtlsTestPeers;

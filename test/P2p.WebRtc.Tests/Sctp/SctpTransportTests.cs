@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using P2p.WebRtc.Net;
+using P2p.WebRtc.Testing.Transports;
 using P2p.WebRtc.Sctp;
 using P2p.WebRtc.Tests.Support;
 

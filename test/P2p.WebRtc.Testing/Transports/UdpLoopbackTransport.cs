@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using P2p.WebRtc.Net;
 
-namespace P2p.WebRtc.Tests.Support;
+namespace P2p.WebRtc.Testing.Transports;
 
 /// <summary>
-/// A tiny connected-UDP <see cref="IDatagramTransport"/> on 127.0.0.1 for tests: one socket, one
-/// blocking receive thread, 4 MiB socket buffers. <see cref="Listen"/> waits for the first peer
+/// A tiny connected-UDP <see cref="IDatagramTransport"/> on 127.0.0.1 for tests and benchmarks: one socket,
+/// one blocking receive thread handing each datagram to the handler without copying, 4 MiB socket buffers. <see cref="Listen"/> waits for the first peer
 /// datagram and then connects to its sender (for foreign clients such as <c>openssl s_client</c>).
 /// </summary>
 public sealed class UdpLoopbackTransport : IDatagramTransport, IDisposable
@@ -28,28 +28,43 @@ public sealed class UdpLoopbackTransport : IDatagramTransport, IDisposable
         _receiveThread.Start();
     }
 
+    /// <inheritdoc />
     public int MaxDatagramSize { get; }
 
+    /// <inheritdoc />
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>The bound address and port.</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     /// <summary>The receive thread (tests check that disposal ends it).</summary>
     public Thread ReceiveThread => _receiveThread;
 
+    /// <inheritdoc />
     public event EventHandler<DatagramTransportClosedEventArgs>? Closed;
 
     /// <summary>Two transports connected to each other over 127.0.0.1.</summary>
+    /// <param name="maxDatagramSize">The largest datagram either sends.</param>
     public static (UdpLoopbackTransport A, UdpLoopbackTransport B) CreatePair(int maxDatagramSize = 1200)
+    {
+        var (a, b) = CreateSocketPair();
+        return (new UdpLoopbackTransport(a, true, maxDatagramSize), new UdpLoopbackTransport(b, true, maxDatagramSize));
+    }
+
+    /// <summary>Two UDP sockets on 127.0.0.1 connected to each other, with 4 MiB buffers (for code that wants the sockets themselves).</summary>
+    public static (Socket A, Socket B) CreateSocketPair()
     {
         var a = NewSocket();
         var b = NewSocket();
         a.Connect(b.LocalEndPoint!);
         b.Connect(a.LocalEndPoint!);
-        return (new UdpLoopbackTransport(a, true, maxDatagramSize), new UdpLoopbackTransport(b, true, maxDatagramSize));
+        return (a, b);
     }
 
     /// <summary>A transport connected to <paramref name="remote"/> (a loopback address).</summary>
+    /// <param name="remote">Where it sends.</param>
+    /// <param name="maxDatagramSize">The largest datagram it sends.</param>
+    /// <exception cref="ArgumentException"><paramref name="remote"/> is not a loopback address.</exception>
     public static UdpLoopbackTransport Connect(IPEndPoint remote, int maxDatagramSize = 1200)
     {
         if (!IPAddress.IsLoopback(remote.Address))
@@ -63,8 +78,10 @@ public sealed class UdpLoopbackTransport : IDatagramTransport, IDisposable
     }
 
     /// <summary>A transport bound to 127.0.0.1 that connects to whoever sends the first datagram.</summary>
+    /// <param name="maxDatagramSize">The largest datagram it sends.</param>
     public static UdpLoopbackTransport Listen(int maxDatagramSize = 1200) => new(NewSocket(), false, maxDatagramSize);
 
+    /// <inheritdoc />
     public void Send(ReadOnlySpan<byte> datagram)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
@@ -92,8 +109,10 @@ public sealed class UdpLoopbackTransport : IDatagramTransport, IDisposable
         }
     }
 
+    /// <inheritdoc />
     public void SetReceiveHandler(DatagramReceivedHandler? handler) => _handler = handler;
 
+    /// <summary>Closes the socket, joins the receive thread and raises <see cref="Closed"/> once.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
