@@ -53,5 +53,5 @@ public sealed partial class IceAgent
     }
 
     private TimeSpan RandomizedConsentInterval() =>
-        _options.ConsentInterval * (0.8 + (0.4 * Random.Shared.NextDouble()));
+        _options.ConsentInterval * (0.8 + (0.4 * (_options.Random ?? Random.Shared).NextDouble()));
 }

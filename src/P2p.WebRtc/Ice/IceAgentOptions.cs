@@ -93,6 +93,15 @@ public sealed record IceAgentOptions
     /// <summary>The clock and timers (a fake one makes timer-driven behaviour testable).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Where the consent-check interval's randomization (RFC 7675 §5.1) comes from; <see cref="System.Random.Shared"/>
+    /// when <see langword="null"/>. A seeded one (with fixed <see cref="LocalUfrag"/>, <see cref="LocalPassword"/> and
+    /// <see cref="TieBreaker"/>) makes a run on a virtual network reproducible. Nothing security-relevant comes from
+    /// it: STUN transaction ids, credentials and tie-breakers come from a cryptographic generator. It is used under
+    /// the agent's lock only, so one instance per agent needs no synchronization.
+    /// </summary>
+    public Random? Random { get; init; }
+
     internal void Validate()
     {
         if (LocalUfrag is not null && !IceCredentials.IsValidUfrag(LocalUfrag))

@@ -32,8 +32,8 @@ public sealed class IceNatPair : IAsyncDisposable
         }
 
         tweak ??= o => o;
-        A = new IceAgent(tweak(Options(IceRole.Controlling, HostA)));
-        B = new IceAgent(tweak(Options(IceRole.Controlled, HostB)));
+        A = new IceAgent(tweak(Options(IceRole.Controlling, HostA, seed)));
+        B = new IceAgent(tweak(Options(IceRole.Controlled, HostB, seed + 1)));
     }
 
     public VirtualNetwork Net { get; }
@@ -95,11 +95,12 @@ public sealed class IceNatPair : IAsyncDisposable
         to.AddRemoteEndOfCandidates();
     }
 
-    private IceAgentOptions Options(IceRole role, VirtualHost host) => new()
+    private IceAgentOptions Options(IceRole role, VirtualHost host, int seed) => new()
     {
         Role = role,
         SocketFactory = host,
         TimeProvider = Net.TimeProvider,
         StunServers = [Stun.EndPoint],
+        Random = new Random(seed), // the consent jitter: the connected phase reproduces from the seed too
     };
 }

@@ -247,7 +247,7 @@ public class IceThroughNatTests
         var again = await ConnectOnce(21);
         var other = await ConnectOnce(22);
 
-        Assert.That(again, Is.EqualTo(first), "the connecting phase is reproducible from the seed");
+        Assert.That(again, Is.EqualTo(first), "the connecting phase and a minute of consent checks are reproducible from the seed");
         Assert.That(other, Is.Not.EqualTo(first));
 
         static async Task<string> ConnectOnce(int seed)
@@ -257,7 +257,9 @@ public class IceThroughNatTests
             pair.GatherAndExchange();
             pair.Run(Limit);
             Assert.That(pair.BothConnected, Is.True);
-            return $"{pair.A.SelectedPair} | {pair.B.SelectedPair} | {pair.Net.Now.Ticks} | {pair.Net.Counters}";
+            var connected = $"{pair.A.SelectedPair} | {pair.B.SelectedPair} | {pair.Net.Now.Ticks} | {pair.Net.Counters}";
+            pair.Net.Advance(TimeSpan.FromMinutes(1)); // consent checks at randomized intervals (IceAgentOptions.Random)
+            return $"{connected} || {pair.Net.Counters}";
         }
     }
 
