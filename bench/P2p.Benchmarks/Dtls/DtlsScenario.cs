@@ -76,7 +76,8 @@ public sealed class DtlsScenario : IScenario
 
     private static async Task<Throughput> RunPipeThroughputAsync(int records, int size, int mtu, CancellationToken cancellationToken)
     {
-        var (a, b) = DirectPipeTransport.CreatePair(mtu);
+        await using var pipe = InMemoryDatagramLink.Inline(mtu);
+        var (a, b) = (pipe.A, pipe.B);
         await using var client = new DtlsTransport(a, DtlsRole.Client, Certificates.Value.A, [Certificates.Value.B.Fingerprint]);
         await using var server = new DtlsTransport(b, DtlsRole.Server, Certificates.Value.B, [Certificates.Value.A.Fingerprint]);
         long received = 0;
@@ -95,7 +96,8 @@ public sealed class DtlsScenario : IScenario
 
     private static async Task<double> PipeHandshakeOnceAsync(int mtu)
     {
-        var (a, b) = DirectPipeTransport.CreatePair(mtu);
+        await using var pipe = InMemoryDatagramLink.Inline(mtu);
+        var (a, b) = (pipe.A, pipe.B);
         await using var client = new DtlsTransport(a, DtlsRole.Client, Certificates.Value.A, [Certificates.Value.B.Fingerprint]);
         await using var server = new DtlsTransport(b, DtlsRole.Server, Certificates.Value.B, [Certificates.Value.A.Fingerprint]);
         var stopwatch = Stopwatch.StartNew();

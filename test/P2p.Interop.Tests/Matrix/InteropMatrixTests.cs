@@ -71,7 +71,11 @@ public sealed class InteropMatrixTests
         var result = await InteropPairing.RunAsync(offerer, answerer, Timeout);
 
         Record(result);
-        AssertScenarioPassed(result);
+
+        // pion 3.1 marks every maxRetransmits=0 chunk abandoned when it first sends it (nSent >= 0) and follows it
+        // with a FORWARD-TSN; between two pions that sometimes loses every `partial` message (docs/interop.md).
+        // Only the reference run tolerates it: P2p, as sender or receiver, must still get at least one through.
+        AssertScenarioPassed(result, minimumPartial: stack == ForeignStack.Pion ? 0 : 1);
     }
 
     [Test]
@@ -103,17 +107,17 @@ public sealed class InteropMatrixTests
         TestContext.Progress.WriteLine(row);
     }
 
-    private static void AssertScenarioPassed(PairingResult result)
+    private static void AssertScenarioPassed(PairingResult result, int minimumPartial = 1)
     {
         Assert.That(result.Ok, Is.True, result.Describe());
         Assert.Multiple(() =>
         {
-            AssertReport(result.OffererReport, "offer", result);
-            AssertReport(result.AnswererReport, "answer", result);
+            AssertReport(result.OffererReport, "offer", result, minimumPartial);
+            AssertReport(result.AnswererReport, "answer", result, minimumPartial);
         });
     }
 
-    private static void AssertReport(ScenarioReport report, string role, PairingResult result)
+    private static void AssertReport(ScenarioReport report, string role, PairingResult result, int minimumPartial)
     {
         var who = $"{report.Stack} ({role}): ";
         Assert.That(report.Role, Is.EqualTo(role), who + "role");
@@ -122,7 +126,7 @@ public sealed class InteropMatrixTests
         Assert.That(report.HashOk, Is.True, who + "the bulk's SHA-256 matched");
         Assert.That(report.BulkBytes, Is.EqualTo((long)Mib << 20), who + "bulk bytes received");
         Assert.That(report.Unordered, Is.EqualTo(ScenarioPeer.SmallCount), who + "every message of the unordered (reliable) channel");
-        Assert.That(report.Partial, Is.InRange(1, ScenarioPeer.SmallCount), who + "messages of the maxRetransmits=0 channel");
+        Assert.That(report.Partial, Is.InRange(minimumPartial, ScenarioPeer.SmallCount), who + "messages of the maxRetransmits=0 channel");
         Assert.That(report.CloseObserved, Is.EqualTo(role == "offer" ? "partial" : "unordered"), who + "the peer's channel close was observed");
         if (role == "answer" && report.AcceptedOptionsKnown == false)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Testing.Transports;
 using P2p.WebRtc.Tests.Support;
 using static P2p.WebRtc.Tests.Dtls.DtlsTestPeers;
 

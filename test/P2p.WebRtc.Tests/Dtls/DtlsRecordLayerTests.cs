@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Testing.Transports;
 using P2p.WebRtc.Tests.Support;
 
 namespace P2p.WebRtc.Tests.Dtls;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using P2p.Testing;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Testing.Transports;
 using P2p.WebRtc.Net;
 using P2p.WebRtc.Tests.Support;
 using static P2p.WebRtc.Tests.Dtls.DtlsTestPeers;

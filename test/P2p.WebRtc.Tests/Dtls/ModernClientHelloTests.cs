@@ -4,6 +4,7 @@ using Org.BouncyCastle.Tls;
 using Org.BouncyCastle.Tls.Crypto;
 using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Testing.Transports;
 using P2p.WebRtc.Tests.Support;
 using static P2p.WebRtc.Tests.Dtls.DtlsTestPeers;
 using BcCertificate = Org.BouncyCastle.Tls.Certificate;

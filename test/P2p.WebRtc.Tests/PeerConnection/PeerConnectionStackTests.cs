@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using P2p.WebRtc.DataChannels;
+using P2p.WebRtc.Testing.Transports;
 using P2p.WebRtc.Dtls;
 using P2p.WebRtc.Tests.Support;
 

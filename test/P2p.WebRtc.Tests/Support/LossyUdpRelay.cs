@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using P2p.WebRtc.Testing.Transports;
 
 namespace P2p.WebRtc.Tests.Support;
 
