@@ -148,13 +148,9 @@ public class MeshManagerTests
     public async Task A_dead_connection_is_retried_by_the_offerer_only()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
-        world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
-        await world.JoinAsync();
-        await world.UntilAsync(() => world.Connections.Count == 1 && world.Connections.Single().Calls.Contains("AcceptAnswer:sdp-a"), "the answer");
-        world.Connections.Single().RaiseState(PeerConnectionState.Connected);
-        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a connected");
+        var connection = await world.JoinAndConnectToAsync("a");
 
-        world.Connections.Single().RaiseState(PeerConnectionState.Failed);
+        connection.RaiseState(PeerConnectionState.Failed);
         await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Failed, "a failed");
         world.Time.Advance(TimeSpan.FromSeconds(1.2));
         await world.UntilAsync(() => world.RelaysOfType("offer").Count() == 2, "a new offer");
@@ -176,12 +172,7 @@ public class MeshManagerTests
     public async Task An_interrupted_connection_that_recovers_stays_the_same_connection()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
-        world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
-        await world.JoinAsync();
-        await world.UntilAsync(() => world.Connections.Count == 1 && world.Connections.Single().Calls.Contains("AcceptAnswer:sdp-a"), "the answer");
-        var connection = world.Connections.Single();
-        connection.RaiseState(PeerConnectionState.Connected);
-        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a connected");
+        var connection = await world.JoinAndConnectToAsync("a");
 
         connection.RaiseState(PeerConnectionState.Disconnected);
         await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Disconnected, "a interrupted");
@@ -202,12 +193,7 @@ public class MeshManagerTests
     public async Task An_interrupted_connection_that_does_not_recover_in_time_fails_and_is_retried()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
-        world.OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? MockWorld.Answer("sdp-a") : JsonSerializer.SerializeToElement(true));
-        await world.JoinAsync();
-        await world.UntilAsync(() => world.Connections.Count == 1 && world.Connections.Single().Calls.Contains("AcceptAnswer:sdp-a"), "the answer");
-        var connection = world.Connections.Single();
-        connection.RaiseState(PeerConnectionState.Connected);
-        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a connected");
+        var connection = await world.JoinAndConnectToAsync("a");
 
         connection.RaiseState(PeerConnectionState.Disconnected);
         await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Disconnected, "a interrupted");

@@ -161,6 +161,21 @@ public sealed class MockWorld : IAsyncDisposable
         return Group;
     }
 
+    /// <summary>
+    /// Joins a group whose one earlier member is <paramref name="member"/>, which answers every offer with
+    /// <c>sdp-{member}</c>; returns the connection once it is reported connected.
+    /// </summary>
+    public async Task<FakeConnection> JoinAndConnectToAsync(string member)
+    {
+        OnRelay = (to, data, ct) => Task.FromResult(data.GetProperty("type").GetString() == "offer" ? Answer($"sdp-{member}") : JsonSerializer.SerializeToElement(true));
+        await JoinAsync();
+        await UntilAsync(() => Connections.Count == 1 && Connections.Single().Calls.Contains($"AcceptAnswer:sdp-{member}"), "the answer");
+        var connection = Connections.Single();
+        connection.RaiseState(PeerConnectionState.Connected);
+        await UntilAsync(() => Group.GetMember(member)!.State == PeerState.Connected, $"{member} connected");
+        return connection;
+    }
+
     public async Task<IGroup> CreateAsync(GroupCapability capability = GroupCapability.All)
     {
         Group = await Service.CreateGroupAsync(capability);

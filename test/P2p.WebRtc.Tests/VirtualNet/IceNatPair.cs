@@ -74,6 +74,21 @@ public sealed class IceNatPair : IAsyncDisposable
     /// <summary>Runs until both are connected or both failed (or the limit passes).</summary>
     public void Run(TimeSpan limit) => Net.AdvanceUntil(() => BothConnected || BothFailed, limit);
 
+    /// <summary>Signals each agent's credentials and all of its local candidates to the other, then end-of-candidates.</summary>
+    public static void SignalEverything(IceAgent a, IceAgent b)
+    {
+        foreach (var (from, to) in new[] { (a, b), (b, a) })
+        {
+            to.SetRemoteCredentials(from.LocalUfrag, from.LocalPassword);
+            foreach (var c in from.GetLocalCandidates())
+            {
+                to.AddRemoteCandidate(c);
+            }
+
+            to.AddRemoteEndOfCandidates();
+        }
+    }
+
     public IReadOnlyList<IceCandidate> Signalled(IceAgent agent) =>
         agent.GetLocalCandidates().Where(c => c.Type is IceCandidateType.Host or IceCandidateType.ServerReflexive).ToArray();
 

@@ -220,16 +220,7 @@ public class IceThroughNatTests
         a.StartGathering();
         b.StartGathering();
         Assert.That(net.AdvanceUntil(() => a.GatheringState == IceGatheringState.Complete && b.GatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10)), Is.True);
-        foreach (var (from, to) in new[] { (a, b), (b, a) })
-        {
-            to.SetRemoteCredentials(from.LocalUfrag, from.LocalPassword);
-            foreach (var c in from.GetLocalCandidates())
-            {
-                to.AddRemoteCandidate(c);
-            }
-
-            to.AddRemoteEndOfCandidates();
-        }
+        IceNatPair.SignalEverything(a, b);
 
         Assert.That(net.AdvanceUntil(() => IceNatPair.IsConnected(a) && IceNatPair.IsConnected(b), Limit), Is.True);
         Assert.Multiple(() =>
@@ -276,16 +267,7 @@ public class IceThroughNatTests
         net.Advance(TimeSpan.FromMilliseconds(10));
 
         Assert.That(a.GetLocalCandidates().Select(c => c.Address), Is.EquivalentTo(new[] { "203.0.113.50", "198.51.100.50" }));
-        foreach (var (from, to) in new[] { (a, b), (b, a) })
-        {
-            to.SetRemoteCredentials(from.LocalUfrag, from.LocalPassword);
-            foreach (var c in from.GetLocalCandidates())
-            {
-                to.AddRemoteCandidate(c);
-            }
-
-            to.AddRemoteEndOfCandidates();
-        }
+        IceNatPair.SignalEverything(a, b);
 
         Assert.That(net.AdvanceUntil(() => IceNatPair.IsConnected(a) && IceNatPair.IsConnected(b), Limit), Is.True);
         Assert.That(b.GetRemoteCandidates().Count(c => c.Type == IceCandidateType.Host), Is.EqualTo(2));
