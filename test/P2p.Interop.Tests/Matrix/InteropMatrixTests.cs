@@ -48,7 +48,7 @@ public sealed class InteropMatrixTests
     public async Task P2p_runs_the_whole_scenario_with_a_foreign_stack(string stackName, ScenarioRole p2pRole)
     {
         var stack = ForeignStack.Get(stackName);
-        using var logging = TestLog.ToTestOutput(LogLevelFromEnvironment());
+        using var logging = NewLog();
         var options = new ScenarioPeerOptions { Mib = Mib, Timeout = Timeout, LoggerFactory = logging };
         await using var ours = await ScenarioPeer.StartAsync(p2pRole, options);
         await using var theirs = ForeignPeerProcess.Start(stack, Other(p2pRole), Mib, Timeout, TestContext.Progress.WriteLine);
@@ -58,7 +58,7 @@ public sealed class InteropMatrixTests
             : await InteropPairing.RunAsync(theirs, ours, Timeout);
 
         Record(result);
-        AssertScenarioPassed(result);
+        AssertScenarioPassed(result, log: logging);
     }
 
     [TestCaseSource(nameof(References))]
@@ -81,19 +81,25 @@ public sealed class InteropMatrixTests
     [Test]
     public async Task P2p_runs_the_scenario_with_itself()
     {
-        var options = new ScenarioPeerOptions { Mib = Mib, Timeout = Timeout };
+        using var logging = NewLog();
+        var options = new ScenarioPeerOptions { Mib = Mib, Timeout = Timeout, LoggerFactory = logging };
         await using var offerer = await ScenarioPeer.StartAsync(ScenarioRole.Offer, options);
         await using var answerer = await ScenarioPeer.StartAsync(ScenarioRole.Answer, options);
 
         var result = await InteropPairing.RunAsync(offerer, answerer, Timeout);
 
         Record(result);
-        AssertScenarioPassed(result);
+        AssertScenarioPassed(result, log: logging);
     }
 
-    /// <summary>P2p's log level in the matrix: <c>P2P_INTEROP_LOG=Debug</c> (or Trace, Information…) to look into a cell; Warning by default.</summary>
-    private static LogLevel LogLevelFromEnvironment() =>
-        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("P2P_INTEROP_LOG"), ignoreCase: true, out var level) ? level : LogLevel.Warning;
+    /// <summary>
+    /// P2p's log in a cell: kept at Debug and attached to a failure (so a rare failure in CI can be read), written
+    /// to the test output as it comes at the level <c>P2P_INTEROP_LOG</c> names (Debug, Trace, …) when set.
+    /// </summary>
+    private static TestLog NewLog() =>
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("P2P_INTEROP_LOG"), ignoreCase: true, out var level)
+            ? TestLog.ToTestOutput(level)
+            : new TestLog(LogLevel.Debug, echo: false);
 
     private static ScenarioRole Other(ScenarioRole role) => role == ScenarioRole.Offer ? ScenarioRole.Answer : ScenarioRole.Offer;
 
@@ -107,9 +113,9 @@ public sealed class InteropMatrixTests
         TestContext.Progress.WriteLine(row);
     }
 
-    private static void AssertScenarioPassed(PairingResult result, int minimumPartial = 1)
+    private static void AssertScenarioPassed(PairingResult result, int minimumPartial = 1, TestLog? log = null)
     {
-        Assert.That(result.Ok, Is.True, result.Describe());
+        Assert.That(result.Ok, Is.True, result.Describe() + (log is null ? string.Empty : "\n--- P2p log (Debug) ---\n" + log));
         Assert.Multiple(() =>
         {
             AssertReport(result.OffererReport, "offer", result, minimumPartial);
