@@ -232,15 +232,17 @@ public sealed class ScenarioPeer : IScenarioEndpoint
     {
         channel.BufferedAmountLowThreshold = 1 << 20;
         channel.MaxBufferedAmount = 4 << 20;
+
+        // Every handler before anything is sent: the peer answers on this channel as soon as it sees it, and its
+        // messages are raised on P2p's receive thread, possibly while OnOpenOnce is still sending ours.
+        channel.MessageReceived += (_, e) => OnMessage(channel.Label, e);
+        channel.Closed += (_, _) => OnClosed(channel);
+        channel.Error += (_, e) => _logger.LogWarning(e, "Channel {Label} reported an error", channel.Label);
         channel.Opened += (_, _) => OnOpenOnce(channel);
         if (channel.ReadyState == RtcDataChannelState.Open)
         {
             OnOpenOnce(channel);
         }
-
-        channel.MessageReceived += (_, e) => OnMessage(channel.Label, e);
-        channel.Closed += (_, _) => OnClosed(channel);
-        channel.Error += (_, e) => _logger.LogWarning(e, "Channel {Label} reported an error", channel.Label);
     }
 
     private void OnOpenOnce(RtcDataChannel channel)
