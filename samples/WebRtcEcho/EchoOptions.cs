@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 using P2p.WebRtc;
 
 namespace WebRtcEcho;
@@ -9,7 +8,8 @@ internal sealed record EchoOptions
 {
     public const string Usage = """
         usage: WebRtcEcho [--offer [--mib N] [--msg-kib K]] [--no-trickle] [--loopback]
-                          [--timeout S] [--stun stun:HOST[:PORT]] [--verbose]
+                          [--timeout S] [--ice-server URL [--username U --credential C]]...
+                          [--relay-only] [--verbose]
 
         One WebRTC data-channel peer; signaling is JSON lines on stdin/stdout.
           (default)       answer mode: answer an offer, echo every message on every channel
@@ -19,7 +19,11 @@ internal sealed record EchoOptions
           --no-trickle    gather first, print one description with every candidate, no candidate lines
           --loopback      only 127.0.0.1 host candidates; non-loopback remote candidates are ignored
           --timeout S     give up after S seconds, exit 3 (default 60; 0 = never)
-          --stun URL      a STUN server for server-reflexive candidates (repeatable; none by default)
+          --ice-server URL  a STUN or TURN server (repeatable; none by default): stun:HOST[:PORT],
+                          turn:HOST[:PORT][?transport=tcp], turns:HOST[:PORT]; --stun URL is the same
+          --username U    the TURN user name of the --ice-server before it
+          --credential C  the TURN password of the --ice-server before it
+          --relay-only    use relayed (TURN) candidates only (ICE transport policy "relay")
           --verbose, -v   debug logs of every layer on stderr
           --help, -h      this text
         exit codes: 0 ok, 1 connection/transfer failed, 2 usage, 3 timeout, 4 bad signaling input, 130 interrupted
@@ -43,8 +47,11 @@ internal sealed record EchoOptions
     /// <summary>The overall time limit; null for none.</summary>
     public TimeSpan? Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>STUN servers given with <c>--stun</c>.</summary>
-    public IReadOnlyList<RtcIceServer> StunServers { get; init; } = [];
+    /// <summary>STUN and TURN servers given with <c>--ice-server</c> (or <c>--stun</c>).</summary>
+    public IReadOnlyList<RtcIceServer> IceServers { get; init; } = [];
+
+    /// <summary>Relayed candidates only (<c>--relay-only</c>).</summary>
+    public bool RelayOnly { get; init; }
 
     /// <summary>Debug logging.</summary>
     public bool Verbose { get; init; }
@@ -57,7 +64,7 @@ internal sealed record EchoOptions
     public static EchoOptions Parse(IReadOnlyList<string> args)
     {
         var options = new EchoOptions();
-        var stun = new List<RtcIceServer>();
+        var servers = new List<RtcIceServer>();
         bool mibGiven = false, kibGiven = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -119,8 +126,18 @@ internal sealed record EchoOptions
                     var seconds = ParseSeconds(arg, Value());
                     options = options with { Timeout = seconds == 0 ? null : TimeSpan.FromSeconds(seconds) };
                     break;
-                case "--stun":
-                    stun.Add(ParseStun(Value()));
+                case "--stun" or "--ice-server":
+                    servers.Add(new RtcIceServer(Value()));
+                    break;
+                case "--username":
+                    servers[LastServer(arg, servers)] = servers[^1] with { Username = Value() };
+                    break;
+                case "--credential":
+                    servers[LastServer(arg, servers)] = servers[^1] with { Credential = Value() };
+                    break;
+                case "--relay-only":
+                    NoValue();
+                    options = options with { RelayOnly = true };
                     break;
                 case "--verbose" or "-v":
                     NoValue();
@@ -140,8 +157,28 @@ internal sealed record EchoOptions
             throw UsageError("--mib and --msg-kib apply only with --offer");
         }
 
-        return options with { StunServers = stun };
+        foreach (var server in servers)
+        {
+            try
+            {
+                _ = server.ParseUrls(); // a bad URL or missing credentials is a usage error now, not a surprise later
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                throw UsageError($"--ice-server {server.Urls[0]}: {e.Message}");
+            }
+        }
+
+        if (options.RelayOnly && !servers.Exists(s => s.ParseUrls().Any(u => u.IsTurn)))
+        {
+            throw UsageError("--relay-only needs a TURN server (--ice-server turn:HOST --username U --credential C)");
+        }
+
+        return options with { IceServers = servers };
     }
+
+    private static int LastServer(string arg, List<RtcIceServer> servers) =>
+        servers.Count > 0 ? servers.Count - 1 : throw UsageError($"{arg} must follow an --ice-server");
 
     private static int ParseInt(string name, string text, int min, int max) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
@@ -152,21 +189,6 @@ internal sealed record EchoOptions
         double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 86_400 * 365
             ? value
             : throw UsageError($"{name} must be a number of seconds (0 = never), not '{text}'");
-
-    private static RtcIceServer ParseStun(string url)
-    {
-        var server = new RtcIceServer(url);
-        try
-        {
-            _ = server.ToEndPoint(); // a bad URL or an unknown host is a usage error now, not a surprise later
-        }
-        catch (Exception e) when (e is FormatException or SocketException or ArgumentException)
-        {
-            throw UsageError($"--stun {url}: {e.Message}");
-        }
-
-        return server;
-    }
 
     private static EchoException UsageError(string message) => new(ExitCode.Usage, message);
 }

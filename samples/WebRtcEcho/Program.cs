@@ -88,7 +88,8 @@ internal static class Program
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, interrupt);
         var configuration = new RtcConfiguration
         {
-            IceServers = options.StunServers,
+            IceServers = options.IceServers,
+            IceTransportPolicy = options.RelayOnly ? P2p.WebRtc.Ice.IceTransportPolicy.Relay : P2p.WebRtc.Ice.IceTransportPolicy.All,
             AddressFilter = options.Loopback ? a => a.Equals(IPAddress.Loopback) : null,
             LoggerFactory = logging,
         };

@@ -11,8 +11,15 @@ public sealed record RtcConfiguration
     /// <summary>The default of <see cref="MaxMessageSize"/>: what Chromium and Firefox announce.</summary>
     public const int DefaultMaxMessageSize = 262144;
 
-    /// <summary>STUN servers for server-reflexive candidates. Empty by default: no public server is ever used.</summary>
+    /// <summary>
+    /// STUN servers (server-reflexive candidates) and TURN servers (relayed candidates, also asked for a
+    /// server-reflexive address over UDP), like the browser's <c>iceServers</c>. Empty by default: no public
+    /// server is ever used.
+    /// </summary>
     public IReadOnlyList<RtcIceServer> IceServers { get; init; } = [];
+
+    /// <summary>Which candidates ICE may use; <see cref="Ice.IceTransportPolicy.Relay"/> needs a TURN server in <see cref="IceServers"/>.</summary>
+    public IceTransportPolicy IceTransportPolicy { get; init; } = IceTransportPolicy.All;
 
     /// <summary>
     /// Which local addresses gather host candidates (and so which interfaces are used); null for every

@@ -46,9 +46,12 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     private RtcSignalingState _signalingState = RtcSignalingState.Stable;
     private RtcPeerConnectionState _connectionState = RtcPeerConnectionState.New;
     private bool _closed;
+    private readonly IceServerSet _iceServers;
 
     /// <summary>Creates a peer connection. Nothing is bound or sent until a description is set.</summary>
     /// <param name="configuration">Settings; null for the defaults.</param>
+    /// <exception cref="FormatException">A malformed ICE server URL.</exception>
+    /// <exception cref="ArgumentException">A TURN server without credentials, or <see cref="IceTransportPolicy.Relay"/> without a TURN server.</exception>
     public RtcPeerConnection(RtcConfiguration? configuration = null)
     {
         _configuration = configuration ?? new RtcConfiguration();
@@ -62,6 +65,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(configuration), _configuration.SctpPort, "SctpPort must be a port number.");
         }
 
+        _iceServers = IceServerSet.Parse(_configuration.IceServers, _configuration.IceTransportPolicy);
         _loggerFactory = _configuration.LoggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<RtcPeerConnection>();
         Certificate = _configuration.Certificate ?? RtcCertificate.Generate();
@@ -498,8 +502,10 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             LocalPassword = _localPassword,
             AddressFilter = _configuration.AddressFilter ?? _configuration.Ice.AddressFilter,
             StunServers = _configuration.IceServers.Count > 0
-                ? _configuration.IceServers.Select(s => s.ToEndPoint()).ToArray()
+                ? _iceServers.ResolveStunServers((url, e) => _logger.LogWarning("STUN server {Url} skipped: {Error}", url, e.Message))
                 : _configuration.Ice.StunServers,
+            TurnServers = _iceServers.TurnServers.Count > 0 ? _iceServers.TurnServers : _configuration.Ice.TurnServers,
+            TransportPolicy = _configuration.IceTransportPolicy == IceTransportPolicy.Relay ? IceTransportPolicy.Relay : _configuration.Ice.TransportPolicy,
             LoggerFactory = _configuration.LoggerFactory ?? _configuration.Ice.LoggerFactory,
             TimeProvider = _configuration.TimeProvider ?? _configuration.Ice.TimeProvider,
         };

@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using P2p.WebRtc.Net;
+using P2p.WebRtc.Turn;
 
 namespace P2p.WebRtc.Ice;
 
@@ -32,6 +34,27 @@ public sealed record IceAgentOptions
 
     /// <summary>STUN servers for server-reflexive candidates (RFC 8445 §5.1.1.2). Empty by default.</summary>
     public IReadOnlyList<IPEndPoint> StunServers { get; init; } = [];
+
+    /// <summary>
+    /// TURN servers for relayed candidates (RFC 8656; RFC 8445 §5.1.1.2): one allocation per server, made while
+    /// gathering. Empty by default.
+    /// </summary>
+    public IReadOnlyList<TurnServer> TurnServers { get; init; } = [];
+
+    /// <summary>Which candidates are gathered and used: <see cref="IceTransportPolicy.Relay"/> uses relayed candidates only.</summary>
+    public IceTransportPolicy TransportPolicy { get; init; } = IceTransportPolicy.All;
+
+    /// <summary>How long gathering waits for a TURN allocation (authentication round trip included) before giving up on that server: 10 s.</summary>
+    public TimeSpan TurnAllocationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where TURN-over-TCP/TLS connections come from; <see langword="null"/> for this host's TCP stack (<see cref="SystemTcpConnector"/>).</summary>
+    public ITcpConnector? TcpConnector { get; init; }
+
+    /// <summary>
+    /// Validates the certificate of a <c>turns:</c> server; <see langword="null"/> for the system's validation
+    /// against the URL's host name (the right choice in production). Tests with a self-signed server pass their own.
+    /// </summary>
+    public RemoteCertificateValidationCallback? TurnCertificateValidation { get; init; }
 
     /// <summary>Ta, the pacing interval between new connectivity checks (RFC 8445 §14.2): 50 ms.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(50);
@@ -122,6 +145,7 @@ public sealed record IceAgentOptions
         Positive(ConsentFailureTimeout, nameof(ConsentFailureTimeout));
         Positive(EmptyCheckListTimeout, nameof(EmptyCheckListTimeout));
         Positive(StunServerTimeout, nameof(StunServerTimeout));
+        Positive(TurnAllocationTimeout, nameof(TurnAllocationTimeout));
         if (NominationTimeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(NominationTimeout));
@@ -133,6 +157,11 @@ public sealed record IceAgentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCandidatePairs, 1, nameof(MaxCandidatePairs));
         ArgumentOutOfRangeException.ThrowIfLessThan(SocketBufferSize, 4096, nameof(SocketBufferSize));
         ArgumentNullException.ThrowIfNull(StunServers, nameof(StunServers));
+        ArgumentNullException.ThrowIfNull(TurnServers, nameof(TurnServers));
+        if (TransportPolicy == IceTransportPolicy.Relay && TurnServers.Count == 0)
+        {
+            throw new ArgumentException("IceTransportPolicy.Relay needs at least one TURN server: without one there is no candidate at all.", nameof(TurnServers));
+        }
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
 

@@ -72,7 +72,10 @@ public class EchoBadInputTests
     [TestCase("--offer --msg-kib 0", "--msg-kib must be a whole number from 1")]
     [TestCase("--offer --mib -1", "--mib must be a whole number from 0")]
     [TestCase("--timeout soon", "--timeout must be a number of seconds")]
-    [TestCase("--stun turn:127.0.0.1", "is not a stun: URL")]
+    [TestCase("--stun http://127.0.0.1", "unknown scheme 'http:'")]
+    [TestCase("--ice-server turn:127.0.0.1", "it needs a username and a credential")]
+    [TestCase("--username u", "--username must follow an --ice-server")]
+    [TestCase("--relay-only --ice-server stun:127.0.0.1", "--relay-only needs a TURN server")]
     [TestCase("--loopback=yes", "--loopback takes no value")]
     [CancelAfter(20_000)]
     public async Task Bad_command_lines_exit_two(string args, string reason)
