@@ -62,5 +62,6 @@ public sealed class NamespaceLan : IDisposable
         ns.Ip("addr", "add", address + "/24", "dev", "eth0");
         ns.Ip("link", "set", "eth0", "up");
         ns.Ip("route", "add", "224.0.0.0/4", "dev", "eth0");
+        ns.Ip("route", "add", "default", "dev", "eth0");
     }
 }
