@@ -80,7 +80,8 @@ public sealed partial class IceAgent
             _sockets.Select(s => s.EndPoint.Address).Distinct().ToArray(),
             _logger);
         _logger.LogDebug("ICE {Ufrag}: resolving {Name}", LocalUfrag, name);
-        _ = ResolveAndAddAsync(_mdnsResolver, name);
+        var resolver = _mdnsResolver;
+        _ = Task.Run(() => ResolveAndAddAsync(resolver, name)); // sockets are opened and queries sent off the agent's lock
     }
 
     private async Task ResolveAndAddAsync(MdnsResolver resolver, string name)
