@@ -175,6 +175,34 @@ public class IceThroughTurnTests
     }
 
     [Test]
+    [Ignore("A gap of the TURN client found with this server: it gives an allocation up on the first failed Refresh (one 500) "
+        + "instead of retrying before the allocation expires, so the relayed connection fails at expiry (10 min). Un-ignore once it retries.")]
+    public async Task A_server_error_on_one_refresh_of_the_relay_in_use_does_not_lose_the_connection()
+    {
+        await using var pair = new IceNatPair(NatBehavior.Symmetric, NatBehavior.Symmetric, turn: true);
+        pair.GatherAndExchange();
+        pair.Run(Limit);
+        Assert.That(pair.BothConnected, Is.True);
+        var selected = pair.A.SelectedPair!;
+        var relay = selected.Local.Type == IceCandidateType.Relayed ? selected.Local : selected.Remote;
+        var turn = pair.Turn!;
+        var client = turn.GetAllocations().Single(a => a.Relayed.Port == relay.Port).Client;
+        var refused = 0;
+        turn.RequestFilter = r => r.Method == StunMethod.Refresh && r.Client.Equals(client) && Interlocked.Increment(ref refused) == 1
+            ? StunErrorCodes.ServerError : null;
+
+        pair.Net.Resolution = TimeSpan.FromMilliseconds(10);
+        pair.Net.Advance(TimeSpan.FromMinutes(15));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(turn.Counters.Errors(StunErrorCodes.ServerError), Is.EqualTo(1));
+            Assert.That(turn.Counters.AllocationsExpired, Is.Zero, $"the refresh is retried; TURN {turn.Counters}");
+            Assert.That(pair.BothConnected, Is.True, $"A {pair.A.ConnectionState}, B {pair.B.ConnectionState}");
+        });
+    }
+
+    [Test]
     public async Task Refused_credentials_fail_a_relay_only_agent_promptly_with_the_reason()
     {
         await using var pair = new IceNatPair(NatBehavior.Symmetric, NatBehavior.Symmetric, turn: true);

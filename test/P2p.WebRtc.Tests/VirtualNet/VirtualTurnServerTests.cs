@@ -93,9 +93,9 @@ public class VirtualTurnServerTests
         });
     }
 
-    [TestCase("alice", "wrong", false, TestName = "A wrong password gets 401")]
-    [TestCase("mallory", "secret", false, TestName = "An unknown user gets 401")]
-    [TestCase("alice", "secret", true, TestName = "Rejecting all credentials gives 401 even to a good password")]
+    [TestCase("alice", "wrong", false, TestName = "A_wrong_password_gets_401")]
+    [TestCase("mallory", "secret", false, TestName = "An_unknown_user_gets_401")]
+    [TestCase("alice", "secret", true, TestName = "Rejecting_all_credentials_gives_401_even_to_a_good_password")]
     public void Refused_credentials_get_401_with_a_nonce_and_no_allocation(string user, string password, bool rejectAll)
     {
         using var w = new World();
@@ -192,8 +192,8 @@ public class VirtualTurnServerTests
         });
     }
 
-    [TestCase(null, StunErrorCodes.BadRequest, TestName = "An Allocate without REQUESTED-TRANSPORT gets 400")]
-    [TestCase(6, StunErrorCodes.UnsupportedTransportProtocol, TestName = "An Allocate for TCP gets 442")]
+    [TestCase(null, StunErrorCodes.BadRequest, TestName = "An_Allocate_without_REQUESTED_TRANSPORT_gets_400")]
+    [TestCase(6, StunErrorCodes.UnsupportedTransportProtocol, TestName = "An_Allocate_for_TCP_gets_442")]
     public void An_Allocate_for_anything_but_UDP_is_refused(int? protocol, int expected)
     {
         using var w = new World();
@@ -207,6 +207,86 @@ public class VirtualTurnServerTests
 
         Assert.That(reply!.ErrorCode, Is.EqualTo(expected));
         Assert.That(w.Server.AllocationCount, Is.Zero);
+    }
+
+    [Test]
+    public void An_Allocate_with_EVEN_PORT_gets_an_even_relayed_port()
+    {
+        using var w = new World();
+        for (var i = 0; i < 4; i++)
+        {
+            using var client = new TurnTestClient(w.Nat.Inside.AddHost($"even{i}"), w.Server.EndPoint, User, Password);
+            var reply = client.RequestWithRetry(StunMethod.Allocate, (ref StunMessageWriter m) =>
+            {
+                m.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24);
+                m.AddAttribute(StunAttributeType.EvenPort, [0x00]);
+                m.AddEmpty(StunAttributeType.DontFragment);
+            });
+
+            Assert.That(reply!.IsSuccess, Is.True, reply.ToString());
+            Assert.That(reply.Relayed!.Port % 2, Is.Zero, reply.Relayed.ToString());
+        }
+    }
+
+    [TestCase("reservation token", StunErrorCodes.InsufficientCapacity, TestName = "An_Allocate_with_a_RESERVATION_TOKEN_gets_508")]
+    [TestCase("reserve the next port", StunErrorCodes.InsufficientCapacity, TestName = "An_Allocate_with_EVEN_PORT_asking_for_a_reservation_gets_508")]
+    [TestCase("ipv6", StunErrorCodes.AddressFamilyNotSupported, TestName = "An_Allocate_for_an_IPv6_relayed_address_gets_440")]
+    [TestCase("token and even port", StunErrorCodes.BadRequest, TestName = "An_Allocate_with_a_RESERVATION_TOKEN_and_EVEN_PORT_gets_400")]
+    public void Allocate_options_the_server_does_not_offer_are_refused(string what, int expected)
+    {
+        using var w = new World();
+        var reply = w.Client.RequestWithRetry(StunMethod.Allocate, (ref StunMessageWriter m) =>
+        {
+            m.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24);
+            if (what.Contains("token", StringComparison.Ordinal))
+            {
+                m.AddUInt64(StunAttributeType.ReservationToken, 0x0102030405060708);
+            }
+
+            if (what.Contains("even port", StringComparison.Ordinal))
+            {
+                m.AddAttribute(StunAttributeType.EvenPort, [0x00]);
+            }
+
+            if (what == "reserve the next port")
+            {
+                m.AddAttribute(StunAttributeType.EvenPort, [0x80]);
+            }
+
+            if (what == "ipv6")
+            {
+                m.AddUInt32(StunAttributeType.RequestedAddressFamily, 0x02u << 24);
+            }
+        });
+
+        Assert.That(reply!.ErrorCode, Is.EqualTo(expected));
+        Assert.That(w.Server.AllocationCount, Is.Zero);
+    }
+
+    [Test]
+    public void An_Allocate_that_also_asks_for_IPv6_gets_IPv4_and_ADDRESS_ERROR_CODE_440()
+    {
+        using var w = new World();
+        var reply = w.Client.RequestWithRetry(StunMethod.Allocate, (ref StunMessageWriter m) =>
+        {
+            m.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24);
+            m.AddUInt32(StunAttributeType.AdditionalAddressFamily, 0x02u << 24);
+        });
+
+        Assert.That(reply!.IsSuccess, Is.True, reply.ToString());
+        Assert.That(StunMessage.TryParse(reply.Raw, out var message), Is.EqualTo(StunParseResult.Success));
+        Assert.That(message.TryGetAttribute(StunAttributeType.AddressErrorCode, out var error), Is.True);
+        Assert.That((error[0], error[2] * 100 + error[3]), Is.EqualTo(((byte)0x02, 440)), "IPv6 not supported");
+    }
+
+    [Test]
+    public void The_maximum_lifetime_is_a_knob()
+    {
+        using var w = new World();
+        w.Server.MaxLifetime = TimeSpan.FromMinutes(20);
+
+        Assert.That(w.Client.Allocate(3600)!.Lifetime, Is.EqualTo(1200));
+        Assert.That(w.Allocation.ExpiresAt - w.Net.Now, Is.GreaterThan(TimeSpan.FromMinutes(19.9)));
     }
 
     [Test]
@@ -231,9 +311,9 @@ public class VirtualTurnServerTests
         Assert.That(w.Client.Refresh()!.ErrorCode, Is.EqualTo(StunErrorCodes.WrongCredentials));
     }
 
-    [TestCase(7200u, 3600u, TestName = "A LIFETIME above the maximum is cut to the maximum")]
-    [TestCase(60u, 600u, TestName = "A LIFETIME below the default gets the default")]
-    [TestCase(1800u, 1800u, TestName = "A LIFETIME between the default and the maximum is granted")]
+    [TestCase(7200u, 3600u, TestName = "A_LIFETIME_above_the_maximum_is_cut_to_the_maximum")]
+    [TestCase(60u, 600u, TestName = "A_LIFETIME_below_the_default_gets_the_default")]
+    [TestCase(1800u, 1800u, TestName = "A_LIFETIME_between_the_default_and_the_maximum_is_granted")]
     public void The_granted_lifetime_follows_RFC_8656(uint requested, uint granted)
     {
         using var w = new World();
@@ -317,8 +397,8 @@ public class VirtualTurnServerTests
         });
     }
 
-    [TestCase(0x3FFF, TestName = "A channel number below 0x4000 gets 400")]
-    [TestCase(0x5000, TestName = "A channel number above 0x4FFF gets 400")]
+    [TestCase(0x3FFF, TestName = "A_channel_number_below_0x4000_gets_400")]
+    [TestCase(0x5000, TestName = "A_channel_number_above_0x4FFF_gets_400")]
     public void Channel_numbers_outside_the_range_are_refused(int number)
     {
         using var w = new World();
