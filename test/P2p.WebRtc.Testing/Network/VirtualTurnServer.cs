@@ -120,7 +120,8 @@ public sealed partial class VirtualTurnServer : IDisposable
 
     /// <summary>
     /// Called for every request before anything else: a result of 300–699 answers it with that error code (unsigned),
-    /// 0 leaves it unanswered, <see langword="null"/> lets it through.
+    /// 0 leaves it unanswered, <see langword="null"/> lets it through. It runs under the server's lock, on the delivering
+    /// thread: it must not call the server.
     /// </summary>
     public Func<VirtualTurnRequestInfo, int?>? RequestFilter { get; set; }
 
