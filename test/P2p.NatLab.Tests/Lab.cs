@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using P2p.Testing;
-using P2p.Testing.NatLabNetwork;
+using P2p.Testing.NatLab;
 
 namespace P2p.NatLab.Tests;
 

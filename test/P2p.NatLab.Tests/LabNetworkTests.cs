@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using P2p.Testing.NatLabNetwork;
+using P2p.Testing.NatLab;
 using P2p.WebRtc.Stun;
 
 namespace P2p.NatLab.Tests;

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>How to start a <see cref="CoturnProcess"/>.</summary>
 public sealed record CoturnOptions

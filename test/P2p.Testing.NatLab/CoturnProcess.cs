@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using P2p.WebRtc;
 using P2p.WebRtc.Stun;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>
 /// A real STUN/TURN server: Debian coturn's <c>turnserver</c>, started with its own command line and temporary

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>
 /// Runs the lab's system tools (<c>ip</c>, <c>iptables</c>, <c>sysctl</c>) and fails loudly: a missing tool or a

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>A host on a lab LAN: a namespace of its own with one interface (<c>eth0</c>) and a default route to the LAN's router.</summary>
 public sealed class LabHost

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>
 /// One LAN of a <see cref="NatLabNetwork"/>: a router namespace whose <c>wan0</c> sits on the public segment and whose

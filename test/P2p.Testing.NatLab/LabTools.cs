@@ -1,4 +1,4 @@
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>The paths of the system tools the lab drives, looked up once; a missing one throws with the package to install.</summary>
 public static class LabTools

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>The one system call the lab needs that .NET does not wrap: <c>setns(2)</c> for network namespaces.</summary>
 internal static class LinuxNetworkNamespaces

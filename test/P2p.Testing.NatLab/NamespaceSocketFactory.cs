@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using P2p.WebRtc.Net;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>
 /// The product's own sockets, created inside a lab namespace: UDP sockets from <see cref="UdpDatagramSocketFactory"/>

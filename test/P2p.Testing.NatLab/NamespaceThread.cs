@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>
 /// A dedicated thread that has entered a network namespace (setns) and runs work items there, one at a time.

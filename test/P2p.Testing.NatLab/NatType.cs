@@ -1,4 +1,4 @@
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>How a lab router connects its LAN to the public segment (RFC 4787 terms).</summary>
 public enum NatType

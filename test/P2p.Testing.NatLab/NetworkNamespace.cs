@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>
 /// A named Linux network namespace (<c>ip netns add</c>) that this process created and deletes on

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>A throwaway ECDSA P-256 server certificate for coturn's TLS listener, written as PEM files.</summary>
 internal static class SelfSignedCertificate

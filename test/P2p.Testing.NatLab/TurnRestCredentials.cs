@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace P2p.Testing.NatLabNetwork;
+namespace P2p.Testing.NatLab;
 
 /// <summary>
 /// Time-limited TURN credentials of the "TURN REST" scheme coturn implements with <c>--use-auth-secret</c>
