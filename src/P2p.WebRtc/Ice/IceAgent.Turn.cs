@@ -19,6 +19,18 @@ public sealed partial class IceAgent
     private int _relayCount;
     private string? _lastTurnError;
 
+    /// <summary>The allocations that became relayed candidates (for tests).</summary>
+    internal IReadOnlyList<TurnAllocation> TurnAllocations
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _sockets.Select(s => s.Socket).OfType<TurnAllocation>().ToArray();
+            }
+        }
+    }
+
     /// <summary>Raised when a TURN server gives no relayed candidate (refused credentials, no answer, a failed connection).</summary>
     public event EventHandler<IceCandidateErrorEventArgs>? CandidateError;
 

@@ -29,8 +29,19 @@ internal sealed partial class TurnAllocation
     /// <summary>Successful refreshes of the allocation (for tests).</summary>
     public int RefreshCount { get; private set; }
 
-    /// <summary>Datagrams sent to peers, received from peers, and dropped (no permission yet, unknown channel, lost allocation).</summary>
-    public (long Sent, long Received, long Dropped) Counters => (Interlocked.Read(ref _sent), Interlocked.Read(ref _received), Interlocked.Read(ref _dropped));
+    private long _viaChannel;
+
+    /// <summary>
+    /// Datagrams sent to peers (of which as ChannelData rather than Send indications), received from peers, and
+    /// dropped (no permission yet, unknown channel, lost allocation).
+    /// </summary>
+    public (long Sent, long ViaChannel, long Received, long Dropped) Counters =>
+        (Interlocked.Read(ref _sent), Interlocked.Read(ref _viaChannel), Interlocked.Read(ref _received), Interlocked.Read(ref _dropped));
+
+    private readonly TaskCompletionSource _firstChannel = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the first channel is bound (for tests).</summary>
+    public Task FirstChannelBound => _firstChannel.Task;
 
     /// <summary>The peers with a bound channel (for tests).</summary>
     public int BoundChannels
@@ -93,6 +104,10 @@ internal sealed partial class TurnAllocation
 
         var sent = channel != 0 ? SendChannelData(channel, datagram) : SendIndication(peer, datagram);
         Interlocked.Increment(ref sent ? ref _sent : ref _dropped);
+        if (sent && channel != 0)
+        {
+            Interlocked.Increment(ref _viaChannel);
+        }
         return sent;
     }
 

@@ -285,6 +285,7 @@ internal sealed partial class TurnAllocation
                 request.Peer!.ChannelPending = false;
                 request.Peer.ChannelBound = true;
                 request.Peer.ChannelRefreshAt = now + _timing.RefreshAfter(_timing.ChannelLifetime);
+                _firstChannel.TrySetResult();
                 _logger.LogDebug("TURN {Server}: channel 0x{Channel:X4} bound to {Peer}", Server, request.Peer.Channel, request.Peer.EndPoint);
                 break;
         }

@@ -59,6 +59,15 @@ public class IceTurnServerTests
         byte[] payload = [23, 1, 2, 3, 4, 5]; // first byte 20–63: DTLS range, so ICE hands it to the data path
         agents.A.Transport.Send(payload);
         Assert.That(await received.Task.WaitAsync(IceTestAgents.Timeout), Is.EqualTo(payload));
+
+        // The data path runs on channels (ChannelData), installed after the permissions.
+        var allocation = agents.A.TurnAllocations.Single();
+        Assert.That(allocation.InstalledPermissions, Is.EqualTo(1));
+        await allocation.FirstChannelBound.WaitAsync(IceTestAgents.Timeout);
+        Assert.That(allocation.BoundChannels, Is.EqualTo(1));
+        var before = allocation.Counters.ViaChannel;
+        agents.A.Transport.Send(payload);
+        Assert.That(allocation.Counters.ViaChannel, Is.EqualTo(before + 1), "ChannelData once the channel is bound");
     }
 
     [Test]
