@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace P2p.Testing.NatLab;
 
@@ -45,6 +46,28 @@ public sealed record CoturnOptions
     /// <summary>Whether peers on 127.0.0.0/8 may be relayed to (<c>--allow-loopback-peers</c>; loopback tests only).</summary>
     public bool AllowLoopbackPeers { get; init; }
 
+    /// <summary>
+    /// coturn on 127.0.0.1 for tests outside the lab: free ports (UDP, and with <paramref name="streams"/> the same port
+    /// over TCP and a free one for TLS), peers on loopback allowed, user <c>test</c>/<c>test</c> in realm <c>p2p.test</c>.
+    /// </summary>
+    /// <param name="streams">Also TURN over TCP and TLS.</param>
+    /// <returns>The options.</returns>
+    public static CoturnOptions Loopback(bool streams = false) => new()
+    {
+        ListeningAddress = IPAddress.Loopback,
+        Port = 0,
+        Tcp = streams,
+        TlsPort = streams ? FreeTcpPort() : 0,
+        AllowLoopbackPeers = true,
+    };
+
     /// <summary>How long to wait for the server to answer a STUN request after starting: 10 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    private static int FreeTcpPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
 }

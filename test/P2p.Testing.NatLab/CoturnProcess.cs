@@ -45,6 +45,9 @@ public sealed class CoturnProcess : IAsyncDisposable
     /// <summary>The self-signed certificate of the TLS listener, or <see langword="null"/> without TLS.</summary>
     public X509Certificate2? Certificate { get; }
 
+    /// <summary>The SHA-1 thumbprint of <see cref="Certificate"/> (what a client pins), or <see langword="null"/> without TLS.</summary>
+    public string? CertificateThumbprint => Certificate?.GetCertHashString();
+
     /// <summary>The process id.</summary>
     public int ProcessId => _process.Id;
 
@@ -251,6 +254,8 @@ public sealed class CoturnProcess : IAsyncDisposable
             yield return "--tls-listening-port=" + I(o.TlsPort);
             yield return "--cert=" + Path.Combine(directory, SelfSignedCertificate.CertificateFile);
             yield return "--pkey=" + Path.Combine(directory, SelfSignedCertificate.KeyFile);
+            yield return "--no-tlsv1";
+            yield return "--no-tlsv1_1";
         }
 
         if (!o.Tcp)

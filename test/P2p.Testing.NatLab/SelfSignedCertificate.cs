@@ -13,7 +13,7 @@ internal static class SelfSignedCertificate
     /// <summary>The private key's file name (PKCS#8).</summary>
     public const string KeyFile = "turn-key.pem";
 
-    /// <summary>Makes a certificate for <paramref name="address"/> (subject alternative name) and writes both PEM files.</summary>
+    /// <summary>Makes a certificate for <paramref name="address"/>, turn.p2p.test and localhost (subject alternative names) and writes both PEM files.</summary>
     /// <returns>The certificate (public part), to recognise it in a TLS handshake.</returns>
     public static X509Certificate2 WritePem(IPAddress address, string directory)
     {
@@ -22,6 +22,7 @@ internal static class SelfSignedCertificate
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(address);
         names.AddDnsName("turn.p2p.test");
+        names.AddDnsName("localhost");
         request.CertificateExtensions.Add(names.Build());
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
         File.WriteAllText(Path.Combine(directory, CertificateFile), certificate.ExportCertificatePem());
