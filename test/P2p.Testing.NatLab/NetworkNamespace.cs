@@ -57,7 +57,10 @@ public sealed class NetworkNamespace : IDisposable
         }
     }
 
-    /// <summary>Deletes lab namespaces left by processes that no longer exist (a crashed or killed earlier run).</summary>
+    /// <summary>
+    /// Deletes lab namespaces left by processes that no longer exist (a crashed or killed earlier run), after stopping
+    /// the processes still running inside them (the dead run's coturn).
+    /// </summary>
     /// <returns>The names deleted.</returns>
     public static IReadOnlyList<string> DeleteStale()
     {
@@ -73,12 +76,36 @@ public sealed class NetworkNamespace : IDisposable
             var pid = name[Prefix.Length..].Split('-')[0];
             if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out _) && !System.IO.Directory.Exists("/proc/" + pid))
             {
+                // What the dead run started in it (its coturn) outlived it: stop that first, by process id.
+                var (_, pids, _) = LabCommand.TryRun(LabTools.Ip, null, "netns", "pids", name);
+                foreach (var line in pids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var orphan))
+                    {
+                        KillQuietly(orphan);
+                    }
+                }
+
                 LabCommand.TryRun(LabTools.Ip, null, "netns", "del", name);
                 deleted.Add(name);
             }
         }
 
         return deleted;
+    }
+
+    private static void KillQuietly(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+            process.WaitForExit(5000);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // already gone
+        }
     }
 
     /// <summary>Runs <c>ip -n NAME ARGS</c>.</summary>
