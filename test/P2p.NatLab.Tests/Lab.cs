@@ -5,7 +5,7 @@ using P2p.Testing.NatLab;
 namespace P2p.NatLab.Tests;
 
 /// <summary>
-/// The one lab every test here uses, built once per run (≈1 s) and deleted at the end:
+/// The one lab every test here uses, built once per run (about 2 s with coturn) and deleted at the end:
 /// <code>
 ///   public 198.18.0.0/24: coturn at 198.18.0.1 (STUN/TURN 3478 UDP+TCP, TURN-TLS 5349)
 ///   LAN 1 office     endpoint-independent NAT   alice, bob

@@ -73,8 +73,10 @@ internal sealed class LabPeers : IAsyncDisposable
             StateAsync(Answerer, RtcPeerConnectionState.Connected),
             OpenAsync(_offererChannel),
             OpenAsync(_answererChannel));
+        var started = System.Diagnostics.Stopwatch.StartNew();
         await NegotiateAsync();
         await connected.WaitAsync(Timeout);
+        TestContext.Out.WriteLine($"connected (offer to both channels open) in {started.Elapsed.TotalMilliseconds:0} ms");
     }
 
     /// <summary>Runs offer/answer and waits until both connections fail; returns how long that took from the offer.</summary>
@@ -117,6 +119,7 @@ internal sealed class LabPeers : IAsyncDisposable
 
         const int chunk = 16 * 1024;
         var payload = RandomNumberGenerator.GetBytes(1 << 20);
+        var transfer = System.Diagnostics.Stopwatch.StartNew();
         var sending = Task.Run(async () =>
         {
             for (var offset = 0; offset < payload.Length; offset += chunk)
@@ -135,6 +138,7 @@ internal sealed class LabPeers : IAsyncDisposable
         }
 
         await sending.WaitAsync(Timeout);
+        TestContext.Out.WriteLine($"1 MiB in {transfer.Elapsed.TotalMilliseconds:0} ms");
         Assert.That(received, Is.EqualTo(payload.Length));
         Assert.That(hash.GetHashAndReset(), Is.EqualTo(SHA256.HashData(payload)), "1 MiB crossed intact");
     }
