@@ -96,6 +96,22 @@ public class TurnAllocationTests
     }
 
     [Test]
+    public async Task A_refresh_refused_with_a_server_error_is_retried_while_the_allocation_lives_and_437_loses_it()
+    {
+        var (allocation, link) = await AllocatedAsync(lifetime: 120);
+        _time.Advance(TimeSpan.FromSeconds(60));
+        var refresh = link.Requests().Single(r => r.Method == StunMethod.Refresh);
+        link.Deliver(Error(StunMethod.Refresh, refresh.Id, 500));
+        Assert.That(allocation.IsLost, Is.False, "a 500 is retried");
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var retry = link.Requests().Where(r => r.Method == StunMethod.Refresh).ToList();
+        Assert.That(retry, Has.Count.EqualTo(2), "retried 5 s later");
+        link.Deliver(Error(StunMethod.Refresh, retry[1].Id, 437));
+        Assert.That(allocation.IsLost, Is.True, "437 Allocation Mismatch: the server no longer has it");
+    }
+
+    [Test]
     public async Task Requests_over_udp_are_retransmitted_and_time_out_with_a_clear_error()
     {
         var (allocation, link) = Create();
@@ -223,6 +239,16 @@ public class TurnAllocationTests
         link.Deliver(ScriptedTurnLink.Success(StunMethod.Allocate, link.Requests()[1].Id, lifetime: lifetime, relayed: Relayed, mapped: Mapped));
         await allocate.WaitAsync(TimeSpan.FromSeconds(5));
         return (allocation, link);
+    }
+
+    private static byte[] Error(StunMethod method, StunTransactionId id, int code)
+    {
+        var buffer = new byte[128];
+        var w = new StunMessageWriter(buffer, method, StunMessageClass.ErrorResponse, id);
+        w.AddErrorCode(code);
+        w.AddMessageIntegrity(ScriptedTurnLink.Key);
+        w.AddFingerprint();
+        return buffer[..w.Length];
     }
 
     private static byte[] DataIndication(byte[] data)
