@@ -1,6 +1,7 @@
 using P2p.Core.Transport;
 using P2p.WebRtc;
 using P2p.WebRtc.Dtls;
+using P2p.WebRtc.Ice;
 
 namespace P2p.Transport.WebRtc;
 
@@ -35,6 +36,15 @@ public sealed class WebRtcPeerConnectionFactory : IPeerConnectionFactory
             LoggerFactory = _options.LoggerFactory,
         };
     }
+
+    /// <summary>
+    /// Which path a connection made by a <see cref="WebRtcPeerConnectionFactory"/> uses: its selected ICE candidate pair
+    /// (local and remote candidate, each host, server-reflexive, peer-reflexive or relayed), for diagnostics and tests.
+    /// </summary>
+    /// <param name="connection">A connection from <see cref="CreateConnection"/>.</param>
+    /// <returns>The pair, or <see langword="null"/> before ICE selects one or for a connection of another transport.</returns>
+    public static IceCandidatePairInfo? GetSelectedCandidatePair(IPeerConnection connection) =>
+        (connection as WebRtcPeerConnection)?.SelectedCandidatePair;
 
     /// <inheritdoc/>
     public IPeerConnection CreateConnection(PeerConnectionContext context)
