@@ -148,10 +148,13 @@ internal sealed class BenchLink : IAsyncDisposable
     }
 
     /// <summary>Two Chromium pages (two contexts of one browser): the first offers.</summary>
-    public static async Task<BenchLink> ChromiumAsync(ChromiumSession browser, string name)
+    /// <param name="browser">The browser.</param>
+    /// <param name="name">The pages' name prefix.</param>
+    /// <param name="configurationJson">Both pages' RTCConfiguration (e.g. iceServers and iceTransportPolicy); null for none.</param>
+    public static async Task<BenchLink> ChromiumAsync(ChromiumSession browser, string name, string? configurationJson = null)
     {
-        var a = await browser.NewPeerAsync(name + "-a");
-        var b = await browser.NewPeerAsync(name + "-b");
+        var a = await browser.NewPeerAsync(name + "-a", configurationJson);
+        var b = await browser.NewPeerAsync(name + "-b", configurationJson);
         using var stop = new CancellationTokenSource();
         try
         {

@@ -13,7 +13,7 @@ namespace P2p.Benchmarks.Report;
 internal static class ReportRunner
 {
     /// <summary>The sections in the order they run (names for <c>--only</c>).</summary>
-    public static readonly string[] Sections = ["set-up", "throughput", "latency", "mesh", "memory", "signaling", "interop", "micro"];
+    public static readonly string[] Sections = ["set-up", "throughput", "latency", "turn", "mesh", "memory", "signaling", "interop", "micro"];
 
     public static async Task<int> RunAsync(string command, Settings s, string? outFile, CancellationToken ct)
     {
@@ -79,13 +79,14 @@ internal static class ReportRunner
         return failed ? 1 : 0;
     }
 
-    private static bool NeedsChromium(Settings s) => s.Includes("set-up") || s.Includes("throughput") || s.Includes("latency");
+    private static bool NeedsChromium(Settings s) => s.Includes("set-up") || s.Includes("throughput") || s.Includes("latency") || s.Includes("turn");
 
     private static Task RunSectionAsync(string section, Settings s, Context c, CancellationToken ct) => section switch
     {
         "set-up" => SetupSection.RunSetupAsync(s, c),
         "throughput" => ThroughputSection.RunAsync(s, c),
         "latency" => LatencySection.RunAsync(s, c, ct),
+        "turn" => TurnSection.RunAsync(s, c, ct),
         "mesh" => SetupSection.RunMeshAsync(s, c, ct),
         "memory" => MemorySection.RunAsync(s, c, ct),
         "signaling" => SignalingSection.RunAsync(s, c, ct),

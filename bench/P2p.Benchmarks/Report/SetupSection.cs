@@ -44,7 +44,7 @@ internal static class SetupSection
         }
     }
 
-    private static async Task<List<double>> RepeatAsync(int count, Func<Task<BenchLink>> connect)
+    public static async Task<List<double>> RepeatAsync(int count, Func<Task<BenchLink>> connect)
     {
         await using (await connect())
         {
