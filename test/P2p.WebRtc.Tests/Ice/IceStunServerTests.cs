@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Sdp;
 using P2p.WebRtc.Stun;
-using P2p.WebRtc.Tests.Support;
+using P2p.WebRtc.Testing.Coturn;
 
 namespace P2p.WebRtc.Tests.Ice;
 
