@@ -25,7 +25,7 @@ public class TurnRestCoturnTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private CoturnServer? _coturn;
     private EmbeddedSignalingServer? _signaling;
-    private TestLog _log = null!;
+    private TestLog? _log;
 
     private CoturnServer Coturn => _coturn!;
 
@@ -60,6 +60,8 @@ public class TurnRestCoturnTests
         {
             await _coturn.DisposeAsync();
         }
+
+        _log?.Dispose();
     }
 
     [Test]
@@ -152,15 +154,16 @@ public class TurnRestCoturnTests
     [CancelAfter(120_000)]
     public async Task A_group_whose_transport_takes_its_servers_from_signaling_connects_relay_only_through_coturn(CancellationToken ct)
     {
-        WebRtcPeerConnectionFactory Transport() => new(new WebRtcTransportOptions
+        var candidates = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        CandidateRecorder Transport() => new(new WebRtcPeerConnectionFactory(new WebRtcTransportOptions
         {
             AddressFilter = a => a.Equals(IPAddress.Loopback),
             IceServersFromSignaling = true,
             IceTransportPolicy = IceTransportPolicy.Relay,
-            LoggerFactory = _log,
-        });
+            LoggerFactory = _log!,
+        }), candidates);
 
-        var options = new P2pOptions { LoggerFactory = _log, ConnectTimeout = Timeout };
+        var options = new P2pOptions { LoggerFactory = _log!, ConnectTimeout = Timeout };
         var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var owner = await Group.CreateAsync(await ConnectAsync(ct), Transport(), GroupCapability.All, null, options, ct);
         await using var member = await Group.JoinAsync(await ConnectAsync(ct), Transport(), owner.Id, new GroupOptions
@@ -185,6 +188,22 @@ public class TurnRestCoturnTests
 
         await owner.BroadcastAsync("relayed"u8.ToArray(), ct);
         Assert.That(await heard.Task.WaitAsync(Timeout, ct), Is.EqualTo("relayed"));
+        var real = candidates.Where(c => c.Length > 0).ToArray();
+        Assert.That(real, Is.Not.Empty);
+        Assert.That(real, Is.All.Contain(" typ relay"), "both members signalled relayed candidates only: allocated on coturn, which accepts nothing but TURN REST credentials here");
+    }
+
+    /// <summary>The transport, recording every local candidate its connections signal.</summary>
+    private sealed class CandidateRecorder(WebRtcPeerConnectionFactory inner, System.Collections.Concurrent.ConcurrentQueue<string> candidates) : P2p.Core.Transport.IPeerConnectionFactory
+    {
+        public bool IceServersFromSignaling => inner.IceServersFromSignaling;
+
+        public P2p.Core.Transport.IPeerConnection CreateConnection(P2p.Core.Transport.PeerConnectionContext context)
+        {
+            var connection = inner.CreateConnection(context);
+            connection.LocalCandidate += (_, c) => candidates.Enqueue(c.Candidate);
+            return connection;
+        }
     }
 
     private static RtcConfiguration RelayOnly(IReadOnlyList<IceServerPayload> servers) => new()
