@@ -77,6 +77,9 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     /// <summary>The ICE connection state changed.</summary>
     public event EventHandler<IceConnectionState>? IceConnectionStateChanged;
 
+    /// <summary>A STUN or TURN server gave no candidate (the browser's <c>icecandidateerror</c>): e.g. refused TURN credentials.</summary>
+    public event EventHandler<IceCandidateErrorEventArgs>? IceCandidateError;
+
     /// <summary>The ICE gathering state changed.</summary>
     public event EventHandler<IceGatheringState>? IceGatheringStateChanged;
 
@@ -512,6 +515,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         var ice = new IceAgent(options);
         ice.LocalCandidateGathered += (_, candidate) => IceCandidate?.Invoke(this, new RtcIceCandidateEventArgs(
             new RtcIceCandidateInit(candidate.ToString(), _mid, 0, _localUfrag)));
+        ice.CandidateError += (_, error) => IceCandidateError?.Invoke(this, error);
         ice.GatheringStateChanged += (_, state) =>
         {
             IceGatheringStateChanged?.Invoke(this, state);

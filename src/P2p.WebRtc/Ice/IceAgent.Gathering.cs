@@ -30,9 +30,10 @@ public sealed partial class IceAgent
 
             SetGatheringState(IceGatheringState.Gathering);
             var addresses = SelectAddresses(_socketFactory.GetLocalAddresses(), _options.AddressFilter);
+            var relayOnly = _options.TransportPolicy == IceTransportPolicy.Relay;
             var v4 = 0;
             var v6 = 0;
-            foreach (var address in addresses)
+            foreach (var address in relayOnly ? [] : addresses)
             {
                 IDatagramSocket socket;
                 try
@@ -66,12 +67,13 @@ public sealed partial class IceAgent
                 }
             }
 
-            if (_sockets.Count == 0)
+            if (addresses.Count == 0)
             {
                 _logger.LogWarning("ICE {Ufrag}: no usable local address; no candidates", LocalUfrag);
             }
 
             _timer = _time.CreateTimer(_ => OnTimer(), null, _options.CheckInterval, _options.CheckInterval);
+            StartTurnAllocations(addresses);
             foreach (var host in _sockets)
             {
                 foreach (var server in _options.StunServers)
@@ -185,6 +187,11 @@ public sealed partial class IceAgent
             return;
         }
 
+        if (_turnPending > 0)
+        {
+            return;
+        }
+
         foreach (var tx in _transactions.Values)
         {
             if (tx.Kind == StunTransactionKind.ServerBinding)
@@ -195,6 +202,16 @@ public sealed partial class IceAgent
 
         _logger.LogDebug("ICE {Ufrag}: gathering complete ({Count} candidates)", LocalUfrag, _localCandidates.Count);
         SetGatheringState(IceGatheringState.Complete);
+        if (_sockets.Count == 0)
+        {
+            // Nothing to send from and nothing to receive on: no check can ever succeed.
+            _logger.LogWarning("ICE {Ufrag}: failed, no local candidate at all", LocalUfrag);
+            Fail(new IceConnectionFailedException(_lastTurnError is null
+                ? "ICE failed: no local candidate (no usable local address, and no TURN server gave a relayed one)."
+                : "ICE failed: no local candidate. " + _lastTurnError));
+            return;
+        }
+
         UpdateConnectionState();
     }
 }

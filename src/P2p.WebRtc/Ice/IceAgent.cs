@@ -354,6 +354,7 @@ public sealed partial class IceAgent : IAsyncDisposable
             sockets = [.. _sockets];
         }
 
+        await StopTurnAsync().ConfigureAwait(false); // allocations in progress end and are deleted
         foreach (var s in sockets)
         {
             s.Socket.Dispose(); // joins the receive thread; never under the lock (the thread may wait for it)
@@ -429,6 +430,7 @@ public sealed partial class IceAgent : IAsyncDisposable
 
     private void Fail(Exception reason)
     {
+        _connected.TrySetException(reason); // ConnectAsync throws the specific reason, not the generic one
         SetState(IceConnectionState.Failed);
         _path = null;
         _timer?.Dispose();

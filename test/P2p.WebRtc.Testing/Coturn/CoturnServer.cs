@@ -7,9 +7,10 @@ namespace P2p.WebRtc.Testing.Coturn;
 
 /// <summary>
 /// A coturn <c>turnserver</c> on 127.0.0.1 with a free port and a temporary directory (command line from
-/// INTEROP.md), stopped by its process id. <see cref="StartAsync(string?)"/> returns null when the binary is absent.
-/// It accepts the long-term credentials <see cref="TestUser"/>/<see cref="TestPassword"/>, or, when started with a
-/// shared secret, TURN REST credentials (<c>--use-auth-secret --static-auth-secret</c>) instead.
+/// INTEROP.md), stopped by its process id, with user <c>test</c>/<c>test</c> in realm <c>p2p.test</c>. With
+/// <c>streams</c> it also listens on TCP (the same port) and TLS (<see cref="TlsEndPoint"/>, a self-signed certificate
+/// for <c>localhost</c>). With a shared secret it accepts TURN REST credentials instead of <c>test</c>/<c>test</c>
+/// (<c>--use-auth-secret --static-auth-secret</c>). <see cref="StartAsync"/> returns null when the binary is absent.
 /// </summary>
 public sealed class CoturnServer : IAsyncDisposable
 {
@@ -17,24 +18,31 @@ public sealed class CoturnServer : IAsyncDisposable
     private readonly string _directory;
     private readonly System.Text.StringBuilder _output = new();
 
-    private CoturnServer(Process process, string directory, IPEndPoint endPoint)
+    private CoturnServer(Process process, string directory, IPEndPoint endPoint, IPEndPoint? tls)
     {
         _process = process;
         _directory = directory;
         EndPoint = endPoint;
+        TlsEndPoint = tls;
     }
 
-    /// <summary>The user name of the long-term credentials (without a shared secret).</summary>
+    /// <summary>The user name of the long-term credentials (without a shared secret or other arguments).</summary>
     public const string TestUser = "test";
 
-    /// <summary>The password of the long-term credentials (without a shared secret).</summary>
+    /// <summary>The password of the long-term credentials (without a shared secret or other arguments).</summary>
     public const string TestPassword = "test";
 
     /// <summary>The realm the server announces.</summary>
     public const string Realm = "p2p.test";
 
-    /// <summary>The UDP address the server listens on (127.0.0.1 and a free port).</summary>
+    /// <summary>The UDP (and, with streams, TCP) listening address.</summary>
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>The TLS listening address (with streams only).</summary>
+    public IPEndPoint? TlsEndPoint { get; }
+
+    /// <summary>The SHA-1 thumbprint of the server's self-signed certificate (with streams only): what a client pins.</summary>
+    public string? CertificateThumbprint { get; private init; }
 
     /// <summary>The server as a TURN URL over UDP, e.g. <c>turn:127.0.0.1:34781?transport=udp</c>.</summary>
     public string TurnUrl => $"turn:{EndPoint.Address}:{EndPoint.Port}?transport=udp";
@@ -56,12 +64,14 @@ public sealed class CoturnServer : IAsyncDisposable
         new[] { "/usr/bin/turnserver", "/usr/local/bin/turnserver" }.FirstOrDefault(File.Exists);
 
     /// <summary>Starts a server and waits until it answers STUN.</summary>
+    /// <param name="streams">Also listen on TCP (the same port) and TLS (<see cref="TlsEndPoint"/>).</param>
+    /// <param name="extraArguments">Arguments instead of the long-term credentials <c>test</c>/<c>test</c>.</param>
     /// <param name="staticAuthSecret">
-    /// Null for the long-term credentials <see cref="TestUser"/>/<see cref="TestPassword"/>; otherwise the shared
-    /// secret of TURN REST credentials (coturn's <c>use-auth-secret</c>/<c>static-auth-secret</c>), which then are the only ones accepted.
+    /// The shared secret of TURN REST credentials (coturn's <c>use-auth-secret</c>/<c>static-auth-secret</c>), which
+    /// then are the only ones accepted; null for the long-term credentials (or <paramref name="extraArguments"/>).
     /// </param>
     /// <returns>The running server, or null when coturn is not installed.</returns>
-    public static async Task<CoturnServer?> StartAsync(string? staticAuthSecret = null)
+    public static async Task<CoturnServer?> StartAsync(bool streams = false, IEnumerable<string>? extraArguments = null, string? staticAuthSecret = null)
     {
         var binary = FindBinary();
         if (binary is null)
@@ -78,30 +88,56 @@ public sealed class CoturnServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
+        var args = new List<string>
         {
             "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", $"--listening-port={port}",
-            $"--min-port={relayBase}", $"--max-port={relayBase + 40}", $"--realm={Realm}",
-            "--fingerprint", "--no-tls", "--no-dtls", "--no-tcp", "--no-cli", "--allow-loopback-peers",
+            $"--min-port={relayBase}", $"--max-port={relayBase + 40}", "--realm=p2p.test",
+            "--fingerprint", "--no-dtls", "--no-cli", "--allow-loopback-peers",
             $"--userdb={Path.Combine(dir, "turndb")}", $"--pidfile={Path.Combine(dir, "turnserver.pid")}", "--log-file=stdout", "--simple-log",
-        })
+        };
+        if (staticAuthSecret is not null)
         {
-            psi.ArgumentList.Add(arg);
+            args.AddRange(["--use-auth-secret", $"--static-auth-secret={staticAuthSecret}"]);
         }
 
-        foreach (var arg in staticAuthSecret is null
-            ? new[] { "--lt-cred-mech", $"--user={TestUser}:{TestPassword}" }
-            : ["--use-auth-secret", $"--static-auth-secret={staticAuthSecret}"])
+        if (extraArguments is null)
+        {
+            if (staticAuthSecret is null)
+            {
+                args.AddRange(["--lt-cred-mech", $"--user={TestUser}:{TestPassword}"]);
+            }
+        }
+        else
+        {
+            args.AddRange(extraArguments);
+        }
+
+        IPEndPoint? tls = null;
+        string? thumbprint = null;
+        if (streams)
+        {
+            var tlsPort = FreeTcpPort();
+            tls = new IPEndPoint(IPAddress.Loopback, tlsPort);
+            var (cert, key, thumb) = WriteSelfSignedCertificate(dir);
+            thumbprint = thumb;
+            args.AddRange([$"--tls-listening-port={tlsPort}", $"--cert={cert}", $"--pkey={key}", "--no-tlsv1", "--no-tlsv1_1"]);
+        }
+        else
+        {
+            args.AddRange(["--no-tls", "--no-tcp"]);
+        }
+
+        foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(psi)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new CoturnServer(process, dir, new IPEndPoint(IPAddress.Loopback, port));
+        var server = new CoturnServer(process, dir, new IPEndPoint(IPAddress.Loopback, port), tls) { CertificateThumbprint = thumbprint };
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         try
         {
             await server.WaitUntilAnsweringAsync();
@@ -220,6 +256,25 @@ public sealed class CoturnServer : IAsyncDisposable
         }
 
         throw new TimeoutException("turnserver did not answer STUN within 10 s");
+    }
+
+    private static (string Certificate, string Key, string Thumbprint) WriteSelfSignedCertificate(string directory)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var certPath = Path.Combine(directory, "cert.pem");
+        var keyPath = Path.Combine(directory, "key.pem");
+        File.WriteAllText(certPath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return (certPath, keyPath, certificate.Thumbprint);
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
     private static int FreeUdpPort()
