@@ -4,6 +4,7 @@ using P2p.WebRtc.Ice;
 using P2p.WebRtc.Sdp;
 using P2p.WebRtc.Stun;
 using P2p.WebRtc.Testing.Coturn;
+using P2p.WebRtc.Tests.Support;
 
 namespace P2p.WebRtc.Tests.Ice;
 
