@@ -2261,7 +2261,12 @@ export class P2pService extends EventTarget {
    */
   static async connect(url = defaultSignalingUrl(), options = {}) {
     const signaling = await SignalingChannel.connect(url, { requestTimeout: options.requestTimeout, logger: options.logger });
-    return new P2pService(signaling, options);
+    try {
+      return new P2pService(signaling, options);
+    } catch (error) {
+      signaling.close(); // bad options: do not leave the connection open
+      throw error;
+    }
   }
 
   /**

@@ -1,6 +1,13 @@
+using System.Net;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
 using NUnit.Framework.Interfaces;
+using P2p.Core;
+using P2p.Core.Transport;
+using P2p.Signaling.WebSockets;
+using P2p.Transport.WebRtc;
+using P2p.WebRtc.Ice;
 using P2p.WebRtc.Testing.Coturn;
 
 namespace P2p.Interop.Tests.BrowserClient;
@@ -110,6 +117,54 @@ public class BrowserClientTurnTests
     }
 
     [Test]
+    [CancelAfter(90_000)]
+    public async Task A_dotnet_member_and_a_page_both_relay_only_with_servers_from_signaling_connect_through_coturn(CancellationToken ct)
+    {
+        var candidates = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var transport = new WebRtcPeerConnectionFactory(new WebRtcTransportOptions
+        {
+            AddressFilter = a => a.Equals(IPAddress.Loopback),
+            IceServersFromSignaling = true,
+            IceTransportPolicy = IceTransportPolicy.Relay,
+        });
+        var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var dotnet = await Group.CreateAsync(
+            await WebSocketSignalingChannel.ConnectAsync(_server!.WebSocketUri, cancellationToken: ct),
+            new CandidateRecorder(transport, candidates),
+            GroupCapability.All,
+            new GroupOptions
+            {
+                MessageHandler = (from, data, _) =>
+                {
+                    heard.TrySetResult(Encoding.UTF8.GetString(data.Span));
+                    return ValueTask.CompletedTask;
+                },
+            },
+            new P2pOptions { ConnectTimeout = TimeSpan.FromMilliseconds(WaitMs) },
+            ct);
+
+        var page = await OpenAsync("relay-page", new { iceServersFromSignaling = true, iceTransportPolicy = "relay", connectTimeout = WaitMs });
+        await page.CallAsync("join", dotnet.Id);
+        await page.CallAsync("waitConnected", 1, WaitMs);
+        using (var connected = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            connected.CancelAfter(WaitMs);
+            await dotnet.WhenAllConnectedAsync(connected.Token);
+        }
+
+        var types = await page.CallAsync("selectedCandidateTypes");
+        var pair = types.EnumerateObject().Single(p => !p.Name.StartsWith('$')).Value;
+        Assert.That(pair.GetProperty("local").GetString(), Is.EqualTo("relay"), types.GetRawText());
+        Assert.That(pair.GetProperty("remote").GetString(), Is.EqualTo("relay"), types.GetRawText());
+        var dotnetCandidates = candidates.Where(c => c.Length > 0).ToArray();
+        Assert.That(dotnetCandidates, Is.Not.Empty.And.All.Contain(" typ relay"));
+
+        var sent = await page.CallAsync("broadcastText", "page to dotnet via coturn");
+        Assert.That(sent.GetProperty("allDelivered").GetBoolean(), Is.True, sent.GetRawText());
+        Assert.That(await heard.Task.WaitAsync(TimeSpan.FromMilliseconds(WaitMs), ct), Is.EqualTo("page to dotnet via coturn"));
+    }
+
+    [Test]
     [CancelAfter(60_000)]
     public async Task The_relay_policy_without_any_turn_server_is_a_clear_error()
     {
@@ -117,6 +172,19 @@ public class BrowserClientTurnTests
         _pages.Add(page);
         var ex = Assert.ThrowsAsync<InvalidOperationException>(async () => await page.ConnectAsync(_server.WebSocketUri, new { iceTransportPolicy = "relay" }));
         Assert.That(ex!.Message, Does.Contain("relay").And.Contain("iceServersFromSignaling"));
+    }
+
+    /// <summary>The .NET transport, recording the local candidates its connections signal.</summary>
+    private sealed class CandidateRecorder(WebRtcPeerConnectionFactory inner, System.Collections.Concurrent.ConcurrentQueue<string> candidates) : IPeerConnectionFactory
+    {
+        public bool IceServersFromSignaling => inner.IceServersFromSignaling;
+
+        public IPeerConnection CreateConnection(PeerConnectionContext context)
+        {
+            var connection = inner.CreateConnection(context);
+            connection.LocalCandidate += (_, c) => candidates.Enqueue(c.Candidate);
+            return connection;
+        }
     }
 
     private async Task<BrowserClientPage> OpenAsync(string name, object options)
