@@ -21,6 +21,7 @@ internal sealed partial class TurnAllocation
     private readonly Dictionary<ushort, TurnPeer> _channels = [];
     private readonly Dictionary<IPAddress, TurnPermission> _permissions = [];
     private TimeSpan _allocationRefreshAt = TimeSpan.MaxValue;
+    private TimeSpan _allocationExpiresAt = TimeSpan.MaxValue;
     private ushort _nextChannel = FirstChannel;
     private long _sent;
     private long _received;

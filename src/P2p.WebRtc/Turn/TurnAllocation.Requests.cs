@@ -222,8 +222,20 @@ internal sealed partial class TurnAllocation
             case TurnRequestKind.Refresh when request.Lifetime == 0:
                 break; // deleting; nobody waits
             case TurnRequestKind.Refresh:
-                _logger.LogWarning("TURN {Server}: refresh failed, the allocation is lost: {Error}", Server, error.Message);
-                Lose(error);
+                // 437: the server no longer knows the allocation. Anything else (a 500, a lost answer) is retried while
+                // the allocation still lives (RFC 8656 §8.1: the client refreshes before expiry, not once).
+                var now = Now;
+                if (error.ErrorCode == StunErrorCodes.AllocationMismatch || now + _timing.RetryDelay >= _allocationExpiresAt)
+                {
+                    _logger.LogWarning("TURN {Server}: refresh failed, the allocation is lost: {Error}", Server, error.Message);
+                    Lose(error);
+                }
+                else
+                {
+                    _logger.LogInformation("TURN {Server}: refresh failed, retrying in {Delay} s: {Error}", Server, _timing.RetryDelay.TotalSeconds, error.Message);
+                    _allocationRefreshAt = now + _timing.RetryDelay;
+                }
+
                 break;
             case TurnRequestKind.CreatePermission:
                 _logger.LogInformation("TURN {Server}: permission for {Peer} failed: {Error}", Server, request.Permission!.Address, error.Message);
@@ -231,11 +243,18 @@ internal sealed partial class TurnAllocation
                 request.Permission.Installed = false;
                 _permissions.Remove(request.Permission.Address);
                 break;
-            case TurnRequestKind.ChannelBind:
+            case TurnRequestKind.ChannelBind when error.ErrorCode == StunErrorCodes.BadRequest || !request.Peer!.ChannelBound:
+                // Refused outright (a conflicting binding), or never bound: this peer's data stays on Send indications.
                 _logger.LogInformation("TURN {Server}: channel for {Peer} failed: {Error}", Server, request.Peer!.EndPoint, error.Message);
                 request.Peer.ChannelPending = false;
                 request.Peer.ChannelBound = false;
                 request.Peer.ChannelRefreshAt = TimeSpan.MaxValue;
+                break;
+            case TurnRequestKind.ChannelBind:
+                // A refresh of a bound channel failed (a 500, a lost answer): the binding lives on at the server; retry.
+                _logger.LogInformation("TURN {Server}: channel refresh for {Peer} failed, retrying: {Error}", Server, request.Peer.EndPoint, error.Message);
+                request.Peer.ChannelPending = false;
+                request.Peer.ChannelRefreshAt = Now + _timing.RetryDelay;
                 break;
         }
     }
@@ -295,5 +314,6 @@ internal sealed partial class TurnAllocation
     {
         Lifetime = TimeSpan.FromSeconds(msg.TryGetUInt32(StunAttributeType.Lifetime, out var seconds) ? seconds : request.Lifetime);
         _allocationRefreshAt = now + _timing.RefreshAfter(Lifetime);
+        _allocationExpiresAt = now + Lifetime;
     }
 }

@@ -24,6 +24,9 @@ internal sealed record TurnTiming
     /// <summary>How long a request waits for its response, over any transport: 39.5 s (RFC 8489 §6.2.1, §6.2.2).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMilliseconds(39_500);
 
+    /// <summary>How long after a failed refresh (a server error, no answer) it is tried again, while what it refreshes still lives: 5 s.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>When to refresh something granted for <paramref name="lifetime"/>, measured from the grant.</summary>
     public TimeSpan RefreshAfter(TimeSpan lifetime) =>
         lifetime - RefreshMargin > lifetime / 2 ? lifetime - RefreshMargin : lifetime / 2;
