@@ -3,6 +3,7 @@ using P2p.Core.Transport;
 using P2p.Signaling.Abstractions;
 using P2p.WebRtc;
 using P2p.WebRtc.DataChannels;
+using P2p.WebRtc.Ice;
 
 namespace P2p.Transport.WebRtc;
 
@@ -47,6 +48,9 @@ internal sealed class WebRtcPeerConnection : IPeerConnection
     }
 
     public IMessageChannel Channel { get; }
+
+    /// <summary>The ICE candidate pair the connection uses, once ICE has selected one.</summary>
+    public IceCandidatePairInfo? SelectedCandidatePair => _pc.SelectedCandidatePair;
 
     public event EventHandler<PeerConnectionState>? StateChanged;
 

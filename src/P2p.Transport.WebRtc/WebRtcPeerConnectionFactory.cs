@@ -60,6 +60,15 @@ public sealed class WebRtcPeerConnectionFactory : IPeerConnectionFactory
         };
     }
 
+    /// <summary>
+    /// Which path a connection made by a <see cref="WebRtcPeerConnectionFactory"/> uses: its selected ICE candidate pair
+    /// (local and remote candidate, each host, server-reflexive, peer-reflexive or relayed), for diagnostics and tests.
+    /// </summary>
+    /// <param name="connection">A connection from <see cref="CreateConnection"/>.</param>
+    /// <returns>The pair, or <see langword="null"/> before ICE selects one or for a connection of another transport.</returns>
+    public static IceCandidatePairInfo? GetSelectedCandidatePair(IPeerConnection connection) =>
+        (connection as WebRtcPeerConnection)?.SelectedCandidatePair;
+
     /// <inheritdoc/>
     public bool IceServersFromSignaling => _options.IceServersFromSignaling;
 

@@ -47,7 +47,10 @@ public sealed record WebRtcTransportOptions
     /// <summary>Bytes a channel may have queued for sending before a send waits (back-pressure).</summary>
     public long MaxBufferedAmount { get; init; } = 4 << 20;
 
-    /// <summary>ICE timeouts, consent freshness and socket settings.</summary>
+    /// <summary>
+    /// ICE timeouts, consent freshness, socket settings and mDNS (<see cref="IceAgentOptions.Mdns"/>: browsers' <c>.local</c>
+    /// host candidates are resolved by default; <c>MdnsMode.ResolveAndPublish</c> hides this member's host addresses too).
+    /// </summary>
     public IceAgentOptions Ice { get; init; } = new();
 
     /// <summary>DTLS handshake timeout and retransmission.</summary>

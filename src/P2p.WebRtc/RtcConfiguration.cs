@@ -40,9 +40,16 @@ public sealed record RtcConfiguration
     public int SctpPort { get; init; } = 5000;
 
     /// <summary>
-    /// ICE settings (timeouts, consent freshness, socket buffers). The connection fills in the role,
+    /// ICE settings (timeouts, consent freshness, socket buffers, mDNS). The connection fills in the role,
     /// credentials, address filter, STUN servers and logging.
     /// </summary>
+    /// <remarks>
+    /// mDNS (<see cref="IceAgentOptions.Mdns"/>): by default a peer's <c>&lt;uuid&gt;.local</c> host candidates (what
+    /// browsers signal without camera or microphone permission) are resolved with one-shot multicast DNS queries on
+    /// the local link. <c>Ice = new IceAgentOptions { Mdns = new MdnsOptions { Mode = MdnsMode.ResolveAndPublish } }</c>
+    /// also hides this side's host addresses behind random <c>.local</c> names, as browsers do;
+    /// <see cref="Mdns.MdnsMode.Disabled"/> ignores host names altogether.
+    /// </remarks>
     public IceAgentOptions Ice { get; init; } = new();
 
     /// <summary>DTLS settings (handshake timeout, retransmission).</summary>

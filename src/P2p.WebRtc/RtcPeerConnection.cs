@@ -707,7 +707,9 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         media.MaxMessageSize = (ulong)_configuration.MaxMessageSize;
         if (withCandidates && _ice is not null)
         {
-            foreach (var candidate in _ice.GetLocalCandidates())
+            // Peer-reflexive candidates are learned from checks, never signalled (RFC 8445 §7.2.5.3.1); with
+            // mDNS names published they would reveal the host address.
+            foreach (var candidate in _ice.GetLocalCandidates().Where(c => c.Type != Sdp.IceCandidateType.PeerReflexive))
             {
                 media.AddCandidate(candidate);
             }

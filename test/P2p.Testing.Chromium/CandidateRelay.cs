@@ -14,9 +14,10 @@ public static class CandidateRelay
         return fields.Length > 5 && fields[2].Equals("udp", StringComparison.OrdinalIgnoreCase) && fields[4] == "127.0.0.1";
     }
 
-    /// <summary>Forwards every loopback candidate of <paramref name="from"/> to <paramref name="deliver"/> until end-of-candidates.</summary>
-    public static async Task PumpAsync(BrowserPeer from, Func<string, Task> deliver, CancellationToken cancellationToken)
+    /// <summary>Forwards every loopback candidate of <paramref name="from"/> (or those <paramref name="filter"/> accepts) to <paramref name="deliver"/> until end-of-candidates.</summary>
+    public static async Task PumpAsync(BrowserPeer from, Func<string, Task> deliver, CancellationToken cancellationToken, Func<string, bool>? filter = null)
     {
+        filter ??= IsLoopbackUdp;
         await foreach (var json in from.LocalCandidates.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (json is null)
@@ -24,7 +25,7 @@ public static class CandidateRelay
                 return;
             }
 
-            if (IsLoopbackUdp(json))
+            if (filter(json))
             {
                 await deliver(json).ConfigureAwait(false);
             }

@@ -57,7 +57,11 @@ public sealed class ChromiumSession : IAsyncDisposable
     /// Give every peer its own browser context (like pages of unrelated sites: separate renderers and
     /// storage), as the benchmarks do; by default all pages share one context.
     /// </param>
-    public static async Task<ChromiumSession> LaunchAsync(bool grantMediaPermission = true, bool contextPerPeer = false)
+    /// <param name="executablePath">
+    /// What to launch instead of <see cref="ExecutablePath"/>: for example a wrapper script that runs Chromium inside
+    /// a network namespace (<c>exec ip netns exec NS /usr/bin/chromium "$@"</c>).
+    /// </param>
+    public static async Task<ChromiumSession> LaunchAsync(bool grantMediaPermission = true, bool contextPerPeer = false, string? executablePath = null)
     {
         if (!IsAvailable)
         {
@@ -69,7 +73,7 @@ public sealed class ChromiumSession : IAsyncDisposable
         {
             var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
-                ExecutablePath = ExecutablePath,
+                ExecutablePath = executablePath ?? ExecutablePath,
                 Headless = true,
                 Args = Flags,
                 Timeout = 60_000,

@@ -26,10 +26,13 @@ public static class InteropAddresses
         return address.Equals(IPAddress.Loopback) || (bytes[0] == 198 && bytes[1] == 51 && bytes[2] == 100);
     }
 
-    /// <summary>True when a candidate line (<c>candidate:… &lt;address&gt; &lt;port&gt; typ …</c>) names an allowed address.</summary>
+    /// <summary>
+    /// True when a candidate line (<c>candidate:… &lt;address&gt; &lt;port&gt; typ …</c>) names an allowed address, or an
+    /// mDNS <c>.local</c> name (a browser on default settings): it only resolves to an address on the local link.
+    /// </summary>
     public static bool IsAllowedCandidate(string candidate)
     {
         var fields = candidate.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 5 && IPAddress.TryParse(fields[4], out var address) && IsAllowed(address);
+        return fields.Length > 5 && ((IPAddress.TryParse(fields[4], out var address) && IsAllowed(address)) || P2p.WebRtc.Mdns.MdnsNames.IsLocal(fields[4]));
     }
 }

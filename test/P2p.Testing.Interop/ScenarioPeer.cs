@@ -64,7 +64,7 @@ public sealed class ScenarioPeer : IScenarioEndpoint
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<ScenarioPeer>() ?? NullLogger<ScenarioPeer>.Instance;
         Name = $"p2p ({RoleName})";
-        _pc = new RtcPeerConnection(new RtcConfiguration { AddressFilter = options.AddressFilter, LoggerFactory = options.LoggerFactory });
+        _pc = new RtcPeerConnection(new RtcConfiguration { AddressFilter = options.AddressFilter, LoggerFactory = options.LoggerFactory, Ice = options.Ice ?? new() });
         _pc.IceCandidate += (_, e) =>
         {
             if (e.Candidate is null || e.Candidate.IsEndOfCandidates)
@@ -88,6 +88,9 @@ public sealed class ScenarioPeer : IScenarioEndpoint
 
     /// <inheritdoc/>
     public string Name { get; }
+
+    /// <summary>The peer connection's selected candidate pair, once connected.</summary>
+    public P2p.WebRtc.Ice.IceCandidatePairInfo? SelectedCandidatePair => _pc.SelectedCandidatePair;
 
     /// <inheritdoc/>
     public ChannelReader<string> Signaling => _signaling.Reader;

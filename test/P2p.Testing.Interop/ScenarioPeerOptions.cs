@@ -15,6 +15,9 @@ public sealed record ScenarioPeerOptions
     /// <summary>Addresses that may be gathered and accepted from the peer: 127.0.0.1 and the lab range 198.51.100.0/24 by default.</summary>
     public Func<IPAddress, bool> AddressFilter { get; init; } = InteropAddresses.IsAllowed;
 
+    /// <summary>ICE settings of the peer connection (e.g. a namespace's socket factories, mDNS); the defaults when null.</summary>
+    public P2p.WebRtc.Ice.IceAgentOptions? Ice { get; init; }
+
     /// <summary>Logging for the peer connection; none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

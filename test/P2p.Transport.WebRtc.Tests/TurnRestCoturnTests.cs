@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using P2p.Core;
 using P2p.Signaling.Abstractions;
@@ -9,7 +8,7 @@ using P2p.Testing;
 using P2p.WebRtc;
 using P2p.WebRtc.DataChannels;
 using P2p.WebRtc.Ice;
-using P2p.WebRtc.Testing.Coturn;
+using P2p.Testing.NatLab;
 
 namespace P2p.Transport.WebRtc.Tests;
 
@@ -23,27 +22,23 @@ public class TurnRestCoturnTests
 {
     private const string Secret = "turn-rest-secret-for-tests";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private CoturnServer? _coturn;
+    private CoturnProcess? _coturn;
     private EmbeddedSignalingServer? _signaling;
     private TestLog? _log;
 
-    private CoturnServer Coturn => _coturn!;
+    private CoturnProcess Coturn => _coturn!;
 
     private EmbeddedSignalingServer Signaling => _signaling!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        if (CoturnServer.FindBinary() is null)
-        {
-            Assert.Ignore("coturn's turnserver is not installed (./test.sh installs it)");
-        }
-
         _log = new TestLog();
-        _coturn = await CoturnServer.StartAsync(staticAuthSecret: Secret);
+        // A missing turnserver fails here with the package to install (./test.sh installs it).
+        _coturn = await CoturnProcess.StartAsync(CoturnOptions.Loopback() with { StaticAuthSecret = Secret });
         _signaling = await SignalingServer.StartAsync(o =>
         {
-            o.TurnRest.Urls = [_coturn!.TurnUrl];
+            o.TurnRest.Urls = [_coturn!.TurnUdpUrl];
             o.TurnRest.Secret = Secret;
         });
     }
@@ -70,7 +65,7 @@ public class TurnRestCoturnTests
     {
         var turn = await FetchTurnServerAsync(ct);
         var (exitCode, output) = await Coturn.RunUClientAsync(turn.Username!, turn.Credential!, ct);
-        Assert.That(exitCode, Is.Zero, $"turnutils_uclient failed:\n{output}\n--- coturn:\n{Coturn.Output}");
+        Assert.That(exitCode, Is.Zero, $"turnutils_uclient failed:\n{output}\n--- coturn:\n{Coturn.RecentOutput}");
         Assert.That(output, Does.Contain("tot_recv_msgs=").And.Not.Contain("Cannot complete Allocation"));
     }
 
@@ -89,12 +84,12 @@ public class TurnRestCoturnTests
     public async Task Expired_credentials_are_refused_by_coturn(CancellationToken ct)
     {
         // Made here with the same scheme, but expired a minute ago: coturn checks the expiry in the user name.
-        var username = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60}:expired";
-        var (exitCode, output) = await Coturn.RunUClientAsync(username, Credential(username), ct);
+        var (username, password) = TurnRestCredentials.Create(Secret, "expired", DateTimeOffset.UtcNow.AddMinutes(-1));
+        var (exitCode, output) = await Coturn.RunUClientAsync(username, password, ct);
         Assert.That(exitCode, Is.Not.Zero, output);
 
-        var fresh = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 600}:fresh";
-        var (freshExit, freshOutput) = await Coturn.RunUClientAsync(fresh, Credential(fresh), ct);
+        var (fresh, freshPassword) = TurnRestCredentials.Create(Secret, "fresh", DateTimeOffset.UtcNow.AddMinutes(10));
+        var (freshExit, freshOutput) = await Coturn.RunUClientAsync(fresh, freshPassword, ct);
         Assert.That(freshExit, Is.Zero, "the same scheme with a future expiry is accepted: only the expiry differs\n" + freshOutput);
     }
 
@@ -137,7 +132,7 @@ public class TurnRestCoturnTests
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"no connection through coturn: offerer {offerer.ConnectionState} ({offerer.Error?.Message}), answerer {answerer.ConnectionState}\n--- coturn:\n{Coturn.Output}");
+            Assert.Fail($"no connection through coturn: offerer {offerer.ConnectionState} ({offerer.Error?.Message}), answerer {answerer.ConnectionState}\n--- coturn:\n{Coturn.RecentOutput}");
         }
 
         sent.Send("through the relay");
@@ -183,7 +178,7 @@ public class TurnRestCoturnTests
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            Assert.Fail($"the members did not connect through coturn\n{_log}\n--- coturn:\n{Coturn.Output}");
+            Assert.Fail($"the members did not connect through coturn\n{_log}\n--- coturn:\n{Coturn.RecentOutput}");
         }
 
         await owner.BroadcastAsync("relayed"u8.ToArray(), ct);
@@ -226,16 +221,8 @@ public class TurnRestCoturnTests
     private async Task<IceServerPayload> FetchTurnServerAsync(CancellationToken ct)
     {
         var turn = (await FetchServersAsync(ct)).Single();
-        Assert.That(turn.Urls, Is.EqualTo(new[] { Coturn.TurnUrl }));
+        Assert.That(turn.Urls, Is.EqualTo(new[] { Coturn.TurnUdpUrl }));
         Assert.That(turn.Username, Does.Match("^[0-9]+:[0-9a-f]{32}$"));
         return turn;
-    }
-
-    private static string Credential(string username)
-    {
-#pragma warning disable CA5350 // the TURN REST scheme is HMAC-SHA1
-        using var hmac = new HMACSHA1(Encoding.UTF8.GetBytes(Secret));
-#pragma warning restore CA5350
-        return Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(username)));
     }
 }

@@ -9,7 +9,9 @@ namespace P2p.WebRtc.Ice;
 /// <summary>The check list: pairing, pacing, sending checks, their responses, nomination and selection (RFC 8445 §6–§8).</summary>
 public sealed partial class IceAgent
 {
-    private void AddRemoteLocked(IceCandidate c)
+    /// <param name="c">The signalled candidate.</param>
+    /// <param name="resolved">The address its mDNS host name resolved to (see IceAgent.Mdns.cs).</param>
+    private void AddRemoteLocked(IceCandidate c, IPAddress? resolved = null)
     {
         if (c.Component != 1)
         {
@@ -23,9 +25,9 @@ public sealed partial class IceAgent
             return;
         }
 
-        if (c.IPAddress is not { } ip)
+        if ((resolved ?? c.IPAddress) is not { } ip)
         {
-            _logger.LogInformation("ICE {Ufrag}: ignoring remote candidate with host name {Address} (mDNS is not resolved)", LocalUfrag, c.Address);
+            ResolveHostNameLocked(c);
             return;
         }
 

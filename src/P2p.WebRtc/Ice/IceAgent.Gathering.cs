@@ -55,6 +55,7 @@ public sealed partial class IceAgent
                 {
                     Extensions = Generation0,
                 };
+                candidate = PublishHostCandidateLocked(candidate, address);
                 host.Host = new LocalCandidate(candidate, host, socket.LocalEndPoint);
                 _sockets.Add(host);
                 _localCandidates.Add(host.Host);
@@ -170,6 +171,8 @@ public sealed partial class IceAgent
                 RelatedPort = host.EndPoint.Port,
                 Extensions = Generation0,
             };
+
+            candidate = HideRelatedAddressLocked(candidate);
 
             // RFC 8445 §6.1.2.4: a server-reflexive local candidate is replaced by its base for pairing,
             // which already pairs as the host candidate; it is only signalled.

@@ -172,13 +172,13 @@ public sealed partial class IceAgent
         var localPreference = (transportPreference << 13) + 0x1FFF - (_relayCount++ * 2);
         var host = new HostSocket(allocation, localPreference);
         var relayed = allocation.LocalEndPoint;
-        var hideAddress = _options.TransportPolicy == IceTransportPolicy.Relay || allocation.MappedAddress is null;
+        var hideAddress = _options.TransportPolicy == IceTransportPolicy.Relay || PublishesMdnsNames || allocation.MappedAddress is null;
         var candidate = new IceCandidate(
             Foundation("relay-" + allocation.Transport.ToString().ToLowerInvariant(), relayed.Address, allocation.ServerEndPoint.Address), 1, "udp",
             IcePriority.Candidate(IceCandidateType.Relayed, localPreference),
             relayed.Address.ToString(), relayed.Port, IceCandidateType.Relayed)
         {
-            // The related address is the mapped one; with the relay policy the host's address is not revealed (as browsers do).
+            // The related address is the mapped one; with the relay policy or mDNS names the host's address is not revealed (as browsers do).
             RelatedAddress = hideAddress ? (relayed.AddressFamily == AddressFamily.InterNetworkV6 ? "::" : "0.0.0.0") : allocation.MappedAddress!.Address.ToString(),
             RelatedPort = hideAddress ? 0 : allocation.MappedAddress!.Port,
             Extensions = Generation0,

@@ -237,8 +237,10 @@ public sealed partial class IceAgent : IAsyncDisposable
 
     /// <summary>
     /// Adds a remote candidate (trickled or from the SDP). Candidates may come before or after the
-    /// credentials. Ignored (and logged): other components than 1, non-UDP, host names (mDNS
-    /// <c>.local</c> names are not resolved), duplicates, candidates of another ufrag.
+    /// credentials. A host candidate named by an mDNS <c>.local</c> name is added once the name resolves
+    /// (<see cref="IceAgentOptions.Mdns"/>); ICE does not fail while a resolution is pending. Ignored (and logged):
+    /// other components than 1, non-UDP, other host names, names that do not resolve, duplicates, candidates of
+    /// another ufrag.
     /// </summary>
     /// <param name="candidate">The candidate.</param>
     public void AddRemoteCandidate(IceCandidate candidate)
@@ -360,6 +362,7 @@ public sealed partial class IceAgent : IAsyncDisposable
             s.Socket.Dispose(); // joins the receive thread; never under the lock (the thread may wait for it)
         }
 
+        await DisposeMdnsAsync().ConfigureAwait(false);
         _connected.TrySetException(new ObjectDisposedException(nameof(IceAgent)));
         await _events.CompleteAsync().ConfigureAwait(false);
     }
@@ -420,7 +423,7 @@ public sealed partial class IceAgent : IAsyncDisposable
         // Every pair failed and no more can come: neither side has candidates left (RFC 8445 §8.1.2, RFC 8838 §8).
         // With no pair at all, wait a while: a check from the peer may still create a peer-reflexive pair.
         if (_remoteKey is not null && _remoteEndOfCandidates && _gatheringState == IceGatheringState.Complete
-            && _triggered.Count == 0 && _checkList.TrueForAll(p => p.State == IceCandidatePairState.Failed)
+            && _triggered.Count == 0 && !MdnsResolutionPending && _checkList.TrueForAll(p => p.State == IceCandidatePairState.Failed)
             && (_checkList.Count > 0 || Now - _remoteEndOfCandidatesAt >= _options.EmptyCheckListTimeout))
         {
             _logger.LogInformation("ICE {Ufrag}: failed, all {Count} pairs failed", LocalUfrag, _checkList.Count);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using Microsoft.Extensions.Logging;
+using P2p.WebRtc.Mdns;
 using P2p.WebRtc.Net;
 using P2p.WebRtc.Turn;
 
@@ -40,6 +41,15 @@ public sealed record IceAgentOptions
     /// gathering. Empty by default.
     /// </summary>
     public IReadOnlyList<TurnServer> TurnServers { get; init; } = [];
+
+    /// <summary>
+    /// mDNS host names (draft-ietf-mmusic-mdns-ice-candidates): by default remote <c>&lt;name&gt;.local</c> host
+    /// candidates (what browsers signal) are resolved with one-shot multicast queries;
+    /// <see cref="MdnsMode.ResolveAndPublish"/> also hides this agent's host addresses behind random
+    /// <c>&lt;uuid&gt;.local</c> names that its own responder answers. The agent's <see cref="LoggerFactory"/> and
+    /// <see cref="TimeProvider"/> are used, not the ones of these options.
+    /// </summary>
+    public MdnsOptions Mdns { get; init; } = new();
 
     /// <summary>Which candidates are gathered and used: <see cref="IceTransportPolicy.Relay"/> uses relayed candidates only.</summary>
     public IceTransportPolicy TransportPolicy { get; init; } = IceTransportPolicy.All;
@@ -163,6 +173,8 @@ public sealed record IceAgentOptions
             throw new ArgumentException("IceTransportPolicy.Relay needs at least one TURN server: without one there is no candidate at all.", nameof(TurnServers));
         }
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(Mdns, nameof(Mdns));
+        Mdns.Validate();
     }
 
     private static void Positive(TimeSpan value, string name)

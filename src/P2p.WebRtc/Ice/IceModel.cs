@@ -93,7 +93,7 @@ internal sealed class CandidatePair(LocalCandidate local, RemoteCandidate remote
     public StunTransaction? Current { get; set; }
 
     public IceCandidatePairInfo ToInfo() =>
-        new((MappedLocal ?? Local).Candidate, Remote.Candidate, State, Priority, Nominated);
+        new((MappedLocal ?? Local).Candidate, Remote.Candidate, State, Priority, Nominated) { RemoteEndPoint = Remote.EndPoint };
 
     public override string ToString() => $"{Local.EndPoint} <-> {Remote.EndPoint}";
 }

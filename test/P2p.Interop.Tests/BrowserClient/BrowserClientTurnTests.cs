@@ -8,7 +8,7 @@ using P2p.Core.Transport;
 using P2p.Signaling.WebSockets;
 using P2p.Transport.WebRtc;
 using P2p.WebRtc.Ice;
-using P2p.WebRtc.Testing.Coturn;
+using P2p.Testing.NatLab;
 
 namespace P2p.Interop.Tests.BrowserClient;
 
@@ -23,22 +23,18 @@ public class BrowserClientTurnTests
     private const string Secret = "browser-turn-rest-secret";
     private const int WaitMs = 30_000;
     private readonly List<BrowserClientPage> _pages = [];
-    private CoturnServer? _coturn;
+    private CoturnProcess? _coturn;
     private BrowserClientServer? _server;
     private IBrowserContext? _context;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        if (CoturnServer.FindBinary() is null)
-        {
-            Assert.Ignore("coturn's turnserver is not installed (./test.sh installs it)");
-        }
-
-        _coturn = await CoturnServer.StartAsync(staticAuthSecret: Secret);
+        // A missing turnserver fails here with the package to install (./test.sh installs it).
+        _coturn = await CoturnProcess.StartAsync(CoturnOptions.Loopback() with { StaticAuthSecret = Secret });
         _server = await BrowserClientServer.StartAsync(configure: o =>
         {
-            o.TurnRest.Urls = [_coturn!.TurnUrl];
+            o.TurnRest.Urls = [_coturn!.TurnUdpUrl];
             o.TurnRest.Secret = Secret;
         });
         _context = await BrowserClientEnvironment.Chromium.NewContextAsync(_server.HttpUri);
@@ -54,7 +50,7 @@ public class BrowserClientTurnTests
                 await TestContext.Out.WriteLineAsync(await page.DiagnosticsAsync());
             }
 
-            await TestContext.Out.WriteLineAsync("--- coturn:\n" + _coturn?.Output);
+            await TestContext.Out.WriteLineAsync("--- coturn:\n" + _coturn?.RecentOutput);
         }
 
         foreach (var page in _pages)
@@ -93,7 +89,7 @@ public class BrowserClientTurnTests
 
         var servers = await a.CallAsync("iceServers");
         Assert.That(servers.GetArrayLength(), Is.EqualTo(1), servers.GetRawText());
-        Assert.That(servers[0].GetProperty("urls")[0].GetString(), Is.EqualTo(_coturn!.TurnUrl));
+        Assert.That(servers[0].GetProperty("urls")[0].GetString(), Is.EqualTo(_coturn!.TurnUdpUrl));
         Assert.That(servers[0].GetProperty("username").GetString(), Does.Match("^[0-9]+:" + a.Id + "$"), "the member's own TURN REST user name");
 
         var group = await a.CallAsync("create", 15);

@@ -7,7 +7,7 @@ namespace P2p.Interop.Tests.Support;
 
 /// <summary>
 /// Signaling between one of our <see cref="RtcPeerConnection"/>s and a Chromium peer, carried by the
-/// test: descriptions in both directions and trickled candidates both ways (127.0.0.1 only).
+/// test: descriptions in both directions and trickled candidates both ways (127.0.0.1 only unless told otherwise).
 /// </summary>
 public sealed class ChromiumLink
 {
@@ -15,15 +15,22 @@ public sealed class ChromiumLink
     private readonly BrowserPeer _browser;
     private readonly ConcurrentQueue<Exception> _errors = new();
     private readonly List<Task> _inFlight = [];
+    private readonly Func<string, bool>? _forwardBrowsers;
     private Task? _pump;
 
-    public ChromiumLink(RtcPeerConnection ours, BrowserPeer browser)
+    /// <param name="ours">Our connection.</param>
+    /// <param name="browser">The browser's.</param>
+    /// <param name="forwardOurs">Which of our candidate lines go to the browser; by default 127.0.0.1 ones only.</param>
+    /// <param name="forwardBrowsers">Which of the browser's candidates (RTCIceCandidateInit JSON) come to us; by default 127.0.0.1 UDP ones only.</param>
+    public ChromiumLink(RtcPeerConnection ours, BrowserPeer browser, Func<string, bool>? forwardOurs = null, Func<string, bool>? forwardBrowsers = null)
     {
         _ours = ours;
         _browser = browser;
+        _forwardBrowsers = forwardBrowsers;
+        forwardOurs ??= line => line.Contains(" 127.0.0.1 ", StringComparison.Ordinal);
         ours.IceCandidate += (_, e) =>
         {
-            if (e.Candidate is { } c && c.Candidate.Contains(" 127.0.0.1 ", StringComparison.Ordinal))
+            if (e.Candidate is { } c && forwardOurs(c.Candidate))
             {
                 lock (_inFlight)
                 {
@@ -95,7 +102,7 @@ public sealed class ChromiumLink
         {
             var candidate = JsonSerializer.Deserialize<RtcIceCandidateInit>(json)!;
             await _ours.AddIceCandidateAsync(candidate, cancellationToken);
-        }, cancellationToken);
+        }, cancellationToken, _forwardBrowsers);
 
     private async Task Forward(Func<Task> send)
     {

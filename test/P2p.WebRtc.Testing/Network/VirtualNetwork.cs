@@ -6,7 +6,7 @@ namespace P2p.WebRtc.Testing.Network;
 /// <summary>
 /// A deterministic, in-process network for tests: realms of <see cref="VirtualHost"/>s joined by
 /// <see cref="VirtualRouter"/>s (plain routers or NATs per RFC 4787), <see cref="VirtualLink"/>s with loss, delay,
-/// jitter, reordering, duplication, MTU and cuts, and a <see cref="VirtualStunServer"/>. Hosts are
+/// jitter, reordering, duplication, MTU and cuts, a <see cref="VirtualStunServer"/> and a <see cref="VirtualTurnServer"/>. Hosts are
 /// <see cref="P2p.WebRtc.Net.IDatagramSocketFactory"/>s: an ICE agent given one as its socket factory, and the
 /// network's <see cref="TimeProvider"/> as its clock, runs through the network in virtual time.
 /// </summary>

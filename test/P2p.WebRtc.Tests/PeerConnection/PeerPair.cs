@@ -14,15 +14,17 @@ internal sealed class PeerPair : IAsyncDisposable
     /// <param name="logging">Logging for both.</param>
     /// <param name="toAnswerer">Rewrites the offerer's candidates on their way (e.g. to a relay).</param>
     /// <param name="toOfferer">Rewrites the answerer's candidates on their way.</param>
+    /// <param name="loopbackOnly">Restrict both to 127.0.0.1 (default); false keeps the configurations' own addresses.</param>
     public PeerPair(
         RtcConfiguration? offerer = null,
         RtcConfiguration? answerer = null,
         ILoggerFactory? logging = null,
         Func<RtcIceCandidateInit?, RtcIceCandidateInit?>? toAnswerer = null,
-        Func<RtcIceCandidateInit?, RtcIceCandidateInit?>? toOfferer = null)
+        Func<RtcIceCandidateInit?, RtcIceCandidateInit?>? toOfferer = null,
+        bool loopbackOnly = true)
     {
-        Offerer = new RtcPeerConnection(Loopback(offerer, logging));
-        Answerer = new RtcPeerConnection(Loopback(answerer, logging));
+        Offerer = new RtcPeerConnection(loopbackOnly ? Loopback(offerer, logging) : (offerer ?? new RtcConfiguration()) with { LoggerFactory = logging ?? offerer?.LoggerFactory });
+        Answerer = new RtcPeerConnection(loopbackOnly ? Loopback(answerer, logging) : (answerer ?? new RtcConfiguration()) with { LoggerFactory = logging ?? answerer?.LoggerFactory });
         Trickle(Offerer, Answerer, toAnswerer ?? (c => c));
         Trickle(Answerer, Offerer, toOfferer ?? (c => c));
     }

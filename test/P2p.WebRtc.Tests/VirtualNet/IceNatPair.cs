@@ -1,17 +1,22 @@
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Sdp;
 using P2p.WebRtc.Testing.Network;
+using P2p.WebRtc.Turn;
 
 namespace P2p.WebRtc.Tests.VirtualNet;
 
 /// <summary>
 /// Two ICE agents, each on a host behind its own router (a NAT or a plain router) on the virtual Internet, with a
-/// STUN server there; everything in the network's virtual time. Candidates are exchanged once both have gathered
-/// (host and server-reflexive ones), synchronously: no event handler is involved.
+/// STUN server there (and, if asked, a TURN server both agents allocate on); everything in the network's virtual time.
+/// Candidates are exchanged once both have gathered (host, server-reflexive and relayed ones), synchronously: no event
+/// handler is involved.
 /// </summary>
 public sealed class IceNatPair : IAsyncDisposable
 {
-    public IceNatPair(NatBehavior natA, NatBehavior natB, int seed = 1, Func<IceAgentOptions, IceAgentOptions>? tweak = null)
+    public const string TurnUser = "p2p";
+    public const string TurnPassword = "relay-secret";
+
+    public IceNatPair(NatBehavior natA, NatBehavior natB, int seed = 1, Func<IceAgentOptions, IceAgentOptions>? tweak = null, bool turn = false)
     {
         Net = new VirtualNetwork(seed);
         Stun = new VirtualStunServer(Net.Internet.AddHost("stun"));
@@ -31,6 +36,12 @@ public sealed class IceNatPair : IAsyncDisposable
             link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(10) };
         }
 
+        if (turn)
+        {
+            Turn = new VirtualTurnServer(Net.Internet.AddHost("turn"));
+            Turn.AddUser(TurnUser, TurnPassword);
+        }
+
         tweak ??= o => o;
         A = new IceAgent(tweak(Options(IceRole.Controlling, HostA, seed)));
         B = new IceAgent(tweak(Options(IceRole.Controlled, HostB, seed + 1)));
@@ -39,6 +50,9 @@ public sealed class IceNatPair : IAsyncDisposable
     public VirtualNetwork Net { get; }
 
     public VirtualStunServer Stun { get; }
+
+    /// <summary>The TURN server, when the pair was made with one.</summary>
+    public VirtualTurnServer? Turn { get; }
 
     public VirtualRouter RouterA { get; }
 
@@ -64,12 +78,42 @@ public sealed class IceNatPair : IAsyncDisposable
     {
         A.StartGathering();
         B.StartGathering();
-        var gathered = Net.AdvanceUntil(
-            () => A.GatheringState == IceGatheringState.Complete && B.GatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10));
+        Func<bool> complete = () => A.GatheringState == IceGatheringState.Complete && B.GatheringState == IceGatheringState.Complete;
+        var gathered = Turn is null ? Net.AdvanceUntil(complete, TimeSpan.FromSeconds(10)) : AdvanceUntilPatiently(complete, TimeSpan.FromSeconds(10));
         Assert.That(gathered, Is.True, "gathering completes");
         Signal(A, B);
         Signal(B, A);
     }
+
+    /// <summary>
+    /// Advances in 1 ms steps until <paramref name="condition"/> holds; a step that finds nothing in flight first gives
+    /// the agents' background work up to 5 ms of real time to send something (TURN allocations continue on the thread
+    /// pool), so virtual time does not run ahead of it.
+    /// </summary>
+    public bool AdvanceUntilPatiently(Func<bool> condition, TimeSpan limit)
+    {
+        var end = Net.Now + limit;
+        while (!condition())
+        {
+            if (Net.Now >= end)
+            {
+                return false;
+            }
+
+            if (Net.InFlight == 0)
+            {
+                SpinWait.SpinUntil(() => Net.InFlight > 0 || condition(), 5);
+            }
+
+            Net.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        return true;
+    }
+
+    /// <summary>The TURN server entry for the agents' options, with the given credentials.</summary>
+    public TurnServer TurnServerEntry(string username = TurnUser, string password = TurnPassword) =>
+        new(Turn!.EndPoint.Address.ToString(), Turn.EndPoint.Port, TurnTransport.Udp, username, password);
 
     /// <summary>Runs until both are connected or both failed (or the limit passes).</summary>
     public void Run(TimeSpan limit) => Net.AdvanceUntil(() => BothConnected || BothFailed, limit);
@@ -90,13 +134,14 @@ public sealed class IceNatPair : IAsyncDisposable
     }
 
     public IReadOnlyList<IceCandidate> Signalled(IceAgent agent) =>
-        agent.GetLocalCandidates().Where(c => c.Type is IceCandidateType.Host or IceCandidateType.ServerReflexive).ToArray();
+        agent.GetLocalCandidates().Where(c => c.Type is IceCandidateType.Host or IceCandidateType.ServerReflexive or IceCandidateType.Relayed).ToArray();
 
     public async ValueTask DisposeAsync()
     {
         await A.DisposeAsync();
         await B.DisposeAsync();
         Stun.Dispose();
+        Turn?.Dispose();
     }
 
     private void Signal(IceAgent from, IceAgent to)
@@ -116,6 +161,7 @@ public sealed class IceNatPair : IAsyncDisposable
         SocketFactory = host,
         TimeProvider = Net.TimeProvider,
         StunServers = [Stun.EndPoint],
+        TurnServers = Turn is null ? [] : [TurnServerEntry()],
         Random = new Random(seed), // the consent jitter: the connected phase reproduces from the seed too
     };
 }

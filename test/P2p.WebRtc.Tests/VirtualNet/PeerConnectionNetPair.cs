@@ -2,11 +2,13 @@ using System.Diagnostics;
 using P2p.WebRtc.DataChannels;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Testing.Network;
+using P2p.WebRtc.Turn;
 
 namespace P2p.WebRtc.Tests.VirtualNet;
 
 /// <summary>
-/// Two <see cref="RtcPeerConnection"/>s on hosts behind two NATs of the virtual Internet (a STUN server there), every
+/// Two <see cref="RtcPeerConnection"/>s on hosts behind two NATs of the virtual Internet (a STUN server there, and a
+/// <see cref="VirtualTurnServer"/> if asked), every
 /// layer's timers on the network's virtual clock, signalled in-process without trickle (each description is handed
 /// over once its side has gathered, candidates and end-of-candidates included), and a data channel "bulk" opened by the
 /// offerer.
@@ -37,14 +39,19 @@ internal sealed class PeerConnectionNetPair : IAsyncDisposable
 
     private RtcDataChannel? _remote;
 
-    public PeerConnectionNetPair(int seed, Func<IceAgentOptions, IceAgentOptions>? ice = null)
+    public PeerConnectionNetPair(int seed, Func<IceAgentOptions, IceAgentOptions>? ice = null, NatBehavior? natA = null, NatBehavior? natB = null, bool turn = false)
     {
         Net = new VirtualNetwork(seed);
         Stun = new VirtualStunServer(Net.Internet.AddHost("stun"));
-        RouterA = Net.Internet.AddRouter("natA", NatBehavior.PortRestrictedCone);
-        RouterB = Net.Internet.AddRouter("natB", NatBehavior.RestrictedCone);
+        RouterA = Net.Internet.AddRouter("natA", natA ?? NatBehavior.PortRestrictedCone);
+        RouterB = Net.Internet.AddRouter("natB", natB ?? NatBehavior.RestrictedCone);
         HostA = RouterA.Inside.AddHost("a");
         HostB = RouterB.Inside.AddHost("b");
+        if (turn)
+        {
+            Turn = new VirtualTurnServer(Net.Internet.AddHost("turn"));
+            Turn.AddUser(IceNatPair.TurnUser, IceNatPair.TurnPassword);
+        }
 
         // 1 ms per host link and 4 ms per uplink: a 10 ms one-way path, 20 ms round trip.
         HostA.Link.Conditions = HostB.Link.Conditions = new LinkConditions { Delay = TimeSpan.FromMilliseconds(1) };
@@ -60,6 +67,9 @@ internal sealed class PeerConnectionNetPair : IAsyncDisposable
     public VirtualNetwork Net { get; }
 
     public VirtualStunServer Stun { get; }
+
+    /// <summary>The TURN server both connections allocate on, when asked for.</summary>
+    public VirtualTurnServer? Turn { get; }
 
     public VirtualRouter RouterA { get; }
 
@@ -89,11 +99,11 @@ internal sealed class PeerConnectionNetPair : IAsyncDisposable
     {
         var offer = await Offerer.CreateOfferAsync();
         await Offerer.SetLocalDescriptionAsync(offer);
-        Assert.That(Drive(() => Offerer.IceGatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10)), Is.True, "the offerer gathers");
+        Assert.That(Drive(() => Offerer.IceGatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10), letThreadsRun: Turn is not null), Is.True, "the offerer gathers");
         await Answerer.SetRemoteDescriptionAsync(Offerer.LocalDescription!);
         var answer = await Answerer.CreateAnswerAsync();
         await Answerer.SetLocalDescriptionAsync(answer);
-        Assert.That(Drive(() => Answerer.IceGatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10)), Is.True, "the answerer gathers");
+        Assert.That(Drive(() => Answerer.IceGatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10), letThreadsRun: Turn is not null), Is.True, "the answerer gathers");
         await Offerer.SetRemoteDescriptionAsync(Answerer.LocalDescription!);
 
         var ready = Drive(() => Ready, TimeSpan.FromSeconds(30), letThreadsRun: true);
@@ -108,8 +118,9 @@ internal sealed class PeerConnectionNetPair : IAsyncDisposable
     /// <param name="limit">The most virtual time to spend.</param>
     /// <param name="eachStep">Runs before each check, on this thread (e.g. tops up a sender).</param>
     /// <param name="letThreadsRun">
-    /// While connecting or closing: once either side's ICE has a selected pair, a step that finds nothing in flight
-    /// first waits up to <see cref="ThreadSlice"/> of real time for a thread of the connection to send something.
+    /// While connecting or closing: once either side's ICE has a selected pair (with a TURN server: also while either
+    /// side gathers, since an allocation completes on the thread pool), a step that finds nothing in flight first waits up to
+    /// <see cref="ThreadSlice"/> of real time for a thread of the connection to send something.
     /// </param>
     /// <returns>Whether <paramref name="done"/> held.</returns>
     public bool Drive(Func<bool> done, TimeSpan limit, Action? eachStep = null, bool letThreadsRun = false)
@@ -129,7 +140,10 @@ internal sealed class PeerConnectionNetPair : IAsyncDisposable
                 return false;
             }
 
-            if (letThreadsRun && Net.InFlight == 0 && (Offerer.SelectedCandidatePair is not null || Answerer.SelectedCandidatePair is not null))
+            var allocating = Turn is not null
+                && (Offerer.IceGatheringState == IceGatheringState.Gathering || Answerer.IceGatheringState == IceGatheringState.Gathering);
+            if (letThreadsRun && Net.InFlight == 0
+                && (allocating || Offerer.SelectedCandidatePair is not null || Answerer.SelectedCandidatePair is not null))
             {
                 // Nothing to deliver: a thread of the connection may be computing what it sends next.
                 var sent = Net.Counters.Sent;
@@ -150,12 +164,18 @@ internal sealed class PeerConnectionNetPair : IAsyncDisposable
         Drive(() => closing.IsCompleted, TimeSpan.FromSeconds(5), letThreadsRun: true);
         await closing.WaitAsync(TimeSpan.FromSeconds(10));
         Stun.Dispose();
+        Turn?.Dispose();
         Net.Dispose();
     }
 
     private RtcConfiguration Configuration(VirtualHost host, Func<IceAgentOptions, IceAgentOptions> ice) => new()
     {
         TimeProvider = Net.TimeProvider,
-        Ice = ice(new IceAgentOptions { SocketFactory = host, StunServers = [Stun.EndPoint] }),
+        Ice = ice(new IceAgentOptions
+        {
+            SocketFactory = host,
+            StunServers = [Stun.EndPoint],
+            TurnServers = Turn is null ? [] : [new TurnServer(Turn.EndPoint.Address.ToString(), Turn.EndPoint.Port, TurnTransport.Udp, IceNatPair.TurnUser, IceNatPair.TurnPassword)],
+        }),
     };
 }

@@ -70,6 +70,38 @@ public class PeerConnectionThroughNetworkTests
     }
 
     [Test]
+    public async Task A_16_MiB_transfer_each_way_between_two_symmetric_nats_goes_through_the_turn_relay_on_channels()
+    {
+        var real = Stopwatch.StartNew();
+        await using var pair = new PeerConnectionNetPair(seed: 404, natA: NatBehavior.Symmetric, natB: NatBehavior.Symmetric, turn: true);
+        await pair.ConnectAsync();
+        var connectedAt = pair.Net.Now;
+        var connectedAfter = real.Elapsed;
+        var selected = pair.Offerer.SelectedCandidatePair!;
+        var turn = pair.Turn!;
+
+        var up = new Transfer(pair.Channel, pair.RemoteChannel!, seed: 3);
+        var down = new Transfer(pair.RemoteChannel!, pair.Channel, seed: 4);
+        var done = pair.Drive(() => up.Done && down.Done, TimeSpan.FromMinutes(5), () =>
+        {
+            up.Pump();
+            down.Pump();
+        });
+
+        TestContext.Out.WriteLine($"{selected}; connected after {connectedAt.TotalSeconds:0.###} s virtual, {connectedAfter.TotalSeconds:0.###} s real; "
+            + $"2 × 16 MiB in {(pair.Net.Now - connectedAt).TotalSeconds:0.###} s virtual, {(real.Elapsed - connectedAfter).TotalSeconds:0.###} s real; TURN {turn.Counters}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(done, Is.True, $"up: {up}; down: {down}");
+            up.AssertComplete();
+            down.AssertComplete();
+            Assert.That(new[] { selected.Local.Type, selected.Remote.Type }, Does.Contain(P2p.WebRtc.Sdp.IceCandidateType.Relayed), selected.ToString());
+            Assert.That(turn.Counters.ChannelDataFromClientsRelayed + turn.Counters.ChannelDataToClientsSent, Is.GreaterThan(2 * Messages),
+                "the bulk of the data went over TURN channels, not Send/Data indications");
+        });
+    }
+
+    [Test]
     public async Task A_link_cut_mid_transfer_and_restored_before_consent_expires_lets_the_transfer_complete()
     {
         var cutFor = TimeSpan.FromSeconds(12); // beyond ConsentDisconnectedTimeout (8 s), short of ConsentFailureTimeout (30 s)

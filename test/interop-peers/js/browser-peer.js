@@ -16,8 +16,12 @@ const { log } = cli;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--allow-loopback-in-peer-connection']; // headless: puppeteer adds --headless=new
+// P2P_BROWSER_DEFAULT_SETTINGS=1: the browser keeps its defaults (no camera permission for Chromium, Firefox's
+// obfuscate_host_addresses left on), so it signals mDNS <uuid>.local names instead of host addresses; the
+// scenario then forwards those names. Only for a namespace lab where the peer can resolve them (mDNS tests).
+const DEFAULT_SETTINGS = process.env.P2P_BROWSER_DEFAULT_SETTINGS === '1';
 const FIREFOX_PREFS = {
-  'media.peerconnection.ice.obfuscate_host_addresses': false, // real addresses, not mDNS names
+  ...(DEFAULT_SETTINGS ? {} : { 'media.peerconnection.ice.obfuscate_host_addresses': false }), // real addresses, not mDNS names
   'media.peerconnection.ice.loopback': true, // lets it pair with a peer's 127.0.0.1 candidate
 };
 // Firefox 153 ESR never gathers 127.0.0.1, not even with the loopback pref, so it offers the lab address
@@ -61,7 +65,7 @@ async function start() {
   let finish;
   const finished = new Promise((resolve, reject) => { finish = { resolve, reject }; });
   browser.on('disconnected', () => finish.reject(new Error(`the browser went away (stage: ${stage})`)));
-  if (opts.browser === 'chromium') {
+  if (opts.browser === 'chromium' && !DEFAULT_SETTINGS) {
     // Without a media permission Chromium hides host addresses behind mDNS names.
     await browser.defaultBrowserContext().setPermission(origin, { permission: { name: 'camera' }, state: 'granted' });
   }
@@ -82,6 +86,7 @@ async function start() {
   stage = 'starting';
   await page.evaluate((o) => window.__start(o), {
     role: opts.role, mib: opts.mib, stack: opts.browser, version, allowLocalLab: opts.browser === 'firefox',
+    allowMdns: DEFAULT_SETTINGS,
   });
   let chain = Promise.resolve();
   cli.onLine((msg) => {

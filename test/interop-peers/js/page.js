@@ -22,7 +22,7 @@
 
   window.__start = (opts) => {
     sc = window.InteropScenario.run({
-      role: opts.role, mib: opts.mib, stack: opts.stack, version: opts.version, allowLocalLab: opts.allowLocalLab,
+      role: opts.role, mib: opts.mib, stack: opts.stack, version: opts.version, allowLocalLab: opts.allowLocalLab, allowMdns: opts.allowMdns,
       RTCPeerConnection: window.RTCPeerConnection, pcConfig: { iceServers: [] },
       signal: (obj) => window.__signal(JSON.stringify(obj)),
       log: (text) => window.__log(text),

@@ -15,6 +15,7 @@
   const LOW_WATER = 1 * MIB;
   const LOOPBACK = '127.0.0.1';
   const LAB = /^198\.51\.100\.\d{1,3}$/;
+  const MDNS = /^[0-9a-f-]{36}\.local$/i;
 
   // Parses "candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...".
   function parseCandidate(line) {
@@ -23,18 +24,19 @@
     return { transport: parts[2].toLowerCase(), address: parts[4], type: parts[7] };
   }
 
-  // Whether a candidate line may be used: UDP, IPv4 on 127.0.0.1 (or the lab range when allowed).
-  function candidateAllowed(line, allowLab) {
+  // Whether a candidate line may be used: UDP, IPv4 on 127.0.0.1 (or the lab range when allowed), or an mDNS
+  // <uuid>.local name when allowed (a browser on default settings, inside a namespace lab).
+  function candidateAllowed(line, allowLab, allowMdns) {
     const c = parseCandidate(line);
     if (!c || c.transport !== 'udp') return false;
-    return c.address === LOOPBACK || (allowLab && LAB.test(c.address));
+    return c.address === LOOPBACK || (allowLab && LAB.test(c.address)) || (!!allowMdns && MDNS.test(c.address));
   }
 
   // Removes the a=candidate lines of an SDP that candidateAllowed() rejects.
-  function filterSdp(sdp, allowLab, dropped) {
+  function filterSdp(sdp, allowLab, dropped, allowMdns) {
     return sdp.split(/\r\n/).filter((l) => {
       if (!l.startsWith('a=candidate:')) return true;
-      if (candidateAllowed(l, allowLab)) return true;
+      if (candidateAllowed(l, allowLab, allowMdns)) return true;
       dropped.push(l.slice(2));
       return false;
     }).join('\r\n');
@@ -66,7 +68,7 @@
     return true;
   }
 
-  // env: { role, mib, stack, version, allowLocalLab, holdCandidatesUntilAnswer?, acceptedOptionsKnown?,
+  // env: { role, mib, stack, version, allowLocalLab, allowMdns?, holdCandidatesUntilAnswer?, acceptedOptionsKnown?,
   //        RTCPeerConnection, pcConfig,
   //        signal(obj), log(str),
   //        newHash() -> {update(Uint8Array), digestHex(): Promise<string>}, randomChunk(n) -> sendable bytes,
@@ -123,7 +125,7 @@
       const c = ev && ev.candidate;
       if (!c || !c.candidate) { log('local end-of-candidates'); emitCandidate({ type: 'candidate', candidate: '' }); return; }
       const line = c.candidate.replace(/^a=/, ''); // libdatachannel's lines start with "a="
-      if (!candidateAllowed(line, env.allowLocalLab)) { log(`dropped local candidate ${line}`); return; }
+      if (!candidateAllowed(line, env.allowLocalLab, env.allowMdns)) { log(`dropped local candidate ${line}`); return; }
       log(`local candidate ${line}`);
       emitCandidate({ type: 'candidate', candidate: line, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
     }));
@@ -135,7 +137,7 @@
 
     function printLocal(type) {
       const dropped = [];
-      let sdp = filterSdp(pc.localDescription.sdp, env.allowLocalLab, dropped);
+      let sdp = filterSdp(pc.localDescription.sdp, env.allowLocalLab, dropped, env.allowMdns);
       dropped.forEach((l) => log(`dropped local candidate in SDP ${l}`));
       if (holding()) { // move the SDP's candidates to held candidate lines
         let mid = null, index = -1, endOfCandidates = false;
@@ -155,7 +157,7 @@
     async function addRemoteCandidate(msg) {
       if (!msg.candidate) return; // end-of-candidates: ignored
       const line = String(msg.candidate).replace(/^a=/, '');
-      if (!candidateAllowed(line, true)) { log(`ignored remote candidate ${line}`); return; }
+      if (!candidateAllowed(line, true, env.allowMdns)) { log(`ignored remote candidate ${line}`); return; }
       const init = { candidate: line, sdpMid: msg.sdpMid ?? null, sdpMLineIndex: msg.sdpMLineIndex ?? null };
       if (init.sdpMid === null && init.sdpMLineIndex === null) init.sdpMLineIndex = 0;
       if (init.sdpMid === null) delete init.sdpMid;
