@@ -17,9 +17,17 @@ public interface IService : IAsyncDisposable
     /// <summary>Raised once when the signaling connection closes. Groups keep their open connections; see docs/concepts.md.</summary>
     event EventHandler<SignalingClosedEventArgs>? SignalingClosed;
 
-    /// <summary>Identifies this member to the signaling server (the seed's <c>join()</c>: <c>init</c>). Idempotent.</summary>
+    /// <summary>
+    /// Identifies this member to the signaling server (the seed's <c>join()</c>: <c>init</c>). Idempotent. When the
+    /// transport asks for ICE servers from signaling (<see cref="Transport.IPeerConnectionFactory.IceServersFromSignaling"/>),
+    /// it also fetches them (<c>get_ice_servers</c>).
+    /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>This member's identity.</returns>
+    /// <exception cref="SignalingException">
+    /// The server refused, or does not offer <c>get_ice_servers</c> when the transport asks for it
+    /// (<see cref="SignalingErrorCode.MethodNotFound"/>).
+    /// </exception>
     Task<ServiceInfo> JoinAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates a group owned by this member (calls <see cref="JoinAsync"/> first if needed).</summary>

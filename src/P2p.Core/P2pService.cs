@@ -31,6 +31,7 @@ public sealed class P2pService : IService
     private readonly ConcurrentDictionary<string, MeshGroup> _groups = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _joinLock = new(1, 1);
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IceServerCache? _iceServers;
     private volatile ServiceInfo? _info;
     private int _disposing;
 
@@ -50,6 +51,10 @@ public sealed class P2pService : IService
         _signaling.MemberJoined += OnMemberJoined;
         _signaling.MemberLeft += OnMemberLeft;
         _signaling.Closed += OnSignalingClosed;
+        if (transport.IceServersFromSignaling)
+        {
+            _iceServers = new IceServerCache(signaling, _options.TimeProvider, _logger);
+        }
     }
 
     /// <inheritdoc />
@@ -82,6 +87,11 @@ public sealed class P2pService : IService
             if (_info is null)
             {
                 var id = _signaling.UserId ?? await _signaling.InitAsync(cancellationToken).ConfigureAwait(false);
+                if (_iceServers is not null)
+                {
+                    await _iceServers.InitializeAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 _info = new ServiceInfo(id);
                 _logger.LogInformation("Joined the signaling service as {UserId}", id);
             }
@@ -186,13 +196,14 @@ public sealed class P2pService : IService
         _signaling.MemberJoined -= OnMemberJoined;
         _signaling.MemberLeft -= OnMemberLeft;
         _signaling.Closed -= OnSignalingClosed;
+        _iceServers?.Dispose();
         await _signaling.DisposeAsync().ConfigureAwait(false);
         _logger.LogInformation("Closed");
         _disposed.TrySetResult();
     }
 
     private MeshGroup NewGroup(string groupId, string localId, GroupOptions options) =>
-        new(groupId, localId, _signaling, _transport, _options, options, OnGroupClosedAsync);
+        new(groupId, localId, _signaling, _transport, _options, options, OnGroupClosedAsync, _iceServers is { } cache ? () => cache.Current : null);
 
     private async ValueTask OnGroupClosedAsync(MeshGroup group)
     {

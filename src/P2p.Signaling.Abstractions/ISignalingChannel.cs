@@ -94,4 +94,20 @@ public interface ISignalingChannel : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait for the answer.</param>
     /// <returns>The receiver's answer (any JSON value, possibly <c>null</c>).</returns>
     Task<JsonElement> RelayAsync(string groupId, string toUserId, JsonElement data, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Asks the server which STUN/TURN servers to use (<c>get_ice_servers</c>, an extension of the seed's protocol),
+    /// with TURN credentials that are usually time-limited (see <see cref="IceServerPayload.TryGetTurnRestExpiry"/>).
+    /// An empty list means the server has none to offer.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    /// <returns>The servers, in the browser's <c>RTCIceServer</c> shape.</returns>
+    /// <exception cref="SignalingException">
+    /// <see cref="SignalingErrorCode.MethodNotFound"/> when the server (or this implementation: the default does
+    /// not implement it) does not know the method.
+    /// </exception>
+    Task<IReadOnlyList<IceServerPayload>> GetIceServersAsync(CancellationToken cancellationToken = default) =>
+        Task.FromException<IReadOnlyList<IceServerPayload>>(new SignalingException(
+            SignalingErrorCode.MethodNotFound,
+            $"{GetType().Name} does not implement GetIceServersAsync ({SignalingMethods.GetIceServers})."));
 }

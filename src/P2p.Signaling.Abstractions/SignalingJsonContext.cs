@@ -14,6 +14,8 @@ namespace P2p.Signaling.Abstractions;
 [JsonSerializable(typeof(SignalingError))]
 [JsonSerializable(typeof(SessionDescriptionPayload))]
 [JsonSerializable(typeof(IceCandidatePayload))]
+[JsonSerializable(typeof(IceServerPayload))]
+[JsonSerializable(typeof(IceServerPayload[]))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(bool))]

@@ -27,6 +27,12 @@ public static class SignalingMethods
     /// </summary>
     public const string Relay = "relay";
 
+    /// <summary>
+    /// <c>get_ice_servers []</c> → array of <c>{"urls","username","credential"}</c> (client → server): the STUN/TURN
+    /// servers to use, with time-limited TURN credentials. An extension of the seed; empty when the server has none configured.
+    /// </summary>
+    public const string GetIceServers = "get_ice_servers";
+
     /// <summary><c>member_joined [groupId, userId]</c>: a notification (server → client).</summary>
     public const string MemberJoined = "member_joined";
 

@@ -40,4 +40,10 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Information, "Signaling server stopping: closing {Count} connections")]
     public static partial void Stopping(ILogger logger, int count);
+
+    [LoggerMessage(13, LogLevel.Information, "get_ice_servers: {StaticCount} static server(s); TURN REST credentials for {TurnUrls}, valid for {Lifetime}")]
+    public static partial void IceServersConfigured(ILogger logger, int staticCount, string turnUrls, TimeSpan lifetime);
+
+    [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} (user {UserId}): issued {Count} ICE server(s){Expiry}")]
+    public static partial void IceServersIssued(ILogger logger, long connectionId, string userId, int count, string expiry);
 }

@@ -63,6 +63,7 @@ internal sealed partial class SignalingConnection
                 JsonRpcMethod.Create => OnCreateAsync(buffer, length, frame),
                 JsonRpcMethod.Join => OnJoinAsync(buffer, length, frame),
                 JsonRpcMethod.Leave => OnLeaveAsync(buffer, length, frame),
+                JsonRpcMethod.GetIceServers => OnGetIceServers(in frame),
                 _ => OnGetAsync(buffer, length, frame),
             };
         }

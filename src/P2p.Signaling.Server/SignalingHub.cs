@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using P2p.Signaling.Server.Groups;
+using P2p.Signaling.Server.IceServers;
 using P2p.Signaling.Server.Routing;
 
 namespace P2p.Signaling.Server;
@@ -35,6 +36,12 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         Store = store;
         Time = timeProvider ?? TimeProvider.System;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("P2p.Signaling.Server");
+        IceServers = new IceServerIssuer(Options, Time);
+        if (IceServers.HasServers)
+        {
+            Log.IceServersConfigured(Logger, Options.IceServers.Count, IceServers.IssuesTurnRestCredentials ? string.Join(", ", Options.TurnRest.Urls) : "none", Options.TurnRest.CredentialLifetime);
+        }
+
         RelayTimeoutTicks = (long)(Options.RelayTimeout.TotalSeconds * Time.TimestampFrequency);
         var period = TimeSpan.FromTicks(Math.Clamp(Options.RelayTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
         _relayTimer = Time.CreateTimer(static s => ((SignalingHub)s!).ExpireRelays(), this, period, period);
@@ -47,6 +54,9 @@ internal sealed class SignalingHub : IHostedService, IDisposable
     public SignalingServerOptions Options { get; }
 
     public IGroupStore Store { get; }
+
+    /// <summary>Answers <c>get_ice_servers</c>.</summary>
+    public IceServerIssuer IceServers { get; }
 
     public IPeerDirectory Peers { get; } = new InMemoryPeerDirectory();
 

@@ -1,3 +1,5 @@
+using P2p.Signaling.Server.IceServers;
+
 namespace P2p.Signaling.Server;
 
 /// <summary>Settings of the signaling server (bind them from configuration, e.g. the "P2pSignaling" section).</summary>
@@ -56,6 +58,18 @@ public sealed class SignalingServerOptions
     /// turns it off). See docs/browser-client.md.
     /// </summary>
     public bool ServeBrowserClient { get; set; }
+
+    /// <summary>
+    /// STUN/TURN servers that <c>get_ice_servers</c> hands to every client as configured (static credentials, if any).
+    /// Empty by default: no public server is ever configured for you. See docs/deploying.md.
+    /// </summary>
+    public List<IceServerOptions> IceServers { get; set; } = [];
+
+    /// <summary>
+    /// A TURN server whose time-limited credentials <c>get_ice_servers</c> makes for each caller (coturn's
+    /// <c>use-auth-secret</c>); off until a secret is set. See docs/deploying.md.
+    /// </summary>
+    public TurnRestOptions TurnRest { get; set; } = new();
 
     internal void Validate()
     {

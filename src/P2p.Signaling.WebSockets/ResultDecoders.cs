@@ -35,5 +35,43 @@ internal static class ResultDecoders
         return group;
     };
 
+    /// <summary>
+    /// <c>[{"urls":[...]|"...","username"?,"credential"?}]</c>: <c>urls</c> may be one string, as the browser allows;
+    /// other members are ignored.
+    /// </summary>
+    public static readonly ResultDecoder<IReadOnlyList<IceServerPayload>> IceServers = static json =>
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            throw new JsonException("expected an array of {\"urls\",\"username\",\"credential\"}");
+        }
+
+        var servers = new List<IceServerPayload>(root.GetArrayLength());
+        foreach (var item in root.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("urls", out var urls))
+            {
+                throw new JsonException("expected an object with \"urls\"");
+            }
+
+            string[] list = urls.ValueKind switch
+            {
+                JsonValueKind.String => [urls.GetString()!],
+                JsonValueKind.Array when urls.EnumerateArray().All(u => u.ValueKind == JsonValueKind.String) => [.. urls.EnumerateArray().Select(u => u.GetString()!)],
+                _ => throw new JsonException("\"urls\" must be a string or an array of strings"),
+            };
+            servers.Add(new IceServerPayload(list, OptionalString(item, "username"), OptionalString(item, "credential")));
+        }
+
+        return servers;
+    };
+
     public static readonly ResultDecoder<JsonElement> Element = static json => JsonElement.Parse(json);
+
+    private static string? OptionalString(JsonElement item, string name) =>
+        !item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : throw new JsonException($"\"{name}\" must be a string");
 }

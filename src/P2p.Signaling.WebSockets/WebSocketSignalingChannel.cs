@@ -195,6 +195,13 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         return CallAsync(id, JsonRpcWriter.RelayRequest(id, groupId, toUserId, data), SignalingMethods.Relay, ResultDecoders.Element, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<IceServerPayload>> GetIceServersAsync(CancellationToken cancellationToken = default)
+    {
+        var id = NextId();
+        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.GetIceServers), SignalingMethods.GetIceServers, ResultDecoders.IceServers, cancellationToken);
+    }
+
     /// <summary>
     /// Closes the channel: pending calls fail with <see cref="SignalingErrorCode.ConnectionClosed"/>,
     /// queued messages are sent, the WebSocket closing handshake runs (bounded by

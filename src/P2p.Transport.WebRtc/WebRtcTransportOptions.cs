@@ -9,8 +9,28 @@ namespace P2p.Transport.WebRtc;
 /// <summary>Settings of the WebRTC transport: what every peer connection of a <see cref="WebRtcPeerConnectionFactory"/> uses.</summary>
 public sealed record WebRtcTransportOptions
 {
-    /// <summary>STUN servers (<c>stun:HOST:PORT</c>) for server-reflexive candidates. Empty by default: no public server is ever used.</summary>
+    /// <summary>
+    /// STUN and TURN servers for every connection, shaped like the browser's <c>RTCIceServer</c> (<c>urls</c>,
+    /// <c>username</c>, <c>credential</c>). Empty by default: no public server is ever used. Checked when the factory is
+    /// created: a malformed URL throws <see cref="FormatException"/>, a TURN URL without credentials
+    /// <see cref="ArgumentException"/>.
+    /// </summary>
     public IReadOnlyList<RtcIceServer> IceServers { get; init; } = [];
+
+    /// <summary>
+    /// Ask the signaling server for STUN/TURN servers (<c>get_ice_servers</c>, typically with time-limited TURN
+    /// credentials) and use them, after <see cref="IceServers"/>, for every new connection. The service
+    /// (<c>P2pService</c>) fetches them when it joins and fetches fresh ones in the background, long before they expire;
+    /// a signaling server without the method fails the join. Default <see langword="false"/>.
+    /// </summary>
+    public bool IceServersFromSignaling { get; init; }
+
+    /// <summary>
+    /// Which candidates ICE may use (the browser's <c>iceTransportPolicy</c>): <see cref="IceTransportPolicy.Relay"/>
+    /// uses TURN relays only, and needs a TURN server in <see cref="IceServers"/> or <see cref="IceServersFromSignaling"/>.
+    /// Default <see cref="IceTransportPolicy.All"/>.
+    /// </summary>
+    public IceTransportPolicy IceTransportPolicy { get; init; } = IceTransportPolicy.All;
 
     /// <summary>Which local addresses are used for host candidates; null for every usable interface.</summary>
     public Func<IPAddress, bool>? AddressFilter { get; init; }

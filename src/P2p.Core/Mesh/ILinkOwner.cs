@@ -27,6 +27,9 @@ internal interface ILinkOwner
     /// <summary>Creates the peer connections.</summary>
     IPeerConnectionFactory Factory { get; }
 
+    /// <summary>The STUN/TURN servers from the signaling server for a new connection (empty unless the transport asks for them).</summary>
+    IReadOnlyList<IceServerPayload> IceServers { get; }
+
     /// <summary>The service's settings (timeouts, back-off).</summary>
     P2pOptions ServiceOptions { get; }
 

@@ -23,6 +23,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<MeshGroup, ValueTask> _onClosed;
+    private readonly Func<IReadOnlyList<IceServerPayload>>? _iceServers;
     private readonly LogScope _scope;
     private readonly Member _local;
     private TaskCompletionSource _meshChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,8 +41,10 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         IPeerConnectionFactory factory,
         P2pOptions serviceOptions,
         GroupOptions options,
-        Func<MeshGroup, ValueTask> onClosed)
+        Func<MeshGroup, ValueTask> onClosed,
+        Func<IReadOnlyList<IceServerPayload>>? iceServers = null)
     {
+        _iceServers = iceServers;
         Id = groupId;
         LocalId = localId;
         Signaling = signaling;
@@ -113,6 +116,8 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     public ISignalingChannel Signaling { get; }
 
     public IPeerConnectionFactory Factory { get; }
+
+    public IReadOnlyList<IceServerPayload> IceServers => _iceServers?.Invoke() ?? [];
 
     public P2pOptions ServiceOptions { get; }
 

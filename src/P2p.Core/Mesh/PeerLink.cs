@@ -389,7 +389,10 @@ internal sealed class PeerLink
     private LinkAttempt NewAttemptLocked(PeerConnectionRole role)
     {
         var number = Interlocked.Increment(ref _attempts);
-        var connection = _group.Factory.CreateConnection(new PeerConnectionContext(_group.Id, _group.LocalId, RemoteId, role, _logger));
+        var connection = _group.Factory.CreateConnection(new PeerConnectionContext(_group.Id, _group.LocalId, RemoteId, role, _logger)
+        {
+            IceServers = _group.IceServers,
+        });
         var attempt = new LinkAttempt(number, role, connection, _group.ServiceOptions.ConnectTimeout, _group.TimeProvider, _group.Lifetime);
         connection.StateChanged += (_, state) => OnTransportState(attempt, state);
         connection.LocalCandidate += (_, candidate) => OnLocalCandidate(attempt, candidate);

@@ -14,4 +14,12 @@ public interface IPeerConnectionFactory
     /// <param name="context">The group, the two members and this side's role.</param>
     /// <returns>A new connection in state <see cref="PeerConnectionState.New"/>; P2p.Core disposes it.</returns>
     IPeerConnection CreateConnection(PeerConnectionContext context);
+
+    /// <summary>
+    /// When <see langword="true"/>, the service asks the signaling server for STUN/TURN servers (<c>get_ice_servers</c>)
+    /// when it joins, keeps them fresh, and passes the current ones to every connection in
+    /// <see cref="PeerConnectionContext.IceServers"/>; a server without the method then fails the join. Default
+    /// <see langword="false"/>.
+    /// </summary>
+    bool IceServersFromSignaling => false;
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using P2p.Signaling.Abstractions;
 
 namespace P2p.Core.Transport;
 
@@ -13,4 +14,11 @@ public sealed record PeerConnectionContext(
     string LocalUserId,
     string RemoteUserId,
     PeerConnectionRole Role,
-    ILogger Logger);
+    ILogger Logger)
+{
+    /// <summary>
+    /// STUN/TURN servers from the signaling server (when <see cref="IPeerConnectionFactory.IceServersFromSignaling"/>),
+    /// with credentials valid for a while yet; empty otherwise. The transport uses them in addition to its own.
+    /// </summary>
+    public IReadOnlyList<IceServerPayload> IceServers { get; init; } = [];
+}

@@ -548,6 +548,22 @@ export function defaultSignalingUrl() {
   return "ws://127.0.0.1:3001/";
 }
 
+/**
+ * When an ICE server's TURN REST credentials expire: the user name `EXPIRY:USERID` (or just `EXPIRY`) starts with the
+ * expiry in Unix seconds, as coturn's `use-auth-secret` checks it. Null for other user names (static credentials, STUN).
+ * @param {RTCIceServer} server
+ * @returns {Date|null}
+ */
+export function turnRestExpiry(server) {
+  const match = typeof server.username === "string" ? /^(\d{1,12})(?::|$)/.exec(server.username) : null;
+  return match ? new Date(Number(match[1]) * 1000) : null;
+}
+
+/** @param {any} urls @returns {string[]} */
+function urlList(urls) {
+  return typeof urls === "string" ? [urls] : Array.isArray(urls) ? urls : [];
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Signaling: JSON-RPC 2.0 over a WebSocket (docs/protocol.md)
 // ---------------------------------------------------------------------------------------------------
@@ -743,6 +759,30 @@ export class SignalingChannel extends EventTarget {
       throw invalidResponse("get_group", info);
     }
     return { id: info.id, owner: info.owner, capability: info.capability, members: info.members };
+  }
+
+  /**
+   * `get_ice_servers []`: the STUN/TURN servers the signaling server hands out (an extension of the seed's protocol),
+   * usually with time-limited TURN credentials (user name `EXPIRY:USERID`, see `turnRestExpiry`). In the browser's
+   * `RTCIceServer` shape, ready for `RTCPeerConnection`; empty when the server has none. A server without the method
+   * rejects with -32601 (MethodNotFound).
+   * @param {{signal?: AbortSignal|null, timeout?: number}} [options]
+   * @returns {Promise<RTCIceServer[]>}
+   */
+  async getIceServers(options) {
+    const servers = await this.call("get_ice_servers", [], options);
+    const isUrls = (/** @type {any} */ u) => typeof u === "string" || (Array.isArray(u) && u.every((x) => typeof x === "string"));
+    const optional = (/** @type {any} */ v) => v === undefined || v === null || typeof v === "string";
+    if (!Array.isArray(servers) || !servers.every((s) => s !== null && typeof s === "object" && isUrls(s.urls) && optional(s.username) && optional(s.credential))) {
+      throw invalidResponse("get_ice_servers", servers);
+    }
+    return servers.map((s) => {
+      /** @type {RTCIceServer} */
+      const server = { urls: s.urls };
+      if (typeof s.username === "string") server.username = s.username;
+      if (typeof s.credential === "string") server.credential = s.credential;
+      return server;
+    });
   }
 
   /**
@@ -2162,9 +2202,41 @@ export class Group extends EventTarget {
 // ---------------------------------------------------------------------------------------------------
 
 /**
+ * Checks the ICE part of the options up front, with clearer messages than RTCPeerConnection's.
+ * @param {RTCConfiguration} configuration
+ * @param {boolean} fromSignaling
+ */
+function checkIceConfiguration(configuration, fromSignaling) {
+  const policy = configuration.iceTransportPolicy;
+  if (policy !== "all" && policy !== "relay") throw new RangeError(`iceTransportPolicy must be "all" or "relay", not ${JSON.stringify(policy)}.`);
+  const servers = configuration.iceServers ?? [];
+  if (!Array.isArray(servers)) throw new TypeError("iceServers must be an array of {urls, username, credential}.");
+  let anyTurn = false;
+  for (const server of servers) {
+    const urls = urlList(server?.urls);
+    if (urls.length === 0 || !urls.every((u) => typeof u === "string")) throw new TypeError(`An ICE server needs urls (a string or an array of strings): ${truncate(JSON.stringify(server) ?? "undefined")}`);
+    for (const url of urls) {
+      const scheme = /^(stuns?|turns?):[^/]/i.exec(url)?.[1]?.toLowerCase();
+      if (!scheme) throw new SyntaxError(`'${url}' is not a STUN/TURN URL (stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp], turns:...).`);
+      if (scheme.startsWith("turn")) {
+        anyTurn = true;
+        if (typeof server.username !== "string" || typeof server.credential !== "string") {
+          throw new TypeError(`'${url}' is a TURN server: it needs a username and a credential.`);
+        }
+      }
+    }
+  }
+  if (policy === "relay" && !anyTurn && !fromSignaling) {
+    throw new RangeError(`iceTransportPolicy "relay" needs a turn: or turns: server in iceServers, or iceServersFromSignaling.`);
+  }
+}
+
+/**
  * @typedef {object} P2pOptions
- * @property {RTCIceServer[]} [iceServers] STUN/TURN servers for the peer connections (default: none — host candidates only)
- * @property {RTCConfiguration} [rtcConfiguration] the whole RTCPeerConnection configuration (`iceServers` above wins)
+ * @property {RTCIceServer[]} [iceServers] STUN/TURN servers for the peer connections, the browser's shape `{urls, username, credential}` (default: none — host candidates only)
+ * @property {boolean} [iceServersFromSignaling] also ask the signaling server for STUN/TURN servers (`get_ice_servers`, typically with time-limited TURN credentials) when joining, fetch fresh ones in the background before they expire, and use them after `iceServers` for every new peer connection; a server without the method fails `join` (default false)
+ * @property {RTCIceTransportPolicy} [iceTransportPolicy] `"all"` (default) or `"relay"`: TURN relays only — needs a `turn:`/`turns:` server in `iceServers` or `iceServersFromSignaling`
+ * @property {RTCConfiguration} [rtcConfiguration] the whole RTCPeerConnection configuration (`iceServers` and `iceTransportPolicy` above win)
  * @property {number} [connectTimeout] one connection attempt, start to open channel; also how long an interrupted connection may take to recover, ms (default 15 000)
  * @property {number} [retryInitialDelay] first retry delay after a failure, doubled per further failure, ms (default 500)
  * @property {number} [retryMaxDelay] the longest retry delay, ms (default 30 000)
@@ -2189,7 +2261,12 @@ export class P2pService extends EventTarget {
    */
   static async connect(url = defaultSignalingUrl(), options = {}) {
     const signaling = await SignalingChannel.connect(url, { requestTimeout: options.requestTimeout, logger: options.logger });
-    return new P2pService(signaling, options);
+    try {
+      return new P2pService(signaling, options);
+    } catch (error) {
+      signaling.close(); // bad options: do not leave the connection open
+      throw error;
+    }
   }
 
   /**
@@ -2216,7 +2293,17 @@ export class P2pService extends EventTarget {
     groupOptions(o.defaultGroupOptions, {}); // validates
     this._options = Object.freeze(o);
     /** @type {RTCConfiguration} */
-    this._rtcConfiguration = { ...options.rtcConfiguration, iceServers: options.iceServers ?? options.rtcConfiguration?.iceServers ?? [] };
+    this._baseRtcConfiguration = {
+      ...options.rtcConfiguration,
+      iceServers: options.iceServers ?? options.rtcConfiguration?.iceServers ?? [],
+      iceTransportPolicy: options.iceTransportPolicy ?? options.rtcConfiguration?.iceTransportPolicy ?? "all",
+    };
+    this._iceServersFromSignaling = options.iceServersFromSignaling === true;
+    checkIceConfiguration(this._baseRtcConfiguration, this._iceServersFromSignaling);
+    /** The servers from `get_ice_servers` (when `iceServersFromSignaling`). @type {RTCIceServer[]} */
+    this._signaledIceServers = [];
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this._iceRefreshTimer = undefined;
     this._logger = options.logger ?? defaultLogger;
     this._signaling = signaling;
     /** @type {Map<string, Group>} */
@@ -2262,7 +2349,11 @@ export class P2pService extends EventTarget {
   async join() {
     this._throwIfClosed();
     if (this._userId !== null) return { id: this._userId };
-    this._joining ??= (async () => this._signaling.userId ?? await this._signaling.init())();
+    this._joining ??= (async () => {
+      const id = this._signaling.userId ?? await this._signaling.init();
+      if (this._iceServersFromSignaling) await this._fetchIceServers(true);
+      return id;
+    })();
     try {
       const id = await this._joining;
       this._userId = id;
@@ -2335,12 +2426,55 @@ export class P2pService extends EventTarget {
   async close() {
     if (this._closing) return this._closed.promise;
     this._closing = true;
+    clearTimeout(this._iceRefreshTimer);
     await Promise.allSettled(this.groups.map((group) => group.leave()));
     this._signaling.relayHandler = null;
     this._signaling.close();
     this._logger.info("Closed");
     this._closed.resolve();
     return this._closed.promise;
+  }
+
+  /**
+   * The configuration of a new RTCPeerConnection: the options' servers, then the latest from `get_ice_servers`.
+   * @returns {RTCConfiguration}
+   */
+  get _rtcConfiguration() {
+    if (this._signaledIceServers.length === 0) return this._baseRtcConfiguration;
+    return { ...this._baseRtcConfiguration, iceServers: [...(this._baseRtcConfiguration.iceServers ?? []), ...this._signaledIceServers] };
+  }
+
+  /**
+   * Fetches the ICE servers from the signaling server and schedules the next fetch: at half of the credentials'
+   * remaining lifetime (TURN REST user names), hourly without one, 30 s after a failure (the last list is kept).
+   * @param {boolean} first the join's fetch: failures are thrown, not retried
+   */
+  async _fetchIceServers(first) {
+    clearTimeout(this._iceRefreshTimer);
+    /** @type {number} */
+    let next;
+    try {
+      const servers = await this._signaling.getIceServers();
+      this._signaledIceServers = servers;
+      const expiries = servers.map(turnRestExpiry).filter((d) => d !== null).map((d) => /** @type {Date} */ (d).getTime());
+      const remaining = expiries.length === 0 ? null : Math.min(...expiries) - Date.now();
+      next = remaining === null ? 3600_000 : remaining > 0 ? Math.max(remaining / 2, 1000) : 30_000;
+      if (remaining !== null && remaining <= 0) this._logger.warn("The signaling server handed out TURN credentials that have expired already (is a clock off?)");
+      this._logger.debug(`ICE servers from the signaling server: ${servers.map((s) => urlList(s.urls).join(", ")).join("; ")}`);
+    } catch (error) {
+      if (first) {
+        if (error instanceof SignalingError && error.code === SignalingErrorCode.MethodNotFound) {
+          throw new SignalingError(error.code, `iceServersFromSignaling is set, but the signaling server does not offer get_ice_servers: ${error.message}`);
+        }
+        throw error;
+      }
+      if (this._closing || this._signaling.isClosed) return;
+      this._logger.warn(`Could not refresh the ICE servers from the signaling server (${messageOf(error)}); retrying in 30 s`);
+      next = 30_000;
+    }
+    if (this._closing) return;
+    // setTimeout holds at most 2^31-1 ms (24.8 days); a longer wait fires early, which only fetches sooner.
+    this._iceRefreshTimer = setTimeout(() => { void this._fetchIceServers(false); }, Math.min(next, 2 ** 31 - 1));
   }
 
   /** @param {RelayRequest} relay */

@@ -13,6 +13,7 @@ internal enum JsonRpcMethod : byte
     GetMembers,
     GetGroup,
     Relay,
+    GetIceServers,
     MemberJoined,
     MemberLeft,
 }

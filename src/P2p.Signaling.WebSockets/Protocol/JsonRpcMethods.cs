@@ -43,6 +43,11 @@ internal static class JsonRpcMethods
             return JsonRpcMethod.GetGroup;
         }
 
+        if (reader.ValueTextEquals("get_ice_servers"u8))
+        {
+            return JsonRpcMethod.GetIceServers;
+        }
+
         if (reader.ValueTextEquals("member_joined"u8))
         {
             return JsonRpcMethod.MemberJoined;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using P2p.Signaling.Abstractions;
 
 namespace P2p.Signaling.WebSockets.Protocol;
 
@@ -182,6 +183,42 @@ internal static class JsonRpcWriter
 
         w.WriteEndArray();
         w.WriteEndObject();
+        w.WriteEndObject();
+        return b.Finish();
+    }
+
+    /// <summary>The <c>get_ice_servers</c> result: <c>[{"urls":[...],"username":...,"credential":...}]</c> (no null members).</summary>
+    public static OutgoingFrame IceServersResult(in RequestId id, IReadOnlyList<IceServerPayload> servers)
+    {
+        var b = FrameBuilder.Start();
+        var w = b.Writer;
+        Begin(w);
+        WriteId(w, id);
+        w.WriteStartArray("result"u8);
+        foreach (var server in servers)
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("urls"u8);
+            foreach (var url in server.Urls)
+            {
+                w.WriteStringValue(url);
+            }
+
+            w.WriteEndArray();
+            if (server.Username is not null)
+            {
+                w.WriteString("username"u8, server.Username);
+            }
+
+            if (server.Credential is not null)
+            {
+                w.WriteString("credential"u8, server.Credential);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
         return b.Finish();
     }

@@ -14,6 +14,12 @@ public sealed class InProcessSignalingHub
     private readonly Dictionary<string, InProcessSignalingChannel> _users = [];
     private readonly Dictionary<string, (string Owner, int Capability, List<string> Members)> _groups = [];
 
+    /// <summary>
+    /// What <c>get_ice_servers</c> answers for a user id; null: the hub does not offer the method (a client's
+    /// <see cref="ISignalingChannel.GetIceServersAsync"/> then fails with <see cref="SignalingErrorCode.MethodNotFound"/>).
+    /// </summary>
+    public Func<string, IReadOnlyList<IceServerPayload>>? IceServers { get; set; }
+
     /// <summary>A new client connection to this hub.</summary>
     public ISignalingChannel Connect() => new InProcessSignalingChannel(this);
 
@@ -95,6 +101,17 @@ public sealed class InProcessSignalingHub
 
         public Task<GroupInfo> GetGroupAsync(string groupId, CancellationToken cancellationToken = default) =>
             Task.FromResult(GetGroup(groupId));
+
+        public Task<IReadOnlyList<IceServerPayload>> GetIceServersAsync(CancellationToken cancellationToken = default)
+        {
+            lock (hub._gate)
+            {
+                var me = Me();
+                return hub.IceServers is { } servers
+                    ? Task.FromResult(servers(me))
+                    : throw new SignalingException(SignalingErrorCode.MethodNotFound, "Method not found: 'get_ice_servers'.");
+            }
+        }
 
         public async Task<JsonElement> RelayAsync(string groupId, string toUserId, JsonElement data, CancellationToken cancellationToken = default)
         {

@@ -50,6 +50,12 @@ internal sealed class BrowserClientPage
         Id = await CallAsync<string>("connect", signaling.ToString(), new { connectTimeout = connectTimeoutMs });
     }
 
+    /// <summary>Connects with further <c>t.connect</c> options (<c>iceServersFromSignaling</c>, <c>iceTransportPolicy</c>, <c>connectTimeout</c>).</summary>
+    public async Task ConnectAsync(Uri signaling, object options)
+    {
+        Id = await CallAsync<string>("connect", signaling.ToString(), options);
+    }
+
     /// <summary>Calls <c>t.{function}(...args)</c> in the page.</summary>
     public async Task<T> CallAsync<T>(string function, params object?[] args)
     {

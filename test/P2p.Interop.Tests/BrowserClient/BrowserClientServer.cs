@@ -18,13 +18,17 @@ internal sealed class BrowserClientServer(EmbeddedSignalingServer server) : IAsy
 
     public Uri WebSocketUri { get; } = server.Uri;
 
-    public static async Task<BrowserClientServer> StartAsync(string pattern = "/", bool serveBrowserClient = true)
+    public static async Task<BrowserClientServer> StartAsync(string pattern = "/", bool serveBrowserClient = true, Action<SignalingServerOptions>? configure = null)
     {
         var driver = BrowserClientPage.DriverHtml();
         return new BrowserClientServer(await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions
         {
             Path = pattern,
-            Configure = o => o.ServeBrowserClient = serveBrowserClient,
+            Configure = o =>
+            {
+                o.ServeBrowserClient = serveBrowserClient;
+                configure?.Invoke(o);
+            },
             LoggerFactory = Environment.GetEnvironmentVariable("P2P_TEST_LOG") == "1"
                 ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(LogLevel.Debug))
                 : null,

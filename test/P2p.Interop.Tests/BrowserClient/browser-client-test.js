@@ -143,6 +143,8 @@ window.t = {
       retryInitialDelay: 200,
       retryMaxDelay: 2000,
       connectTimeout: options.connectTimeout ?? 15000,
+      iceServersFromSignaling: options.iceServersFromSignaling ?? false,
+      iceTransportPolicy: options.iceTransportPolicy ?? "all",
       // Only loopback candidates: tests never send elsewhere (and a netns has nothing else anyway).
       candidateFilter: (c) => / 127\.0\.0\.1 /.test(` ${c.candidate} `),
     });
@@ -220,6 +222,26 @@ window.t = {
   async unicastPattern(memberId, size, seed) {
     const reply = await group().unicast(memberId, pattern(size, seed));
     return { length: reply.length, sha256: await sha256(reply) };
+  },
+
+  /** The ICE servers a new peer connection would get (the options' and those from get_ice_servers). */
+  iceServers() { return state.service._rtcConfiguration.iceServers; },
+
+  /** For each member: the candidate types of the live connection's selected pair (from getStats). */
+  async selectedCandidateTypes() {
+    const result = {};
+    for (const [id, link] of group()._links) {
+      const pc = link._current?.pc;
+      if (!pc) continue;
+      const stats = await pc.getStats();
+      let pair = null;
+      stats.forEach((s) => {
+        if (s.type === "transport" && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+      });
+      if (pair === null) stats.forEach((s) => { if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") pair = s; });
+      result[id] = pair === null ? null : { local: stats.get(pair.localCandidateId)?.candidateType ?? null, remote: stats.get(pair.remoteCandidateId)?.candidateType ?? null };
+    }
+    return result;
   },
 
   async leave() { await group().leave(); return snapshot(); },
