@@ -2,6 +2,7 @@ using System.Text.Json;
 using P2p.Benchmarks.Common;
 using P2p.Testing.NatLab;
 using P2p.WebRtc;
+using Microsoft.Extensions.Logging;
 using P2p.WebRtc.Ice;
 
 namespace P2p.Benchmarks.Report;
@@ -77,6 +78,9 @@ internal static class TurnSection
         IceServers = [coturn.IceServer(url)],
         IceTransportPolicy = IceTransportPolicy.Relay,
         Ice = new IceAgentOptions { TurnCertificateValidation = coturn.CertificateValidation },
+        LoggerFactory = Environment.GetEnvironmentVariable("P2P_BENCH_LOG") == "1"
+            ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
+            : null,
     };
 
     private static string ChromiumRelayOnly(CoturnProcess coturn) => JsonSerializer.Serialize(new

@@ -224,6 +224,28 @@ public class IceThroughTurnTests
     }
 
     [Test]
+    public async Task Closing_an_agent_deletes_its_allocation_at_once_instead_of_leaving_it_to_expire()
+    {
+        await using var pair = new IceNatPair(NatBehavior.Symmetric, NatBehavior.Symmetric, turn: true);
+        var agent = new IceAgent(new IceAgentOptions
+        {
+            SocketFactory = pair.RouterA.Inside.AddHost("c"),
+            TimeProvider = pair.Net.TimeProvider,
+            TurnServers = [pair.TurnServerEntry()],
+            TransportPolicy = IceTransportPolicy.Relay,
+        });
+        agent.StartGathering();
+        Assert.That(pair.AdvanceUntilPatiently(() => agent.GatheringState == IceGatheringState.Complete, TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(pair.Turn!.AllocationCount, Is.EqualTo(1));
+
+        await agent.DisposeAsync();
+        pair.Net.Advance(TimeSpan.FromMilliseconds(100));
+
+        Assert.That(pair.Turn.AllocationCount, Is.Zero, pair.Turn.Counters.ToString());
+        Assert.That(pair.Turn.Counters.AllocationsDeleted, Is.EqualTo(1), "a Refresh with LIFETIME 0, not expiry");
+    }
+
+    [Test]
     public async Task Refused_credentials_fail_a_relay_only_agent_promptly_with_the_reason()
     {
         await using var pair = new IceNatPair(NatBehavior.Symmetric, NatBehavior.Symmetric, turn: true);
