@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using P2p.Testing.NatLab;
 
 namespace P2p.Interop.Tests.Echo;
 
@@ -37,6 +38,24 @@ public class EchoPairTests
 
         using var answer = JsonDocument.Parse(answerLines[0]);
         Assert.That(answer.RootElement.GetProperty("type").GetString(), Is.EqualTo("answer"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Relay_only_pair_echoes_through_a_turn_server_configured_on_the_command_line()
+    {
+        await using var coturn = await CoturnProcess.StartAsync(CoturnOptions.Loopback());
+        string[] relay = ["--loopback", "--relay-only", "--ice-server", coturn.TurnUdpUrl, "--username", coturn.Options.Username, "--credential", coturn.Options.Password];
+
+        var (offerLines, answerLines, _, _) = await RunPairAsync(["--offer", "--mib", "1", .. relay], relay);
+
+        AssertResult(offerLines[^1], 1 << 20);
+        foreach (var lines in new[] { offerLines, answerLines })
+        {
+            var candidates = lines.Select(l => JsonNode.Parse(l)!).Where(n => (string?)n["type"] == "candidate")
+                .Select(c => (string)c["candidate"]!).Where(c => c.Length > 0).ToList();
+            Assert.That(candidates, Is.Not.Empty.And.All.Contains(" typ relay raddr 0.0.0.0 rport 0"), "--relay-only: relayed candidates only, no host address");
+        }
     }
 
     [Test]
