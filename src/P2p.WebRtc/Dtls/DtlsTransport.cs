@@ -53,6 +53,9 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     private readonly TaskCompletionSource _handshakeThreadExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile DtlsTransportState _state;
     private volatile DtlsRecordLayer? _records;
+
+    /// <summary>The record layer for sending: set just before <see cref="_records"/> (see the end of the handshake).</summary>
+    private volatile DtlsRecordLayer? _sendRecords;
     private volatile DatagramReceivedHandler? _handler;
     private volatile bool _lowerClosed;
     private Exception? _lowerClosedError;
@@ -215,7 +218,7 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
     /// <exception cref="ObjectDisposedException">The transport is closed.</exception>
     public void Send(ReadOnlySpan<byte> datagram)
     {
-        var records = _records;
+        var records = _sendRecords;
         if (records is null || _state != DtlsTransportState.Connected)
         {
             ObjectDisposedException.ThrowIf(IsClosed, this);
@@ -518,6 +521,12 @@ public sealed class DtlsTransport : IDatagramTransport, IAsyncDisposable, IDtlsR
 
             _remoteCertificate = _verifier.RemoteCertificate ?? [];
             _state = DtlsTransportState.Connected;
+
+            // Sending works from now on: what the drained datagrams trigger (SCTP answering the peer's INIT) is sent
+            // from inside the drain below. Receiving switches to the record layer only after the drain, so that
+            // datagrams stay in order and are processed one at a time.
+            _sendRecords = records;
+
             // Datagrams that arrived after BouncyCastle's last read (e.g. the peer's first
             // application data) go through the new record layer first, in order; the lower receive
             // thread waits on the lock meanwhile and continues inline once _records is set.
