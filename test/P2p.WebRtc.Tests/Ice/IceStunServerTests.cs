@@ -13,33 +13,14 @@ namespace P2p.WebRtc.Tests.Ice;
 /// the host address, so RFC 8445 §5.1.3 eliminates the candidate; the tests check the reported
 /// binding result (the mapping itself) and that no redundant candidate is signalled.
 /// </summary>
-[NonParallelizable]
-public class IceStunServerTests
+public class IceStunServerTests : CoturnFixture
 {
-    private CoturnProcess? _server;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        // A missing turnserver fails here with the package to install (./test.sh installs it).
-        _server = await CoturnProcess.StartAsync(CoturnOptions.Loopback());
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     [Test]
     public async Task Stun_codec_binding_to_coturn_returns_our_address()
     {
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var id = StunTransactionId.NewRandom();
-        var response = await CoturnProcess.BindingAsync(client, _server!.EndPoint, id, TimeSpan.FromSeconds(5));
+        var response = await CoturnProcess.BindingAsync(client, Server.EndPoint, id, TimeSpan.FromSeconds(5));
 
         Assert.That(response, Is.Not.Null);
         Assert.That(StunMessage.TryParse(response, out var m), Is.EqualTo(StunParseResult.Success));
@@ -57,7 +38,7 @@ public class IceStunServerTests
         await using var agent = new IceAgent(new IceAgentOptions
         {
             AddressFilter = options.AddressFilter,
-            StunServers = [_server!.EndPoint],
+            StunServers = [Server.EndPoint],
         });
         var result = new TaskCompletionSource<IceServerReflexiveResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var complete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -78,7 +59,7 @@ public class IceStunServerTests
         var host = agent.LocalEndPoints.Single();
         Assert.Multiple(() =>
         {
-            Assert.That(r.Server, Is.EqualTo(_server.EndPoint));
+            Assert.That(r.Server, Is.EqualTo(Server.EndPoint));
             Assert.That(r.Base, Is.EqualTo(host));
             Assert.That(r.Mapped, Is.EqualTo(host), "the server saw our loopback socket");
             Assert.That(r.Redundant, Is.True);

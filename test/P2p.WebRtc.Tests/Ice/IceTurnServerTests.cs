@@ -12,34 +12,15 @@ namespace P2p.WebRtc.Tests.Ice;
 /// with the relay policy can only meet through their relayed candidates, so a connection proves allocation,
 /// authentication, permissions and the data path; the selected pair is checked to be relay↔relay.
 /// </summary>
-[NonParallelizable]
-public class IceTurnServerTests
+public class IceTurnServerTests : CoturnFixture
 {
-    private CoturnProcess? _server;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        // A missing turnserver fails here with the package to install (./test.sh installs it).
-        _server = await CoturnProcess.StartAsync(CoturnOptions.Loopback(streams: true));
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     [TestCase(TurnTransport.Udp)]
     [TestCase(TurnTransport.Tcp)]
     [TestCase(TurnTransport.Tls)]
     [CancelAfter(30_000)]
     public async Task Two_relay_only_agents_connect_through_coturn_and_exchange_data(TurnTransport transport)
     {
-        var server = Server(transport, "test", "test");
+        var server = TurnEntry(transport, "test", "test");
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled, o => RelayOnly(o, server));
         var candidates = new List<IceCandidate>();
         agents.A.LocalCandidateGathered += (_, c) => candidates.Add(c);
@@ -71,7 +52,7 @@ public class IceTurnServerTests
     [CancelAfter(30_000)]
     public async Task Refused_credentials_are_reported_and_fail_ice_promptly()
     {
-        var server = Server(TurnTransport.Udp, "test", "wrong");
+        var server = TurnEntry(TurnTransport.Udp, "test", "wrong");
         await using var agent = new IceAgent(RelayOnly(IceTestAgents.Options(IceRole.Controlling), server));
         var error = new TaskCompletionSource<IceCandidateErrorEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         agent.CandidateError += (_, e) => error.TrySetResult(e);
@@ -82,7 +63,7 @@ public class IceTurnServerTests
         var e = await error.Task.WaitAsync(IceTestAgents.Timeout);
         Assert.That(e.ErrorCode, Is.EqualTo(401));
         Assert.That(e.ErrorText, Does.Contain("refused the credentials of user 'test'"));
-        Assert.That(e.Url, Is.EqualTo($"turn:127.0.0.1:{_server!.EndPoint.Port}"));
+        Assert.That(e.Url, Is.EqualTo($"turn:127.0.0.1:{Server.EndPoint.Port}"));
         await failed;
         var connect = Assert.ThrowsAsync<IceConnectionFailedException>(() => agent.ConnectAsync());
         Assert.That(connect!.Message, Does.Contain("refused the credentials"));
@@ -110,10 +91,10 @@ public class IceTurnServerTests
         await IceTestAgents.WaitForStateAsync(agent, IceConnectionState.Failed);
     }
 
-    private TurnServer Server(TurnTransport transport, string user, string password) => transport switch
+    private TurnServer TurnEntry(TurnTransport transport, string user, string password) => transport switch
     {
-        TurnTransport.Tls => new TurnServer("localhost", _server!.TlsEndPoint!.Port, transport, user, password),
-        _ => new TurnServer("127.0.0.1", _server!.EndPoint.Port, transport, user, password),
+        TurnTransport.Tls => new TurnServer("localhost", Server.TlsEndPoint!.Port, transport, user, password),
+        _ => new TurnServer("127.0.0.1", Server.EndPoint.Port, transport, user, password),
     };
 
     private IceAgentOptions RelayOnly(IceAgentOptions options, TurnServer server) => options with
@@ -122,6 +103,6 @@ public class IceTurnServerTests
         TransportPolicy = IceTransportPolicy.Relay,
 
         // coturn's self-signed test certificate, pinned by its thumbprint
-        TurnCertificateValidation = (_, certificate, _, _) => certificate?.GetCertHashString() == _server!.CertificateThumbprint,
+        TurnCertificateValidation = (_, certificate, _, _) => certificate?.GetCertHashString() == Server.CertificateThumbprint,
     };
 }

@@ -10,34 +10,15 @@ namespace P2p.WebRtc.Tests.PeerConnection;
 /// Whole peer connections (DTLS, SCTP, data channels) through a real TURN server (coturn on 127.0.0.1), configured
 /// the browser's way: <see cref="RtcIceServer"/> URLs with a username and credential.
 /// </summary>
-[NonParallelizable]
-public class PeerConnectionThroughTurnTests
+public class PeerConnectionThroughTurnTests : CoturnFixture
 {
-    private CoturnProcess? _server;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        // A missing turnserver fails here with the package to install (./test.sh installs it).
-        _server = await CoturnProcess.StartAsync(CoturnOptions.Loopback(streams: true));
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     [TestCase("turn:127.0.0.1:{0}")]
     [TestCase("turn:127.0.0.1:{0}?transport=tcp")]
     [TestCase("turns:localhost:{1}")]
     [CancelAfter(60_000)]
     public async Task Relay_only_peers_carry_four_mebibytes_through_the_turn_server(string url)
     {
-        var configuration = RelayOnly(string.Format(System.Globalization.CultureInfo.InvariantCulture, url, _server!.EndPoint.Port, _server.TlsEndPoint!.Port));
+        var configuration = RelayOnly(string.Format(System.Globalization.CultureInfo.InvariantCulture, url, Server.EndPoint.Port, Server.TlsEndPoint!.Port));
         await using var pair = new PeerPair(configuration, configuration);
         var channel = pair.Offerer.CreateDataChannel("bulk");
         var remote = PeerPair.NextRemoteChannelAsync(pair.Answerer);
@@ -74,7 +55,7 @@ public class PeerConnectionThroughTurnTests
     [CancelAfter(30_000)]
     public async Task A_relay_only_peer_reaches_a_peer_that_offers_host_candidates()
     {
-        await using var pair = new PeerPair(RelayOnly($"turn:127.0.0.1:{_server!.EndPoint.Port}"), new RtcConfiguration());
+        await using var pair = new PeerPair(RelayOnly($"turn:127.0.0.1:{Server.EndPoint.Port}"), new RtcConfiguration());
         var channel = pair.Offerer.CreateDataChannel("c");
         await pair.ConnectAsync();
         await PeerPair.WaitOpenAsync(channel);
@@ -108,7 +89,7 @@ public class PeerConnectionThroughTurnTests
         Ice = new IceAgentOptions
         {
             // coturn's self-signed test certificate, pinned by its thumbprint
-            TurnCertificateValidation = (_, certificate, _, _) => certificate?.GetCertHashString() == _server!.CertificateThumbprint,
+            TurnCertificateValidation = (_, certificate, _, _) => certificate?.GetCertHashString() == Server.CertificateThumbprint,
         },
     };
 }
