@@ -6,11 +6,11 @@ using Microsoft.Extensions.Logging;
 using P2p.Interop.Tests.Support;
 using P2p.Testing;
 using P2p.Testing.Chromium;
+using P2p.Testing.NatLab;
 using P2p.WebRtc;
 using P2p.WebRtc.DataChannels;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Mdns;
-using P2p.WebRtc.Testing.Namespaces;
 
 namespace P2p.Interop.Tests;
 
@@ -27,14 +27,9 @@ public class MdnsChromiumTests
 
     [Test]
     [CancelAfter(120_000)]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // network namespaces; NamespaceLan.Create fails elsewhere
     public async Task Chromium_on_default_settings_signals_only_mdns_names_and_a_dotnet_peer_on_its_lan_resolves_them_and_exchanges_data(CancellationToken ct)
     {
-        if (!OperatingSystem.IsLinux() || !NetworkNamespace.IsSupported)
-        {
-            Assert.Fail("needs root and iproute2 to create network namespaces (./test.sh runs as root and installs iproute2)");
-            return;
-        }
-
         using var lan = NamespaceLan.Create("mchr");
         var directory = Directory.CreateTempSubdirectory("p2p-mdns-chromium-");
         try
@@ -63,7 +58,7 @@ public class MdnsChromiumTests
             LoggerFactory = log,
             Ice = new IceAgentOptions
             {
-                SocketFactory = new NamespaceDatagramSocketFactory(lan.A, NamespaceLan.AddressA),
+                SocketFactory = new NamespaceSocketFactory(lan.A),
                 Mdns = new MdnsOptions { SocketFactory = new NamespaceMdnsSocketFactory(lan.A) }, // Resolve: the default mode
             },
         });

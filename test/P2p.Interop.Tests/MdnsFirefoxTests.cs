@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using P2p.Testing;
 using P2p.Testing.Interop;
+using P2p.Testing.NatLab;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Mdns;
-using P2p.WebRtc.Testing.Namespaces;
 
 namespace P2p.Interop.Tests;
 
@@ -22,11 +22,6 @@ public class MdnsFirefoxTests
     [CancelAfter(180_000)]
     public async Task Firefox_on_default_settings_signals_mdns_names_and_a_dotnet_peer_on_its_lan_resolves_them_and_runs_the_scenario(CancellationToken ct)
     {
-        if (!NetworkNamespace.IsSupported)
-        {
-            Assert.Fail("needs root and iproute2 to create network namespaces (./test.sh runs as root and installs iproute2)");
-        }
-
         using var lan = NamespaceLan.Create("mff");
         var log = new TestLog(LogLevel.Debug);
         var firefox = new ForeignStack(
@@ -38,7 +33,7 @@ public class MdnsFirefoxTests
             LoggerFactory = log,
             Ice = new IceAgentOptions
             {
-                SocketFactory = new NamespaceDatagramSocketFactory(lan.A, NamespaceLan.AddressA),
+                SocketFactory = new NamespaceSocketFactory(lan.A),
                 Mdns = new MdnsOptions { SocketFactory = new NamespaceMdnsSocketFactory(lan.A) },
             },
         };

@@ -9,10 +9,10 @@ namespace P2p.NatLab.Tests;
 /// <code>
 ///   public 198.18.0.0/24: coturn at 198.18.0.1 (STUN/TURN 3478 UDP+TCP, TURN-TLS 5349)
 ///   LAN 1 office     endpoint-independent NAT   alice, bob
-///   LAN 2 home       endpoint-independent NAT   carol
+///   LAN 2 home       endpoint-independent NAT   carol, hank (a browser's host)
 ///   LAN 3 mobile     symmetric NAT              dave
-///   LAN 4 carrier    symmetric NAT              erin
-///   LAN 5 hotel      UDP blocked (TCP only)     frank
+///   LAN 4 carrier    symmetric NAT              erin, ivy (a browser's host)
+///   LAN 5 hotel      UDP blocked (TCP only)     frank, judy (a browser's host)
 ///   LAN 6 datacenter no NAT (routed)            grace
 /// </code>
 /// A failure to build it (no root, no iptables, no coturn) fails every test with the reason.
@@ -44,6 +44,15 @@ public sealed class Lab
 
     public static LabHost Grace { get; private set; } = null!;
 
+    /// <summary>Where the browser of <see cref="BrowserNatTests"/> runs behind an endpoint-independent NAT (home, with carol).</summary>
+    public static LabHost Hank { get; private set; } = null!;
+
+    /// <summary>Where the browser runs behind a symmetric NAT (carrier, with erin).</summary>
+    public static LabHost Ivy { get; private set; } = null!;
+
+    /// <summary>Where the browser runs on the network that blocks UDP (hotel, with frank).</summary>
+    public static LabHost Judy { get; private set; } = null!;
+
     [OneTimeSetUp]
     public async Task BuildAsync()
     {
@@ -53,11 +62,17 @@ public sealed class Lab
         var office = lab.AddLan("office", NatType.EndpointIndependent);
         Alice = office.AddHost("alice");
         Bob = office.AddHost("bob");
-        Carol = lab.AddLan("home", NatType.EndpointIndependent).AddHost("carol");
+        var home = lab.AddLan("home", NatType.EndpointIndependent);
+        Carol = home.AddHost("carol");
         Dave = lab.AddLan("mobile", NatType.AddressAndPortDependent).AddHost("dave");
-        Erin = lab.AddLan("carrier", NatType.AddressAndPortDependent).AddHost("erin");
-        Frank = lab.AddLan("hotel", NatType.UdpBlocked).AddHost("frank");
+        var carrier = lab.AddLan("carrier", NatType.AddressAndPortDependent);
+        Erin = carrier.AddHost("erin");
+        var hotel = lab.AddLan("hotel", NatType.UdpBlocked);
+        Frank = hotel.AddHost("frank");
         Grace = lab.AddLan("datacenter", NatType.None).AddHost("grace");
+        Hank = home.AddHost("hank");
+        Ivy = carrier.AddHost("ivy");
+        Judy = hotel.AddHost("judy");
         s_coturn = await lab.StartCoturnAsync();
     }
 

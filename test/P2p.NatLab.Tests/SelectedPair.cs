@@ -9,9 +9,11 @@ namespace P2p.NatLab.Tests;
 internal static class SelectedPair
 {
     /// <summary>The connection's selected pair; fails the test when there is none.</summary>
-    public static IceCandidatePairInfo Of(RtcPeerConnection pc, string who)
+    public static IceCandidatePairInfo Of(RtcPeerConnection pc, string who) => Of(pc.SelectedCandidatePair, who);
+
+    /// <summary>A selected pair that must be there (e.g. a <c>ScenarioPeer</c>'s); fails the test when it is null.</summary>
+    public static IceCandidatePairInfo Of(IceCandidatePairInfo? pair, string who)
     {
-        var pair = pc.SelectedCandidatePair;
         Assert.That(pair, Is.Not.Null, $"{who} has no selected candidate pair");
         TestContext.Out.WriteLine($"{who}: {pair}");
         return pair!;

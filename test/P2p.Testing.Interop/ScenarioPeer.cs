@@ -64,14 +64,20 @@ public sealed class ScenarioPeer : IScenarioEndpoint
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<ScenarioPeer>() ?? NullLogger<ScenarioPeer>.Instance;
         Name = $"p2p ({RoleName})";
-        _pc = new RtcPeerConnection(new RtcConfiguration { AddressFilter = options.AddressFilter, LoggerFactory = options.LoggerFactory, Ice = options.Ice ?? new() });
+        _pc = new RtcPeerConnection(new RtcConfiguration
+        {
+            AddressFilter = options.AddressFilter,
+            IceServers = options.IceServers,
+            LoggerFactory = options.LoggerFactory,
+            Ice = options.Ice ?? new(),
+        });
         _pc.IceCandidate += (_, e) =>
         {
             if (e.Candidate is null || e.Candidate.IsEndOfCandidates)
             {
                 _signaling.Writer.TryWrite(SignalingLine.Candidate(null));
             }
-            else if (InteropAddresses.IsAllowedCandidate(e.Candidate.Candidate))
+            else if (options.CandidateFilter(e.Candidate.Candidate))
             {
                 _signaling.Writer.TryWrite(SignalingLine.Candidate(e.Candidate));
             }
@@ -202,7 +208,7 @@ public sealed class ScenarioPeer : IScenarioEndpoint
 
     private async Task AddCandidateAsync(RtcIceCandidateInit? candidate, CancellationToken cancellationToken)
     {
-        if (candidate is not null && !InteropAddresses.IsAllowedCandidate(candidate.Candidate))
+        if (candidate is not null && !_options.CandidateFilter(candidate.Candidate))
         {
             _logger.LogDebug("Ignoring the remote candidate {Candidate}: not an interop address", candidate.Candidate);
             return;

@@ -15,6 +15,16 @@ public sealed record ScenarioPeerOptions
     /// <summary>Addresses that may be gathered and accepted from the peer: 127.0.0.1 and the lab range 198.51.100.0/24 by default.</summary>
     public Func<IPAddress, bool> AddressFilter { get; init; } = InteropAddresses.IsAllowed;
 
+    /// <summary>
+    /// Which candidate lines are signalled to the peer and accepted from it: loopback, 198.51.100.0/24 and mDNS names by
+    /// default (<see cref="InteropAddresses.IsAllowedCandidate"/>). The NAT lab lets every candidate through: its
+    /// addresses exist only inside the namespaces the test made.
+    /// </summary>
+    public Func<string, bool> CandidateFilter { get; init; } = InteropAddresses.IsAllowedCandidate;
+
+    /// <summary>STUN and TURN servers of the peer connection; none by default (never a public one).</summary>
+    public IReadOnlyList<P2p.WebRtc.RtcIceServer> IceServers { get; init; } = [];
+
     /// <summary>ICE settings of the peer connection (e.g. a namespace's socket factories, mDNS); the defaults when null.</summary>
     public P2p.WebRtc.Ice.IceAgentOptions? Ice { get; init; }
 

@@ -63,6 +63,12 @@ public sealed record ScenarioReport
     /// <summary>The label of the channel whose close by the peer this side observed.</summary>
     public string? CloseObserved { get; init; }
 
+    /// <summary>
+    /// The candidate pair the peer's connection used, from its own statistics (<c>getStats</c>); only browsers in the
+    /// NAT lab report it (<c>P2P_BROWSER_ICE_SERVERS</c>), null otherwise.
+    /// </summary>
+    public ReportedCandidatePair? SelectedPair { get; init; }
+
     /// <summary>What went wrong, when <see cref="Ok"/> is false.</summary>
     public string? Error { get; init; }
 

@@ -27,9 +27,9 @@ public static class LabCommand
             $"The NAT lab needs '{tool}', which is not installed: apt-get install -y {package} (./test.sh installs it).");
     }
 
-    /// <summary>Checks that the lab can run here: root (namespaces, iptables) and the tools it drives.</summary>
-    /// <exception cref="InvalidOperationException">Not root, not Linux, or a tool is missing; the message says which.</exception>
-    public static void RequireLab()
+    /// <summary>Checks that network namespaces can be made here: Linux, root and iproute2.</summary>
+    /// <exception cref="InvalidOperationException">Not root, not Linux, or <c>ip</c> is missing; the message says which.</exception>
+    public static void RequireNamespaces()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -38,10 +38,17 @@ public static class LabCommand
 
         if (!Environment.IsPrivilegedProcess)
         {
-            throw new InvalidOperationException("The NAT lab needs root (ip netns, iptables).");
+            throw new InvalidOperationException("The NAT lab needs root (ip netns, iptables); ./test.sh runs as root.");
         }
 
         _ = LabTools.Ip;
+    }
+
+    /// <summary>Checks that the lab can run here: root (namespaces, iptables) and the tools it drives.</summary>
+    /// <exception cref="InvalidOperationException">Not root, not Linux, or a tool is missing; the message says which.</exception>
+    public static void RequireLab()
+    {
+        RequireNamespaces();
         _ = LabTools.Iptables;
         _ = LabTools.IptablesRestore;
     }

@@ -127,6 +127,17 @@ public sealed class NetworkNamespace : IDisposable
     public string ExecWithInput(string input, string file, params string[] arguments) =>
         LabCommand.RunWithInput(LabTools.Ip, input, ["netns", "exec", Name, file, .. arguments]);
 
+    /// <summary>The arguments of <c>ip</c> that run a program inside the namespace: <c>netns exec NAME FILE ARGS</c>.</summary>
+    /// <param name="file">The program.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <returns>The arguments, to start <see cref="LabTools.Ip"/> with (e.g. as a long-running child process).</returns>
+    public IReadOnlyList<string> ExecArguments(string file, params IEnumerable<string> arguments) => ["netns", "exec", Name, file, .. arguments];
+
+    /// <summary>A shell command line that runs <paramref name="executable"/> inside the namespace (for a wrapper script).</summary>
+    /// <param name="executable">The program's path (no spaces).</param>
+    /// <returns><c>/usr/sbin/ip netns exec NAME executable</c>.</returns>
+    public string ExecPrefix(string executable) => $"{LabTools.Ip} netns exec {Name} {executable}";
+
     /// <summary>Sets a per-namespace sysctl (e.g. <c>net.ipv4.ip_forward</c>) by writing /proc/sys from inside the namespace.</summary>
     /// <param name="key">The dotted key.</param>
     /// <param name="value">The value.</param>

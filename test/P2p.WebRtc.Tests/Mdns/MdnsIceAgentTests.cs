@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using P2p.Testing;
+using P2p.Testing.NatLab;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Mdns;
 using P2p.WebRtc.Sdp;
-using P2p.WebRtc.Testing.Namespaces;
 using P2p.WebRtc.Testing.Network;
 using P2p.WebRtc.Tests.Support;
 using P2p.WebRtc.Tests.VirtualNet;
@@ -26,8 +26,8 @@ public class MdnsIceAgentTests
         var log = new TestLog(LogLevel.Debug);
 
         // A hides its address behind a .local name; B (controlling) can pair with A only once it resolved the name.
-        await using var a = new IceAgent(OnHost(lan.A, NamespaceLan.AddressA, IceRole.Controlled, MdnsMode.ResolveAndPublish, log));
-        await using var b = new IceAgent(OnHost(lan.B, NamespaceLan.AddressB, IceRole.Controlling, MdnsMode.Resolve, log));
+        await using var a = new IceAgent(OnHost(lan.A, IceRole.Controlled, MdnsMode.ResolveAndPublish, log));
+        await using var b = new IceAgent(OnHost(lan.B, IceRole.Controlling, MdnsMode.Resolve, log));
         IceTestAgents.Trickle(a, b);
         IceTestAgents.Trickle(b, a);
         IceTestAgents.GiveCredentials(a, b);
@@ -56,7 +56,7 @@ public class MdnsIceAgentTests
         MdnsLanTests.RequireNamespaces();
         using var lan = NamespaceLan.Create("mice");
         var log = new TestLog(LogLevel.Debug);
-        var options = OnHost(lan.B, NamespaceLan.AddressB, IceRole.Controlling, MdnsMode.Resolve, log) with
+        var options = OnHost(lan.B, IceRole.Controlling, MdnsMode.Resolve, log) with
         {
             EmptyCheckListTimeout = TimeSpan.FromMilliseconds(100),
         };
@@ -113,7 +113,7 @@ public class MdnsIceAgentTests
     public async Task Publishing_agents_signal_names_and_hide_the_host_address_in_server_reflexive_candidates_and_still_connect_through_nats()
     {
         MdnsLanTests.RequireNamespaces();
-        using var ns = NetworkNamespace.Create("mice"); // the responders' and resolvers' sockets stay in here
+        using var ns = NetworkNamespace.Create("mdns-publishing"); // the responders' and resolvers' sockets stay in here
         var mdns = new MdnsOptions { Mode = MdnsMode.ResolveAndPublish, SocketFactory = new NamespaceMdnsSocketFactory(ns) };
         await using var pair = new IceNatPair(NatBehavior.PortRestrictedCone, NatBehavior.RestrictedCone, tweak: o => o with { Mdns = mdns });
 
@@ -133,11 +133,11 @@ public class MdnsIceAgentTests
         });
     }
 
-    private static IceAgentOptions OnHost(NetworkNamespace ns, IPAddress address, IceRole role, MdnsMode mode, TestLog log) =>
+    private static IceAgentOptions OnHost(NetworkNamespace ns, IceRole role, MdnsMode mode, TestLog log) =>
         IceTestAgents.Options(role) with
         {
             AddressFilter = null,
-            SocketFactory = new NamespaceDatagramSocketFactory(ns, address),
+            SocketFactory = new NamespaceSocketFactory(ns),
             LoggerFactory = log,
             Mdns = new MdnsOptions { Mode = mode, SocketFactory = new NamespaceMdnsSocketFactory(ns) },
         };

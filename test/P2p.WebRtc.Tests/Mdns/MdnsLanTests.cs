@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using P2p.Testing;
+using P2p.Testing.NatLab;
 using P2p.WebRtc.Mdns;
-using P2p.WebRtc.Testing.Namespaces;
 
 namespace P2p.WebRtc.Tests.Mdns;
 
@@ -17,13 +17,8 @@ public class MdnsLanTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    internal static void RequireNamespaces()
-    {
-        if (!NetworkNamespace.IsSupported)
-        {
-            Assert.Fail("needs root and iproute2 to create network namespaces (./test.sh runs as root and installs iproute2)");
-        }
-    }
+    /// <summary>Fails the test (never skips it) when namespaces cannot be made here; the message says what is missing.</summary>
+    internal static void RequireNamespaces() => LabCommand.RequireNamespaces();
 
     [Test]
     public async Task A_resolver_on_one_host_resolves_a_name_the_responder_on_the_other_host_publishes()
@@ -74,7 +69,7 @@ public class MdnsLanTests
         await using var responder = new MdnsResponder(new MdnsOptions { SocketFactory = new NamespaceMdnsSocketFactory(lan.B) });
         var name = MdnsNames.NewRandom();
         responder.Publish(name, NamespaceLan.AddressB);
-        using var socket = lan.A.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        using var socket = lan.A.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
         socket.Bind(new IPEndPoint(NamespaceLan.AddressA, 0));
         socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, NamespaceLan.AddressA.GetAddressBytes());
         var question = new DnsQuestion(name, DnsRecordType.A);
@@ -106,7 +101,7 @@ public class MdnsLanTests
         responder.Publish(name, NamespaceLan.AddressB);
 
         // A listener on A's port 5353, member of the group: it sees every multicast answer.
-        using var listener = lan.A.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        using var listener = lan.A.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
         listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         listener.Bind(new IPEndPoint(IPAddress.Any, MdnsEndPoints.Port));
         listener.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(MdnsEndPoints.IPv4Group, NamespaceLan.AddressA));

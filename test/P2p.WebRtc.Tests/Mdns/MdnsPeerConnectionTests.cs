@@ -1,8 +1,8 @@
 using System.Net;
 using P2p.Testing;
+using P2p.Testing.NatLab;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Mdns;
-using P2p.WebRtc.Testing.Namespaces;
 using P2p.WebRtc.Tests.PeerConnection;
 
 namespace P2p.WebRtc.Tests.Mdns;
@@ -29,8 +29,8 @@ public class MdnsPeerConnectionTests
         }
 
         await using var pair = new PeerPair(
-            Publishing(lan.A, NamespaceLan.AddressA),
-            Publishing(lan.B, NamespaceLan.AddressB),
+            Publishing(lan.A),
+            Publishing(lan.B),
             log,
             toAnswerer: Record,
             toOfferer: Record,
@@ -55,11 +55,11 @@ public class MdnsPeerConnectionTests
         });
     }
 
-    private static RtcConfiguration Publishing(NetworkNamespace ns, IPAddress address) => new()
+    private static RtcConfiguration Publishing(NetworkNamespace ns) => new()
     {
         Ice = new IceAgentOptions
         {
-            SocketFactory = new NamespaceDatagramSocketFactory(ns, address),
+            SocketFactory = new NamespaceSocketFactory(ns),
             Mdns = new MdnsOptions { Mode = MdnsMode.ResolveAndPublish, SocketFactory = new NamespaceMdnsSocketFactory(ns) },
         },
     };

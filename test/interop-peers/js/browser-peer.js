@@ -20,6 +20,10 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 // obfuscate_host_addresses left on), so it signals mDNS <uuid>.local names instead of host addresses; the
 // scenario then forwards those names. Only for a namespace lab where the peer can resolve them (mDNS tests).
 const DEFAULT_SETTINGS = process.env.P2P_BROWSER_DEFAULT_SETTINGS === '1';
+// P2P_BROWSER_ICE_SERVERS='[{"urls":[...],"username":...,"credential":...}]': the NAT lab's own coturn (never a public
+// server), given to the page's RTCPeerConnection as iceServers. It also lets the scenario use the lab's addresses
+// (198.18.0.0/15, 203.0.113.0/24) and adds the browser's selected candidate pair (getStats) to the report.
+const ICE_SERVERS = process.env.P2P_BROWSER_ICE_SERVERS ? JSON.parse(process.env.P2P_BROWSER_ICE_SERVERS) : null;
 const FIREFOX_PREFS = {
   ...(DEFAULT_SETTINGS ? {} : { 'media.peerconnection.ice.obfuscate_host_addresses': false }), // real addresses, not mDNS names
   'media.peerconnection.ice.loopback': true, // lets it pair with a peer's 127.0.0.1 candidate
@@ -86,7 +90,7 @@ async function start() {
   stage = 'starting';
   await page.evaluate((o) => window.__start(o), {
     role: opts.role, mib: opts.mib, stack: opts.browser, version, allowLocalLab: opts.browser === 'firefox',
-    allowMdns: DEFAULT_SETTINGS,
+    allowMdns: DEFAULT_SETTINGS, natLab: ICE_SERVERS !== null, iceServers: ICE_SERVERS || [],
   });
   let chain = Promise.resolve();
   cli.onLine((msg) => {

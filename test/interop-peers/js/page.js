@@ -23,7 +23,8 @@
   window.__start = (opts) => {
     sc = window.InteropScenario.run({
       role: opts.role, mib: opts.mib, stack: opts.stack, version: opts.version, allowLocalLab: opts.allowLocalLab, allowMdns: opts.allowMdns,
-      RTCPeerConnection: window.RTCPeerConnection, pcConfig: { iceServers: [] },
+      allowNatLab: opts.natLab, reportSelectedPair: opts.natLab,
+      RTCPeerConnection: window.RTCPeerConnection, pcConfig: { iceServers: opts.iceServers || [] },
       signal: (obj) => window.__signal(JSON.stringify(obj)),
       log: (text) => window.__log(text),
       newHash,

@@ -16,6 +16,9 @@
   const LOOPBACK = '127.0.0.1';
   const LAB = /^198\.51\.100\.\d{1,3}$/;
   const MDNS = /^[0-9a-f-]{36}\.local$/i;
+  // The NAT lab's addresses (docs/deploying.md, "The NAT lab"): its public segment, coturn and the routers'
+  // mappings in 198.18.0.0/15, its LANs in 203.0.113.0/24. Only inside namespaces the test creates.
+  const NAT_LAB = /^(198\.(1[89])|203\.0\.113)\.\d{1,3}(\.\d{1,3})?$/;
 
   // Parses "candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...".
   function parseCandidate(line) {
@@ -24,19 +27,21 @@
     return { transport: parts[2].toLowerCase(), address: parts[4], type: parts[7] };
   }
 
-  // Whether a candidate line may be used: UDP, IPv4 on 127.0.0.1 (or the lab range when allowed), or an mDNS
-  // <uuid>.local name when allowed (a browser on default settings, inside a namespace lab).
-  function candidateAllowed(line, allowLab, allowMdns) {
+  // Whether a candidate line may be used: UDP, IPv4 on 127.0.0.1 (or the lab range when allowed), an mDNS
+  // <uuid>.local name when allowed (a browser on default settings, inside a namespace lab), or any address of the
+  // NAT lab when allowed (a browser in a lab host, with the lab's coturn as its ICE server).
+  function candidateAllowed(line, allowLab, allowMdns, allowNatLab) {
     const c = parseCandidate(line);
     if (!c || c.transport !== 'udp') return false;
-    return c.address === LOOPBACK || (allowLab && LAB.test(c.address)) || (!!allowMdns && MDNS.test(c.address));
+    return c.address === LOOPBACK || (allowLab && LAB.test(c.address)) || (!!allowMdns && MDNS.test(c.address))
+      || (!!allowNatLab && NAT_LAB.test(c.address));
   }
 
   // Removes the a=candidate lines of an SDP that candidateAllowed() rejects.
-  function filterSdp(sdp, allowLab, dropped, allowMdns) {
+  function filterSdp(sdp, allowLab, dropped, allowMdns, allowNatLab) {
     return sdp.split(/\r\n/).filter((l) => {
       if (!l.startsWith('a=candidate:')) return true;
-      if (candidateAllowed(l, allowLab, allowMdns)) return true;
+      if (candidateAllowed(l, allowLab, allowMdns, allowNatLab)) return true;
       dropped.push(l.slice(2));
       return false;
     }).join('\r\n');
@@ -68,7 +73,27 @@
     return true;
   }
 
-  // env: { role, mib, stack, version, allowLocalLab, allowMdns?, holdCandidatesUntilAnswer?, acceptedOptionsKnown?,
+  // The candidate pair the connection uses, from getStats(): the transport's selectedCandidatePairId (Chromium), else
+  // the pair marked selected (Firefox), else a nominated succeeded one. Null when the stack has no such stats.
+  async function selectedPair(pc) {
+    if (typeof pc.getStats !== 'function') return null;
+    const stats = await pc.getStats();
+    const all = [];
+    stats.forEach((s) => all.push(s));
+    const transport = all.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+    const pair = (transport && stats.get(transport.selectedCandidatePairId))
+      || all.find((s) => s.type === 'candidate-pair' && s.selected)
+      || all.find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+    if (!pair) return null;
+    const end = (id) => {
+      const c = stats.get(id) || {};
+      return { type: c.candidateType || null, address: c.address || c.ip || null, port: c.port ?? null, relayProtocol: c.relayProtocol || null };
+    };
+    return { local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) };
+  }
+
+  // env: { role, mib, stack, version, allowLocalLab, allowMdns?, allowNatLab?, reportSelectedPair?,
+  //        holdCandidatesUntilAnswer?, acceptedOptionsKnown?,
   //        RTCPeerConnection, pcConfig,
   //        signal(obj), log(str),
   //        newHash() -> {update(Uint8Array), digestHex(): Promise<string>}, randomChunk(n) -> sendable bytes,
@@ -125,7 +150,7 @@
       const c = ev && ev.candidate;
       if (!c || !c.candidate) { log('local end-of-candidates'); emitCandidate({ type: 'candidate', candidate: '' }); return; }
       const line = c.candidate.replace(/^a=/, ''); // libdatachannel's lines start with "a="
-      if (!candidateAllowed(line, env.allowLocalLab, env.allowMdns)) { log(`dropped local candidate ${line}`); return; }
+      if (!candidateAllowed(line, env.allowLocalLab, env.allowMdns, env.allowNatLab)) { log(`dropped local candidate ${line}`); return; }
       log(`local candidate ${line}`);
       emitCandidate({ type: 'candidate', candidate: line, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
     }));
@@ -137,7 +162,7 @@
 
     function printLocal(type) {
       const dropped = [];
-      let sdp = filterSdp(pc.localDescription.sdp, env.allowLocalLab, dropped, env.allowMdns);
+      let sdp = filterSdp(pc.localDescription.sdp, env.allowLocalLab, dropped, env.allowMdns, env.allowNatLab);
       dropped.forEach((l) => log(`dropped local candidate in SDP ${l}`));
       if (holding()) { // move the SDP's candidates to held candidate lines
         let mid = null, index = -1, endOfCandidates = false;
@@ -157,7 +182,7 @@
     async function addRemoteCandidate(msg) {
       if (!msg.candidate) return; // end-of-candidates: ignored
       const line = String(msg.candidate).replace(/^a=/, '');
-      if (!candidateAllowed(line, true, env.allowMdns)) { log(`ignored remote candidate ${line}`); return; }
+      if (!candidateAllowed(line, true, env.allowMdns, env.allowNatLab)) { log(`ignored remote candidate ${line}`); return; }
       const init = { candidate: line, sdpMid: msg.sdpMid ?? null, sdpMLineIndex: msg.sdpMLineIndex ?? null };
       if (init.sdpMid === null && init.sdpMLineIndex === null) init.sdpMLineIndex = 0;
       if (init.sdpMid === null) delete init.sdpMid;
@@ -168,7 +193,7 @@
 
     async function setRemote(msg) {
       const dropped = [];
-      const sdp = filterSdp(msg.sdp, true, dropped);
+      const sdp = filterSdp(msg.sdp, true, dropped, env.allowMdns, env.allowNatLab);
       dropped.forEach((l) => log(`ignored remote candidate in SDP ${l}`));
       await pc.setRemoteDescription({ type: msg.type, sdp });
       remoteSet = true;
@@ -368,6 +393,8 @@
       channels[myCloseLabel].close();
       await peerClosed;
       if (finished) return;
+      const selected = env.reportSelectedPair ? await selectedPair(pc) : undefined;
+      if (finished) return;
       finished = true;
       const bulkSeconds = Math.round(stats.bulkSeconds * 1000) / 1000;
       resolveResult({
@@ -376,6 +403,7 @@
         bulkMBps: stats.bulkSeconds > 0 ? Math.round(stats.bulkBytes / stats.bulkSeconds / 1e5) / 10 : 0,
         hashOk: stats.hashOk, unordered: stats.unordered.size, partial: stats.partial,
         accepted, ...(acceptedOptionsKnown ? {} : { acceptedOptionsKnown: false }), closeObserved,
+        ...(env.reportSelectedPair ? { selectedPair: selected } : {}),
       });
     })().catch((e) => fail(`${e && e.message || e}`));
 
