@@ -5,6 +5,7 @@ using P2p.Testing.NatLab;
 using P2p.WebRtc;
 using P2p.WebRtc.DataChannels;
 using P2p.WebRtc.Ice;
+using P2p.WebRtc.Testing;
 
 namespace P2p.NatLab.Tests;
 
@@ -69,10 +70,10 @@ internal sealed class LabPeers : IAsyncDisposable
     public async Task ConnectAsync()
     {
         var connected = Task.WhenAll(
-            StateAsync(Offerer, RtcPeerConnectionState.Connected),
-            StateAsync(Answerer, RtcPeerConnectionState.Connected),
-            OpenAsync(_offererChannel),
-            OpenAsync(_answererChannel));
+            PeerConnectionEvents.StateAsync(Offerer, RtcPeerConnectionState.Connected),
+            PeerConnectionEvents.StateAsync(Answerer, RtcPeerConnectionState.Connected),
+            PeerConnectionEvents.OpenAsync(_offererChannel),
+            PeerConnectionEvents.OpenAsync(_answererChannel));
         var started = System.Diagnostics.Stopwatch.StartNew();
         await NegotiateAsync();
         await connected.WaitAsync(Timeout);
@@ -83,8 +84,8 @@ internal sealed class LabPeers : IAsyncDisposable
     public async Task<TimeSpan> FailAsync(TimeSpan within)
     {
         var failed = Task.WhenAll(
-            StateAsync(Offerer, RtcPeerConnectionState.Failed),
-            StateAsync(Answerer, RtcPeerConnectionState.Failed));
+            PeerConnectionEvents.StateAsync(Offerer, RtcPeerConnectionState.Failed),
+            PeerConnectionEvents.StateAsync(Answerer, RtcPeerConnectionState.Failed));
         var started = System.Diagnostics.Stopwatch.StartNew();
         await NegotiateAsync();
         await failed.WaitAsync(within);
@@ -103,8 +104,8 @@ internal sealed class LabPeers : IAsyncDisposable
     /// <summary>A few text messages each way, then 1 MiB from the offerer to the answerer, checked by hash.</summary>
     public async Task ExchangeDataAsync()
     {
-        var atAnswerer = Collect(_answererChannel);
-        var atOfferer = Collect(_offererChannel);
+        var atAnswerer = PeerConnectionEvents.Collect(_answererChannel);
+        var atOfferer = PeerConnectionEvents.Collect(_offererChannel);
         for (var i = 0; i < 3; i++)
         {
             _offererChannel.Send($"to the answerer {i}");
@@ -147,48 +148,6 @@ internal sealed class LabPeers : IAsyncDisposable
     {
         await Offerer.DisposeAsync();
         await Answerer.DisposeAsync();
-    }
-
-    private static ChannelReader<RtcDataChannelMessageEventArgs> Collect(RtcDataChannel channel)
-    {
-        var queue = Channel.CreateUnbounded<RtcDataChannelMessageEventArgs>();
-        channel.MessageReceived += (_, e) => queue.Writer.TryWrite(e);
-        return queue.Reader;
-    }
-
-    private static Task StateAsync(RtcPeerConnection pc, RtcPeerConnectionState wanted)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pc.ConnectionStateChanged += (_, state) =>
-        {
-            if (state == wanted)
-            {
-                done.TrySetResult();
-            }
-            else if (state is RtcPeerConnectionState.Failed or RtcPeerConnectionState.Closed)
-            {
-                done.TrySetException(new InvalidOperationException($"the connection went {state} while waiting for {wanted}: {pc.Error?.Message}"));
-            }
-        };
-        if (pc.ConnectionState == wanted)
-        {
-            done.TrySetResult();
-        }
-
-        return done.Task;
-    }
-
-    private static Task OpenAsync(RtcDataChannel channel)
-    {
-        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        channel.Opened += (_, _) => open.TrySetResult();
-        channel.Closed += (_, _) => open.TrySetException(new InvalidOperationException($"{channel} closed before opening"));
-        if (channel.ReadyState == RtcDataChannelState.Open)
-        {
-            open.TrySetResult();
-        }
-
-        return open.Task;
     }
 
     private static void Trickle(RtcPeerConnection from, RtcPeerConnection to) =>

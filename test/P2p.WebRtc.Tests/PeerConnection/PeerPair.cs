@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using P2p.WebRtc.DataChannels;
+using P2p.WebRtc.Testing;
 
 namespace P2p.WebRtc.Tests.PeerConnection;
 
@@ -53,27 +54,7 @@ internal sealed class PeerPair : IAsyncDisposable
         await connected.WaitAsync(Timeout);
     }
 
-    public static Task WaitForStateAsync(RtcPeerConnection pc, RtcPeerConnectionState wanted)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pc.ConnectionStateChanged += (_, state) =>
-        {
-            if (state == wanted)
-            {
-                done.TrySetResult();
-            }
-            else if (state is RtcPeerConnectionState.Failed or RtcPeerConnectionState.Closed)
-            {
-                done.TrySetException(new InvalidOperationException($"went {state} waiting for {wanted}: {pc.Error}"));
-            }
-        };
-        if (pc.ConnectionState == wanted)
-        {
-            done.TrySetResult();
-        }
-
-        return done.Task;
-    }
+    public static Task WaitForStateAsync(RtcPeerConnection pc, RtcPeerConnectionState wanted) => PeerConnectionEvents.StateAsync(pc, wanted);
 
     /// <summary>The next channel the peer announces.</summary>
     public static Task<RtcDataChannel> NextRemoteChannelAsync(RtcPeerConnection pc)
@@ -90,25 +71,9 @@ internal sealed class PeerPair : IAsyncDisposable
     }
 
     /// <summary>Every message the channel receives from now on, in arrival order.</summary>
-    public static System.Threading.Channels.ChannelReader<RtcDataChannelMessageEventArgs> Collect(RtcDataChannel channel)
-    {
-        var queue = System.Threading.Channels.Channel.CreateUnbounded<RtcDataChannelMessageEventArgs>();
-        channel.MessageReceived += (_, e) => queue.Writer.TryWrite(e);
-        return queue.Reader;
-    }
+    public static System.Threading.Channels.ChannelReader<RtcDataChannelMessageEventArgs> Collect(RtcDataChannel channel) => PeerConnectionEvents.Collect(channel);
 
-    public static Task WaitOpenAsync(RtcDataChannel channel)
-    {
-        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        channel.Opened += (_, _) => open.TrySetResult();
-        channel.Closed += (_, _) => open.TrySetException(new InvalidOperationException($"{channel} closed before opening"));
-        if (channel.ReadyState == RtcDataChannelState.Open)
-        {
-            open.TrySetResult();
-        }
-
-        return open.Task.WaitAsync(Timeout);
-    }
+    public static Task WaitOpenAsync(RtcDataChannel channel) => PeerConnectionEvents.OpenAsync(channel).WaitAsync(Timeout);
 
     public async ValueTask DisposeAsync()
     {
