@@ -288,7 +288,9 @@ public sealed class DtlsTransportTests
     public async Task Handshake_times_out_when_the_peer_never_answers()
     {
         await using var link = new InMemoryDatagramLink(); // nobody listens on B
-        await using var client = Client(link.A, FastOptions with { HandshakeTimeout = TimeSpan.FromMilliseconds(400) });
+        // 1.2 s: room for retransmissions (50 ms, doubling) even when building the first ClientHello of a busy test
+        // process takes a few hundred milliseconds (once, in CI, 400 ms left room for none).
+        await using var client = Client(link.A, FastOptions with { HandshakeTimeout = TimeSpan.FromMilliseconds(1200) });
         var closed = ClosedEvent(client);
 
         var error = Assert.ThrowsAsync<DtlsHandshakeException>(async () => await client.StartAsync().WaitAsync(Wait));
@@ -296,7 +298,7 @@ public sealed class DtlsTransportTests
         Assert.Multiple(async () =>
         {
             Assert.That(error!.Reason, Is.EqualTo(DtlsHandshakeFailure.Timeout));
-            Assert.That(error.Message, Does.Contain("0.4 s"));
+            Assert.That(error.Message, Does.Contain("1.2 s"));
             Assert.That((await closed.WaitAsync(Wait)).Error, Is.SameAs(error));
             Assert.That(client.State, Is.EqualTo(DtlsTransportState.Failed));
             Assert.That(link.A.Sent, Is.GreaterThan(1), "the ClientHello should have been retransmitted");
