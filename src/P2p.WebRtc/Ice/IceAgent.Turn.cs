@@ -84,6 +84,12 @@ public sealed partial class IceAgent
         {
             error = $"The TURN server {server} cannot be reached: {e.Message}";
         }
+        catch (Exception e)
+        {
+            // Never leave gathering waiting for an allocation that ended in something unforeseen.
+            _logger.LogError(e, "ICE {Ufrag}: TURN allocation on {Server} failed unexpectedly", LocalUfrag, server);
+            error = $"The TURN allocation on {server} failed: {e.Message}";
+        }
         finally
         {
             allocation?.Dispose();
