@@ -218,7 +218,12 @@ internal sealed class DataChannelManager : IDataChannelOwner
             return;
         }
 
-        channel.OnMessage(ppid, message.Payload);
+        if (!channel.OnMessage(ppid, message.Payload))
+        {
+            _logger.LogWarning(
+                "Dropping a message on data channel {Label} (stream {Id}): nothing subscribed to MessageReceived, and {Count} messages or {Bytes} bytes are already held for the first handler",
+                channel.Label, message.StreamId, RtcDataChannel.MaxHeldMessages, RtcDataChannel.MaxHeldBytes);
+        }
     }
 
     private void OnDcep(ushort id, ReadOnlySpan<byte> payload)

@@ -14,7 +14,8 @@ namespace P2p.WebRtc.DataChannels;
 /// back-pressure: when more than <see cref="MaxBufferedAmount"/> is queued it waits for
 /// <see cref="BufferedAmountLow"/> first.</para>
 /// <para>Events are raised on the connection's SCTP thread, in order; a handler that blocks holds up
-/// every channel of the connection.</para>
+/// every channel of the connection. Messages that arrive before the first <see cref="MessageReceived"/> handler are
+/// held for it (see there).</para>
 /// </remarks>
 public sealed class RtcDataChannel
 {
@@ -48,8 +49,50 @@ public sealed class RtcDataChannel
     /// <summary>The channel closed (by either side, or because the connection closed or failed).</summary>
     public event EventHandler? Closed;
 
-    /// <summary>A message arrived.</summary>
-    public event EventHandler<RtcDataChannelMessageEventArgs>? MessageReceived;
+    /// <summary>How many messages a channel holds for its first <see cref="MessageReceived"/> handler: 4,096.</summary>
+    public const int MaxHeldMessages = 4096;
+
+    /// <summary>How many bytes a channel holds for its first <see cref="MessageReceived"/> handler: 16 MiB.</summary>
+    public const long MaxHeldBytes = 16 << 20;
+
+    private readonly Lock _deliverLock = new();
+    private EventHandler<RtcDataChannelMessageEventArgs>? _messageReceived;
+    private Queue<RtcDataChannelMessageEventArgs>? _held;
+    private long _heldBytes;
+
+    /// <summary>
+    /// A message arrived. Messages that arrive before the first handler is added (the peer may send the moment the
+    /// channel opens, before the application has subscribed) are held, up to <see cref="MaxHeldMessages"/> and
+    /// <see cref="MaxHeldBytes"/>, and raised to that first handler, in order, on the subscribing thread while it adds
+    /// the handler; beyond those bounds a message is dropped and logged as a warning.
+    /// </summary>
+    public event EventHandler<RtcDataChannelMessageEventArgs>? MessageReceived
+    {
+        add
+        {
+            lock (_deliverLock)
+            {
+                _messageReceived += value;
+                if (value is not null && _held is { } held)
+                {
+                    _held = null;
+                    _heldBytes = 0;
+                    while (held.TryDequeue(out var message))
+                    {
+                        value(this, message);
+                    }
+                }
+            }
+        }
+
+        remove
+        {
+            lock (_deliverLock)
+            {
+                _messageReceived -= value;
+            }
+        }
+    }
 
     /// <summary><see cref="BufferedAmount"/> fell to <see cref="BufferedAmountLowThreshold"/> or below.</summary>
     public event EventHandler? BufferedAmountLow;
@@ -263,11 +306,31 @@ public sealed class RtcDataChannel
         Closed?.Invoke(this, EventArgs.Empty);
     }
 
-    internal void OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload)
+    /// <summary>On the SCTP thread: raises <see cref="MessageReceived"/>, or holds the message until there is a handler.</summary>
+    /// <returns>False when the message was dropped: no handler yet and the held messages are at their bound.</returns>
+    internal bool OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload)
     {
         var isText = ppid is DataChannelPpid.String or DataChannelPpid.StringEmpty or DataChannelPpid.StringPartial;
         var empty = ppid is DataChannelPpid.StringEmpty or DataChannelPpid.BinaryEmpty;
-        MessageReceived?.Invoke(this, new RtcDataChannelMessageEventArgs(isText, empty ? ReadOnlyMemory<byte>.Empty : payload));
+        var message = new RtcDataChannelMessageEventArgs(isText, empty ? ReadOnlyMemory<byte>.Empty : payload);
+        lock (_deliverLock)
+        {
+            if (_messageReceived is { } handler)
+            {
+                handler(this, message);
+                return true;
+            }
+
+            _held ??= new Queue<RtcDataChannelMessageEventArgs>();
+            if (_held.Count >= MaxHeldMessages || _heldBytes + message.Data.Length > MaxHeldBytes)
+            {
+                return false;
+            }
+
+            _held.Enqueue(message); // the payload is a fresh array per message (SctpMessage)
+            _heldBytes += message.Data.Length;
+            return true;
+        }
     }
 
     internal void OnBufferedAmountLow()
