@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using P2p.WebRtc.Net;
 using P2p.WebRtc.Sdp;
 using P2p.WebRtc.Stun;
+using P2p.WebRtc.Turn;
 
 namespace P2p.WebRtc.Ice;
 
@@ -120,6 +121,9 @@ public sealed partial class IceAgent
             ? IceCandidatePairState.Frozen
             : IceCandidatePairState.Waiting;
         _checkList.Add(pair);
+
+        // A relayed base asks its TURN server for the peer's permission now: the peer's checks may arrive first.
+        (local.Base.Socket as TurnAllocation)?.PreparePeer(remote.EndPoint);
         return pair;
     }
 

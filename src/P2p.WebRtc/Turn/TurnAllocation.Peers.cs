@@ -112,6 +112,37 @@ internal sealed partial class TurnAllocation
         return sent;
     }
 
+    /// <summary>
+    /// Asks for a permission (and then a channel) for a peer before anything is sent to it, so that the peer's own first
+    /// datagrams (ICE checks toward this relayed address) are not dropped by the server for want of one (RFC 8656 §9).
+    /// </summary>
+    /// <param name="peer">The peer's address.</param>
+    public void PreparePeer(IPEndPoint peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        lock (_sync)
+        {
+            if (_disposed || _lost || _relayed is null || peer.AddressFamily != _relayed.AddressFamily)
+            {
+                return;
+            }
+
+            var key = EndpointKey.From(peer);
+            if (!_peers.TryGetValue(key, out var known))
+            {
+                if (_peers.Count >= MaxPeers)
+                {
+                    return;
+                }
+
+                known = new TurnPeer(peer);
+                _peers[key] = known;
+            }
+
+            EnsurePermission(known);
+        }
+    }
+
     /// <summary>Under the lock: the permission for the peer's address, then its channel, are requested when missing.</summary>
     private void EnsurePermission(TurnPeer peer)
     {
