@@ -87,16 +87,10 @@ internal sealed partial class TurnAllocation
             }
 
             var key = EndpointKey.From(remote);
-            if (!_peers.TryGetValue(key, out peer))
+            if (!TryGetOrAddPeer(key, out peer))
             {
-                if (_peers.Count >= MaxPeers || !key.IsValid)
-                {
-                    Interlocked.Increment(ref _dropped);
-                    return false;
-                }
-
-                peer = new TurnPeer(key.ToIPEndPoint());
-                _peers[key] = peer;
+                Interlocked.Increment(ref _dropped);
+                return false;
             }
 
             EnsurePermission(peer);
@@ -127,20 +121,29 @@ internal sealed partial class TurnAllocation
                 return;
             }
 
-            var key = EndpointKey.From(peer);
-            if (!_peers.TryGetValue(key, out var known))
+            if (TryGetOrAddPeer(EndpointKey.From(peer), out var known))
             {
-                if (_peers.Count >= MaxPeers)
-                {
-                    return;
-                }
-
-                known = new TurnPeer(peer);
-                _peers[key] = known;
+                EnsurePermission(known);
             }
-
-            EnsurePermission(known);
         }
+    }
+
+    /// <summary>Under the lock: the peer at <paramref name="key"/>, added when new unless <see cref="MaxPeers"/> are known already.</summary>
+    private bool TryGetOrAddPeer(EndpointKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TurnPeer? peer)
+    {
+        if (_peers.TryGetValue(key, out peer))
+        {
+            return true;
+        }
+
+        if (_peers.Count >= MaxPeers || !key.IsValid)
+        {
+            return false;
+        }
+
+        peer = new TurnPeer(key.ToIPEndPoint());
+        _peers[key] = peer;
+        return true;
     }
 
     /// <summary>Under the lock: the permission for the peer's address, then its channel, are requested when missing.</summary>
