@@ -387,10 +387,36 @@ public sealed class SctpTransport : IAsyncDisposable
                 _logger.LogError(ex, "SCTP packet processing failed");
             }
 
-            FlushLocked();
+            FlushOrAbortLocked();
         }
 
         Drain();
+    }
+
+    /// <summary>
+    /// Under the lock: sends what is due. A failure here is a bug of the association; it must not escape onto a timer or
+    /// receive thread (which would end the process), so it is logged and the association is aborted: the connection
+    /// fails, the process lives.
+    /// </summary>
+    private void FlushOrAbortLocked()
+    {
+        try
+        {
+            FlushLocked();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "SCTP failed while building packets; aborting the association");
+            try
+            {
+                _association.Abort("internal error: " + ex.Message, Now());
+                FlushLocked();
+            }
+            catch (Exception inner)
+            {
+                _logger.LogError(inner, "SCTP abort after an internal error failed");
+            }
+        }
     }
 
     private void OnTimer()
@@ -403,8 +429,16 @@ public sealed class SctpTransport : IAsyncDisposable
             }
 
             _armed = TimeSpan.MaxValue;
-            _association.HandleTimeout(Now());
-            FlushLocked();
+            try
+            {
+                _association.HandleTimeout(Now());
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "SCTP timer processing failed");
+            }
+
+            FlushOrAbortLocked();
         }
 
         Drain();
