@@ -12,11 +12,26 @@ public sealed class P2pOptions
     /// <summary>The clock for timeouts and retry delays (tests pass a fake one). Default: the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>
-    /// How long one connection attempt to a member may take, from its start to an open channel; also how
-    /// long a <see cref="PeerState.Disconnected"/> connection may take to recover. Default 15 s.
-    /// </summary>
+    /// <summary>How long one connection attempt to a member may take, from its start to an open channel. Default 15 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a connected link may go without any sign of life from the other member before it is reported
+    /// <see cref="PeerState.Interrupted"/> (the transport probes the path several times within this time: WebRTC
+    /// sends consent checks, RFC 7675, every 0.4 of it). Default 2.5 s.
+    /// </summary>
+    public TimeSpan InterruptionTimeout { get; set; } = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>
+    /// How long an <see cref="PeerState.Interrupted"/> link may take to recover (through ICE restarts) before the
+    /// member is reported <see cref="PeerState.Failed"/> and a new connection is attempted. Default 15 s.
+    /// </summary>
+    public TimeSpan RecoveryTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// While a link is interrupted, how long to wait for one ICE restart to restore it before trying another. Default 4 s.
+    /// </summary>
+    public TimeSpan IceRestartInterval { get; set; } = TimeSpan.FromSeconds(4);
 
     /// <summary>The delay before the first retry after a failed attempt; doubled after every further failure. Default 500 ms.</summary>
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -42,6 +57,9 @@ public sealed class P2pOptions
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(DefaultGroupOptions, nameof(DefaultGroupOptions));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(InterruptionTimeout, TimeSpan.Zero, nameof(InterruptionTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RecoveryTimeout, TimeSpan.Zero, nameof(RecoveryTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IceRestartInterval, TimeSpan.Zero, nameof(IceRestartInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryInitialDelay, TimeSpan.Zero, nameof(RetryInitialDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryMaxDelay, RetryInitialDelay, nameof(RetryMaxDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryJitter, 0, nameof(RetryJitter));

@@ -9,8 +9,14 @@ public enum PeerState
     /// <summary>Connected: messages can be exchanged. The local member is always in this state.</summary>
     Connected,
 
-    /// <summary>Connectivity was lost and may come back; if it does not within the connect timeout the member becomes <see cref="Failed"/>.</summary>
-    Disconnected,
+    /// <summary>
+    /// The connection lost its path (no sign of life for <see cref="P2pOptions.InterruptionTimeout"/>) and is being
+    /// restored by an ICE restart through the signaling server, without the member leaving the group. Messages
+    /// sent meanwhile wait in the connection and are delivered once it recovers. If it does not recover within
+    /// <see cref="P2pOptions.RecoveryTimeout"/> (or the member turns out to be gone from the signaling server as
+    /// well) the member becomes <see cref="Failed"/>.
+    /// </summary>
+    Interrupted,
 
     /// <summary>
     /// The member could not be reached (see <see cref="IPeer.LastError"/>). The SDK keeps retrying with

@@ -4,7 +4,7 @@ namespace P2p.Core;
 /// <param name="peer">The member.</param>
 /// <param name="previousState">The state before.</param>
 /// <param name="state">The new state.</param>
-/// <param name="error">Why, for <see cref="PeerState.Failed"/> and <see cref="PeerState.Disconnected"/>; otherwise <see langword="null"/>.</param>
+/// <param name="error">Why, for <see cref="PeerState.Failed"/> and <see cref="PeerState.Interrupted"/>; otherwise <see langword="null"/>.</param>
 public sealed class PeerStateChangedEventArgs(IPeer peer, PeerState previousState, PeerState state, Exception? error) : EventArgs
 {
     /// <summary>The member.</summary>
@@ -16,6 +16,6 @@ public sealed class PeerStateChangedEventArgs(IPeer peer, PeerState previousStat
     /// <summary>The new state.</summary>
     public PeerState State { get; } = state;
 
-    /// <summary>Why, for <see cref="PeerState.Failed"/> and <see cref="PeerState.Disconnected"/>; otherwise <see langword="null"/>.</summary>
+    /// <summary>Why, for <see cref="PeerState.Failed"/> and <see cref="PeerState.Interrupted"/>; otherwise <see langword="null"/>.</summary>
     public Exception? Error { get; } = error;
 }

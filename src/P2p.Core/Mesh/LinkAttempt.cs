@@ -50,6 +50,15 @@ internal sealed class LinkAttempt : IDisposable
     /// <summary>Offerer only: local candidates gathered before the offer relay started.</summary>
     public List<IceCandidatePayload> HeldLocalCandidates { get; } = [];
 
+    /// <summary>An ICE restart offer is being created and its relay has not started yet: local candidates wait.</summary>
+    public bool RestartOfferPending { get; set; }
+
+    /// <summary>1 while an ICE restart (or a request for one) is under way on this attempt.</summary>
+    public int Restarting;
+
+    /// <summary>Completed to make a waiting recovery loop try again at once (the signaling connection came back).</summary>
+    public TaskCompletionSource RestartNudge { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The remote description is set: remote candidates go straight to the connection.</summary>
     public bool RemoteDescriptionSet { get; set; }
 

@@ -48,7 +48,7 @@ internal static class LinkStates
     {
         LinkState.New or LinkState.WaitingForOffer or LinkState.Offering or LinkState.Answering => PeerState.Connecting,
         LinkState.Connected => PeerState.Connected,
-        LinkState.Interrupted => PeerState.Disconnected,
+        LinkState.Interrupted => PeerState.Interrupted,
         LinkState.RetryScheduled or LinkState.WaitingForNextOffer or LinkState.Lost => PeerState.Failed,
         _ => PeerState.Left,
     };

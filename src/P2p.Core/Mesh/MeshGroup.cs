@@ -319,7 +319,15 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
                     throw new SignalingException(SignalingErrorCode.InvalidParams, "Malformed offer: expected {\"type\":\"offer\",\"sdp\":\"...\"}.");
                 }
 
-                return await LinkForRelay(fromUserId).OnRemoteOfferAsync(offer, cancellationToken).ConfigureAwait(false);
+                return await LinkForRelay(fromUserId).OnRemoteOfferAsync(offer, RelayMessages.IsIceRestart(data), cancellationToken).ConfigureAwait(false);
+
+            case RelayMessages.RestartType:
+                if (GetLink(fromUserId) is not { } restarting || !restarting.OnRestartRequested())
+                {
+                    throw new SignalingException((SignalingErrorCode)RelayMessages.NothingToRestartCode, $"User {LocalId} has no live connection to {fromUserId} in group {Id} that it could restart.");
+                }
+
+                return RelayMessages.True;
 
             case IceCandidatePayload.CandidateType:
                 if (!RelayMessages.TryParseCandidate(data, out var candidate))
@@ -332,7 +340,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
 
             default:
                 Logger.LogWarning("Refused a relay of unknown type {Type} from member {MemberId}", type ?? "(none)", fromUserId);
-                throw new SignalingException(SignalingErrorCode.InvalidParams, $"Unknown relay type '{type ?? "(none)"}': expected \"offer\" or \"candidate\".");
+                throw new SignalingException(SignalingErrorCode.InvalidParams, $"Unknown relay type '{type ?? "(none)"}': expected \"offer\", \"candidate\" or \"restart\".");
         }
     }
 

@@ -21,7 +21,7 @@ namespace P2p.Core.Mesh;
 /// <para>Locking: the link's lock guards its state; it is never held while calling the transport or the
 /// signaling channel, and the group's lock is only ever taken inside it, never the reverse.</para>
 /// </remarks>
-internal sealed class PeerLink
+internal sealed partial class PeerLink
 {
     /// <summary>How many early remote candidates are kept (the oldest are dropped beyond).</summary>
     internal const int MaxEarlyCandidates = 64;
@@ -116,12 +116,15 @@ internal sealed class PeerLink
         }
     }
 
-    /// <summary>The messenger of the live connection, or <see langword="null"/> when not connected.</summary>
+    /// <summary>
+    /// The messenger of the live connection, or <see langword="null"/> when not connected. An interrupted link still has
+    /// one: what is sent meanwhile waits in the connection and is delivered once it recovers.
+    /// </summary>
     public LinkMessenger? TryGetMessenger()
     {
         lock (_gate)
         {
-            return _state == LinkState.Connected && _current is { Ended: false, Messenger: { } messenger } ? messenger : null;
+            return _state is LinkState.Connected or LinkState.Interrupted && _current is { Ended: false, Messenger: { } messenger } ? messenger : null;
         }
     }
 
@@ -138,7 +141,7 @@ internal sealed class PeerLink
                     throw new GroupException(GroupErrorCode.NotConnected, $"Member {RemoteId} is no longer in the group.");
                 }
 
-                if (_state == LinkState.Connected && _current is { Ended: false, Messenger: { } messenger })
+                if (_state is LinkState.Connected or LinkState.Interrupted && _current is { Ended: false, Messenger: { } messenger })
                 {
                     return messenger;
                 }
@@ -159,8 +162,13 @@ internal sealed class PeerLink
     }
 
     /// <summary>Handles an offer relayed from the member; returns the answer (the relay's result).</summary>
-    public async Task<JsonElement> OnRemoteOfferAsync(SessionDescriptionPayload offer, CancellationToken cancellationToken)
+    public async Task<JsonElement> OnRemoteOfferAsync(SessionDescriptionPayload offer, bool iceRestart, CancellationToken cancellationToken)
     {
+        if (iceRestart && TryGetRestartableAttempt() is { } live)
+        {
+            return await AnswerRestartAsync(live, offer, cancellationToken).ConfigureAwait(false);
+        }
+
         LinkAttempt attempt;
         LinkAttempt? replaced = null;
         lock (_gate)
@@ -392,6 +400,7 @@ internal sealed class PeerLink
         var connection = _group.Factory.CreateConnection(new PeerConnectionContext(_group.Id, _group.LocalId, RemoteId, role, _logger)
         {
             IceServers = _group.IceServers,
+            InterruptionTimeout = _group.ServiceOptions.InterruptionTimeout,
         });
         var attempt = new LinkAttempt(number, role, connection, _group.ServiceOptions.ConnectTimeout, _group.TimeProvider, _group.Lifetime);
         connection.StateChanged += (_, state) => OnTransportState(attempt, state);
@@ -459,7 +468,7 @@ internal sealed class PeerLink
                 return;
             }
 
-            if (attempt.Role == PeerConnectionRole.Offerer && !attempt.OfferSent)
+            if ((attempt.Role == PeerConnectionRole.Offerer && !attempt.OfferSent) || attempt.RestartOfferPending)
             {
                 attempt.HeldLocalCandidates.Add(candidate);
                 return;
@@ -516,34 +525,7 @@ internal sealed class PeerLink
                 break;
 
             case PeerConnectionState.Disconnected:
-                lock (_gate)
-                {
-                    if (_current != attempt || _state != LinkState.Connected)
-                    {
-                        return; // not connected yet (the setup deadline covers it), already interrupted, or superseded
-                    }
-
-                    var error = new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {RemoteId} was interrupted.");
-                    _logger.LogWarning("The connection to member {MemberId} was interrupted; waiting up to {Timeout} for it to recover", RemoteId, _group.ServiceOptions.ConnectTimeout);
-                    SetStateLocked(LinkState.Interrupted, error);
-                    var timer = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token);
-                    attempt.RecoveryTimer = timer;
-                    var recovery = Task.Delay(_group.ServiceOptions.ConnectTimeout, _group.TimeProvider, timer.Token);
-                    _group.Work.Run(async () =>
-                    {
-                        try
-                        {
-                            await recovery.ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException)
-                        {
-                            return;
-                        }
-
-                        OnAttemptFailed(attempt, new TimeoutException($"The connection to member {RemoteId} did not recover within {_group.ServiceOptions.ConnectTimeout}."));
-                    });
-                }
-
+                OnInterrupted(attempt);
                 break;
 
             case PeerConnectionState.Failed:

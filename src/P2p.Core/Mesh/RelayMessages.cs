@@ -5,8 +5,10 @@ namespace P2p.Core.Mesh;
 
 /// <summary>
 /// The negotiation payloads carried in <c>relay.data</c> (docs/protocol.md, "Relay payloads"), told apart by
-/// their <c>type</c>: <c>"offer"</c> (answered with <c>{"type":"answer","sdp":…}</c>) and <c>"candidate"</c>
-/// (answered with <c>null</c>). Anything else is answered with an error.
+/// their <c>type</c>: <c>"offer"</c> (answered with <c>{"type":"answer","sdp":…}</c>; <c>"iceRestart":true</c>
+/// marks an ICE restart of the live connection), <c>"candidate"</c> (answered with <c>null</c>) and
+/// <c>"restart"</c> (asks the offering side to restart ICE; answered with <c>true</c>). Anything else is
+/// answered with an error.
 /// </summary>
 internal static class RelayMessages
 {
@@ -16,11 +18,44 @@ internal static class RelayMessages
     /// <summary>-32031: the receiver is not (or no longer) a member of the group the relay names.</summary>
     public const int NotInGroupCode = -32031;
 
+    /// <summary>-32032: the receiver has no live connection to the sender that it could restart.</summary>
+    public const int NothingToRestartCode = -32032;
+
+    /// <summary>The <c>type</c> of a request to restart ICE, sent by the answering side of an interrupted link.</summary>
+    public const string RestartType = "restart";
+
+    /// <summary>The member of an offer that marks it as an ICE restart of the live connection.</summary>
+    public const string IceRestartMember = "iceRestart";
+
     /// <summary>The answer to a candidate relay: <c>null</c>.</summary>
     public static readonly JsonElement Null = CreateNull();
 
     public static JsonElement ToJson(SessionDescriptionPayload description) =>
         JsonSerializer.SerializeToElement(description, SignalingJsonContext.Default.SessionDescriptionPayload);
+
+    /// <summary>An ICE restart offer: <c>{"type":"offer","sdp":…,"iceRestart":true}</c>.</summary>
+    public static JsonElement ToRestartJson(SessionDescriptionPayload offer)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(offer.Sdp.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", offer.Type);
+            writer.WriteString("sdp", offer.Sdp);
+            writer.WriteBoolean(IceRestartMember, true);
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A request to restart ICE: <c>{"type":"restart"}</c>.</summary>
+    public static JsonElement RestartRequest { get; } = Parse("{\"type\":\"restart\"}");
+
+    /// <summary>True when an offer carries <c>"iceRestart":true</c>.</summary>
+    public static bool IsIceRestart(JsonElement data) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(IceRestartMember, out var flag) && flag.ValueKind == JsonValueKind.True;
 
     public static JsonElement ToJson(IceCandidatePayload candidate) =>
         JsonSerializer.SerializeToElement(candidate, SignalingJsonContext.Default.IceCandidatePayload);
@@ -82,9 +117,14 @@ internal static class RelayMessages
         return true;
     }
 
-    private static JsonElement CreateNull()
+    /// <summary>The answer to a restart request: <c>true</c>.</summary>
+    public static JsonElement True { get; } = Parse("true");
+
+    private static JsonElement CreateNull() => Parse("null");
+
+    private static JsonElement Parse(string json)
     {
-        using var document = JsonDocument.Parse("null");
+        using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
     }
 }

@@ -13,6 +13,11 @@ namespace P2p.Core.Transport;
 /// <see cref="CreateOfferAsync"/> then <see cref="AcceptAnswerAsync"/>; an answerer calls
 /// <see cref="AcceptOfferAsync"/>. It calls <see cref="AddRemoteCandidateAsync"/> only after the remote
 /// description is set (it buffers early candidates itself), never concurrently with a description call.</para>
+/// <para>ICE restart (optional, <see cref="CanRestartIce"/>): once connected, the offering side may call
+/// <see cref="CreateRestartOfferAsync"/> and then <see cref="AcceptAnswerAsync"/> again; the answering side gets
+/// <see cref="AcceptRestartOfferAsync"/>. The connection and its channel stay the same; new local candidates are
+/// raised through <see cref="LocalCandidate"/> again, and remote candidates of the new session follow the new
+/// remote description.</para>
 /// <para>Events may be raised on any thread; handlers are short and never block.</para>
 /// <para>Disposal closes the channel and the connection and stops all of the connection's background
 /// work; the remote side sees its channel close.</para>
@@ -61,4 +66,33 @@ public interface IPeerConnection : IAsyncDisposable
     /// <param name="candidate">The candidate; an empty candidate string means the end of the remote's candidates.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task AddRemoteCandidateAsync(IceCandidatePayload candidate, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see langword="true"/> when the connection can restart ICE (RFC 8445 §9) without a new connection:
+    /// <see cref="CreateRestartOfferAsync"/> and <see cref="AcceptRestartOfferAsync"/> work. Default <see langword="false"/>:
+    /// an interrupted link of such a transport can only wait for the path to return, or fail and reconnect.
+    /// </summary>
+    bool CanRestartIce => false;
+
+    /// <summary>
+    /// Restarts ICE on this connected connection: creates an offer with new ICE credentials and sets it as the local
+    /// description (browser: <c>restartIce</c> + <c>createOffer</c> + <c>setLocalDescription</c>). The remote's answer
+    /// goes to <see cref="AcceptAnswerAsync"/>. The channel stays open throughout.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The offer.</returns>
+    /// <exception cref="NotSupportedException">The transport cannot restart ICE (<see cref="CanRestartIce"/> is false).</exception>
+    Task<SessionDescriptionPayload> CreateRestartOfferAsync(CancellationToken cancellationToken) =>
+        Task.FromException<SessionDescriptionPayload>(new NotSupportedException($"{GetType().Name} cannot restart ICE."));
+
+    /// <summary>
+    /// Answers the remote's ICE restart offer on this connected connection (browser: <c>setRemoteDescription</c> +
+    /// <c>createAnswer</c> + <c>setLocalDescription</c> on the existing connection). The channel stays open throughout.
+    /// </summary>
+    /// <param name="offer">The remote's restart offer.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="NotSupportedException">The transport cannot restart ICE (<see cref="CanRestartIce"/> is false).</exception>
+    Task<SessionDescriptionPayload> AcceptRestartOfferAsync(SessionDescriptionPayload offer, CancellationToken cancellationToken) =>
+        Task.FromException<SessionDescriptionPayload>(new NotSupportedException($"{GetType().Name} cannot restart ICE."));
 }

@@ -21,4 +21,11 @@ public sealed record PeerConnectionContext(
     /// with credentials valid for a while yet; empty otherwise. The transport uses them in addition to its own.
     /// </summary>
     public IReadOnlyList<IceServerPayload> IceServers { get; init; } = [];
+
+    /// <summary>
+    /// How long the connection may go without a sign of life from the remote before the transport reports
+    /// <see cref="PeerConnectionState.Disconnected"/> (<see cref="P2pOptions.InterruptionTimeout"/>). A transport
+    /// probes the path often enough to notice within this time (WebRTC: consent checks, RFC 7675).
+    /// </summary>
+    public TimeSpan InterruptionTimeout { get; init; } = TimeSpan.FromSeconds(2.5);
 }

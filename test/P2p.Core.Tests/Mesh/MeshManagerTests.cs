@@ -175,7 +175,7 @@ public class MeshManagerTests
         var connection = await world.JoinAndConnectToAsync("a");
 
         connection.RaiseState(PeerConnectionState.Disconnected);
-        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Disconnected, "a interrupted");
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Interrupted, "a interrupted");
         connection.RaiseState(PeerConnectionState.Disconnected); // a repeated report changes nothing
         world.Time.Advance(TimeSpan.FromSeconds(5));
         connection.RaiseState(PeerConnectionState.Connected);
@@ -186,7 +186,7 @@ public class MeshManagerTests
         Assert.That(world.Connections, Has.Count.EqualTo(1));
         Assert.That(connection.Disposed, Is.False);
         await world.UntilAsync(() => world.Events.Count(e => e.StartsWith("a ", StringComparison.Ordinal)) >= 3, "the state events");
-        Assert.That(world.Events.Where(e => e.StartsWith("a ", StringComparison.Ordinal)), Is.EqualTo(new[] { "a Connected", "a Disconnected", "a Connected" }));
+        Assert.That(world.Events.Where(e => e.StartsWith("a ", StringComparison.Ordinal)), Is.EqualTo(new[] { "a Connected", "a Interrupted", "a Connected" }));
     }
 
     [Test]
@@ -196,8 +196,8 @@ public class MeshManagerTests
         var connection = await world.JoinAndConnectToAsync("a");
 
         connection.RaiseState(PeerConnectionState.Disconnected);
-        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Disconnected, "a interrupted");
-        world.Time.Advance(TimeSpan.FromSeconds(10)); // the connect timeout
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Interrupted, "a interrupted");
+        world.Time.Advance(TimeSpan.FromSeconds(10)); // the recovery timeout
         await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Failed, "a failed");
         Assert.That(world.Group.GetMember("a")!.LastError, Is.TypeOf<TimeoutException>());
         await world.UntilAsync(() => connection.Disposed, "the dead connection disposed");

@@ -54,6 +54,26 @@ public sealed class FakeConnection
 
     public PeerConnectionContext Context { get; }
 
+    /// <summary>Lets the connection restart ICE: restart offers and answers are recorded like the other calls.</summary>
+    public void EnableIceRestart(Action changed, Action<FakeConnection>? duringRestartOffer = null)
+    {
+        var restarts = 0;
+        Mock.SetupGet(c => c.CanRestartIce).Returns(true);
+        Mock.Setup(c => c.CreateRestartOfferAsync(It.IsAny<CancellationToken>())).Returns(() =>
+        {
+            var n = Interlocked.Increment(ref restarts);
+            Record("CreateRestartOffer", changed);
+            duringRestartOffer?.Invoke(this);
+            return Task.FromResult(new SessionDescriptionPayload("offer", $"sdp-restart-offer-{n}"));
+        });
+        Mock.Setup(c => c.AcceptRestartOfferAsync(It.IsAny<SessionDescriptionPayload>(), It.IsAny<CancellationToken>())).Returns((SessionDescriptionPayload o, CancellationToken _) =>
+        {
+            var n = Interlocked.Increment(ref restarts);
+            Record("AcceptRestartOffer:" + o.Sdp, changed);
+            return Task.FromResult(new SessionDescriptionPayload("answer", $"sdp-restart-answer-{n}"));
+        });
+    }
+
     public Mock<IPeerConnection> Mock { get; }
 
     public Channel<ReadOnlyMemory<byte>> Incoming { get; } = Channel.CreateUnbounded<ReadOnlyMemory<byte>>();
@@ -116,6 +136,8 @@ public sealed class MockWorld : IAsyncDisposable
             TimeProvider = Time,
             LoggerFactory = Log,
             ConnectTimeout = TimeSpan.FromSeconds(10),
+            RecoveryTimeout = TimeSpan.FromSeconds(10),
+            IceRestartInterval = TimeSpan.FromSeconds(3),
             RetryInitialDelay = TimeSpan.FromSeconds(1),
             RetryMaxDelay = TimeSpan.FromSeconds(8),
         });
