@@ -85,8 +85,23 @@ public sealed class WebRtcPeerConnectionFactory : IPeerConnectionFactory
             configuration = configuration with { IceServers = [.. _options.IceServers, .. Usable(context.IceServers, context.Logger)] };
         }
 
+        configuration = configuration with { Ice = WithInterruptionTimeout(configuration.Ice, context.InterruptionTimeout) };
         return new WebRtcPeerConnection(new RtcPeerConnection(configuration), _options, context.Logger);
     }
+
+    /// <summary>
+    /// Consent freshness (RFC 7675) tuned to the group's interruption timeout: a consent check every 0.4 of it (±20 %),
+    /// so at least two go unanswered before the connection is reported disconnected, at the timeout.
+    /// </summary>
+    private static IceAgentOptions WithInterruptionTimeout(IceAgentOptions ice, TimeSpan interruptionTimeout) =>
+        interruptionTimeout <= TimeSpan.Zero
+            ? ice
+            : ice with
+            {
+                ConsentInterval = interruptionTimeout * 0.4,
+                ConsentDisconnectedTimeout = interruptionTimeout,
+                ConsentFailureTimeout = ice.ConsentFailureTimeout > interruptionTimeout ? ice.ConsentFailureTimeout : interruptionTimeout * 4,
+            };
 
     /// <summary>The signaled servers this stack can use; one it cannot parse is left out with a warning, not the whole list.</summary>
     private static List<RtcIceServer> Usable(IReadOnlyList<IceServerPayload> servers, ILogger logger)

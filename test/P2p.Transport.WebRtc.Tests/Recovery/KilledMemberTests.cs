@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using P2p.Core;
+
+namespace P2p.Transport.WebRtc.Tests.Recovery;
+
+/// <summary>
+/// A member whose process is killed (samples/P2p.Chat, no leave, no close handshake): the others notice through their
+/// links and the signaling server within 5 s, and the group goes on.
+/// </summary>
+[TestFixture]
+public partial class KilledMemberTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    private ILoggerFactory _logging = null!;
+
+    [OneTimeSetUp]
+    public void StartLogging() => _logging = P2p.Testing.TestLog.ToTestOutput(LogLevel.Information);
+
+    [OneTimeTearDown]
+    public void StopLogging() => _logging.Dispose();
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task A_killed_member_is_reported_gone_within_five_seconds_five_times(CancellationToken ct)
+    {
+        await using var mesh = await VirtualMesh.StartAsync(_logging);
+        var a = await mesh.AddMemberAsync(ct, loopback: true);
+        var b = await mesh.AddMemberAsync(ct, loopback: true);
+        await mesh.WhenAllConnectedAsync(Generous, ct);
+
+        var detections = new List<double>();
+        for (var round = 0; round < 5; round++)
+        {
+            using var chat = ChatProcess.Start("--server", mesh.Server.Uri.ToString(), "--loopback", "--group", a.Group.Id);
+            var prefix = You().Match(await chat.WaitForLineAsync("you are", ct)).Groups[1].Value; // the chat shows 8 characters
+            await a.UntilAsync(() => a.States.Any(s => s.Peer.StartsWith(prefix, StringComparison.Ordinal) && s.State == PeerState.Connected) ? true : (bool?)null, "the chat member connected", Generous, ct);
+            var id = a.States.First(s => s.Peer.StartsWith(prefix, StringComparison.Ordinal)).Peer;
+            await b.WaitForStateAsync(id, PeerState.Connected, TimeSpan.Zero, Generous, ct);
+
+            var killedAt = mesh.Clock.Elapsed;
+            chat.Kill();
+            foreach (var member in new[] { a, b })
+            {
+                var gone = await member.UntilAsync(
+                    () => member.Left.Where(l => l.Peer == id).Select(l => (TimeSpan?)l.At).FirstOrDefault()
+                        ?? member.States.Where(s => s.Peer == id && s.At >= killedAt && s.State == PeerState.Failed).Select(s => (TimeSpan?)s.At).FirstOrDefault(),
+                    $"{member.Id[..6]} to report the killed member gone",
+                    Generous,
+                    ct);
+                detections.Add((gone - killedAt).TotalSeconds);
+            }
+        }
+
+        TestContext.Out.WriteLine($"killed member reported failed or left after (s): median {detections.Order().ElementAt(detections.Count / 2):0.00}, worst {detections.Max():0.00} of {detections.Count}");
+        Assert.That(detections.Max(), Is.LessThanOrEqualTo(5.0));
+        var reply = await a.Group.UnicastAsync(b.Id, new byte[] { 1 }, ct);
+        Assert.That(reply.ToArray(), Is.EqualTo(new byte[] { 1 }), "the others still talk");
+    }
+
+    [GeneratedRegex(@"you are ([0-9a-f]+)")]
+    private static partial Regex You();
+}
