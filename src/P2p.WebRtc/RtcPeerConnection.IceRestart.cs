@@ -13,6 +13,12 @@ public sealed partial class RtcPeerConnection
     private bool _restartOffered;
 
     /// <summary>
+    /// ICE selected another candidate pair (the browser's <c>RTCIceTransport.onselectedcandidatepairchange</c>): the
+    /// first selection, the end of an ICE restart, or a re-nomination by the controlling side. Data goes over it now.
+    /// </summary>
+    public event EventHandler<IceCandidatePairInfo>? SelectedCandidatePairChanged;
+
+    /// <summary>
     /// Asks for an ICE restart, like the browser's <c>pc.restartIce()</c>: the next <see cref="CreateOfferAsync"/>
     /// carries new <c>a=ice-ufrag</c>/<c>a=ice-pwd</c> (same fingerprint, setup role, SCTP port and media section).
     /// Setting that offer locally restarts ICE (RFC 8445 §9): new credentials, a fresh gathering on the addresses the
@@ -135,12 +141,12 @@ public sealed partial class RtcPeerConnection
     /// <summary>ICE moved the data path (a restart completed, or the controlling side re-nominated): SCTP resends at once.</summary>
     private void OnSelectedPairChanged(IceCandidatePairInfo pair)
     {
-        if (!IsSctpConnected)
+        if (IsSctpConnected)
         {
-            return;
+            _logger.LogDebug("ICE selected {Pair}; SCTP retransmits what is outstanding on the new path", pair);
+            _sctp?.NotifyPathChanged();
         }
 
-        _logger.LogDebug("ICE selected {Pair}; SCTP retransmits what is outstanding on the new path", pair);
-        _sctp?.NotifyPathChanged();
+        SelectedCandidatePairChanged?.Invoke(this, pair);
     }
 }

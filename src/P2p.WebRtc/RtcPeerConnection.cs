@@ -33,6 +33,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     private readonly ulong _sessionId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<RtcIceCandidateInit> _earlyRemoteCandidates = [];
+    private const int MaxEarlyCandidates = 256;
     private ulong _sessionVersion = 1;
     private IceAgent? _ice;
     private DtlsTransport? _dtls;
@@ -580,16 +581,29 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             return;
         }
 
-        bool stale;
+        // A candidate names its ICE generation by its ufrag (RtcIceCandidateInit.usernameFragment, or "ufrag" in the
+        // line): one of a previous generation is dropped; one of a generation whose description has not arrived yet
+        // (a restart offer or answer overtaken by its candidates) waits for it.
+        var ufrag = candidate.UsernameFragment ?? Sdp.IceCandidate.Parse(candidate.Candidate).Ufrag;
         lock (_sync)
         {
-            stale = candidate.UsernameFragment is { } u && _staleRemoteUfrags.Contains(u);
-        }
+            var current = _remoteMedia is not null ? _remoteDescription!.GetIceUfrag(_remoteMedia) : null;
+            if (ufrag is not null && _staleRemoteUfrags.Contains(ufrag))
+            {
+                _logger.LogDebug("Ignoring a candidate of a previous ICE generation ({Ufrag}): {Candidate}", ufrag, candidate.Candidate);
+                return;
+            }
 
-        if (stale || (candidate.UsernameFragment is { } ufrag && _remoteMedia is not null && _remoteDescription!.GetIceUfrag(_remoteMedia) is { } current && ufrag != current))
-        {
-            _logger.LogDebug("Ignoring a candidate of another ICE generation ({Ufrag}): {Candidate}", candidate.UsernameFragment, candidate.Candidate);
-            return;
+            if (ufrag is not null && current is not null && ufrag != current)
+            {
+                if (_earlyRemoteCandidates.Count < MaxEarlyCandidates)
+                {
+                    _logger.LogDebug("Keeping a candidate of ICE generation {Ufrag} until its description arrives: {Candidate}", ufrag, candidate.Candidate);
+                    _earlyRemoteCandidates.Add(candidate);
+                }
+
+                return;
+            }
         }
 
         ice.AddRemoteCandidate(candidate.Candidate);
