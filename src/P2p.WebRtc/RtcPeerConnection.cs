@@ -27,12 +27,13 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
-    private readonly string _localUfrag = IceCredentials.NewUfrag();
-    private readonly string _localPassword = IceCredentials.NewPassword();
+    private string _localUfrag = IceCredentials.NewUfrag();
+    private string _localPassword = IceCredentials.NewPassword();
     private readonly string _tlsId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private readonly ulong _sessionId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<RtcIceCandidateInit> _earlyRemoteCandidates = [];
+    private const int MaxEarlyCandidates = 256;
     private ulong _sessionVersion = 1;
     private IceAgent? _ice;
     private DtlsTransport? _dtls;
@@ -168,7 +169,8 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             // A later offer keeps the DTLS role the first exchange settled (RFC 8842 §5.5).
             var setup = _dtlsRole is { } role ? (role == Dtls.DtlsRole.Client ? SdpSetupRole.Active : SdpSetupRole.Passive) : SdpSetupRole.ActPass;
             _sessionVersion++;
-            return Task.FromResult(new RtcSessionDescription(RtcSdpType.Offer, BuildLocalSdp(RtcSdpType.Offer, setup, withCandidates: false)));
+            var (ufrag, password) = _pendingRestart ?? (_localUfrag, _localPassword);
+            return Task.FromResult(new RtcSessionDescription(RtcSdpType.Offer, BuildLocalSdp(RtcSdpType.Offer, setup, withCandidates: false, ufrag, password)));
         }
     }
 
@@ -212,7 +214,10 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         lock (_sync)
         {
             ThrowIfClosed();
-            if (sdp.GetIceUfrag(media) != _localUfrag || sdp.GetIcePwd(media) != _localPassword)
+            var ufrag = sdp.GetIceUfrag(media);
+            var password = sdp.GetIcePwd(media);
+            var restart = description.Type == RtcSdpType.Offer && _pendingRestart is { } pending && ufrag == pending.Ufrag && password == pending.Password;
+            if (!restart && (ufrag != _localUfrag || password != _localPassword))
             {
                 throw new InvalidOperationException("The local description's ICE credentials are not this connection's: use CreateOfferAsync/CreateAnswerAsync.");
             }
@@ -227,7 +232,12 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
                 _localSetup = media.Setup ?? SdpSetupRole.ActPass;
                 _localType = RtcSdpType.Offer;
                 _signalingState = RtcSignalingState.HaveLocalOffer;
-                EnsureIceLocked(IceRole.Controlling);
+                var ice = EnsureIceLocked(IceRole.Controlling);
+                if (restart)
+                {
+                    RestartIceLocked(ice, ufrag!, password!);
+                    _restartOffered = true;
+                }
             }
             else
             {
@@ -266,7 +276,16 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     /// <returns>A task that completes when the description is applied.</returns>
     /// <exception cref="InvalidOperationException">The description does not fit the signaling state (e.g. an offer while our own offer is pending), or the connection is closed.</exception>
     /// <exception cref="FormatException">The SDP is malformed, has no data channel section, or lacks ICE credentials or a fingerprint.</exception>
-    /// <exception cref="NotSupportedException">The description restarts ICE (new credentials).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// Also: a later description that would need a new DTLS session (another certificate fingerprint, another
+    /// <c>a=tls-id</c>, or an <c>a=setup</c> that reverses the DTLS roles), or an answer that changes the ICE
+    /// credentials although the offer did not restart ICE. The connection is left as it was.
+    /// </exception>
+    /// <remarks>
+    /// An offer whose <c>a=ice-ufrag</c>/<c>a=ice-pwd</c> differ from the previous remote description's restarts ICE
+    /// as the answerer (RFC 8445 §9): the answer then carries new local credentials and the agent gathers anew once
+    /// it is set. An offer with unchanged credentials is an ordinary re-offer. DTLS and SCTP are kept either way.
+    /// </remarks>
     public Task SetRemoteDescriptionAsync(RtcSessionDescription description, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(description);
@@ -290,10 +309,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         lock (_sync)
         {
             ThrowIfClosed();
-            if (_remoteDescription is not null && _remoteDescription.GetIceUfrag(_remoteMedia!) is { } previous && previous != ufrag)
-            {
-                throw new NotSupportedException("ICE restart (new remote ICE credentials) is not supported.");
-            }
+            var remoteRestart = CheckRenegotiationLocked(description.Type, ufrag, password, media, dtlsFingerprints, remoteSetup);
 
             if (description.Type == RtcSdpType.Offer)
             {
@@ -305,6 +321,12 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
                 _signalingState = RtcSignalingState.HaveRemoteOffer;
                 _mid = media.Mid ?? _mid;
                 ice = EnsureIceLocked(IceRole.Controlled);
+                if (remoteRestart)
+                {
+                    // JSEP §5.3.1 / RFC 8839 §4.4.1.1.2: the answer to an ICE-restarting offer carries new credentials too.
+                    var (newUfrag, newPassword) = _pendingRestart ?? (IceCredentials.NewUfrag(), IceCredentials.NewPassword());
+                    RestartIceLocked(ice, newUfrag, newPassword);
+                }
             }
             else
             {
@@ -320,6 +342,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
 
                 _signalingState = RtcSignalingState.Stable;
                 _dtlsRole ??= remoteSetup == SdpSetupRole.Active ? Dtls.DtlsRole.Server : Dtls.DtlsRole.Client;
+                _restartOffered = false;
                 ice = _ice!;
             }
 
@@ -335,6 +358,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
                 var size => (long)Math.Min(size.Value, long.MaxValue),
             };
             ice.SetRemoteCredentials(ufrag, password);
+            _staleRemoteUfrags.Remove(ufrag);
             foreach (var candidate in media.Candidates)
             {
                 ice.AddRemoteCandidate(candidate);
@@ -514,7 +538,8 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         };
         var ice = new IceAgent(options);
         ice.LocalCandidateGathered += (_, candidate) => IceCandidate?.Invoke(this, new RtcIceCandidateEventArgs(
-            new RtcIceCandidateInit(candidate.ToString(), _mid, 0, _localUfrag)));
+            new RtcIceCandidateInit(candidate.ToString(), _mid, 0, candidate.Ufrag ?? _localUfrag)));
+        ice.SelectedPairChanged += (_, pair) => OnSelectedPairChanged(pair);
         ice.CandidateError += (_, error) => IceCandidateError?.Invoke(this, error);
         ice.GatheringStateChanged += (_, state) =>
         {
@@ -556,10 +581,29 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             return;
         }
 
-        if (candidate.UsernameFragment is { } ufrag && _remoteMedia is not null && _remoteDescription!.GetIceUfrag(_remoteMedia) is { } current && ufrag != current)
+        // A candidate names its ICE generation by its ufrag (RtcIceCandidateInit.usernameFragment, or "ufrag" in the
+        // line): one of a previous generation is dropped; one of a generation whose description has not arrived yet
+        // (a restart offer or answer overtaken by its candidates) waits for it.
+        var ufrag = candidate.UsernameFragment ?? Sdp.IceCandidate.Parse(candidate.Candidate).Ufrag;
+        lock (_sync)
         {
-            _logger.LogDebug("Ignoring a candidate of another ICE generation ({Ufrag}): {Candidate}", ufrag, candidate.Candidate);
-            return;
+            var current = _remoteMedia is not null ? _remoteDescription!.GetIceUfrag(_remoteMedia) : null;
+            if (ufrag is not null && _staleRemoteUfrags.Contains(ufrag))
+            {
+                _logger.LogDebug("Ignoring a candidate of a previous ICE generation ({Ufrag}): {Candidate}", ufrag, candidate.Candidate);
+                return;
+            }
+
+            if (ufrag is not null && current is not null && ufrag != current)
+            {
+                if (_earlyRemoteCandidates.Count < MaxEarlyCandidates)
+                {
+                    _logger.LogDebug("Keeping a candidate of ICE generation {Ufrag} until its description arrives: {Candidate}", ufrag, candidate.Candidate);
+                    _earlyRemoteCandidates.Add(candidate);
+                }
+
+                return;
+            }
         }
 
         ice.AddRemoteCandidate(candidate.Candidate);
@@ -668,7 +712,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         ConnectionStateChanged?.Invoke(this, next);
     }
 
-    private string BuildLocalSdp(RtcSdpType type, SdpSetupRole setup, bool withCandidates)
+    private string BuildLocalSdp(RtcSdpType type, SdpSetupRole setup, bool withCandidates, string? ufrag = null, string? password = null)
     {
         var sdp = new SessionDescription(new SdpOrigin("-", _sessionId, _sessionVersion, "IN", "IP4", "127.0.0.1"));
         sdp.SetValue("group", "BUNDLE " + _mid);
@@ -676,25 +720,25 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         {
             foreach (var remote in _remoteDescription.Media)
             {
-                sdp.Media.Add(ReferenceEquals(remote, _remoteMedia) ? BuildDataSection(type, setup, withCandidates) : remote.CreateRejected());
+                sdp.Media.Add(ReferenceEquals(remote, _remoteMedia) ? BuildDataSection(type, setup, withCandidates, ufrag, password) : remote.CreateRejected());
             }
         }
         else
         {
-            sdp.Media.Add(BuildDataSection(type, setup, withCandidates));
+            sdp.Media.Add(BuildDataSection(type, setup, withCandidates, ufrag, password));
         }
 
         return sdp.ToString();
     }
 
-    private MediaDescription BuildDataSection(RtcSdpType type, SdpSetupRole setup, bool withCandidates)
+    private MediaDescription BuildDataSection(RtcSdpType type, SdpSetupRole setup, bool withCandidates, string? ufrag, string? password)
     {
         // An answer speaks the dialect of its offer; our offers are always RFC 8841's.
         var legacy = type == RtcSdpType.Answer && _remoteMedia?.IsLegacyDataChannel == true;
         var media = legacy ? MediaDescription.CreateLegacyDataChannel(_configuration.SctpPort) : MediaDescription.CreateDataChannel();
         media.Mid = _mid;
-        media.IceUfrag = _localUfrag;
-        media.IcePwd = _localPassword;
+        media.IceUfrag = ufrag ?? _localUfrag;
+        media.IcePwd = password ?? _localPassword;
         media.SetValue("ice-options", "trickle");
         media.SetFingerprints([SdpFingerprint.Parse(Certificate.Fingerprint.ToString())]);
         media.Setup = setup;

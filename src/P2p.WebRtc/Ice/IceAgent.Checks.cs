@@ -32,9 +32,9 @@ public sealed partial class IceAgent
             return;
         }
 
-        if (_remoteUfrag is not null && c.Ufrag is { } u && u != _remoteUfrag)
+        if ((_remoteUfrag is not null && c.Ufrag is { } u && u != _remoteUfrag) || IsStaleRemote(c))
         {
-            _logger.LogDebug("ICE {Ufrag}: ignoring remote candidate of ufrag {Other}", LocalUfrag, u);
+            _logger.LogDebug("ICE {Ufrag}: ignoring remote candidate of ufrag {Other} (another ICE generation)", LocalUfrag, c.Ufrag);
             return;
         }
 
@@ -611,7 +611,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        var first = _selected is null;
+        var first = _selected is null; // the first selection, or the first of a new generation (RFC 8445 §9)
         _selected = best;
         _selectedAt ??= now;
         _path = new SelectedPath(best.Local.Base, best.Remote);
@@ -624,6 +624,7 @@ public sealed partial class IceAgent
         {
             _lastConsentResponse = now;
             _nextConsentCheck = now + RandomizedConsentInterval();
+            CompleteRestart();
         }
 
         UpdateConnectionState();

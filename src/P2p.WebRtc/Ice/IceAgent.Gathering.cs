@@ -16,7 +16,8 @@ public sealed partial class IceAgent
     /// <summary>
     /// Binds one UDP socket per selected local address (host candidates, reported at once through
     /// <see cref="LocalCandidateGathered"/>) and asks each configured STUN server for a
-    /// server-reflexive address. Calling it again does nothing.
+    /// server-reflexive address. Calling it again does nothing, except after a
+    /// <see cref="Restart"/>: then it gathers the new generation's candidates on the addresses the host has now.
     /// </summary>
     public void StartGathering()
     {
@@ -53,7 +54,7 @@ public sealed partial class IceAgent
                     Foundation("host", address, null), 1, "udp", IcePriority.Candidate(IceCandidateType.Host, localPreference),
                     address.ToString(), socket.LocalEndPoint.Port, IceCandidateType.Host)
                 {
-                    Extensions = Generation0,
+                    Extensions = GenerationExtensions(),
                 };
                 candidate = PublishHostCandidateLocked(candidate, address);
                 host.Host = new LocalCandidate(candidate, host, socket.LocalEndPoint);
@@ -73,7 +74,16 @@ public sealed partial class IceAgent
                 _logger.LogWarning("ICE {Ufrag}: no usable local address; no candidates", LocalUfrag);
             }
 
-            _timer = _time.CreateTimer(_ => OnTimer(), null, _options.CheckInterval, _options.CheckInterval);
+            if (_timer is null)
+            {
+                _timer = _time.CreateTimer(_ => OnTimer(), null, _options.CheckInterval, _options.CheckInterval);
+            }
+            else
+            {
+                _timerIdle = false; // a restart's gathering: tick every Ta again
+                _timer.Change(_options.CheckInterval, _options.CheckInterval);
+            }
+
             StartTurnAllocations(addresses);
             foreach (var host in _sockets)
             {
@@ -91,8 +101,6 @@ public sealed partial class IceAgent
             UpdateConnectionState();
         }
     }
-
-    private static readonly KeyValuePair<string, string>[] Generation0 = [new("generation", "0")];
 
     /// <summary>The addresses that get a host candidate (see <see cref="IceAgentOptions.AddressFilter"/>).</summary>
     internal static List<IPAddress> SelectAddresses(IReadOnlyList<IPAddress> all, Func<IPAddress, bool>? filter)
@@ -169,7 +177,7 @@ public sealed partial class IceAgent
             {
                 RelatedAddress = host.EndPoint.Address.ToString(),
                 RelatedPort = host.EndPoint.Port,
-                Extensions = Generation0,
+                Extensions = GenerationExtensions(),
             };
 
             candidate = HideRelatedAddressLocked(candidate);

@@ -88,8 +88,13 @@ public sealed partial class IceAgent
             return;
         }
 
-        if (!username.StartsWith(_localUsernamePrefix) || !msg.VerifyMessageIntegrity(_localKey))
+        if (socket.Retired || !username.StartsWith(_localUsernamePrefix) || !msg.VerifyMessageIntegrity(_localKey))
         {
+            if (TryAnswerPathGeneration(socket, msg, username, remote, source))
+            {
+                return;
+            }
+
             _logger.LogDebug("ICE {Ufrag}: unauthenticated check from {Source}", LocalUfrag, source);
             SendError(socket, msg.TransactionId, remote, StunErrorCodes.Unauthenticated, signed: false, []);
             Interlocked.Increment(ref _stunDropped);
@@ -191,12 +196,12 @@ public sealed partial class IceAgent
         UpdateConnectionState();
     }
 
-    private void SendSuccess(HostSocket socket, StunTransactionId id, IPEndPoint source, SocketAddress remote)
+    private void SendSuccess(HostSocket socket, StunTransactionId id, IPEndPoint source, SocketAddress remote, byte[]? key = null)
     {
         Span<byte> buffer = stackalloc byte[128];
         var w = new StunMessageWriter(buffer, StunMethod.Binding, StunMessageClass.SuccessResponse, id);
         w.AddXorAddress(source);
-        w.AddMessageIntegrity(_localKey);
+        w.AddMessageIntegrity(key ?? _localKey);
         w.AddFingerprint();
         TrySend(socket, w.Written, remote);
     }

@@ -67,7 +67,14 @@ public sealed partial class IceAgent
 
         if (IdleUntil() is not { } deadline)
         {
-            if (_timerIdle)
+            // Ticking every Ta; a consent deadline (Disconnected) due before the next tick fires on time, not up to Ta late.
+            var consentDue = ConsentDeadline() - now;
+            if (consentDue > TimeSpan.Zero && consentDue < _options.CheckInterval)
+            {
+                _timerIdle = false;
+                _timer.Change(consentDue, _options.CheckInterval);
+            }
+            else if (_timerIdle)
             {
                 _timerIdle = false;
                 _timer.Change(_options.CheckInterval, _options.CheckInterval);
@@ -79,6 +86,19 @@ public sealed partial class IceAgent
         _timerIdle = true;
         var due = deadline - now;
         _timer.Change(due < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>When silence on the selected pair next changes the state (Disconnected, then Failed); never without a selected pair.</summary>
+    private TimeSpan ConsentDeadline()
+    {
+        if (_selected is null || _state is IceConnectionState.Failed or IceConnectionState.Closed)
+        {
+            return TimeSpan.MaxValue;
+        }
+
+        return _state == IceConnectionState.Disconnected
+            ? _lastConsentResponse + _options.ConsentFailureTimeout
+            : _lastConsentResponse + _options.ConsentDisconnectedTimeout;
     }
 
     /// <summary>When the timer has work next if only consent freshness remains; null while there is other work.</summary>

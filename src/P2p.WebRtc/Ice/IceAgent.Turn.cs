@@ -187,7 +187,7 @@ public sealed partial class IceAgent
             // The related address is the mapped one; with the relay policy or mDNS names the host's address is not revealed (as browsers do).
             RelatedAddress = hideAddress ? (relayed.AddressFamily == AddressFamily.InterNetworkV6 ? "::" : "0.0.0.0") : allocation.MappedAddress!.Address.ToString(),
             RelatedPort = hideAddress ? 0 : allocation.MappedAddress!.Port,
-            Extensions = Generation0,
+            Extensions = GenerationExtensions(),
         };
         host.Host = new LocalCandidate(candidate, host, relayed);
         _sockets.Add(host);

@@ -31,8 +31,8 @@ public sealed partial class IceAgent : IAsyncDisposable
     private readonly IDatagramSocketFactory _socketFactory;
     private readonly long _created;
     private readonly IceEventDispatcher _events;
-    private readonly byte[] _localKey;
-    private readonly byte[] _localUsernamePrefix;
+    private byte[] _localKey;
+    private byte[] _localUsernamePrefix;
     private readonly List<HostSocket> _sockets = [];
     private readonly List<LocalCandidate> _localCandidates = [];
     private readonly List<RemoteCandidate> _remoteCandidates = [];
@@ -103,11 +103,11 @@ public sealed partial class IceAgent : IAsyncDisposable
     /// <summary>Raised with the outcome of each STUN server binding during gathering, redundant mappings included.</summary>
     public event EventHandler<IceServerReflexiveResult>? ServerReflexiveResult;
 
-    /// <summary>The local username fragment (<c>a=ice-ufrag</c>).</summary>
-    public string LocalUfrag { get; }
+    /// <summary>The local username fragment (<c>a=ice-ufrag</c>); a new one after each <see cref="Restart"/>.</summary>
+    public string LocalUfrag { get; private set; }
 
-    /// <summary>The local password (<c>a=ice-pwd</c>).</summary>
-    public string LocalPassword { get; }
+    /// <summary>The local password (<c>a=ice-pwd</c>); a new one after each <see cref="Restart"/>.</summary>
+    public string LocalPassword { get; private set; }
 
     /// <summary>The tie-breaker used in role conflicts.</summary>
     public ulong TieBreaker { get; }
@@ -202,7 +202,7 @@ public sealed partial class IceAgent : IAsyncDisposable
     /// <param name="ufrag">The peer's username fragment.</param>
     /// <param name="password">The peer's password.</param>
     /// <exception cref="ArgumentException">Empty values.</exception>
-    /// <exception cref="InvalidOperationException">Different credentials were set before (ICE restart is not supported).</exception>
+    /// <exception cref="InvalidOperationException">Different credentials were set before in this generation (to change them, <see cref="Restart"/> first).</exception>
     public void SetRemoteCredentials(string ufrag, string password)
     {
         ArgumentException.ThrowIfNullOrEmpty(ufrag);
@@ -217,10 +217,11 @@ public sealed partial class IceAgent : IAsyncDisposable
                     return;
                 }
 
-                throw new InvalidOperationException("The remote credentials are already set; ICE restart is not supported.");
+                throw new InvalidOperationException("The remote credentials of this ICE generation are already set; restart ICE (Restart) to change them.");
             }
 
             _remoteUfrag = ufrag;
+            _staleRemoteUfrags.Remove(ufrag);
             _remoteKey = StunCredentials.ShortTermKey(password);
             _logger.LogDebug("ICE {Ufrag}: remote credentials set ({RemoteUfrag})", LocalUfrag, ufrag);
 
@@ -353,7 +354,8 @@ public sealed partial class IceAgent : IAsyncDisposable
             _triggered.Clear();
             SetState(IceConnectionState.Closed);
             _transport.Close(null);
-            sockets = [.. _sockets];
+            sockets = [.. _sockets, .. _retiredSockets];
+            _retiredSockets.Clear();
         }
 
         await StopTurnAsync().ConfigureAwait(false); // allocations in progress end and are deleted
@@ -402,13 +404,18 @@ public sealed partial class IceAgent : IAsyncDisposable
     /// <summary>Recomputes the connection state from the check list (under the lock).</summary>
     private void UpdateConnectionState()
     {
-        if (_state is IceConnectionState.Failed or IceConnectionState.Closed or IceConnectionState.Disconnected)
+        if (_state is IceConnectionState.Failed or IceConnectionState.Closed)
         {
             return;
         }
 
         if (_selected is not null)
         {
+            if (_state == IceConnectionState.Disconnected)
+            {
+                return; // consent freshness decides (RFC 7675)
+            }
+
             var done = _remoteEndOfCandidates && _gatheringState == IceGatheringState.Complete
                 && !_checkList.Exists(p => p.State == IceCandidatePairState.InProgress && p.Current is { Cancelled: false });
             SetState(done ? IceConnectionState.Completed : IceConnectionState.Connected);

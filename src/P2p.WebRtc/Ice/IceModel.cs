@@ -19,6 +19,9 @@ internal sealed class HostSocket(IDatagramSocket socket, int localPreference)
 
     public LocalCandidate Host { get; set; } = null!;
 
+    /// <summary>Belongs to a previous ICE generation (RFC 8445 §9): kept only while the data path may still use it.</summary>
+    public bool Retired { get; set; }
+
     /// <summary>
     /// Remote addresses the data path accepts datagrams from on this socket (copy-on-write): those of
     /// valid pairs, and those that sent an authenticated check (the peer may start DTLS as soon as our

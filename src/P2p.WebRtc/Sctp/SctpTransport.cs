@@ -266,6 +266,32 @@ public sealed class SctpTransport : IAsyncDisposable
         Drain();
     }
 
+    /// <summary>
+    /// Tells the association that the path below moved (ICE selected another candidate pair, e.g. after an ICE
+    /// restart): outstanding DATA is retransmitted now, with the RTO back at its initial value
+    /// (<see cref="SctpAssociation.HandlePathChange"/>), instead of after a backed-off retransmission timeout.
+    /// </summary>
+    public void NotifyPathChanged()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var marked = _association.HandlePathChange(Now());
+            if (marked > 0)
+            {
+                _logger.LogDebug("SCTP: the path changed; {Count} chunks in flight are retransmitted now", marked);
+            }
+
+            FlushOrAbortLocked();
+        }
+
+        Drain();
+    }
+
     /// <summary>Bytes queued on a stream and not yet sent (RFC 8831 §6.6 bufferedAmount).</summary>
     public long GetBufferedAmount(ushort streamId)
     {

@@ -29,4 +29,7 @@ public enum DatagramDropReason
 
     /// <summary>The path has more hops than the network allows (a misconfigured topology).</summary>
     HopLimit,
+
+    /// <summary>The sending socket is bound to an address its host no longer has (<see cref="VirtualHost.ChangeAddress"/>).</summary>
+    SourceAddressGone,
 }

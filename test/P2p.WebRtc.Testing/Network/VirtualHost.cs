@@ -11,7 +11,7 @@ namespace P2p.WebRtc.Testing.Network;
 /// </summary>
 public sealed class VirtualHost : IDatagramSocketFactory
 {
-    private readonly IPAddress[] _addresses;
+    private IPAddress[] _addresses;
     private readonly Dictionary<IPEndPoint, VirtualSocket> _sockets = [];
 
     internal VirtualHost(VirtualRealm realm, string name, IPAddress[] addresses)
@@ -32,17 +32,64 @@ public sealed class VirtualHost : IDatagramSocketFactory
     public string Name { get; }
 
     /// <summary>The host's addresses.</summary>
-    public IReadOnlyList<IPAddress> Addresses => _addresses;
+    public IReadOnlyList<IPAddress> Addresses
+    {
+        get
+        {
+            lock (Network.Sync)
+            {
+                return [.. _addresses];
+            }
+        }
+    }
 
     /// <summary>The first address.</summary>
-    public IPAddress Address => _addresses[0];
+    public IPAddress Address
+    {
+        get
+        {
+            lock (Network.Sync)
+            {
+                return _addresses[0];
+            }
+        }
+    }
 
     /// <summary>The host's link to its realm (every datagram to or from another host crosses it).</summary>
     public VirtualLink Link { get; }
 
     /// <summary>The host's addresses (no loopback: a virtual host has none).</summary>
     /// <returns><see cref="Addresses"/>.</returns>
-    public IReadOnlyList<IPAddress> GetLocalAddresses() => _addresses;
+    public IReadOnlyList<IPAddress> GetLocalAddresses() => Addresses;
+
+    /// <summary>
+    /// Moves the host to another address of its realm (a DHCP renumbering, a move to another network): from now on
+    /// datagrams to <paramref name="oldAddress"/> find no host (<see cref="DatagramDropReason.NoRoute"/>, or a NAT's
+    /// mapping leads nowhere), and sockets still bound to it send nothing
+    /// (<see cref="DatagramDropReason.SourceAddressGone"/>). New sockets bind on the new address.
+    /// </summary>
+    /// <param name="oldAddress">One of <see cref="Addresses"/>.</param>
+    /// <param name="newAddress">The new address (of the realm's range, unused); <see langword="null"/> allocates one.</param>
+    /// <returns>The new address.</returns>
+    /// <exception cref="ArgumentException">Not an address of this host, or an unusable new address.</exception>
+    public IPAddress ChangeAddress(IPAddress oldAddress, IPAddress? newAddress = null)
+    {
+        ArgumentNullException.ThrowIfNull(oldAddress);
+        lock (Network.Sync)
+        {
+            var index = Array.IndexOf(_addresses, oldAddress);
+            if (index < 0)
+            {
+                throw new ArgumentException($"{oldAddress} is not an address of {Name}.", nameof(oldAddress));
+            }
+
+            newAddress = Realm.ReplaceAddress(oldAddress, newAddress);
+            var addresses = (IPAddress[])_addresses.Clone();
+            addresses[index] = newAddress;
+            _addresses = addresses;
+            return newAddress;
+        }
+    }
 
     /// <summary>Binds a socket to <paramref name="localAddress"/> on a free ephemeral port (49152–65535, chosen by the seeded generator).</summary>
     /// <param name="localAddress">One of <see cref="Addresses"/>.</param>

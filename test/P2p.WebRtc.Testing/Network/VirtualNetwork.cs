@@ -231,6 +231,12 @@ public sealed class VirtualNetwork : IDisposable
             var copyJitter = TimeSpan.Zero;
             var now = Now;
 
+            if (!host.HasAddress(source.Address))
+            {
+                Counters.CountDropped(DatagramDropReason.SourceAddressGone);
+                return;
+            }
+
             if (host.HasAddress(destination.Address))
             {
                 Schedule(new InFlightDatagram(datagram.ToArray(), host, source, destination), now);

@@ -139,6 +139,20 @@ public sealed class VirtualRealm
     internal VirtualRouter? FindRouteDown(IPAddress address) =>
         _routers.Find(r => !r.Behavior.Translates && r.Inside.Reaches(address));
 
+    /// <summary>Under the lock: checks (or allocates) a host's new address and releases the old one.</summary>
+    internal IPAddress ReplaceAddress(IPAddress oldAddress, IPAddress? newAddress)
+    {
+        newAddress ??= Allocate();
+        CheckNewAddress(newAddress, nameof(newAddress));
+        Claim([newAddress]);
+        if (IsPublic)
+        {
+            Network.PublicAddressesInUse.Remove(oldAddress);
+        }
+
+        return newAddress;
+    }
+
     private bool Reaches(IPAddress address) =>
         FindHost(address) is not null || FindNat(address) is not null || FindRouteDown(address) is not null;
 

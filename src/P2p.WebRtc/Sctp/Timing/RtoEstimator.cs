@@ -12,6 +12,7 @@ internal sealed class RtoEstimator
     private static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(1);
     private readonly TimeSpan _min;
     private readonly TimeSpan _max;
+    private readonly TimeSpan _initial;
     private TimeSpan _srtt;
     private TimeSpan _rttvar;
     private bool _measured;
@@ -21,6 +22,7 @@ internal sealed class RtoEstimator
     {
         _min = min;
         _max = max;
+        _initial = initial;
         Rto = initial;
         _computed = initial;
     }
@@ -69,6 +71,16 @@ internal sealed class RtoEstimator
 
     /// <summary>Doubles the RTO after a timeout (§6.3.3 E2), up to RTO.Max.</summary>
     public void Backoff() => Rto = Clamp(Rto * 2);
+
+    /// <summary>Forgets every measurement: RTO returns to RTO.Initial (§6.3.1 C1), as for a new path.</summary>
+    public void Reset()
+    {
+        _measured = false;
+        _srtt = TimeSpan.Zero;
+        _rttvar = TimeSpan.Zero;
+        Rto = _initial;
+        _computed = _initial;
+    }
 
     /// <summary>Undoes the back-off (new data was acknowledged): RTO returns to its computed value.</summary>
     public void ResetBackoff() => Rto = _computed;
