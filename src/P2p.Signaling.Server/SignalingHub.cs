@@ -166,6 +166,19 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Aborts the connection of <paramref name="userId"/> as a network failure would (no close handshake): for tests and operators.</summary>
+    /// <returns><see langword="false"/> when the user has no connection here.</returns>
+    public bool AbortConnection(string userId)
+    {
+        if (!Peers.TryGet(userId, out var peer) || peer is not SignalingConnection connection)
+        {
+            return false;
+        }
+
+        connection.Abort();
+        return true;
+    }
+
     /// <summary>Sends a membership notification about <paramref name="userId"/> to <paramref name="members"/> (those connected).</summary>
     public void NotifyMembers(string method, string groupId, string userId, IReadOnlyList<string> members)
     {

@@ -49,8 +49,8 @@ internal sealed class ResumeTokens
     public bool TryVerify(string token, out string userId, out string problem)
     {
         userId = "";
-        Span<byte> bytes = stackalloc byte[TokenLength + 3];
-        if (token.Length > 64 || !Base64Url.TryDecodeFromChars(token, bytes, out var length) || length != TokenLength || bytes[0] != Version)
+        Span<byte> bytes = stackalloc byte[TokenLength];
+        if (token.Length != Base64Url.GetEncodedLength(TokenLength) || !TryDecode(token, bytes) || bytes[0] != Version)
         {
             problem = "malformed token";
             return false;
@@ -67,6 +67,18 @@ internal sealed class ResumeTokens
         userId = Convert.ToHexStringLower(bytes.Slice(1, 16));
         problem = "";
         return true;
+    }
+
+    private static bool TryDecode(string token, Span<byte> bytes)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(token, bytes, out var length) && length == TokenLength;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private void Mac(ReadOnlySpan<byte> body, Span<byte> destination)
