@@ -26,6 +26,13 @@ public interface ISignalingChannel : IAsyncDisposable
     bool IsClosed { get; }
 
     /// <summary>
+    /// <see langword="true"/> while the channel has a working connection: <see langword="false"/> while it is
+    /// reconnecting (calls then fail at once with <see cref="SignalingErrorCode.Reconnecting"/>) and once it has closed.
+    /// The default implementation is <c>!IsClosed</c>, for implementations that never reconnect.
+    /// </summary>
+    bool IsConnected => !IsClosed;
+
+    /// <summary>
     /// Answers relays that other members send to this user (offers, candidates, ...). The handler's
     /// result is the relay's result on the sender's side. Handlers are <b>started in the order the relays
     /// arrived</b> (an implementation must keep one sender's order: a trickled candidate must reach the
@@ -48,6 +55,29 @@ public interface ISignalingChannel : IAsyncDisposable
     /// before a handler is attached.
     /// </summary>
     event EventHandler<SignalingClosedEventArgs>? Closed;
+
+    /// <summary>
+    /// Raised when the connection dropped unexpectedly and the channel starts reconnecting to resume its session
+    /// (<see cref="IsClosed"/> stays <see langword="false"/>). Calls pending at that moment, and calls made until
+    /// <see cref="Reconnected"/>, fail with <see cref="SignalingErrorCode.Reconnecting"/>. If the channel cannot resume,
+    /// <see cref="Closed"/> follows. The default implementation never raises it.
+    /// </summary>
+    event EventHandler<SignalingReconnectingEventArgs>? Reconnecting
+    {
+        add { }
+        remove { }
+    }
+
+    /// <summary>
+    /// Raised when the channel has reconnected and resumed its session: the same <see cref="UserId"/>, and the
+    /// server kept its group memberships. Membership notifications sent while it was away are lost: refresh
+    /// what matters (e.g. <see cref="GetGroupAsync"/>). The default implementation never raises it.
+    /// </summary>
+    event EventHandler? Reconnected
+    {
+        add { }
+        remove { }
+    }
 
     /// <summary>Identifies this connection to the server (<c>init</c>) and returns the user id it assigned.</summary>
     /// <param name="cancellationToken">Cancels the wait for the answer.</param>

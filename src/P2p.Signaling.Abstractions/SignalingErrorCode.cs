@@ -67,6 +67,14 @@ public enum SignalingErrorCode
     /// <summary>-32008: the caller is a member of too many groups (default limit 1000 per connection).</summary>
     TooManyGroups = -32008,
 
+    /// <summary>
+    /// -32009: <c>resume</c> was refused: the token is malformed or its MAC does not verify (e.g. another
+    /// resume key), the session is unknown or its grace period has passed (on a server that has run
+    /// longer than the grace period), or the session could not be taken over. The message says why.
+    /// The client must start afresh with <c>init</c> (a new user id).
+    /// </summary>
+    ResumeRefused = -32009,
+
     /// <summary>-32010: the relay's receiver has no relay handler (sent by the receiver's client library).</summary>
     NoRelayHandler = -32010,
 
@@ -81,4 +89,11 @@ public enum SignalingErrorCode
 
     /// <summary>-32022 (local): the other side's answer could not be understood (not the shape the method defines).</summary>
     InvalidResponse = -32022,
+
+    /// <summary>
+    /// -32023 (local): the signaling connection dropped and the channel is reconnecting to resume its
+    /// session; the call was not made, or its answer was lost with the old connection. Retry after
+    /// <see cref="ISignalingChannel.Reconnected"/>.
+    /// </summary>
+    Reconnecting = -32023,
 }

@@ -33,6 +33,18 @@ public static class SignalingMethods
     /// </summary>
     public const string GetIceServers = "get_ice_servers";
 
+    /// <summary>
+    /// <c>get_resume_token []</c> → <c>{"token","gracePeriodMs"}</c> (client → server, after <c>init</c>): an opaque,
+    /// self-verifying token that lets a new connection take this session over with <see cref="Resume"/>. An extension of the seed.
+    /// </summary>
+    public const string GetResumeToken = "get_resume_token";
+
+    /// <summary>
+    /// <c>resume [token, groups]</c> → <c>{"id","groups"}</c> (client → server, the first call on a new connection instead
+    /// of <c>init</c>): takes over the session the token names, keeping the user id and group memberships. An extension of the seed.
+    /// </summary>
+    public const string Resume = "resume";
+
     /// <summary><c>member_joined [groupId, userId]</c>: a notification (server → client).</summary>
     public const string MemberJoined = "member_joined";
 

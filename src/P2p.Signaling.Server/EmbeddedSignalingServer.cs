@@ -53,7 +53,15 @@ public sealed class EmbeddedSignalingServer : IAsyncDisposable
 
         builder.WebHost.UseUrls(options.Url);
         options.ConfigureServices?.Invoke(builder.Services);
-        builder.Services.AddP2pSignaling(options.Configure);
+        var resumeKey = options.ResumeKey;
+        builder.Services.AddP2pSignaling(o =>
+        {
+            options.Configure?.Invoke(o);
+            if (resumeKey is not null)
+            {
+                o.ResumeKey = resumeKey;
+            }
+        });
         var app = builder.Build();
         try
         {

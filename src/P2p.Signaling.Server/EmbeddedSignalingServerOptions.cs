@@ -16,6 +16,13 @@ public sealed record EmbeddedSignalingServerOptions
     /// <summary>The signaling server's own settings (timeouts, limits, serving the browser client).</summary>
     public Action<SignalingServerOptions>? Configure { get; init; }
 
+    /// <summary>
+    /// The resume key (base64, see <see cref="SignalingServerOptions.ResumeKey"/>), applied after <see cref="Configure"/>.
+    /// Give a new server on the same <see cref="Url"/> the key of the one it replaces, and clients of the old
+    /// one resume their sessions on it. Null: a random key (or the one <see cref="Configure"/> sets).
+    /// </summary>
+    public string? ResumeKey { get; init; }
+
     /// <summary>Logging for the server and Kestrel; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

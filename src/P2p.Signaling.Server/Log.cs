@@ -46,4 +46,16 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} (user {UserId}): issued {Count} ICE server(s){Expiry}")]
     public static partial void IceServersIssued(ILogger logger, long connectionId, string userId, int count, string expiry);
+
+    [LoggerMessage(15, LogLevel.Information, "Connection {ConnectionId} (user {UserId}) dropped without a close handshake: the user stays in {Count} group(s) for {GracePeriod} awaiting resume")]
+    public static partial void Detached(ILogger logger, long connectionId, string userId, int count, TimeSpan gracePeriod);
+
+    [LoggerMessage(16, LogLevel.Information, "User {UserId} did not resume within {GracePeriod}: leaving its groups")]
+    public static partial void SessionExpired(ILogger logger, string userId, TimeSpan gracePeriod);
+
+    [LoggerMessage(17, LogLevel.Information, "Connection {ConnectionId} resumed user {UserId} ({Count} group(s)){How}")]
+    public static partial void Resumed(ILogger logger, long connectionId, string userId, int count, string how);
+
+    [LoggerMessage(18, LogLevel.Information, "Connection {ConnectionId}: resume refused: {Reason}")]
+    public static partial void ResumeRefused(ILogger logger, long connectionId, string reason);
 }

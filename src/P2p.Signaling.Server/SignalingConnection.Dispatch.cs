@@ -42,6 +42,11 @@ internal sealed partial class SignalingConnection
             return default;
         }
 
+        if (frame.Method == JsonRpcMethod.Resume)
+        {
+            return GuardAsync(OnResumeAsync(buffer, length, frame), frame.Id);
+        }
+
         if (frame.Method is JsonRpcMethod.Unknown or JsonRpcMethod.MemberJoined or JsonRpcMethod.MemberLeft)
         {
             Reject(frame.Id, SignalingErrorCode.MethodNotFound, $"Method not found: '{frame.MethodName.GetString(message)}'.");
@@ -64,6 +69,7 @@ internal sealed partial class SignalingConnection
                 JsonRpcMethod.Join => OnJoinAsync(buffer, length, frame),
                 JsonRpcMethod.Leave => OnLeaveAsync(buffer, length, frame),
                 JsonRpcMethod.GetIceServers => OnGetIceServers(in frame),
+                JsonRpcMethod.GetResumeToken => OnGetResumeToken(in frame),
                 _ => OnGetAsync(buffer, length, frame),
             };
         }

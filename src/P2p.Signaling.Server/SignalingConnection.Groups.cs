@@ -128,20 +128,6 @@ internal sealed partial class SignalingConnection
         }
     }
 
-    private void NotifyMembers(string method, string groupId, IReadOnlyList<string> members)
-    {
-        if (members.Count == 0)
-        {
-            return;
-        }
-
-        var frame = JsonRpcWriter.Notification(method, groupId, _userId!).ToSharedArrayAndRelease();
-        foreach (var member in members)
-        {
-            if (_hub.Peers.TryGet(member, out var peer))
-            {
-                peer.Notify(frame);
-            }
-        }
-    }
+    private void NotifyMembers(string method, string groupId, IReadOnlyList<string> members) =>
+        _hub.NotifyMembers(method, groupId, _userId!, members);
 }

@@ -39,6 +39,7 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string? _closeDescription;
     private string? _userId;
+    private bool _closeReceived;
 
     public SignalingConnection(SignalingHub hub, WebSocket socket, long id)
     {
@@ -70,6 +71,7 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
                 var (kind, length) = await reader.ReceiveAsync(_socket, Token);
                 if (kind == ReceivedMessageKind.Close)
                 {
+                    _closeReceived = true;
                     reason = _closeDescription ?? reason;
                     break;
                 }
@@ -184,8 +186,10 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
     }
 
     /// <summary>
-    /// After the socket closed: relays waiting for this client fail at once (target gone), the user
-    /// leaves every group (the other members get <c>member_left</c>) and is unregistered.
+    /// After the socket closed: relays waiting for this client fail at once (target gone) and the user is
+    /// unregistered. After a close handshake it leaves every group (the other members get <c>member_left</c>);
+    /// a connection that ended without one (reset, keep-alive timeout, send failure) is detached instead: its
+    /// groups are kept for the resume grace period.
     /// </summary>
     private async Task CleanupAsync()
     {
@@ -200,6 +204,14 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
         }
 
         _hub.Peers.Unregister(this);
+        if (!_closeReceived && _options.ResumeGracePeriod > TimeSpan.Zero && !_hub.IsStopping)
+        {
+            Log.Detached(_hub.Logger, _id, _userId, _groups.Count, _options.ResumeGracePeriod);
+            _hub.Sessions.Detach(new Sessions.DetachedSession(_userId, [.. _groups]));
+            _groups.Clear();
+            return;
+        }
+
         foreach (var groupId in _groups)
         {
             try

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using P2p.Signaling.Server.Groups;
 using P2p.Signaling.Server.IceServers;
 using P2p.Signaling.Server.Routing;
+using P2p.Signaling.Server.Sessions;
 
 namespace P2p.Signaling.Server;
 
@@ -22,6 +23,7 @@ internal sealed class SignalingHub : IHostedService, IDisposable
     private readonly CancellationTokenRegistration? _stopping;
     private readonly Lock _closingGate = new();
     private Task? _closing;
+    private readonly long _startedAt;
     private long _nextConnectionId;
 
     public SignalingHub(
@@ -42,6 +44,10 @@ internal sealed class SignalingHub : IHostedService, IDisposable
             Log.IceServersConfigured(Logger, Options.IceServers.Count, IceServers.IssuesTurnRestCredentials ? string.Join(", ", Options.TurnRest.Urls) : "none", Options.TurnRest.CredentialLifetime);
         }
 
+        ResumeTokens = new ResumeTokens(Options.DecodeResumeKey() ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), Time);
+        Sessions = new SessionRegistry(Time, Options.ResumeGracePeriod, s => _ = EndSessionAsync(s));
+        _startedAt = Time.GetTimestamp();
+
         RelayTimeoutTicks = (long)(Options.RelayTimeout.TotalSeconds * Time.TimestampFrequency);
         var period = TimeSpan.FromTicks(Math.Clamp(Options.RelayTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
         _relayTimer = Time.CreateTimer(static s => ((SignalingHub)s!).ExpireRelays(), this, period, period);
@@ -59,6 +65,18 @@ internal sealed class SignalingHub : IHostedService, IDisposable
     public IceServerIssuer IceServers { get; }
 
     public IPeerDirectory Peers { get; } = new InMemoryPeerDirectory();
+
+    /// <summary>Issues and verifies resume tokens.</summary>
+    public ResumeTokens ResumeTokens { get; }
+
+    /// <summary>Members whose connection dropped, kept for the grace period.</summary>
+    public SessionRegistry Sessions { get; }
+
+    /// <summary>Whether this server has run for less than one <see cref="SignalingServerOptions.ResumeGracePeriod"/> (it then adopts sessions it does not know).</summary>
+    public bool InFirstGracePeriod => Time.GetElapsedTime(_startedAt) < Options.ResumeGracePeriod;
+
+    /// <summary>True once the server has started closing its connections.</summary>
+    public bool IsStopping => Volatile.Read(ref _closing) is not null;
 
     public TimeProvider Time { get; }
 
@@ -148,10 +166,64 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Aborts the connection of <paramref name="userId"/> as a network failure would (no close handshake): for tests and operators.</summary>
+    /// <returns><see langword="false"/> when the user has no connection here.</returns>
+    public bool AbortConnection(string userId)
+    {
+        if (!Peers.TryGet(userId, out var peer) || peer is not SignalingConnection connection)
+        {
+            return false;
+        }
+
+        connection.Abort();
+        return true;
+    }
+
+    /// <summary>Sends a membership notification about <paramref name="userId"/> to <paramref name="members"/> (those connected).</summary>
+    public void NotifyMembers(string method, string groupId, string userId, IReadOnlyList<string> members)
+    {
+        if (members.Count == 0)
+        {
+            return;
+        }
+
+        var frame = P2p.Signaling.WebSockets.Protocol.JsonRpcWriter.Notification(method, groupId, userId).ToSharedArrayAndRelease();
+        foreach (var member in members)
+        {
+            if (Peers.TryGet(member, out var peer))
+            {
+                peer.Notify(frame);
+            }
+        }
+    }
+
     public void Dispose()
     {
+        Sessions.Dispose();
         _stopping?.Dispose();
         _relayTimer.Dispose();
+    }
+
+    /// <summary>A detached member's grace period passed: it leaves its groups as a dropped connection did before.</summary>
+    private async Task EndSessionAsync(DetachedSession session)
+    {
+        Log.SessionExpired(Logger, session.UserId, Options.ResumeGracePeriod);
+        foreach (var groupId in session.Groups)
+        {
+            try
+            {
+                var change = await Store.LeaveAsync(groupId, session.UserId, CancellationToken.None);
+                if (change.Status == GroupOperationStatus.Done)
+                {
+                    Log.Left(Logger, session.UserId, groupId, change.GroupRemoved ? " (grace period over; group removed)" : " (grace period over)");
+                    NotifyMembers(Abstractions.SignalingMethods.MemberLeft, groupId, session.UserId, change.OtherMembers);
+                }
+            }
+            catch (Exception ex)
+            {
+                Log.Unexpected(Logger, 0, ex);
+            }
+        }
     }
 
     private void ExpireRelays()

@@ -37,15 +37,36 @@ public sealed class SignalingServerOptions
     /// <summary>The capability recorded for <c>create []</c> (default 15: everything allowed).</summary>
     public int DefaultCapability { get; set; } = 15;
 
-    /// <summary>WebSocket keep-alive (ping) interval (default 30 s; <see cref="TimeSpan.Zero"/> disables it).</summary>
-    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// WebSocket keep-alive (ping) interval (default 5 s; <see cref="TimeSpan.Zero"/> disables it). With
+    /// <see cref="KeepAliveTimeout"/> it bounds how long a silently dead client goes unnoticed.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long the server waits for the pong to a keep-alive ping before it drops a silent connection
-    /// (default 30 s), so a peer that vanished without closing TCP leaves its groups and fails relays
-    /// waiting for it. <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// (default 10 s), so a peer that vanished without closing TCP is noticed: it is detached (see
+    /// <see cref="ResumeGracePeriod"/>) and relays waiting for it fail with <c>-32004</c>.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it.
     /// </summary>
-    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a member whose connection ended without a WebSocket close handshake (TCP reset, keep-alive
+    /// timeout, send failure) stays in its groups, detached, so that a new connection can take its session over
+    /// with <c>resume</c> (default 30 s). Meanwhile it is still listed by <c>get_members</c>/<c>get_group</c>
+    /// and relays to it fail at once with <c>-32004</c>; when the period passes it leaves its groups
+    /// (<c>member_left</c>). A server also adopts sessions it does not know (after a restart) during its first
+    /// grace period. <see cref="TimeSpan.Zero"/> disables resuming: members leave as soon as their connection ends.
+    /// </summary>
+    public TimeSpan ResumeGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The secret (base64, at least 16 bytes once decoded; 32 recommended) that signs resume tokens
+    /// (configuration <c>P2pSignaling:ResumeKey</c>). <see langword="null"/> (default): a random key per process,
+    /// so tokens survive a restart only when every instance is configured with the same key. Never logged.
+    /// </summary>
+    public string? ResumeKey { get; set; }
 
     /// <summary>How long a closing connection (or server shutdown) waits for the closing handshake before aborting (default 2 s).</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
@@ -82,9 +103,38 @@ public sealed class SignalingServerOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(DefaultCapability, 15, nameof(DefaultCapability));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero, nameof(KeepAliveInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(CloseTimeout, TimeSpan.Zero, nameof(CloseTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ResumeGracePeriod, TimeSpan.Zero, nameof(ResumeGracePeriod));
+        if (ResumeKey is not null && DecodeResumeKey() is null)
+        {
+            throw new ArgumentException("ResumeKey must be base64 of at least 16 bytes.", nameof(ResumeKey));
+        }
+
         if (KeepAliveTimeout != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveTimeout, TimeSpan.Zero, nameof(KeepAliveTimeout));
+        }
+    }
+
+    /// <summary>A new random resume key (32 bytes, base64) for <see cref="ResumeKey"/>, e.g. to share between a server and its replacement.</summary>
+    /// <returns>The key, base64.</returns>
+    public static string NewResumeKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The decoded <see cref="ResumeKey"/>; null when it is not set or not valid.</summary>
+    internal byte[]? DecodeResumeKey()
+    {
+        if (ResumeKey is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var key = Convert.FromBase64String(ResumeKey);
+            return key.Length >= 16 ? key : null;
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 }

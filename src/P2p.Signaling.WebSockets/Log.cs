@@ -28,4 +28,19 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "Dropped a message of more than {Limit} bytes from the signaling server")]
     public static partial void MessageTooLarge(ILogger logger, int limit);
+
+    [LoggerMessage(9, LogLevel.Warning, "Signaling connection lost ({Reason}); reconnecting to resume user {UserId} for up to {Timeout}")]
+    public static partial void Reconnecting(ILogger logger, string reason, string? userId, TimeSpan timeout, Exception? exception);
+
+    [LoggerMessage(10, LogLevel.Debug, "Reconnection attempt {Attempt} to {Uri}")]
+    public static partial void ReconnectAttempt(ILogger logger, int attempt, Uri uri);
+
+    [LoggerMessage(11, LogLevel.Debug, "Reconnection attempt {Attempt} failed: {Problem}")]
+    public static partial void ReconnectAttemptFailed(ILogger logger, int attempt, string problem);
+
+    [LoggerMessage(12, LogLevel.Information, "Signaling connection resumed as user {UserId} after {Elapsed} ({Attempts} attempt(s); {Groups} group(s) kept)")]
+    public static partial void Resumed(ILogger logger, string? userId, TimeSpan elapsed, int attempts, int groups);
+
+    [LoggerMessage(13, LogLevel.Debug, "No resume token: {Problem}")]
+    public static partial void NoResumeToken(ILogger logger, string problem);
 }

@@ -68,6 +68,37 @@ internal static class ResultDecoders
         return servers;
     };
 
+    /// <summary><c>{"token":string,"gracePeriodMs":number}</c>.</summary>
+    public static readonly ResultDecoder<ResumeTokenResult> ResumeToken = static json =>
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("token", out var token) || token.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("gracePeriodMs", out var grace) || !grace.TryGetInt64(out var graceMs))
+        {
+            throw new JsonException("expected {\"token\":string,\"gracePeriodMs\":integer}");
+        }
+
+        return new ResumeTokenResult(token.GetString()!, graceMs);
+    };
+
+    /// <summary><c>{"id":string,"groups":[string,...]}</c>.</summary>
+    public static readonly ResultDecoder<ResumeResult> Resume = static json =>
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("groups", out var groups) || groups.ValueKind != JsonValueKind.Array
+            || groups.EnumerateArray().Any(g => g.ValueKind != JsonValueKind.String))
+        {
+            throw new JsonException("expected {\"id\":string,\"groups\":[string,...]}");
+        }
+
+        return new ResumeResult(id.GetString()!, [.. groups.EnumerateArray().Select(g => g.GetString()!)]);
+    };
+
     public static readonly ResultDecoder<JsonElement> Element = static json => JsonElement.Parse(json);
 
     private static string? OptionalString(JsonElement item, string name) =>

@@ -18,7 +18,13 @@ namespace P2p.Signaling.WebSockets;
 /// their <see cref="RelayHandler"/> on the thread pool, concurrently, and are answered by id.
 /// Membership events are raised on the receive loop, in the order the server sent them: keep
 /// handlers short.</para>
-/// <para>When the socket closes or fails, every pending call fails at once with
+/// <para>When the socket drops unexpectedly (and <see cref="WebSocketSignalingChannelOptions.Reconnect"/> is on,
+/// the channel was initialised and the server issued a resume token), the channel raises <see cref="Reconnecting"/>,
+/// fails pending calls with <see cref="SignalingErrorCode.Reconnecting"/> and reconnects with back-off, resuming its
+/// session (<c>resume</c>): same <see cref="UserId"/>, same groups, then <see cref="Reconnected"/>. Calls made meanwhile
+/// fail at once with <see cref="SignalingErrorCode.Reconnecting"/>. If resuming is refused or
+/// <see cref="WebSocketSignalingChannelOptions.ReconnectTimeout"/> passes, the channel closes.</para>
+/// <para>When the channel closes, every pending call fails at once with
 /// <see cref="SignalingErrorCode.ConnectionClosed"/>, <see cref="Closed"/> is raised, and later calls
 /// throw immediately.</para>
 /// </remarks>
@@ -30,33 +36,37 @@ namespace P2p.Signaling.WebSockets;
 /// var group = await channel.CreateGroupAsync(capability: null);
 /// </code>
 /// </example>
-public sealed class WebSocketSignalingChannel : ISignalingChannel
+public sealed partial class WebSocketSignalingChannel : ISignalingChannel
 {
-    private readonly WebSocket _socket;
+    private const int Connected = 0;
+    private const int ReconnectingState = 1;
+    private const int ClosedState = 2;
+
+    private readonly Uri? _uri;
     private readonly WebSocketSignalingChannelOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
 
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly FrameSender _sender;
-    private readonly Task _receiveLoop;
+    private readonly CancellationTokenSource _reconnectStop = new();
     private readonly TimeProvider _time;
     private readonly long _requestTimeout;
     private readonly ITimer? _timeoutTimer;
+    private volatile SocketLink _link;
+    private Task _reconnectLoop = Task.CompletedTask;
     private long _nextId;
-    private int _closed;
+    private int _state;
     private int _disposed;
     private string _closeReason = "";
     private volatile string? _userId;
 
-    private WebSocketSignalingChannel(WebSocket socket, WebSocketSignalingChannelOptions options, ILogger? logger)
+    private WebSocketSignalingChannel(WebSocket socket, Uri? uri, WebSocketSignalingChannelOptions options, ILogger? logger)
     {
-        _socket = socket;
+        _uri = uri;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _time = options.TimeProvider;
-        _sender = new FrameSender(socket, OnSendFailed);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _link = StartLink(socket);
         if (options.RequestTimeout != Timeout.InfiniteTimeSpan)
         {
             // In the clock's timestamp units, so a call's deadline is one addition.
@@ -70,7 +80,10 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     public string? UserId => _userId;
 
     /// <inheritdoc />
-    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+    public bool IsClosed => Volatile.Read(ref _state) == ClosedState;
+
+    /// <inheritdoc />
+    public bool IsConnected => Volatile.Read(ref _state) == Connected;
 
     /// <inheritdoc />
     public Func<RelayRequest, CancellationToken, ValueTask<JsonElement>>? RelayHandler { get; set; }
@@ -83,6 +96,12 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
 
     /// <inheritdoc />
     public event EventHandler<SignalingClosedEventArgs>? Closed;
+
+    /// <inheritdoc />
+    public event EventHandler<SignalingReconnectingEventArgs>? Reconnecting;
+
+    /// <inheritdoc />
+    public event EventHandler? Reconnected;
 
     /// <summary>Opens a WebSocket to a signaling server and returns the channel over it.</summary>
     /// <param name="uri">The server's endpoint, e.g. <c>ws://127.0.0.1:3001/</c>.</param>
@@ -98,15 +117,24 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     {
         ArgumentNullException.ThrowIfNull(uri);
         options = (options ?? new WebSocketSignalingChannelOptions()).Validated();
+        var socket = await OpenSocketAsync(uri, options, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        Log.Connected(logger ?? NullLogger.Instance, uri);
+        return new WebSocketSignalingChannel(socket, uri, options, logger);
+    }
+
+    /// <summary>Opens a <see cref="ClientWebSocket"/> with the options' settings, within <paramref name="timeout"/>.</summary>
+    private static async Task<ClientWebSocket> OpenSocketAsync(Uri uri, WebSocketSignalingChannelOptions options, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = options.KeepAliveInterval;
         socket.Options.KeepAliveTimeout = options.KeepAliveTimeout;
         options.ConfigureWebSocket?.Invoke(socket.Options);
-        using var deadline = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        using var deadline = new CancellationTokenSource(timeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            await socket.ConnectAsync(uri, timeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
+            return socket;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -116,58 +144,78 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException)
         {
             socket.Dispose();
-            var why = ex is OperationCanceledException ? $"no connection within {options.ConnectTimeout}" : ex.Message;
+            var why = ex is OperationCanceledException ? $"no connection within {timeout}" : ex.Message;
             throw new SignalingException(SignalingErrorCode.ConnectionClosed, $"Could not connect to the signaling server at {uri}: {why}", null, ex);
         }
-
-        Log.Connected(logger ?? NullLogger.Instance, uri);
-        return new WebSocketSignalingChannel(socket, options, logger);
     }
 
-    /// <summary>Runs the protocol over an already connected WebSocket (e.g. an in-memory one); the channel owns and disposes it.</summary>
+    /// <summary>
+    /// Runs the protocol over an already connected WebSocket (e.g. an in-memory one); the channel owns and disposes it.
+    /// Such a channel cannot reconnect (it does not know where the socket came from): a drop closes it.
+    /// </summary>
     /// <param name="socket">An open WebSocket.</param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     public static WebSocketSignalingChannel FromWebSocket(WebSocket socket, WebSocketSignalingChannelOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return new WebSocketSignalingChannel(socket, (options ?? new WebSocketSignalingChannelOptions()).Validated(), logger);
+        return new WebSocketSignalingChannel(socket, null, (options ?? new WebSocketSignalingChannelOptions()).Validated(), logger);
     }
 
     /// <inheritdoc />
+    /// <remarks>With <see cref="WebSocketSignalingChannelOptions.Reconnect"/> on, it then fetches a resume token
+    /// (<c>get_resume_token</c>; a server without the extension just means the channel will not reconnect).</remarks>
     public async Task<string> InitAsync(CancellationToken cancellationToken = default)
     {
         var id = NextId();
         var userId = await CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Init), SignalingMethods.Init, ResultDecoders.String, cancellationToken)
             .ConfigureAwait(false);
         _userId = userId;
+        if (_options.Reconnect && _uri is not null && _resumeToken is null)
+        {
+            await RefreshResumeTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return userId;
     }
 
     /// <inheritdoc />
-    public Task<string> CreateGroupAsync(int? capability, CancellationToken cancellationToken = default)
+    public async Task<string> CreateGroupAsync(int? capability, CancellationToken cancellationToken = default)
     {
         var id = NextId();
         var frame = capability is { } c
             ? JsonRpcWriter.Request(id, SignalingMethods.Create, c)
             : JsonRpcWriter.Request(id, SignalingMethods.Create);
-        return CallAsync(id, frame, SignalingMethods.Create, ResultDecoders.String, cancellationToken);
+        var groupId = await CallAsync(id, frame, SignalingMethods.Create, ResultDecoders.String, cancellationToken).ConfigureAwait(false);
+        TrackCreated(groupId, capability);
+        return groupId;
     }
 
     /// <inheritdoc />
-    public Task JoinGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    public async Task JoinGroupAsync(string groupId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupId);
         var id = NextId();
-        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Join, groupId), SignalingMethods.Join, ResultDecoders.Ignore, cancellationToken);
+        await CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Join, groupId), SignalingMethods.Join, ResultDecoders.Ignore, cancellationToken).ConfigureAwait(false);
+        TrackJoined(groupId);
     }
 
     /// <inheritdoc />
-    public Task LeaveGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    public async Task LeaveGroupAsync(string groupId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupId);
         var id = NextId();
-        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Leave, groupId), SignalingMethods.Leave, ResultDecoders.Ignore, cancellationToken);
+        try
+        {
+            await CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.Leave, groupId), SignalingMethods.Leave, ResultDecoders.Ignore, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SignalingException ex) when (ex.Code is SignalingErrorCode.GroupNotFound or SignalingErrorCode.NotMember)
+        {
+            TrackLeft(groupId);
+            throw;
+        }
+
+        TrackLeft(groupId);
     }
 
     /// <inheritdoc />
@@ -179,11 +227,14 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     }
 
     /// <inheritdoc />
-    public Task<GroupInfo> GetGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    public async Task<GroupInfo> GetGroupAsync(string groupId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupId);
         var id = NextId();
-        return CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.GetGroup, groupId), SignalingMethods.GetGroup, ResultDecoders.Group, cancellationToken);
+        var group = await CallAsync(id, JsonRpcWriter.Request(id, SignalingMethods.GetGroup, groupId), SignalingMethods.GetGroup, ResultDecoders.Group, cancellationToken)
+            .ConfigureAwait(false);
+        TrackDescribed(group);
+        return group;
     }
 
     /// <inheritdoc />
@@ -203,7 +254,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     }
 
     /// <summary>
-    /// Closes the channel: pending calls fail with <see cref="SignalingErrorCode.ConnectionClosed"/>,
+    /// Closes the channel: reconnecting stops at once, pending calls fail with <see cref="SignalingErrorCode.ConnectionClosed"/>,
     /// queued messages are sent, the WebSocket closing handshake runs (bounded by
     /// <see cref="WebSocketSignalingChannelOptions.CloseTimeout"/>), then all background work stops.
     /// </summary>
@@ -214,18 +265,20 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             return;
         }
 
+        await _reconnectStop.CancelAsync().ConfigureAwait(false);
         Shutdown("the channel was disposed", null);
+        var link = _link;
         using (var timeout = new CancellationTokenSource(_options.CloseTimeout, _time))
         {
             try
             {
-                await _sender.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
-                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await link.Sender.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
+                if (link.Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "disposed", timeout.Token).ConfigureAwait(false);
+                    await link.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "disposed", timeout.Token).ConfigureAwait(false);
                 }
 
-                await _receiveLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
+                await link.ReceiveLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
             {
@@ -239,39 +292,47 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         }
 
         await _lifetime.CancelAsync().ConfigureAwait(false);
-        _socket.Abort();
-        await _receiveLoop.ConfigureAwait(false);
-        _socket.Dispose();
+        await _reconnectLoop.ConfigureAwait(false);
+        link = _link;
+        link.Socket.Abort();
+        await link.ReceiveLoop.ConfigureAwait(false);
+        link.Socket.Dispose();
         _lifetime.Dispose();
+        _reconnectStop.Dispose();
     }
 
     private long NextId() => Interlocked.Increment(ref _nextId);
 
-    private async Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, CancellationToken cancellationToken)
+    private Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, CancellationToken cancellationToken) =>
+        CallAsync(id, frame, method, decoder, duringReconnect: false, cancellationToken);
+
+    /// <summary>Sends a request on the current link and waits for its answer. <paramref name="duringReconnect"/>: the channel's own calls (<c>resume</c>) that run while reconnecting.</summary>
+    private async Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, bool duringReconnect, CancellationToken cancellationToken)
     {
-        if (IsClosed)
+        if (!MayCall(duringReconnect))
         {
             frame.Release();
-            throw ClosedException();
+            throw StateException();
         }
 
+        var link = _link;
         var deadline = _timeoutTimer is null ? long.MaxValue : _time.GetTimestamp() + _requestTimeout;
         var call = new PendingCall<T>(method, decoder, deadline);
         _pending[id] = call;
 
-        // Shutdown sets the flag before draining the pending calls: re-checking after adding means a
-        // call is either drained by it or sees the flag here, never left waiting.
-        if (IsClosed)
+        // Dropping or closing changes the state before draining the pending calls: re-checking after adding
+        // means a call is either drained or sees the new state here, never left waiting.
+        if (!MayCall(duringReconnect))
         {
             _pending.TryRemove(id, out _);
             frame.Release();
-            throw ClosedException();
+            throw StateException();
         }
 
-        if (!_sender.TryEnqueue(frame))
+        if (!link.Sender.TryEnqueue(frame))
         {
             _pending.TryRemove(id, out _);
-            throw ClosedException();
+            throw IsClosed || !CanReconnect ? ClosedException() : ReconnectingException();
         }
 
         if (!cancellationToken.CanBeCanceled)
@@ -291,6 +352,14 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         }
     }
 
+    private bool MayCall(bool duringReconnect)
+    {
+        var state = Volatile.Read(ref _state);
+        return state == Connected || (duringReconnect && state == ReconnectingState);
+    }
+
+    private SignalingException StateException() => IsClosed ? ClosedException() : ReconnectingException();
+
     /// <summary>Fails calls whose answer is overdue (runs every RequestTimeout / 8, at most every second).</summary>
     private void ExpireCalls()
     {
@@ -307,35 +376,47 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     private SignalingException ClosedException() =>
         new(SignalingErrorCode.ConnectionClosed, $"The signaling connection is closed: {Volatile.Read(ref _closeReason)}.");
 
-    private void Send(OutgoingFrame frame) => _sender.TryEnqueue(frame);
+    private SignalingException ReconnectingException() =>
+        new(SignalingErrorCode.Reconnecting, $"The signaling connection dropped and is reconnecting: {Volatile.Read(ref _dropReason)}.");
 
-    private void OnSendFailed(Exception exception)
+    private SocketLink StartLink(WebSocket socket)
     {
-        Shutdown($"sending failed: {exception.Message}", exception);
-        _socket.Abort();
+        var link = new SocketLink(socket, OnSendFailed);
+        link.ReceiveLoop = Task.Run(() => ReceiveLoopAsync(link));
+        return link;
     }
 
-    private async Task ReceiveLoopAsync()
+    private void OnSendFailed(SocketLink link, Exception exception)
+    {
+        // Aborting ends the link's receive loop, which decides between reconnecting and closing.
+        Log.ReconnectAttemptFailed(_logger, 0, $"sending failed: {exception.Message}");
+        link.Socket.Abort();
+    }
+
+    private async Task ReceiveLoopAsync(SocketLink link)
     {
         var reason = "the server closed the connection";
         Exception? error = null;
+        var resumable = true;
+        var socket = link.Socket;
         using (var reader = new WebSocketMessageReader(_options.MaxMessageSize))
         {
             try
             {
                 while (true)
                 {
-                    var (kind, length) = await reader.ReceiveAsync(_socket, _lifetime.Token).ConfigureAwait(false);
+                    var (kind, length) = await reader.ReceiveAsync(socket, _lifetime.Token).ConfigureAwait(false);
                     if (kind == ReceivedMessageKind.Close)
                     {
-                        var description = _socket.CloseStatusDescription;
-                        reason = $"the server closed the connection ({_socket.CloseStatus}{(string.IsNullOrEmpty(description) ? "" : ": " + description)})";
+                        var description = socket.CloseStatusDescription;
+                        reason = $"the server closed the connection ({socket.CloseStatus}{(string.IsNullOrEmpty(description) ? "" : ": " + description)})";
+                        resumable = socket.CloseStatus is WebSocketCloseStatus.EndpointUnavailable or WebSocketCloseStatus.InternalServerError or (WebSocketCloseStatus)1012;
                         break;
                     }
 
                     if (kind == ReceivedMessageKind.TooLarge)
                     {
-                        OnMessageTooLarge(reader.Buffer.AsSpan(0, length));
+                        OnMessageTooLarge(link, reader.Buffer.AsSpan(0, length));
                     }
                     else if (kind == ReceivedMessageKind.Binary)
                     {
@@ -343,7 +424,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
                     }
                     else
                     {
-                        OnMessage(reader.Buffer.AsSpan(0, length));
+                        OnMessage(link, reader.Buffer.AsSpan(0, length));
                     }
 
                     reader.Trim();
@@ -352,6 +433,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
             {
                 reason = "the channel was disposed";
+                resumable = false;
             }
             catch (Exception ex)
             {
@@ -360,15 +442,15 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             }
         }
 
-        Shutdown(reason, error);
-        if (_socket.State == WebSocketState.CloseReceived)
+        OnLinkEnded(link, reason, error, resumable);
+        if (socket.State == WebSocketState.CloseReceived)
         {
             // Complete the server's closing handshake once our queued messages are out.
             using var timeout = new CancellationTokenSource(_options.CloseTimeout, _time);
             try
             {
-                await _sender.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+                await link.Sender.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
             {
@@ -376,13 +458,41 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             }
         }
 
-        try
+        link.MarkEnded();
+        if (IsClosed && link == _link)
         {
-            await _lifetime.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await _lifetime.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed concurrently.
+            }
         }
-        catch (ObjectDisposedException)
+    }
+
+    /// <summary>A link's receive loop ended: reconnect (if the drop is resumable and the channel can), or close.</summary>
+    private void OnLinkEnded(SocketLink link, string reason, Exception? error, bool resumable)
+    {
+        if (link != _link)
         {
-            // Disposed concurrently.
+            return; // a link already replaced
+        }
+
+        _ = link.Sender.CompleteAsync();
+        switch (Volatile.Read(ref _state))
+        {
+            case ReconnectingState:
+                // A reconnection attempt's link died: its resume call fails and the loop tries again.
+                FailPending(SignalingErrorCode.Reconnecting, reason, error);
+                return;
+            case Connected when resumable && CanReconnect:
+                BeginReconnect(reason, error);
+                return;
+            default:
+                Shutdown(reason, error);
+                return;
         }
     }
 
@@ -390,24 +500,14 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
     private void Shutdown(string reason, Exception? error)
     {
         Volatile.Write(ref _closeReason, reason);
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (Interlocked.Exchange(ref _state, ClosedState) == ClosedState)
         {
             return;
         }
 
-        _ = _sender.CompleteAsync();
-        foreach (var id in _pending.Keys)
-        {
-            if (_pending.TryRemove(id, out var call))
-            {
-                call.Fail(new SignalingException(
-                    SignalingErrorCode.ConnectionClosed,
-                    $"The signaling connection closed before '{call.Method}' was answered: {reason}.",
-                    null,
-                    error));
-            }
-        }
-
+        _reconnectStop.Cancel();
+        _ = _link.Sender.CompleteAsync();
+        FailPending(SignalingErrorCode.ConnectionClosed, reason, error);
         Log.Closed(_logger, reason, error);
         try
         {
@@ -419,7 +519,19 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         }
     }
 
-    private void OnMessage(ReadOnlySpan<byte> message)
+    private void FailPending(SignalingErrorCode code, string reason, Exception? error)
+    {
+        var what = code == SignalingErrorCode.Reconnecting ? "dropped (reconnecting)" : "closed";
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var call))
+            {
+                call.Fail(new SignalingException(code, $"The signaling connection {what} before '{call.Method}' was answered: {reason}.", null, error));
+            }
+        }
+    }
+
+    private void OnMessage(SocketLink link, ReadOnlySpan<byte> message)
     {
         var status = JsonRpcFrame.TryParse(message, out var frame);
         if (status != JsonRpcParseStatus.Ok)
@@ -435,7 +547,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
                 break;
             case JsonRpcKind.Request:
             case JsonRpcKind.Notification:
-                OnRequest(message, ref frame);
+                OnRequest(link, message, ref frame);
                 break;
         }
     }
@@ -469,12 +581,12 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             : new SignalingException(SignalingErrorCode.InvalidResponse, $"The server answered '{call.Method}' with a malformed error object."));
     }
 
-    private void OnRequest(ReadOnlySpan<byte> message, ref JsonRpcFrame frame)
+    private void OnRequest(SocketLink link, ReadOnlySpan<byte> message, ref JsonRpcFrame frame)
     {
         switch (frame.Method)
         {
             case JsonRpcMethod.Relay:
-                OnRelay(message, ref frame);
+                OnRelay(link, message, ref frame);
                 break;
             case JsonRpcMethod.MemberJoined:
             case JsonRpcMethod.MemberLeft:
@@ -502,14 +614,14 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
                 Log.IgnoredMethod(_logger, name);
                 if (frame.Kind == JsonRpcKind.Request)
                 {
-                    Send(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.MethodNotFound, $"Method '{name}' not found."));
+                    link.Sender.TryEnqueue(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.MethodNotFound, $"Method '{name}' not found."));
                 }
 
                 break;
         }
     }
 
-    private void OnRelay(ReadOnlySpan<byte> message, ref JsonRpcFrame frame)
+    private void OnRelay(SocketLink link, ReadOnlySpan<byte> message, ref JsonRpcFrame frame)
     {
         var groupId = frame.Param0.GetString(message);
         var fromUserId = frame.Param1.GetString(message);
@@ -518,7 +630,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
             Log.MalformedMessage(_logger, "a relay without [groupId, fromUserId, data]");
             if (frame.Kind == JsonRpcKind.Request)
             {
-                Send(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.InvalidParams, "relay expects [groupId, fromUserId, data]."));
+                link.Sender.TryEnqueue(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.InvalidParams, "relay expects [groupId, fromUserId, data]."));
             }
 
             return;
@@ -530,16 +642,17 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         {
             if (frame.Kind == JsonRpcKind.Request)
             {
-                Send(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.NoRelayHandler, "The receiver has no relay handler."));
+                link.Sender.TryEnqueue(JsonRpcWriter.Error(frame.Id, (int)SignalingErrorCode.NoRelayHandler, "The receiver has no relay handler."));
             }
 
             return;
         }
 
-        _ = RunRelayHandlerAsync(handler, frame.Id, request, _lifetime.Token);
+        _ = RunRelayHandlerAsync(link, handler, frame.Id, request, _lifetime.Token);
     }
 
     private async Task RunRelayHandlerAsync(
+        SocketLink link,
         Func<RelayRequest, CancellationToken, ValueTask<JsonElement>> handler,
         RequestId id,
         RelayRequest request,
@@ -576,7 +689,8 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
 
         if (id.IsPresent)
         {
-            Send(answer);
+            // On the link the relay came on: after a reconnection the server would not know its id.
+            link.Sender.TryEnqueue(answer);
         }
         else
         {
@@ -584,7 +698,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         }
     }
 
-    private void OnMessageTooLarge(ReadOnlySpan<byte> prefix)
+    private void OnMessageTooLarge(SocketLink link, ReadOnlySpan<byte> prefix)
     {
         Log.MessageTooLarge(_logger, _options.MaxMessageSize);
         var (id, isRequest, isResponse) = JsonRpcFrame.ScanPrefix(prefix);
@@ -596,7 +710,7 @@ public sealed class WebSocketSignalingChannel : ISignalingChannel
         }
         else if (isRequest && id.IsPresent)
         {
-            Send(JsonRpcWriter.Error(id, (int)SignalingErrorCode.MessageTooLarge, $"The message exceeded the receiver's limit of {_options.MaxMessageSize} bytes."));
+            link.Sender.TryEnqueue(JsonRpcWriter.Error(id, (int)SignalingErrorCode.MessageTooLarge, $"The message exceeded the receiver's limit of {_options.MaxMessageSize} bytes."));
         }
     }
 }

@@ -27,22 +27,44 @@ public sealed class WebSocketSignalingChannelOptions
     /// </summary>
     public int MaxMessageSize { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>WebSocket keep-alive (ping) interval. Default 30 s.</summary>
-    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>WebSocket keep-alive (ping) interval. Default 5 s.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long to wait for the pong to a keep-alive ping before the connection counts as dead and
-    /// closes (default 30 s), so a server that vanished without closing TCP is noticed.
-    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// drops (default 10 s), so a server that vanished without closing TCP is noticed (and, with
+    /// <see cref="Reconnect"/>, the channel reconnects). <see cref="Timeout.InfiniteTimeSpan"/> disables it.
     /// </summary>
-    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Reconnect and resume the session (same user id, same group memberships) when the connection drops
+    /// without a close the channel asked for: a failure, a keep-alive timeout, or a server close with 1001
+    /// (going away), 1011 (internal error) or 1012 (service restart). Default <see langword="true"/>. Needs a server
+    /// with the resume extension (<c>get_resume_token</c>); the channel fetches a token in
+    /// <see cref="WebSocketSignalingChannel.InitAsync"/> and after each resume. <see langword="false"/>: a drop closes
+    /// the channel, as before the extension.
+    /// </summary>
+    public bool Reconnect { get; set; } = true;
+
+    /// <summary>
+    /// How long the channel keeps trying to reconnect before it closes for good (default 30 s, the server's
+    /// default grace period).
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The delay before the second reconnection attempt (the first is immediate); it doubles up to <see cref="ReconnectMaxDelay"/>, with ±20 % jitter. Default 250 ms.</summary>
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest delay between two reconnection attempts. Default 5 s.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Further settings for the <see cref="ClientWebSocket"/> (headers, proxy, certificates...).</summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; set; }
 
     /// <summary>
-    /// The clock of the channel's timers: <see cref="RequestTimeout"/>, <see cref="ConnectTimeout"/>
-    /// and <see cref="CloseTimeout"/>. Default <see cref="TimeProvider.System"/>; a fake one
+    /// The clock of the channel's timers: <see cref="RequestTimeout"/>, <see cref="ConnectTimeout"/>,
+    /// <see cref="CloseTimeout"/> and the reconnection back-off and <see cref="ReconnectTimeout"/>. Default <see cref="TimeProvider.System"/>; a fake one
     /// (e.g. <c>FakeTimeProvider</c>) makes them testable in virtual time. The WebSocket's own
     /// keep-alive (<see cref="KeepAliveInterval"/>, <see cref="KeepAliveTimeout"/>) runs inside
     /// <see cref="ClientWebSocket"/> on the system clock.
@@ -58,6 +80,9 @@ public sealed class WebSocketSignalingChannelOptions
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectTimeout, TimeSpan.Zero, nameof(ReconnectTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectInitialDelay, TimeSpan.Zero, nameof(ReconnectInitialDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectMaxDelay, ReconnectInitialDelay, nameof(ReconnectMaxDelay));
         return this;
     }
 }

@@ -34,11 +34,13 @@ public class SignalingErrorCodeTests
     [TestCase(SignalingErrorCode.MessageTooLarge, -32006)]
     [TestCase(SignalingErrorCode.TooManyPendingRelays, -32007)]
     [TestCase(SignalingErrorCode.TooManyGroups, -32008)]
+    [TestCase(SignalingErrorCode.ResumeRefused, -32009)]
     [TestCase(SignalingErrorCode.NoRelayHandler, -32010)]
     [TestCase(SignalingErrorCode.RelayHandlerFailed, -32011)]
     [TestCase(SignalingErrorCode.ConnectionClosed, -32020)]
     [TestCase(SignalingErrorCode.RequestTimeout, -32021)]
     [TestCase(SignalingErrorCode.InvalidResponse, -32022)]
+    [TestCase(SignalingErrorCode.Reconnecting, -32023)]
     public void Documented_values_are_stable(SignalingErrorCode code, int value) => Assert.That((int)code, Is.EqualTo(value));
 
     [Test]

@@ -160,9 +160,11 @@ public class ClientIntegrationTests
     [Test]
     public async Task When_the_server_stops_mid_call_the_pending_call_fails_promptly()
     {
+        // Without reconnecting (the behaviour before the resume extension; see ResumeClientTests for the default).
         var server = await TestServer.StartAsync();
-        await using var a = await WebSocketSignalingChannel.ConnectAsync(server.Uri);
-        await using var b = await WebSocketSignalingChannel.ConnectAsync(server.Uri);
+        var noReconnect = new WebSocketSignalingChannelOptions { Reconnect = false };
+        await using var a = await WebSocketSignalingChannel.ConnectAsync(server.Uri, noReconnect);
+        await using var b = await WebSocketSignalingChannel.ConnectAsync(server.Uri, noReconnect);
         await a.InitAsync();
         var idB = await b.InitAsync();
         var handlerCancelled = new TaskCompletionSource();

@@ -88,8 +88,11 @@ public class MembershipTests
     [TestCase(false)]
     public async Task A_dropped_socket_leaves_every_group_and_the_others_are_told(bool abort)
     {
-        await using var owner = await RawClient.ConnectAsync(_server.Uri);
-        var leaver = await RawClient.ConnectAsync(_server.Uri);
+        // An abort (no close handshake) detaches the member for the resume grace period first.
+        await using var graceServer = await TestServer.StartAsync(o => o.ResumeGracePeriod = TimeSpan.FromMilliseconds(200));
+        var uri = abort ? graceServer.Uri : _server.Uri;
+        await using var owner = await RawClient.ConnectAsync(uri);
+        var leaver = await RawClient.ConnectAsync(uri);
         var g1 = await CreateAsync(owner);
         var g2 = await CreateAsync(owner);
         var solo = await CreateAsync(leaver);

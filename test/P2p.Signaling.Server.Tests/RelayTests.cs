@@ -155,7 +155,8 @@ public class RelayTests
     public async Task A_target_that_disconnects_mid_relay_fails_the_relay_at_once(bool abort)
     {
         // The default 30 s relay timeout: the failure must come from the disconnect, not the timeout.
-        await using var server = await TestServer.StartAsync();
+        // An abort detaches the member for the (here short) resume grace period; the relay still fails at once.
+        await using var server = await TestServer.StartAsync(o => o.ResumeGracePeriod = TimeSpan.FromMilliseconds(200));
         var (a, b, group) = await PairAsync(server);
         await using var disposeA = a;
         var relay = a.CallAsync("relay", $"[\"{group}\",\"{b.UserId}\",{{\"type\":\"offer\",\"sdp\":\"\"}}]");

@@ -15,6 +15,7 @@ public class SilentPeerTests
         {
             o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
             o.KeepAliveTimeout = TimeSpan.FromMilliseconds(300);
+            o.ResumeGracePeriod = TimeSpan.FromMilliseconds(200); // detached first, then member_left
         });
         await using var owner = await RawClient.ConnectAsync(server.Uri);
         var group = (await owner.CallAsync("create", "[]")).GetProperty("result").GetString()!;

@@ -79,7 +79,7 @@ public class GetIceServersTests
 
     private async Task<(WebSocketSignalingChannel Channel, ScriptedServer.ServerSide Server)> ConnectAsync()
     {
-        var channel = await WebSocketSignalingChannel.ConnectAsync(_server.Uri, new WebSocketSignalingChannelOptions { CloseTimeout = TimeSpan.FromMilliseconds(100) });
+        var channel = await WebSocketSignalingChannel.ConnectAsync(_server.Uri, new WebSocketSignalingChannelOptions { Reconnect = false, CloseTimeout = TimeSpan.FromMilliseconds(100) });
         return (channel, await _server.AcceptAsync());
     }
 }

@@ -26,7 +26,7 @@ public class WebSocketSignalingChannelClockTests
     public async Task ACallFailsWithRequestTimeoutWhenTheFakeClockPassesIt()
     {
         var clock = new FakeTimeProvider();
-        var options = new WebSocketSignalingChannelOptions { RequestTimeout = TimeSpan.FromSeconds(40), TimeProvider = clock };
+        var options = new WebSocketSignalingChannelOptions { Reconnect = false, RequestTimeout = TimeSpan.FromSeconds(40), TimeProvider = clock };
         var channel = await WebSocketSignalingChannel.ConnectAsync(_server.Uri, options);
         var server = await _server.AcceptAsync();
 
@@ -47,7 +47,7 @@ public class WebSocketSignalingChannelClockTests
     public async Task CallsWithoutATimeoutNeverExpire()
     {
         var clock = new FakeTimeProvider();
-        var options = new WebSocketSignalingChannelOptions { RequestTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock };
+        var options = new WebSocketSignalingChannelOptions { Reconnect = false, RequestTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock };
         var channel = await WebSocketSignalingChannel.ConnectAsync(_server.Uri, options);
         var server = await _server.AcceptAsync();
 
@@ -65,7 +65,7 @@ public class WebSocketSignalingChannelClockTests
     public async Task DisposalGivesUpOnTheClosingHandshakeWhenTheFakeClockPassesCloseTimeout()
     {
         var clock = new FakeTimeProvider();
-        var options = new WebSocketSignalingChannelOptions { CloseTimeout = TimeSpan.FromSeconds(2), TimeProvider = clock };
+        var options = new WebSocketSignalingChannelOptions { Reconnect = false, CloseTimeout = TimeSpan.FromSeconds(2), TimeProvider = clock };
         var channel = await WebSocketSignalingChannel.ConnectAsync(_server.Uri, options);
         await _server.AcceptAsync(); // the scripted server never answers the close frame
 
@@ -87,7 +87,7 @@ public class WebSocketSignalingChannelClockTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var accepted = listener.AcceptTcpClientAsync();
         var clock = new FakeTimeProvider();
-        var options = new WebSocketSignalingChannelOptions { ConnectTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock };
+        var options = new WebSocketSignalingChannelOptions { Reconnect = false, ConnectTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock };
 
         var connect = WebSocketSignalingChannel.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), options);
         using var client = await accepted.WaitAsync(Wait);
@@ -106,7 +106,7 @@ public class WebSocketSignalingChannelClockTests
     [Test]
     public void ANullTimeProviderIsRejected()
     {
-        var options = new WebSocketSignalingChannelOptions { TimeProvider = null! };
+        var options = new WebSocketSignalingChannelOptions { Reconnect = false, TimeProvider = null! };
         Assert.ThrowsAsync<ArgumentNullException>(async () => await WebSocketSignalingChannel.ConnectAsync(_server.Uri, options));
     }
 

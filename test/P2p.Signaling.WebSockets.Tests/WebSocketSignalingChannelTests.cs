@@ -19,7 +19,7 @@ public class WebSocketSignalingChannelTests
     private async Task<(WebSocketSignalingChannel Channel, ScriptedServer.ServerSide Server)> ConnectAsync(WebSocketSignalingChannelOptions? options = null)
     {
         // The scripted server reads only when a test asks it to, so it never answers a close frame: keep disposal short.
-        options ??= new WebSocketSignalingChannelOptions { CloseTimeout = TimeSpan.FromMilliseconds(100) };
+        options ??= new WebSocketSignalingChannelOptions { Reconnect = false, CloseTimeout = TimeSpan.FromMilliseconds(100) };
         var channel = await WebSocketSignalingChannel.ConnectAsync(_server.Uri, options);
         var side = await _server.AcceptAsync();
         return (channel, side);
@@ -148,7 +148,7 @@ public class WebSocketSignalingChannelTests
     [Test]
     public async Task ACallWithoutAnswerTimesOut()
     {
-        var (channel, server) = await ConnectAsync(new WebSocketSignalingChannelOptions { RequestTimeout = TimeSpan.FromMilliseconds(200), CloseTimeout = TimeSpan.FromMilliseconds(100) });
+        var (channel, server) = await ConnectAsync(new WebSocketSignalingChannelOptions { Reconnect = false, RequestTimeout = TimeSpan.FromMilliseconds(200), CloseTimeout = TimeSpan.FromMilliseconds(100) });
         await using var _ = channel;
         var ex = Assert.ThrowsAsync<SignalingException>(async () => await channel.InitAsync().WaitAsync(Wait))!;
         Assert.That(ex.Code, Is.EqualTo(SignalingErrorCode.RequestTimeout));
@@ -378,7 +378,7 @@ public class WebSocketSignalingChannelTests
     [Test]
     public async Task AnOversizedAnswerFailsOnlyItsCall()
     {
-        var (channel, server) = await ConnectAsync(new WebSocketSignalingChannelOptions { MaxMessageSize = 4096, CloseTimeout = TimeSpan.FromMilliseconds(100) });
+        var (channel, server) = await ConnectAsync(new WebSocketSignalingChannelOptions { Reconnect = false, MaxMessageSize = 4096, CloseTimeout = TimeSpan.FromMilliseconds(100) });
         await using var _ = channel;
         var relay = channel.RelayAsync("g", "u", JsonElement.Parse("1"));
         var request = await server.ReceiveJsonAsync();

@@ -46,4 +46,18 @@ public interface IGroupStore
     /// <param name="toUserId">The target.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     ValueTask<RelayRouteStatus> CheckRelayAsync(string groupId, string fromUserId, string toUserId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Restores a group a resuming member says it was in (after a server restart): joins <paramref name="userId"/>
+    /// to it if it exists, or re-creates it with this id, owner and capability and the user as its only member.
+    /// The default implementation only joins (a store that cannot choose group ids does not re-create).
+    /// </summary>
+    /// <param name="groupId">The group's id, as the member knew it.</param>
+    /// <param name="ownerId">The group's owner, as the member knew it.</param>
+    /// <param name="capability">The group's capability (already validated, 0..15).</param>
+    /// <param name="userId">The resuming member.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>As <see cref="JoinAsync"/>; <see cref="GroupOperationStatus.Done"/> with no one to notify when the group was re-created.</returns>
+    ValueTask<GroupMembershipChange> RestoreAsync(string groupId, string ownerId, int capability, string userId, CancellationToken cancellationToken) =>
+        JoinAsync(groupId, userId, cancellationToken);
 }

@@ -56,6 +56,33 @@ public sealed class InMemoryGroupStore : IGroupStore
     }
 
     /// <inheritdoc />
+    public async ValueTask<GroupMembershipChange> RestoreAsync(string groupId, string ownerId, int capability, string userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        ArgumentNullException.ThrowIfNull(ownerId);
+        ArgumentNullException.ThrowIfNull(userId);
+        while (true)
+        {
+            var change = await JoinAsync(groupId, userId, cancellationToken).ConfigureAwait(false);
+            if (change.Status != GroupOperationStatus.GroupNotFound)
+            {
+                return change;
+            }
+
+            if (_groups.TryAdd(groupId, new Group(groupId, ownerId, capability, userId)))
+            {
+                return new GroupMembershipChange(GroupOperationStatus.Done, []);
+            }
+
+            // Re-created (or still being removed) concurrently: join that one.
+            if (_groups.TryGetValue(groupId, out var existing) && existing.Removed)
+            {
+                _groups.TryRemove(new KeyValuePair<string, Group>(groupId, existing));
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<GroupMembershipChange> LeaveAsync(string groupId, string userId, CancellationToken cancellationToken)
     {
         if (!_groups.TryGetValue(groupId, out var group))
@@ -134,11 +161,16 @@ public sealed class InMemoryGroupStore : IGroupStore
         return Convert.ToHexStringLower(bytes);
     }
 
-    private sealed class Group(string id, string owner, int capability)
+    private sealed class Group(string id, string owner, int capability, string firstMember)
     {
+        public Group(string id, string owner, int capability)
+            : this(id, owner, capability, owner)
+        {
+        }
+
         public readonly Lock Gate = new();
-        public readonly List<string> Members = [owner];
-        public readonly HashSet<string> MemberSet = new(StringComparer.Ordinal) { owner };
+        public readonly List<string> Members = [firstMember];
+        public readonly HashSet<string> MemberSet = new(StringComparer.Ordinal) { firstMember };
         public bool Removed;
 
         public string Id { get; } = id;

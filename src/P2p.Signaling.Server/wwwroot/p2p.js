@@ -81,11 +81,15 @@ export const SignalingErrorCode = Object.freeze({
   MessageTooLarge: -32006,
   TooManyPendingRelays: -32007,
   TooManyGroups: -32008,
+  /** `resume` refused (bad or foreign token, unknown or expired session): the session is gone. */
+  ResumeRefused: -32009,
   NoRelayHandler: -32010,
   RelayHandlerFailed: -32011,
   ConnectionClosed: -32020,
   RequestTimeout: -32021,
   InvalidResponse: -32022,
+  /** Local: the connection dropped and the channel is reconnecting; retry after `reconnected`. */
+  Reconnecting: -32023,
   /** A member's answer to an offer when both offer and it keeps its own (lower user id). */
   Glare: -32030,
   /** A member's answer to a relay for a group it is not (or no longer, or not yet) a member of. */
@@ -602,59 +606,107 @@ export class SignalingClosedEvent extends Event {
   }
 }
 
+/** `reconnecting` of a SignalingChannel, `signalingreconnecting` of a P2pService: the connection dropped. */
+export class SignalingReconnectingEvent extends Event {
+  /** @param {string} type @param {string} reason */
+  constructor(type, reason) {
+    super(type);
+    this.reason = reason;
+  }
+}
+
+/**
+ * @typedef {object} SignalingChannelOptions
+ * @property {number} [requestTimeout] per-call timeout in ms (default 40000)
+ * @property {number} [connectTimeout] ms to open a WebSocket (default 15000)
+ * @property {boolean} [reconnect] reconnect and `resume` after an unexpected drop (default true)
+ * @property {number} [reconnectTimeout] ms to keep trying before closing for good (default 30000)
+ * @property {number} [reconnectInitialDelay] ms before the second attempt (the first is immediate); doubles, ±20 % jitter (default 250)
+ * @property {number} [reconnectMaxDelay] the longest delay between attempts in ms (default 5000)
+ * @property {string} [url] where to reconnect (default: the socket's url)
+ * @property {Logger} [logger]
+ */
+
+/**
+ * @param {string} url @param {number} timeout
+ * @returns {Promise<WebSocket>}
+ */
+function openWebSocket(url, timeout) {
+  return new Promise((resolve, reject) => {
+    /** @type {WebSocket} */
+    let socket;
+    try {
+      socket = new WebSocket(url);
+    } catch (error) {
+      reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Cannot connect to ${url}: ${messageOf(error)}`));
+      return;
+    }
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.removeEventListener("open", onOpen);
+      socket.removeEventListener("close", onClose);
+    };
+    const onOpen = () => { cleanup(); resolve(socket); };
+    /** @param {CloseEvent} event */
+    const onClose = (event) => {
+      cleanup();
+      reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Could not connect to ${url} (WebSocket close code ${event.code}).`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      socket.close();
+      reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `No connection to ${url} within ${formatDuration(timeout)}.`));
+    }, timeout);
+    socket.addEventListener("open", onOpen);
+    socket.addEventListener("close", onClose);
+  });
+}
+
 /**
  * One connection to the signaling server (the .NET `WebSocketSignalingChannel`). Responses are matched
  * by id; every call has a timeout; when the connection closes every pending call fails with -32020.
- * Events: `memberjoined`, `memberleft` (SignalingMemberEvent), `close` (SignalingClosedEvent), once.
+ * When the socket drops unexpectedly (no close asked for, or the server closes with 1001/1011/1012) after
+ * `init`, the channel reconnects with back-off and `resume`s its session (same user id and groups):
+ * meanwhile calls fail at once with -32023 (Reconnecting); if resuming is refused or `reconnectTimeout`
+ * passes, it closes as before.
+ * Events: `memberjoined`, `memberleft` (SignalingMemberEvent), `reconnecting` (SignalingReconnectingEvent),
+ * `reconnected` (Event), `close` (SignalingClosedEvent), once.
  */
 export class SignalingChannel extends EventTarget {
   /**
    * Opens a WebSocket to the server.
    * @param {string} [url] default: `defaultSignalingUrl()`
-   * @param {{requestTimeout?: number, connectTimeout?: number, logger?: Logger}} [options]
+   * @param {SignalingChannelOptions} [options]
    * @returns {Promise<SignalingChannel>}
    */
-  static connect(url = defaultSignalingUrl(), options = {}) {
-    return new Promise((resolve, reject) => {
-      /** @type {WebSocket} */
-      let socket;
-      try {
-        socket = new WebSocket(url);
-      } catch (error) {
-        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Cannot connect to ${url}: ${messageOf(error)}`));
-        return;
-      }
-      const timeout = options.connectTimeout ?? 15000;
-      const cleanup = () => {
-        clearTimeout(timer);
-        socket.removeEventListener("open", onOpen);
-        socket.removeEventListener("close", onClose);
-      };
-      const onOpen = () => { cleanup(); resolve(new SignalingChannel(socket, options)); };
-      /** @param {CloseEvent} event */
-      const onClose = (event) => {
-        cleanup();
-        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Could not connect to ${url} (WebSocket close code ${event.code}).`));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        socket.close();
-        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `No connection to ${url} within ${formatDuration(timeout)}.`));
-      }, timeout);
-      socket.addEventListener("open", onOpen);
-      socket.addEventListener("close", onClose);
-    });
+  static async connect(url = defaultSignalingUrl(), options = {}) {
+    const socket = await openWebSocket(url, options.connectTimeout ?? 15000);
+    return new SignalingChannel(socket, { ...options, url });
   }
 
   /**
    * Wraps an open WebSocket (`SignalingChannel.connect` does this for you).
    * @param {WebSocket} socket
-   * @param {{requestTimeout?: number, logger?: Logger}} [options]
+   * @param {SignalingChannelOptions} [options]
    */
   constructor(socket, options = {}) {
     super();
     this._socket = socket;
     this._logger = options.logger ?? defaultLogger;
+    this._url = options.url ?? socket.url;
+    this._reconnect = options.reconnect ?? true;
+    this._reconnectTimeout = options.reconnectTimeout ?? 30000;
+    this._reconnectInitialDelay = options.reconnectInitialDelay ?? 250;
+    this._reconnectMaxDelay = options.reconnectMaxDelay ?? 5000;
+    this._connectTimeout = options.connectTimeout ?? 15000;
+    /** The latest `get_resume_token` token (never logged). @type {string|null} */
+    this._resumeToken = null;
+    /** Groups this member is in, for `resume`. @type {Map<string, {owner: string|null, capability: number|null}>} */
+    this._groups = new Map();
+    this._reconnecting = false;
+    this._dropReason = "";
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this._reconnectTimer = undefined;
     /** Per-call timeout in ms (default 40 s, longer than the server's relay timeout). */
     this.requestTimeout = options.requestTimeout ?? 40000;
     /**
@@ -669,22 +721,115 @@ export class SignalingChannel extends EventTarget {
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void, cleanup: () => void}>} */
     this._pending = new Map();
     this._closed = false;
-    socket.addEventListener("message", (event) => this._onMessage(event));
-    socket.addEventListener("close", (event) => this._onClosed(`the WebSocket closed (code ${event.code}${event.reason ? `, "${event.reason}"` : ""})`));
+    this._attach(socket);
   }
 
-  /** True once the connection closed (or `close` was called). */
+  /** True once the connection closed (or `close` was called); false while reconnecting. */
   get isClosed() { return this._closed; }
+
+  /** True while the channel has a working connection (not reconnecting, not closed). */
+  get isConnected() { return !this._closed && !this._reconnecting; }
+
+  /** @param {WebSocket} socket */
+  _attach(socket) {
+    socket.addEventListener("message", (event) => { if (socket === this._socket) this._onMessage(event); });
+    socket.addEventListener("close", (event) => this._onSocketClosed(socket, event));
+  }
+
+  /** @param {WebSocket} socket @param {CloseEvent} event */
+  _onSocketClosed(socket, event) {
+    if (socket !== this._socket || this._closed) return;
+    const reason = `the WebSocket closed (code ${event.code}${event.reason ? `, "${event.reason}"` : ""})`;
+    if (this._reconnecting) {
+      this._failPending(SignalingErrorCode.Reconnecting, reason); // an attempt's socket: its resume fails, the loop goes on
+      return;
+    }
+    const resumable = event.code !== 1000 && event.code !== 1008 && event.code !== 1009;
+    if (resumable && this._reconnect && this.userId !== null && this._resumeToken !== null) this._beginReconnect(reason);
+    else this._onClosed(reason);
+  }
+
+  /** @param {string} reason */
+  _beginReconnect(reason) {
+    this._reconnecting = true;
+    this._dropReason = reason;
+    this._failPending(SignalingErrorCode.Reconnecting, `${reason}; reconnecting`);
+    this._logger.warn(`Signaling: the connection dropped (${reason}); reconnecting to resume user ${this.userId}`);
+    this.dispatchEvent(new SignalingReconnectingEvent("reconnecting", reason));
+    void this._reconnectLoop();
+  }
+
+  async _reconnectLoop() {
+    const started = Date.now();
+    let delay = 0;
+    let last = this._dropReason;
+    for (let attempt = 1; !this._closed; attempt++) {
+      if (delay > 0) {
+        const left = this._reconnectTimeout - (Date.now() - started);
+        await new Promise((resolve) => { this._reconnectTimer = setTimeout(resolve, Math.max(0, Math.min(left, delay * (0.8 + 0.4 * Math.random())))); });
+        if (this._closed) return;
+      }
+      const remaining = this._reconnectTimeout - (Date.now() - started);
+      if (remaining <= 0) {
+        this._onClosed(`could not resume the signaling session within ${formatDuration(this._reconnectTimeout)} (${last})`);
+        return;
+      }
+      this._logger.debug(`Signaling: reconnection attempt ${attempt}`);
+      try {
+        const socket = await openWebSocket(this._url, Math.min(remaining, this._connectTimeout));
+        if (this._closed) { socket.close(1000); return; }
+        const previous = this._socket;
+        this._socket = socket;
+        this._attach(socket);
+        try { previous.close(1000); } catch { /* already closed */ }
+        const groups = [...this._groups].map(([id, g]) => ({ id, owner: g.owner, capability: g.capability }));
+        const result = await this.call("resume", [this._resumeToken, groups], { timeout: Math.min(remaining, this.requestTimeout), _duringReconnect: true });
+        if (result === null || typeof result !== "object" || result.id !== this.userId || !Array.isArray(result.groups)) throw invalidResponse("resume", result);
+        for (const id of [...this._groups.keys()]) if (!result.groups.includes(id)) this._groups.delete(id);
+        for (const id of result.groups) if (!this._groups.has(id)) this._groups.set(id, { owner: null, capability: null });
+        if (this._closed) return;
+        this._reconnecting = false;
+        this._logger.info(`Signaling: resumed user ${this.userId} after ${Date.now() - started} ms (${attempt} attempt(s))`);
+        this.dispatchEvent(new Event("reconnected"));
+        void this._refreshResumeToken();
+        return;
+      } catch (error) {
+        const code = error instanceof SignalingError ? error.code : SignalingErrorCode.ConnectionClosed;
+        if (code !== SignalingErrorCode.ConnectionClosed && code !== SignalingErrorCode.Reconnecting && code !== SignalingErrorCode.RequestTimeout) {
+          try { this._socket.close(1000); } catch { /* already closed */ }
+          this._onClosed(`resume refused: ${messageOf(error)}`);
+          return;
+        }
+        last = messageOf(error);
+        this._logger.debug(`Signaling: reconnection attempt ${attempt} failed: ${last}`);
+      }
+      delay = delay === 0 ? this._reconnectInitialDelay : Math.min(delay * 2, this._reconnectMaxDelay);
+    }
+  }
+
+  /** `get_resume_token`: keeps the token for `resume`; a server without the extension (-32601) means no reconnecting. */
+  async _refreshResumeToken() {
+    try {
+      const result = await this.call("get_resume_token", []);
+      if (result !== null && typeof result === "object" && typeof result.token === "string") this._resumeToken = result.token;
+    } catch (error) {
+      if (error instanceof SignalingError && error.code === SignalingErrorCode.MethodNotFound) this._resumeToken = null;
+      this._logger.debug(`Signaling: no resume token: ${messageOf(error)}`);
+    }
+  }
 
   /**
    * Calls a method; resolves with its result, rejects with a SignalingError.
    * @param {string} method
    * @param {any[]} params
-   * @param {{signal?: AbortSignal|null, timeout?: number}} [options]
+   * @param {{signal?: AbortSignal|null, timeout?: number, _duringReconnect?: boolean}} [options]
    * @returns {Promise<any>}
    */
   call(method, params, options = {}) {
     if (this._closed) return Promise.reject(new SignalingError(SignalingErrorCode.ConnectionClosed, "The signaling connection is closed."));
+    if (this._reconnecting && !options._duringReconnect) {
+      return Promise.reject(new SignalingError(SignalingErrorCode.Reconnecting, `The signaling connection dropped and is reconnecting: ${this._dropReason}.`));
+    }
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this._nextId++;
@@ -711,7 +856,7 @@ export class SignalingChannel extends EventTarget {
       } catch (error) {
         this._pending.delete(id);
         cleanup();
-        reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Could not send '${method}': ${messageOf(error)}`));
+        reject(new SignalingError(this._reconnecting ? SignalingErrorCode.Reconnecting : SignalingErrorCode.ConnectionClosed, `Could not send '${method}': ${messageOf(error)}`));
       }
     });
   }
@@ -721,6 +866,7 @@ export class SignalingChannel extends EventTarget {
     const id = await this.call("init", []);
     if (typeof id !== "string" || id.length === 0) throw invalidResponse("init", id);
     this.userId = id;
+    if (this._reconnect && this._resumeToken === null) await this._refreshResumeToken();
     return id;
   }
 
@@ -731,17 +877,25 @@ export class SignalingChannel extends EventTarget {
   async createGroup(capability) {
     const id = await this.call("create", [capability]);
     if (typeof id !== "string" || id.length === 0) throw invalidResponse("create", id);
+    this._groups.set(id, { owner: this.userId, capability: Number.isInteger(capability) ? capability : null });
     return id;
   }
 
   /** @param {string} groupId @param {{signal?: AbortSignal|null, timeout?: number}} [options] */
   async joinGroup(groupId, options) {
     await this.call("join", [groupId], options);
+    if (!this._groups.has(groupId)) this._groups.set(groupId, { owner: null, capability: null });
   }
 
   /** @param {string} groupId @param {{signal?: AbortSignal|null, timeout?: number}} [options] */
   async leaveGroup(groupId, options) {
-    await this.call("leave", [groupId], options);
+    try {
+      await this.call("leave", [groupId], options);
+    } catch (error) {
+      if (error instanceof SignalingError && (error.code === SignalingErrorCode.GroupNotFound || error.code === SignalingErrorCode.NotMember)) this._groups.delete(groupId);
+      throw error;
+    }
+    this._groups.delete(groupId);
   }
 
   /** @param {string} groupId @param {{signal?: AbortSignal|null, timeout?: number}} [options] @returns {Promise<string[]>} */
@@ -758,6 +912,7 @@ export class SignalingChannel extends EventTarget {
       || !Number.isInteger(info.capability) || !Array.isArray(info.members) || !info.members.every((/** @type {any} */ m) => typeof m === "string")) {
       throw invalidResponse("get_group", info);
     }
+    if (this.userId !== null && info.members.includes(this.userId)) this._groups.set(info.id, { owner: info.owner, capability: info.capability });
     return { id: info.id, owner: info.owner, capability: info.capability, members: info.members };
   }
 
@@ -794,9 +949,10 @@ export class SignalingChannel extends EventTarget {
     return this.call("relay", [groupId, toUserId, data], options);
   }
 
-  /** Closes the connection (1000); pending calls fail with -32020. */
+  /** Closes the connection (1000), also while reconnecting; pending calls fail with -32020. */
   close() {
     if (this._closed) return;
+    clearTimeout(this._reconnectTimer);
     try {
       this._socket.close(1000);
     } catch {
@@ -913,13 +1069,21 @@ export class SignalingChannel extends EventTarget {
   _onClosed(reason) {
     if (this._closed) return;
     this._closed = true;
+    this._reconnecting = false;
+    clearTimeout(this._reconnectTimer);
+    this._failPending(SignalingErrorCode.ConnectionClosed, reason);
+    this.dispatchEvent(new SignalingClosedEvent("close", reason));
+  }
+
+  /** @param {number} code @param {string} reason */
+  _failPending(code, reason) {
     const pending = [...this._pending.values()];
     this._pending.clear();
+    const what = code === SignalingErrorCode.Reconnecting ? "dropped" : "closed";
     for (const call of pending) {
       call.cleanup();
-      call.reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `The signaling connection closed: ${reason}.`));
+      call.reject(new SignalingError(code, `The signaling connection ${what}: ${reason}.`));
     }
-    this.dispatchEvent(new SignalingClosedEvent("close", reason));
   }
 }
 
@@ -2324,6 +2488,9 @@ export class P2pService extends EventTarget {
       this._groups.get(e.groupId)?._removeMember(e.userId, "it left the group");
     });
     signaling.addEventListener("close", (event) => this._onSignalingClosed(/** @type {SignalingClosedEvent} */ (event).reason));
+    signaling.addEventListener("reconnecting", (event) =>
+      this.dispatchEvent(new SignalingReconnectingEvent("signalingreconnecting", /** @type {SignalingReconnectingEvent} */ (event).reason)));
+    signaling.addEventListener("reconnected", () => this.dispatchEvent(new Event("signalingreconnected")));
   }
 
   /** This member's user id once joined (`init`), else null. */

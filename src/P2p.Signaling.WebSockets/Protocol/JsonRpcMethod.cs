@@ -14,6 +14,8 @@ internal enum JsonRpcMethod : byte
     GetGroup,
     Relay,
     GetIceServers,
+    GetResumeToken,
+    Resume,
     MemberJoined,
     MemberLeft,
 }

@@ -48,6 +48,16 @@ internal static class JsonRpcMethods
             return JsonRpcMethod.GetIceServers;
         }
 
+        if (reader.ValueTextEquals("get_resume_token"u8))
+        {
+            return JsonRpcMethod.GetResumeToken;
+        }
+
+        if (reader.ValueTextEquals("resume"u8))
+        {
+            return JsonRpcMethod.Resume;
+        }
+
         if (reader.ValueTextEquals("member_joined"u8))
         {
             return JsonRpcMethod.MemberJoined;

@@ -59,6 +59,19 @@ internal static class JsonRpcWriter
         return b.Finish();
     }
 
+    /// <summary>A request with a string and a JSON parameter (e.g. <c>resume [token, groups]</c>).</summary>
+    public static OutgoingFrame Request(long id, string method, string param0, JsonElement param1)
+    {
+        var b = FrameBuilder.Start();
+        var w = b.Writer;
+        BeginRequest(w, id, method);
+        w.WriteStringValue(param0);
+        WriteElement(w, param1);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        return b.Finish();
+    }
+
     /// <summary>A client's <c>relay [groupId, toUserId, data]</c>.</summary>
     public static OutgoingFrame RelayRequest(long id, string groupId, string toUserId, JsonElement data)
     {
@@ -160,6 +173,42 @@ internal static class JsonRpcWriter
         }
 
         w.WriteEndArray();
+        w.WriteEndObject();
+        return b.Finish();
+    }
+
+    /// <summary>The <c>get_resume_token</c> result <c>{"token","gracePeriodMs"}</c>.</summary>
+    public static OutgoingFrame ResumeTokenResult(in RequestId id, string token, long gracePeriodMs)
+    {
+        var b = FrameBuilder.Start();
+        var w = b.Writer;
+        Begin(w);
+        WriteId(w, id);
+        w.WriteStartObject("result"u8);
+        w.WriteString("token"u8, token);
+        w.WriteNumber("gracePeriodMs"u8, gracePeriodMs);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        return b.Finish();
+    }
+
+    /// <summary>The <c>resume</c> result <c>{"id","groups"}</c>.</summary>
+    public static OutgoingFrame ResumeResult(in RequestId id, string userId, IReadOnlyCollection<string> groups)
+    {
+        var b = FrameBuilder.Start();
+        var w = b.Writer;
+        Begin(w);
+        WriteId(w, id);
+        w.WriteStartObject("result"u8);
+        w.WriteString("id"u8, userId);
+        w.WriteStartArray("groups"u8);
+        foreach (var group in groups)
+        {
+            w.WriteStringValue(group);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
         w.WriteEndObject();
         return b.Finish();
     }

@@ -9,9 +9,15 @@ namespace P2p.Signaling.Server.Tests.Support;
 /// </summary>
 internal static class TestServer
 {
-    public static Task<EmbeddedSignalingServer> StartAsync(Action<SignalingServerOptions>? configure = null, Action<IServiceCollection>? services = null) =>
+    public static Task<EmbeddedSignalingServer> StartAsync(
+        Action<SignalingServerOptions>? configure = null,
+        Action<IServiceCollection>? services = null,
+        string url = "http://127.0.0.1:0",
+        string? resumeKey = null) =>
         EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions
         {
+            Url = url,
+            ResumeKey = resumeKey,
             Configure = configure,
             ConfigureServices = services,
             LoggerFactory = Environment.GetEnvironmentVariable("P2P_TEST_LOG") == "1"
