@@ -18,6 +18,16 @@ public interface IService : IAsyncDisposable
     event EventHandler<SignalingClosedEventArgs>? SignalingClosed;
 
     /// <summary>
+    /// Raised when the signaling connection dropped and the channel is reconnecting (see
+    /// <see cref="ISignalingChannel.Reconnecting"/>). Groups keep their connections meanwhile: broadcasts and requests
+    /// go on over the mesh; only new connections (and ICE restarts) wait for signaling.
+    /// </summary>
+    event EventHandler<SignalingReconnectingEventArgs>? SignalingReconnecting;
+
+    /// <summary>Raised when the signaling connection is back with the same user id and group memberships.</summary>
+    event EventHandler? SignalingReconnected;
+
+    /// <summary>
     /// Identifies this member to the signaling server (the seed's <c>join()</c>: <c>init</c>). Idempotent. When the
     /// transport asks for ICE servers from signaling (<see cref="Transport.IPeerConnectionFactory.IceServersFromSignaling"/>),
     /// it also fetches them (<c>get_ice_servers</c>).

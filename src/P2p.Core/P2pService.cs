@@ -51,6 +51,8 @@ public sealed class P2pService : IService
         _signaling.MemberJoined += OnMemberJoined;
         _signaling.MemberLeft += OnMemberLeft;
         _signaling.Closed += OnSignalingClosed;
+        _signaling.Reconnecting += OnSignalingReconnecting;
+        _signaling.Reconnected += OnSignalingReconnected;
         if (transport.IceServersFromSignaling)
         {
             _iceServers = new IceServerCache(signaling, _options.TimeProvider, _logger);
@@ -65,6 +67,12 @@ public sealed class P2pService : IService
 
     /// <inheritdoc />
     public event EventHandler<SignalingClosedEventArgs>? SignalingClosed;
+
+    /// <inheritdoc />
+    public event EventHandler<SignalingReconnectingEventArgs>? SignalingReconnecting;
+
+    /// <inheritdoc />
+    public event EventHandler? SignalingReconnected;
 
     /// <summary>When set, a group's disposal disposes this service too (<see cref="Group"/>'s single-group mode).</summary>
     internal bool DisposeWithGroup { get; set; }
@@ -196,6 +204,8 @@ public sealed class P2pService : IService
         _signaling.MemberJoined -= OnMemberJoined;
         _signaling.MemberLeft -= OnMemberLeft;
         _signaling.Closed -= OnSignalingClosed;
+        _signaling.Reconnecting -= OnSignalingReconnecting;
+        _signaling.Reconnected -= OnSignalingReconnected;
         _iceServers?.Dispose();
         await _signaling.DisposeAsync().ConfigureAwait(false);
         _logger.LogInformation("Closed");
@@ -246,6 +256,37 @@ public sealed class P2pService : IService
         if (_groups.TryGetValue(e.GroupId, out var group))
         {
             group.OnMemberLeft(e.UserId);
+        }
+    }
+
+    private void OnSignalingReconnecting(object? sender, SignalingReconnectingEventArgs e)
+    {
+        _logger.LogWarning("The signaling connection dropped ({Reason}); reconnecting. Connected members stay connected", e.Reason);
+        try
+        {
+            SignalingReconnecting?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "A SignalingReconnecting handler failed");
+        }
+    }
+
+    private void OnSignalingReconnected(object? sender, EventArgs e)
+    {
+        _logger.LogInformation("The signaling connection is back (user id {UserId} kept)", _signaling.UserId);
+        foreach (var group in _groups.Values)
+        {
+            group.OnSignalingReconnected();
+        }
+
+        try
+        {
+            SignalingReconnected?.Invoke(this, EventArgs.Empty);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "A SignalingReconnected handler failed");
         }
     }
 

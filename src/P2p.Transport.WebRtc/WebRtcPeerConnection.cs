@@ -78,6 +78,18 @@ internal sealed class WebRtcPeerConnection : IPeerConnection
         return _pc.SetRemoteDescriptionAsync(ToRtc(answer), cancellationToken);
     }
 
+    /// <summary>Our stack restarts ICE on the same connection (DTLS, SCTP and the channel stay).</summary>
+    public bool CanRestartIce => true;
+
+    public async Task<SessionDescriptionPayload> CreateRestartOfferAsync(CancellationToken cancellationToken)
+    {
+        _pc.RestartIce();
+        return await CreateOfferAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<SessionDescriptionPayload> AcceptRestartOfferAsync(SessionDescriptionPayload offer, CancellationToken cancellationToken) =>
+        AcceptOfferAsync(offer, cancellationToken);
+
     public Task AddRemoteCandidateAsync(IceCandidatePayload candidate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidate);

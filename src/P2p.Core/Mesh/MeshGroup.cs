@@ -288,6 +288,41 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         }
     }
 
+    /// <summary>
+    /// The signaling connection came back (resumed: same user id, same memberships). Interrupted links restart ICE at
+    /// once; members that are not connected are checked against the server's list (one may have left while this
+    /// member could not hear it). Connected links are left alone: if their member left, their channel closes.
+    /// </summary>
+    internal void OnSignalingReconnected()
+    {
+        PeerLink[] links;
+        lock (_gate)
+        {
+            links = [.. _links.Values];
+        }
+
+        var unconnected = new List<string>();
+        foreach (var link in links)
+        {
+            link.NudgeRecovery();
+            if (link.Member.State is PeerState.Connecting or PeerState.Failed)
+            {
+                unconnected.Add(link.Member.Id);
+            }
+        }
+
+        if (unconnected.Count > 0)
+        {
+            Work.Run(async () =>
+            {
+                foreach (var id in unconnected)
+                {
+                    await VerifyMemberAsync(id).ConfigureAwait(false);
+                }
+            });
+        }
+    }
+
     internal void OnSignalingClosed()
     {
         _signalingClosed = true;

@@ -42,6 +42,9 @@ internal sealed class MeshMember
     /// <summary>Broadcast payloads received, as "from:text".</summary>
     public ConcurrentQueue<string> Received { get; } = new();
 
+    /// <summary>When its signaling channel started reconnecting, and when it was back.</summary>
+    public ConcurrentQueue<(TimeSpan At, bool Back)> SignalingEvents { get; } = new();
+
     public GroupOptions Options() => new()
     {
         MessageHandler = (from, data, _) =>
@@ -60,6 +63,16 @@ internal sealed class MeshMember
         group.MemberStateChanged += (_, e) =>
         {
             States.Enqueue((_clock.Elapsed, e.Peer.Id, e.State));
+            Pulse();
+        };
+        signaling.Reconnecting += (_, _) =>
+        {
+            SignalingEvents.Enqueue((_clock.Elapsed, false));
+            Pulse();
+        };
+        signaling.Reconnected += (_, _) =>
+        {
+            SignalingEvents.Enqueue((_clock.Elapsed, true));
             Pulse();
         };
         group.MemberLeft += (_, e) =>

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using P2p.Core;
 using P2p.Signaling.Server;
 using P2p.Signaling.WebSockets;
-using P2p.Testing;
 using P2p.WebRtc.Ice;
 using P2p.WebRtc.Testing.Network;
 
@@ -38,10 +37,27 @@ internal sealed class VirtualMesh : IAsyncDisposable
 
     public IReadOnlyList<MeshMember> Members => _members;
 
-    public static async Task<VirtualMesh> StartAsync(ILoggerFactory logging, P2pOptions? service = null, int seed = 1, Action<SignalingServerOptions>? configureServer = null)
+    /// <summary>The server's resume key: a restarted server (<see cref="RestartServerAsync"/>) uses it too, so members resume.</summary>
+    public string ResumeKey { get; } = SignalingServerOptions.NewResumeKey();
+
+    public static async Task<VirtualMesh> StartAsync(ILoggerFactory logging, P2pOptions? service = null, int seed = 1)
     {
-        var server = await SignalingServer.StartAsync(configureServer);
-        return new VirtualMesh(server, logging, service ?? new P2pOptions { LoggerFactory = logging }, seed);
+        var mesh = new VirtualMesh(null!, logging, service ?? new P2pOptions { LoggerFactory = logging }, seed);
+        mesh.Server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { ResumeKey = mesh.ResumeKey });
+        return mesh;
+    }
+
+    /// <summary>Stops the signaling server (members start reconnecting).</summary>
+    public async Task StopServerAsync() => await Server.DisposeAsync();
+
+    /// <summary>Starts a new server on the stopped one's port, with the same resume key.</summary>
+    public async Task StartServerAgainAsync()
+    {
+        Server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions
+        {
+            Url = $"http://127.0.0.1:{Server.Uri.Port}",
+            ResumeKey = ResumeKey,
+        });
     }
 
     /// <summary>
