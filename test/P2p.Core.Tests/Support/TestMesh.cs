@@ -28,9 +28,10 @@ public sealed class TestMesh : IAsyncDisposable
 
     public P2pOptions Options { get; set; } = new();
 
+    /// <summary>Starts the server; a crashed member's grace period (kept in its groups for a resume) is 1 s here.</summary>
     public static async Task<TestMesh> StartAsync()
     {
-        var mesh = new TestMesh(await SignalingServer.StartAsync());
+        var mesh = new TestMesh(await SignalingServer.StartAsync(o => o.ResumeGracePeriod = TimeSpan.FromSeconds(1)));
         mesh.Options = new P2pOptions
         {
             LoggerFactory = mesh.Log,
