@@ -44,8 +44,11 @@ export const PeerState = Object.freeze({
   Connecting: "connecting",
   /** The channel is open; messages flow. The local member is always connected. */
   Connected: "connected",
-  /** Connectivity was interrupted; it has the connect timeout to recover, then it is failed. */
-  Disconnected: "disconnected",
+  /**
+   * The connection lost its path; ICE restarts through the signaling server are restoring it (same connection, no
+   * leave or join) for up to `recoveryTimeout`, then it is failed. Messages sent meanwhile wait in the connection.
+   */
+  Interrupted: "interrupted",
   /** The last attempt failed (`lastError` says why); the member that joined later retries with back-off. */
   Failed: "failed",
   /** The member left (or this member did); final. */
@@ -94,6 +97,8 @@ export const SignalingErrorCode = Object.freeze({
   Glare: -32030,
   /** A member's answer to a relay for a group it is not (or no longer, or not yet) a member of. */
   NotInGroup: -32031,
+  /** The receiver has no live connection to the sender that it could restart (an answer to `{"type":"restart"}`). */
+  NothingToRestart: -32032,
 });
 
 /** The kind of a group message frame (low nibble of byte 0). */
@@ -1442,6 +1447,12 @@ class Attempt {
     this.recovery = undefined;
     /** Offerer only: the offer relay was sent, so local candidates may follow it. */
     this.offerSent = false;
+    /** An ICE restart offer is being made and its relay has not started: local candidates wait. */
+    this.restartOfferPending = false;
+    /** An ICE restart is under way. */
+    this.restarting = false;
+    /** Wakes a waiting recovery loop (the signaling connection came back). @type {Deferred} */
+    this.nudge = new Deferred();
     /** Offerer only: local candidates gathered before the offer relay. @type {object[]} */
     this.heldLocalCandidates = [];
     this.remoteDescriptionSet = false;
@@ -1505,7 +1516,8 @@ class PeerLink {
   /** The messenger of the live connection, or null. */
   messenger() {
     const current = this._current;
-    return current && current.connected && !current.ended && current.messenger && this.member.state === PeerState.Connected ? current.messenger : null;
+    const live = this.member.state === PeerState.Connected || this.member.state === PeerState.Interrupted;
+    return current && current.connected && !current.ended && current.messenger && live ? current.messenger : null;
   }
 
   /** Waits until connected; fails at once when the member is unreachable or gone. @param {AbortSignal} signal */
@@ -1522,13 +1534,18 @@ class PeerLink {
     }
   }
 
-  /** An offer relayed from the member: returns the answer (the relay's result). @param {string} sdp */
-  async onRemoteOffer(sdp) {
+  /**
+   * An offer relayed from the member: returns the answer (the relay's result). An ICE restart offer
+   * (`"iceRestart": true`) for the live connection is answered on that connection.
+   * @param {string} sdp @param {boolean} [iceRestart]
+   */
+  async onRemoteOffer(sdp, iceRestart = false) {
     const group = this._group;
     if (this._removed || group._closing) {
       throw new SignalingError(SignalingErrorCode.NotInGroup, `User ${group.localId} is not a member of group ${group.id}.`);
     }
     const current = this._current;
+    if (iceRestart && current && current.connected && !current.ended) return this._answerRestart(current, sdp);
     if (current && !current.ended && !current.connected && current.role === "offerer") {
       if (group.localId < this._remoteId) {
         this._log.info(`Glare with member ${this._remoteId}: both offered; this side's id is lower, so it keeps its offer`);
@@ -1727,7 +1744,7 @@ class PeerLink {
       // Gathering is complete: an empty candidate ends the candidates.
       payload = { type: "candidate", candidate: "", sdpMid: attempt.localMid, sdpMLineIndex: attempt.localMLineIndex };
     }
-    if (attempt.role === "offerer" && !attempt.offerSent) {
+    if ((attempt.role === "offerer" && !attempt.offerSent) || attempt.restartOfferPending) {
       attempt.heldLocalCandidates.push(payload);
       return;
     }
@@ -1748,7 +1765,7 @@ class PeerLink {
     const state = attempt.pc.connectionState;
     switch (state) {
       case "connected":
-        if (attempt.connected && this.member.state === PeerState.Disconnected) {
+        if (attempt.connected && this.member.state === PeerState.Interrupted) {
           clearTimeout(attempt.recovery);
           attempt.recovery = undefined;
           this._log.info(`The connection to member ${this._remoteId} recovered`);
@@ -1757,12 +1774,13 @@ class PeerLink {
         break;
       case "disconnected": {
         if (!attempt.connected || this.member.state !== PeerState.Connected) return;
-        const timeout = this._group._service._options.connectTimeout;
-        this._log.warn(`The connection to member ${this._remoteId} was interrupted; waiting up to ${formatDuration(timeout)} for it to recover`);
-        this._setState(PeerState.Disconnected, new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} was interrupted.`));
+        const timeout = this._group._service._options.recoveryTimeout;
+        this._log.warn(`The connection to member ${this._remoteId} was interrupted; restoring it (ICE restart) for up to ${formatDuration(timeout)}`);
+        this._setState(PeerState.Interrupted, new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} was interrupted.`));
         clearTimeout(attempt.recovery);
         attempt.recovery = setTimeout(() =>
           this._onAttemptFailed(attempt, timeoutError(`The connection to member ${this._remoteId} did not recover within ${formatDuration(timeout)}.`)), timeout);
+        void this._recover(attempt);
         break;
       }
       case "failed":
@@ -1770,6 +1788,108 @@ class PeerLink {
         this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} ${state === "failed" ? "failed" : "closed"}.`));
         break;
     }
+  }
+
+  /** Makes an interrupted link try to recover at once (the signaling connection came back). */
+  nudgeRecovery() {
+    const current = this._current;
+    if (current && !current.ended && this.member.state === PeerState.Interrupted) current.nudge.resolve();
+  }
+
+  /** The remote (the answering side of an interrupted link) asks this side to restart ICE. Returns whether it will. */
+  onRestartRequested() {
+    const current = this._current;
+    if (!this.weOffer || !current || !current.connected || current.ended) return false;
+    if (this.member.state === PeerState.Interrupted) {
+      current.nudge.resolve();
+    } else {
+      // Only the remote noticed (a one-way cut): one restart.
+      this._restartOnce(current).catch((error) => this._log.debug(`The ICE restart member ${this._remoteId} asked for failed: ${messageOf(error)}`));
+    }
+    return true;
+  }
+
+  /** Restarts ICE (or asks the offering side to) until the link is connected again or the attempt ends. @param {Attempt} attempt */
+  async _recover(attempt) {
+    const interval = this._group._service._options.iceRestartInterval;
+    while (!attempt.ended && this._current === attempt && this.member.state === PeerState.Interrupted) {
+      attempt.nudge = new Deferred();
+      const nudge = attempt.nudge.promise;
+      try {
+        if (this.weOffer) {
+          await this._restartOnce(attempt);
+        } else {
+          await this._group._signaling.relay(this._group.id, this._remoteId, { type: "restart" }, { signal: attempt.end.signal });
+        }
+      } catch (error) {
+        if (attempt.ended) return;
+        if (error instanceof SignalingError && error.code === SignalingErrorCode.TargetUnavailable) {
+          this._log.warn(`Member ${this._remoteId} is interrupted and not connected to the signaling server either: it is reported failed`);
+          this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.ConnectionLost,
+            `The connection to member ${this._remoteId} was interrupted and the member is not connected to the signaling server either (it may have crashed or lost its network).`,
+            { cause: error }));
+          return;
+        }
+        this._log.debug(`Restoring the connection to member ${this._remoteId} failed this time: ${messageOf(error)}`);
+      }
+      await Promise.race([nudge, new Promise((resolve) => setTimeout(resolve, interval))]);
+    }
+  }
+
+  /** The offering side: one ICE restart of the live connection. @param {Attempt} attempt */
+  async _restartOnce(attempt) {
+    if (attempt.restarting || attempt.ended) return;
+    attempt.restarting = true;
+    try {
+      attempt.restartOfferPending = true;
+      attempt.remoteDescriptionSet = false; // the remote's new candidates wait for its answer
+      await attempt.pc.setLocalDescription(await attempt.pc.createOffer({ iceRestart: true }));
+      if (attempt.ended) return;
+      this._log.info(`Restarting ICE with member ${this._remoteId} (attempt ${attempt.number})`);
+      const offer = { type: "offer", sdp: attempt.pc.localDescription?.sdp ?? "", iceRestart: true };
+      const relay = this._group._signaling.relay(this._group.id, this._remoteId, offer, { signal: attempt.end.signal });
+      attempt.restartOfferPending = false;
+      for (const candidate of attempt.heldLocalCandidates.splice(0)) this._relayCandidate(attempt, candidate);
+      let result;
+      try {
+        result = await relay;
+      } catch (error) {
+        this._restoreRemoteDescription(attempt);
+        throw error;
+      }
+      if (attempt.ended) return;
+      if (result === null || typeof result !== "object" || result.type !== "answer" || typeof result.sdp !== "string") {
+        this._restoreRemoteDescription(attempt);
+        throw new Error(`Member ${this._remoteId} answered the ICE restart with something that is not an answer: ${truncate(JSON.stringify(result) ?? "undefined")}`);
+      }
+      await attempt.pc.setRemoteDescription({ type: "answer", sdp: result.sdp });
+      await this._onRemoteDescriptionSet(attempt);
+    } finally {
+      attempt.restartOfferPending = false;
+      attempt.restarting = false;
+    }
+  }
+
+  /** The answering side: answers the remote's ICE restart offer on the live connection. @param {Attempt} attempt @param {string} sdp */
+  async _answerRestart(attempt, sdp) {
+    attempt.remoteDescriptionSet = false; // candidates of the new session wait for the new remote description
+    try {
+      await attempt.pc.setRemoteDescription({ type: "offer", sdp });
+      await attempt.pc.setLocalDescription(await attempt.pc.createAnswer());
+    } catch (error) {
+      this._restoreRemoteDescription(attempt);
+      this._log.warn(`Could not answer member ${this._remoteId}'s ICE restart: ${messageOf(error)}`);
+      throw new SignalingError(SignalingErrorCode.RelayHandlerFailed, `Could not answer the ICE restart: ${messageOf(error)}`);
+    }
+    await this._onRemoteDescriptionSet(attempt);
+    this._log.info(`Answered member ${this._remoteId}'s ICE restart (attempt ${attempt.number})`);
+    return { type: "answer", sdp: attempt.pc.localDescription?.sdp ?? "" };
+  }
+
+  /** A restart that did not complete: the old remote description still stands. @param {Attempt} attempt */
+  _restoreRemoteDescription(attempt) {
+    if (attempt.ended || attempt.remoteDescriptionSet) return;
+    void this._onRemoteDescriptionSet(attempt);
   }
 
   /** @param {Attempt} attempt @param {any} data */
@@ -2245,6 +2365,11 @@ export class Group extends EventTarget {
     }
   }
 
+  /** The signaling connection is back (same id, same memberships): interrupted links restart ICE at once. */
+  _onSignalingReconnected() {
+    for (const link of this._links.values()) link.nudgeRecovery();
+  }
+
   _onSignalingClosed() {
     this._signalingClosed = true;
     for (const link of [...this._links.values()]) {
@@ -2260,7 +2385,14 @@ export class Group extends EventTarget {
         if (typeof data.sdp !== "string") {
           throw new SignalingError(SignalingErrorCode.InvalidParams, 'Malformed offer: expected {"type":"offer","sdp":"..."}.');
         }
-        return this._linkForRelay(fromUserId).onRemoteOffer(data.sdp);
+        return this._linkForRelay(fromUserId).onRemoteOffer(data.sdp, data.iceRestart === true);
+      case "restart": {
+        const link = this._links.get(fromUserId);
+        if (!link || !link.onRestartRequested()) {
+          throw new SignalingError(SignalingErrorCode.NothingToRestart, `User ${this.localId} has no live connection to ${fromUserId} in group ${this.id} that it could restart.`);
+        }
+        return true;
+      }
       case "candidate": {
         const mid = data.sdpMid;
         const index = data.sdpMLineIndex;
@@ -2274,7 +2406,7 @@ export class Group extends EventTarget {
       }
       default:
         this._logger.warn(`Refused a relay of unknown type ${type ?? "(none)"} from member ${fromUserId}`);
-        throw new SignalingError(SignalingErrorCode.InvalidParams, `Unknown relay type '${type ?? "(none)"}': expected "offer" or "candidate".`);
+        throw new SignalingError(SignalingErrorCode.InvalidParams, `Unknown relay type '${type ?? "(none)"}': expected "offer", "candidate" or "restart".`);
     }
   }
 
@@ -2401,7 +2533,9 @@ function checkIceConfiguration(configuration, fromSignaling) {
  * @property {boolean} [iceServersFromSignaling] also ask the signaling server for STUN/TURN servers (`get_ice_servers`, typically with time-limited TURN credentials) when joining, fetch fresh ones in the background before they expire, and use them after `iceServers` for every new peer connection; a server without the method fails `join` (default false)
  * @property {RTCIceTransportPolicy} [iceTransportPolicy] `"all"` (default) or `"relay"`: TURN relays only — needs a `turn:`/`turns:` server in `iceServers` or `iceServersFromSignaling`
  * @property {RTCConfiguration} [rtcConfiguration] the whole RTCPeerConnection configuration (`iceServers` and `iceTransportPolicy` above win)
- * @property {number} [connectTimeout] one connection attempt, start to open channel; also how long an interrupted connection may take to recover, ms (default 15 000)
+ * @property {number} [connectTimeout] one connection attempt, start to open channel, ms (default 15 000)
+ * @property {number} [recoveryTimeout] how long an interrupted connection may take to recover (through ICE restarts) before the member is failed, ms (default 15 000)
+ * @property {number} [iceRestartInterval] while interrupted, how long one ICE restart may take before another, ms (default 4 000)
  * @property {number} [retryInitialDelay] first retry delay after a failure, doubled per further failure, ms (default 500)
  * @property {number} [retryMaxDelay] the longest retry delay, ms (default 30 000)
  * @property {number} [retryJitter] random spread of retry delays, 0..1 (default 0.2)
@@ -2442,6 +2576,8 @@ export class P2pService extends EventTarget {
     super();
     const o = {
       connectTimeout: options.connectTimeout ?? 15000,
+      recoveryTimeout: options.recoveryTimeout ?? 15000,
+      iceRestartInterval: options.iceRestartInterval ?? 4000,
       retryInitialDelay: options.retryInitialDelay ?? 500,
       retryMaxDelay: options.retryMaxDelay ?? 30000,
       retryJitter: options.retryJitter ?? 0.2,
@@ -2450,6 +2586,8 @@ export class P2pService extends EventTarget {
       defaultGroupOptions: options.defaultGroupOptions ?? {},
     };
     if (!(o.connectTimeout > 0)) throw new RangeError("connectTimeout must be positive.");
+    if (!(o.recoveryTimeout > 0)) throw new RangeError("recoveryTimeout must be positive.");
+    if (!(o.iceRestartInterval > 0)) throw new RangeError("iceRestartInterval must be positive.");
     if (!(o.retryInitialDelay >= 0)) throw new RangeError("retryInitialDelay must not be negative.");
     if (!(o.retryMaxDelay >= o.retryInitialDelay)) throw new RangeError("retryMaxDelay must be at least retryInitialDelay.");
     if (!(o.retryJitter >= 0 && o.retryJitter <= 1)) throw new RangeError("retryJitter must be between 0 and 1.");
@@ -2490,7 +2628,10 @@ export class P2pService extends EventTarget {
     signaling.addEventListener("close", (event) => this._onSignalingClosed(/** @type {SignalingClosedEvent} */ (event).reason));
     signaling.addEventListener("reconnecting", (event) =>
       this.dispatchEvent(new SignalingReconnectingEvent("signalingreconnecting", /** @type {SignalingReconnectingEvent} */ (event).reason)));
-    signaling.addEventListener("reconnected", () => this.dispatchEvent(new Event("signalingreconnected")));
+    signaling.addEventListener("reconnected", () => {
+      for (const group of this._groups.values()) group._onSignalingReconnected();
+      this.dispatchEvent(new Event("signalingreconnected"));
+    });
   }
 
   /** This member's user id once joined (`init`), else null. */

@@ -196,6 +196,44 @@ window.t = {
     return result;
   },
 
+  /**
+   * Restarts ICE on the link to a member: the offering side restarts, the answering side asks the other to
+   * (`{"type":"restart"}`). Returns the link's attempt number, to check the connection stayed the same.
+   */
+  async restartIce(memberId) {
+    const link = group()._links.get(memberId);
+    if (link.weOffer) {
+      if (!link.onRestartRequested()) throw new Error("nothing to restart");
+    } else {
+      await group()._signaling.relay(group().id, memberId, { type: "restart" });
+    }
+    return link._current?.number ?? null;
+  },
+
+  /** The ICE ufrags of the live connection to a member (local, remote), its attempt number and connection state. */
+  iceState(memberId) {
+    const current = group()._links.get(memberId)?._current;
+    const ufrag = (sdp) => /a=ice-ufrag:(\S+)/.exec(sdp ?? "")?.[1] ?? null;
+    return {
+      attempt: current?.number ?? null,
+      local: ufrag(current?.pc.localDescription?.sdp),
+      remote: ufrag(current?.pc.remoteDescription?.sdp),
+      connectionState: current?.pc.connectionState ?? null,
+      signalingState: current?.pc.signalingState ?? null,
+    };
+  },
+
+  /** Waits until the connection to a member runs on new ICE credentials (both ufrags changed) and is connected again. */
+  async waitIceRestarted(memberId, oldLocal, oldRemote, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ice = window.t.iceState(memberId);
+      if (ice.local !== oldLocal && ice.remote !== oldRemote && ice.signalingState === "stable" && ice.connectionState === "connected") return ice;
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for an ICE restart with ${memberId}: ${JSON.stringify(ice)}`);
+      await new Promise((r) => setTimeout(r, 20)); // no event marks the end of a restart: poll the descriptions
+    }
+  },
+
   async broadcastText(text) {
     try {
       const result = await group().broadcast(text);

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using P2p.Core;
+using P2p.Signaling.WebSockets;
+using P2p.Transport.WebRtc;
+
+namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
+
+/// <summary>A .NET member on the WebRTC transport that records broadcasts and answers requests.</summary>
+internal sealed class DotNetMember : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentQueue<string> _texts = new();
+    private readonly SemaphoreSlim _broadcasts = new(0);
+
+    public IGroup Group { get; private set; } = null!;
+
+    public string Id => Group.LocalMember.Id;
+
+    public byte[]? LargestRequest { get; private set; }
+
+    public static async Task<DotNetMember> CreateAsync(Uri server, string? groupId, CancellationToken ct)
+    {
+        var member = new DotNetMember();
+        var transport = new WebRtcPeerConnectionFactory(new WebRtcTransportOptions { AddressFilter = a => a.Equals(IPAddress.Loopback) });
+        var options = new GroupOptions
+        {
+            MessageHandler = (from, data, _) =>
+            {
+                member._texts.Enqueue($"{from.Id}:{Encoding.UTF8.GetString(data.Span)}");
+                member._broadcasts.Release();
+                return ValueTask.CompletedTask;
+            },
+            RequestHandler = (from, data, _) =>
+            {
+                if (data.Length > 1024)
+                {
+                    member.LargestRequest = data.ToArray();
+                    return ValueTask.FromResult(data);
+                }
+
+                return ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes("dotnet got: " + Encoding.UTF8.GetString(data.Span)));
+            },
+        };
+        var signaling = await WebSocketSignalingChannel.ConnectAsync(server, cancellationToken: ct);
+        member.Group = groupId is null
+            ? await P2p.Core.Group.CreateAsync(signaling, transport, GroupCapability.All, options, cancellationToken: ct)
+            : await P2p.Core.Group.JoinAsync(signaling, transport, groupId, options, cancellationToken: ct);
+        return member;
+    }
+
+    public string[] Texts() => [.. _texts];
+
+    public async Task WaitForBroadcastsAsync(int count, CancellationToken ct)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await _broadcasts.WaitAsync(Timeout, ct);
+        }
+    }
+
+    public Task WaitForLeftAsync(string memberId)
+    {
+        var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Group.MemberLeft += (_, e) =>
+        {
+            if (e.Peer.Id == memberId)
+            {
+                left.TrySetResult();
+            }
+        };
+        return left.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Group.DisposeAsync();
+        _broadcasts.Dispose();
+    }
+}
