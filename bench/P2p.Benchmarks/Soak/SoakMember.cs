@@ -36,6 +36,9 @@ internal sealed class SoakMember
 
     public long UnicastsAnswered;
 
+    /// <summary>How many times its signaling channel resumed after a drop.</summary>
+    public int Resumed;
+
     public long UnicastsFailed;
 
     /// <summary>Member state changes seen, with the time (s since the soak started).</summary>
@@ -64,6 +67,7 @@ internal sealed class SoakMember
         Signaling = signaling;
         group.MemberStateChanged += (_, e) => States.Enqueue((now(), e.Peer.Id, e.State));
         group.MemberLeft += (_, e) => Left.Enqueue(e.Peer.Id);
+        signaling.Reconnected += (_, _) => Interlocked.Increment(ref Resumed);
     }
 
     /// <summary>How many distinct broadcasts from <paramref name="sender"/> arrived here.</summary>

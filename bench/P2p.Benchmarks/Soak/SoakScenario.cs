@@ -13,8 +13,8 @@ namespace P2p.Benchmarks.Soak;
 
 /// <summary>
 /// A group under steady traffic with periodic faults: every member broadcasts sequenced messages and sends requests;
-/// every few seconds one member's network path is cut for a while and restored (and, with <c>--signaling-restarts</c>,
-/// the signaling server is stopped and started again). The members run over a <see cref="VirtualNetwork"/> on the
+/// every few seconds one member's network path is cut for a while and restored, and every third fault is instead a
+/// restart of the signaling server (stopped for 2 s, started again on the same port with the same resume key). The members run over a <see cref="VirtualNetwork"/> on the
 /// system clock; signaling runs on 127.0.0.1. Reports messages lost (must be 0: the channels are reliable), duplicates,
 /// refused sends, detection and recovery times, memory and threads.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class SoakScenario : IScenario
 {
     public string Name => "soak";
 
-    public string Description => "group under traffic with periodic path cuts (--minutes 3 --members 5 --fault-every 10 --seed 1)";
+    public string Description => "group under traffic with periodic path cuts and signaling restarts (--minutes 3 --members 5 --fault-every 10 --seed 1)";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -34,7 +34,9 @@ public sealed class SoakScenario : IScenario
         var clock = Stopwatch.StartNew();
         double Now() => clock.Elapsed.TotalSeconds;
 
-        await using var server = await EmbeddedSignalingServer.StartAsync(cancellationToken: cancellationToken);
+        var resumeKey = SignalingServerOptions.NewResumeKey();
+        var server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { ResumeKey = resumeKey }, cancellationToken);
+        var serverRestarts = 0;
         using var net = new VirtualNetwork(a.Int("--seed", 1), TimeProvider.System);
         var members = new List<SoakMember>();
         for (var i = 0; i < count; i++)
@@ -67,6 +69,16 @@ public sealed class SoakScenario : IScenario
         while (clock.Elapsed + faultEvery < end)
         {
             await Task.Delay(faultEvery, cancellationToken);
+            if ((faults.Count + serverRestarts + 1) % 3 == 0)
+            {
+                var port = server.Uri.Port;
+                await server.DisposeAsync();
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { Url = $"http://127.0.0.1:{port}", ResumeKey = resumeKey }, cancellationToken);
+                serverRestarts++;
+                continue;
+            }
+
             var victim = members[random.Next(members.Count)];
             var length = TimeSpan.FromSeconds(1 + (random.NextDouble() * 5));
             faults.Add((Now(), length.TotalSeconds, victim.Id));
@@ -89,13 +101,14 @@ public sealed class SoakScenario : IScenario
         GC.Collect();
         var memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
         var threadsAfter = Process.GetCurrentProcess().Threads.Count;
-        Report(members, faults, duration, memoryBefore, memoryAfter, threadsBefore, threadsAfter);
+        Report(members, faults, serverRestarts, duration, memoryBefore, memoryAfter, threadsBefore, threadsAfter);
         foreach (var member in members)
         {
             await member.Group.DisposeAsync();
             await member.Signaling.DisposeAsync();
         }
 
+        await server.DisposeAsync();
         return Lost(members) == 0 ? 0 : 1;
     }
 
@@ -126,7 +139,7 @@ public sealed class SoakScenario : IScenario
         members.Sum(sender => members.Where(r => r != sender).Sum(receiver =>
             Math.Max(0, sender.Accepted.GetValueOrDefault(receiver.Id) - receiver.ReceivedFrom(sender.Id))));
 
-    private static void Report(List<SoakMember> members, List<(double At, double Length, string Member)> faults, TimeSpan duration, long memoryBefore, long memoryAfter, int threadsBefore, int threadsAfter)
+    private static void Report(List<SoakMember> members, List<(double At, double Length, string Member)> faults, int serverRestarts, TimeSpan duration, long memoryBefore, long memoryAfter, int threadsBefore, int threadsAfter)
     {
         var accepted = members.Sum(m => m.Accepted.Values.Sum());
         var detections = new List<double>();
@@ -135,7 +148,8 @@ public sealed class SoakScenario : IScenario
         {
             foreach (var observer in members.Where(m => m.Id != victim))
             {
-                var seen = observer.States.Where(s => s.Peer == victim && s.At >= at);
+                // Only what happened before the next fault counts for this one (a cut too short to notice has no interruption).
+                var seen = observer.States.Where(s => s.Peer == victim && s.At >= at && s.At < at + length + 10);
                 if (seen.FirstOrDefault(s => s.State == PeerState.Interrupted) is { Peer: not null } interrupted)
                 {
                     detections.Add(interrupted.At - at);
@@ -148,7 +162,7 @@ public sealed class SoakScenario : IScenario
         }
 
         string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-        Console.WriteLine($"Soak: {members.Count} members (one behind 2 % loss, 20 ms), {duration.TotalMinutes:0.#} min, {faults.Count} path cuts of 1–6 s");
+        Console.WriteLine($"Soak: {members.Count} members (one behind 2 % loss, 20 ms), {duration.TotalMinutes:0.#} min, {faults.Count} path cuts of 1–6 s, {serverRestarts} signaling server restarts");
         Console.WriteLine();
         Console.WriteLine("| measurement | value |");
         Console.WriteLine("|---|---|");
@@ -168,6 +182,7 @@ public sealed class SoakScenario : IScenario
         }
 
         Console.WriteLine($"| members failed / left | {members.Sum(m => m.States.Count(s => s.State == PeerState.Failed))} / {members.Sum(m => m.Left.Count)} |");
+        Console.WriteLine($"| signaling resumed / closed for good | {members.Sum(m => m.Resumed)} / {members.Count(m => m.Signaling.IsClosed)} |");
         Console.WriteLine($"| managed memory before → after (MiB) | {memoryBefore / 1048576.0:F1} → {memoryAfter / 1048576.0:F1} |");
         Console.WriteLine($"| threads before → after | {threadsBefore} → {threadsAfter} |");
     }
