@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Playwright;
+using P2p.Testing;
 
 namespace P2p.Interop.Tests.BrowserClient;
 
@@ -33,7 +34,7 @@ public class BrowserClientReconnectTests : BrowserClientTestBase
     {
         await using var other = await RawSignalingClient.ConnectAsync(Server.WebSocketUri);
         var group = (await other.CallAsync("create", 15)).GetString()!;
-        await using var proxy = new DroppingTcpProxy(Server.WebSocketUri);
+        await using var proxy = new FaultyTcpProxy(Server.WebSocketUri);
         var context = await BrowserClientEnvironment.Chromium.NewContextAsync(Server.HttpUri);
         try
         {
