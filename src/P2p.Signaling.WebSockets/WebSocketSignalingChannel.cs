@@ -389,7 +389,7 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     private void OnSendFailed(SocketLink link, Exception exception)
     {
         // Aborting ends the link's receive loop, which decides between reconnecting and closing.
-        Log.ReconnectAttemptFailed(_logger, 0, $"sending failed: {exception.Message}");
+        Log.SendFailed(_logger, exception);
         link.Socket.Abort();
     }
 
