@@ -53,7 +53,7 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     private readonly long _requestTimeout;
     private readonly ITimer? _timeoutTimer;
     private volatile SocketLink _link;
-    private Task _reconnectLoop = Task.CompletedTask;
+    private volatile Task _reconnectLoop = Task.CompletedTask;
     private long _nextId;
     private int _state;
     private int _disposed;
