@@ -14,6 +14,9 @@ namespace P2p.Signaling.Abstractions;
 /// A failed call throws <see cref="SignalingException"/> whose <see cref="SignalingException.Code"/>
 /// is one of <see cref="SignalingErrorCode"/>; a call made after the channel closed throws
 /// <see cref="SignalingException"/> with <see cref="SignalingErrorCode.ConnectionClosed"/> at once.</para>
+/// <para>An implementation may ride out a dropped connection (see <see cref="Reconnecting"/>): while it reconnects,
+/// calls fail at once with <see cref="SignalingErrorCode.Reconnecting"/> and <see cref="IsClosed"/> stays
+/// <see langword="false"/>.</para>
 /// <para>Calls may run concurrently. Relays are independent requests; the server forwards one
 /// sender's relays in the order it received them.</para>
 /// </remarks>

@@ -203,15 +203,18 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
             return;
         }
 
-        _hub.Peers.Unregister(this);
         if (!_closeReceived && _options.ResumeGracePeriod > TimeSpan.Zero && !_hub.IsStopping)
         {
+            // Detached before unregistered: a resuming connection always finds either this connection
+            // (and waits for it to end) or the detached session, never neither.
             Log.Detached(_hub.Logger, _id, _userId, _groups.Count, _options.ResumeGracePeriod);
             _hub.Sessions.Detach(new Sessions.DetachedSession(_userId, [.. _groups]));
+            _hub.Peers.Unregister(this);
             _groups.Clear();
             return;
         }
 
+        _hub.Peers.Unregister(this);
         foreach (var groupId in _groups)
         {
             try

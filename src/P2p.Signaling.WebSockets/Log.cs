@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Debug, "No resume token: {Problem}")]
     public static partial void NoResumeToken(ILogger logger, string problem);
+
+    [LoggerMessage(14, LogLevel.Debug, "Sending to the signaling server failed; dropping the connection")]
+    public static partial void SendFailed(ILogger logger, Exception exception);
 }

@@ -80,7 +80,9 @@ public sealed partial class WebSocketSignalingChannel
                 var remaining = _options.ReconnectTimeout - _time.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero)
                 {
+                    AbortLink();
                     Shutdown($"could not resume the signaling session within {_options.ReconnectTimeout} ({lastProblem})", null);
+                    CancelLifetime();
                     return;
                 }
 
@@ -120,6 +122,7 @@ public sealed partial class WebSocketSignalingChannel
                 // The server answered: it will not resume this session (-32009, or no such method).
                 AbortLink();
                 Shutdown($"resume refused: {ex.Message}", ex);
+                CancelLifetime();
                 return;
             }
 
@@ -178,6 +181,19 @@ public sealed partial class WebSocketSignalingChannel
 
         TrackResumed(result.Groups);
         return result.Groups.Count;
+    }
+
+    /// <summary>After giving up: relay handlers still running see their token cancelled, as on any close.</summary>
+    private void CancelLifetime()
+    {
+        try
+        {
+            _lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed concurrently.
+        }
     }
 
     private void AbortLink()

@@ -53,7 +53,7 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     private readonly long _requestTimeout;
     private readonly ITimer? _timeoutTimer;
     private volatile SocketLink _link;
-    private Task _reconnectLoop = Task.CompletedTask;
+    private volatile Task _reconnectLoop = Task.CompletedTask;
     private long _nextId;
     private int _state;
     private int _disposed;
@@ -389,7 +389,7 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     private void OnSendFailed(SocketLink link, Exception exception)
     {
         // Aborting ends the link's receive loop, which decides between reconnecting and closing.
-        Log.ReconnectAttemptFailed(_logger, 0, $"sending failed: {exception.Message}");
+        Log.SendFailed(_logger, exception);
         link.Socket.Abort();
     }
 

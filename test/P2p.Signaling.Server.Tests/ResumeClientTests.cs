@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using P2p.Signaling.Abstractions;
 using P2p.Signaling.Server.Tests.Support;
 using P2p.Signaling.WebSockets;
+using P2p.Testing;
 
 namespace P2p.Signaling.Server.Tests;
 
@@ -204,5 +205,38 @@ public class ResumeClientTests
         await a.DisposeAsync().AsTask().WaitAsync(Wait);
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)));
         Assert.That((await closed).Reason, Does.Contain("disposed"));
+    }
+
+    [Test]
+    public async Task Keep_alive_detects_a_silent_connection_on_both_sides_and_the_client_resumes()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
+            o.KeepAliveTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        await using var proxy = new FaultyTcpProxy(server.Uri);
+        await using var a = await ConnectAsync(server);
+        var options = new WebSocketSignalingChannelOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(100), KeepAliveTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var b = await WebSocketSignalingChannel.ConnectAsync(proxy.Uri, options);
+        b.RelayHandler = Echo("b");
+        await a.InitAsync();
+        var idB = await b.InitAsync();
+        var group = await a.CreateGroupAsync(null);
+        await b.JoinGroupAsync(group);
+        var reconnecting = new TaskCompletionSource<SignalingReconnectingEventArgs>();
+        b.Reconnecting += (_, e) => reconnecting.TrySetResult(e);
+        var reconnected = NextAsync(done => b.Reconnected += (_, _) => done());
+
+        proxy.Stall(); // nothing flows, nothing closes: only the pings' missing pongs tell
+        var relay = Assert.ThrowsAsync<SignalingException>(async () => await a.RelayAsync(group, idB, Json("1")).WaitAsync(Wait))!;
+        Assert.That(relay.Code, Is.EqualTo(SignalingErrorCode.TargetUnavailable), "the server dropped the silent connection (not the 30 s relay timeout)");
+        var why = await reconnecting.Task.WaitAsync(Wait);
+        TestContext.Out.WriteLine($"client noticed: {why.Reason}");
+
+        proxy.Restore();
+        await reconnected;
+        Assert.That(b.UserId, Is.EqualTo(idB));
+        Assert.That((await a.RelayAsync(group, idB, Json("2"))).GetString(), Is.EqualTo("b:2"));
     }
 }
