@@ -11,6 +11,7 @@ public sealed partial class RtcPeerConnection
     private readonly HashSet<string> _staleRemoteUfrags = new(StringComparer.Ordinal);
     private (string Ufrag, string Password)? _pendingRestart;
     private bool _restartOffered;
+    private volatile bool _pathSuspect;
 
     /// <summary>
     /// ICE selected another candidate pair (the browser's <c>RTCIceTransport.onselectedcandidatepairchange</c>): the
@@ -73,6 +74,7 @@ public sealed partial class RtcPeerConnection
         _localUfrag = ufrag;
         _localPassword = password;
         _pendingRestart = null;
+        _pathSuspect = true; // the pair selected next ends the restart: SCTP resends what is outstanding on it
         _logger.LogInformation("ICE restart: local ufrag {Ufrag}, generation {Generation}", ufrag, ice.Generation);
     }
 
@@ -138,10 +140,16 @@ public sealed partial class RtcPeerConnection
     private static bool SameFingerprints(IReadOnlyList<DtlsFingerprint> before, IReadOnlyList<DtlsFingerprint> after) =>
         before.Count == 0 || (before.All(after.Contains) && after.All(before.Contains));
 
-    /// <summary>ICE moved the data path (a restart completed, or the controlling side re-nominated): SCTP resends at once.</summary>
+    /// <summary>
+    /// ICE moved the data path. After an ICE restart (or while ICE was Disconnected) what is in flight may have been
+    /// lost on the old path: SCTP resends it at once. A re-nomination while the old path works (browsers move to a
+    /// better pair) leaves SCTP alone: resending would only abandon the in-flight messages of maxRetransmits=0 channels.
+    /// </summary>
     private void OnSelectedPairChanged(IceCandidatePairInfo pair)
     {
-        if (IsSctpConnected)
+        var suspect = _pathSuspect || _ice?.ConnectionState == IceConnectionState.Disconnected;
+        _pathSuspect = false;
+        if (suspect && IsSctpConnected)
         {
             _logger.LogDebug("ICE selected {Pair}; SCTP retransmits what is outstanding on the new path", pair);
             _sctp?.NotifyPathChanged();

@@ -229,15 +229,16 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
                     throw new InvalidOperationException($"Cannot set a local offer in signaling state {_signalingState}.");
                 }
 
-                _localSetup = media.Setup ?? SdpSetupRole.ActPass;
-                _localType = RtcSdpType.Offer;
-                _signalingState = RtcSignalingState.HaveLocalOffer;
                 var ice = EnsureIceLocked(IceRole.Controlling);
                 if (restart)
                 {
-                    RestartIceLocked(ice, ufrag!, password!);
+                    RestartIceLocked(ice, ufrag!, password!); // throws (changing nothing) when ICE has failed meanwhile
                     _restartOffered = true;
                 }
+
+                _localSetup = media.Setup ?? SdpSetupRole.ActPass;
+                _localType = RtcSdpType.Offer;
+                _signalingState = RtcSignalingState.HaveLocalOffer;
             }
             else
             {
@@ -318,15 +319,16 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
                     throw new InvalidOperationException($"Cannot set a remote offer in signaling state {_signalingState} (both sides offered: settle the glare first).");
                 }
 
-                _signalingState = RtcSignalingState.HaveRemoteOffer;
-                _mid = media.Mid ?? _mid;
                 ice = EnsureIceLocked(IceRole.Controlled);
                 if (remoteRestart)
                 {
                     // JSEP §5.3.1 / RFC 8839 §4.4.1.1.2: the answer to an ICE-restarting offer carries new credentials too.
                     var (newUfrag, newPassword) = _pendingRestart ?? (IceCredentials.NewUfrag(), IceCredentials.NewPassword());
-                    RestartIceLocked(ice, newUfrag, newPassword);
+                    RestartIceLocked(ice, newUfrag, newPassword); // throws (changing nothing) when ICE has failed meanwhile
                 }
+
+                _signalingState = RtcSignalingState.HaveRemoteOffer;
+                _mid = media.Mid ?? _mid;
             }
             else
             {

@@ -61,6 +61,50 @@ public class PeerConnectionIceRestartTests
     }
 
     [Test]
+    public async Task The_restart_offer_changes_only_the_ice_credentials()
+    {
+        await using var pair = new PeerPair();
+        await ConnectWithChannelAsync(pair);
+        var plain = SessionDescription.Parse((await pair.Offerer.CreateOfferAsync()).Sdp);
+        pair.Offerer.RestartIce();
+        var first = SessionDescription.Parse((await pair.Offerer.CreateOfferAsync()).Sdp);
+        var second = SessionDescription.Parse((await pair.Offerer.CreateOfferAsync()).Sdp);
+        var (p, r, r2) = (plain.Media[0], first.Media[0], second.Media[0]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(plain.GetIceUfrag(p), Is.EqualTo(LocalUfrag(pair.Offerer)), "no restart asked: the same credentials");
+            Assert.That(first.GetIceUfrag(r), Is.Not.EqualTo(plain.GetIceUfrag(p)));
+            Assert.That(first.GetIcePwd(r), Is.Not.EqualTo(plain.GetIcePwd(p)));
+            Assert.That(second.GetIceUfrag(r2), Is.EqualTo(first.GetIceUfrag(r)), "until set, every offer carries the same new credentials");
+            Assert.That(first.GetFingerprints(r).Select(f => f.ToString()), Is.EqualTo(plain.GetFingerprints(p).Select(f => f.ToString())));
+            Assert.That(r.Setup, Is.EqualTo(p.Setup));
+            Assert.That(r.SctpPort, Is.EqualTo(p.SctpPort));
+            Assert.That(r.Mid, Is.EqualTo(p.Mid));
+            Assert.That(r.TlsId, Is.EqualTo(p.TlsId));
+        });
+    }
+
+    [Test]
+    public async Task Restart_before_the_first_answer_connects_with_the_new_generation()
+    {
+        await using var pair = new PeerPair();
+        var local = pair.Offerer.CreateDataChannel("chat");
+        var announced = PeerPair.NextRemoteChannelAsync(pair.Answerer);
+        var offer = await pair.Offerer.CreateOfferAsync();
+        await pair.Offerer.SetLocalDescriptionAsync(offer);
+
+        // Before any answer: restart, and negotiate the new generation only (the first offer is never sent).
+        pair.Offerer.RestartIce();
+        var connected = PeerPair.WaitForStateAsync(pair.Offerer, RtcPeerConnectionState.Connected);
+        await RenegotiateAsync(pair.Offerer, pair.Answerer);
+        await connected.WaitAsync(PeerPair.Timeout);
+        var remote = await announced.WaitAsync(PeerPair.Timeout);
+        await PeerPair.WaitOpenAsync(local);
+        Assert.That(LocalUfrag(pair.Offerer), Is.Not.EqualTo(SessionDescription.Parse(offer.Sdp).GetIceUfrag(SessionDescription.Parse(offer.Sdp).Media[0])));
+        await AssertMessagesFlowAsync(local, remote);
+    }
+
+    [Test]
     public async Task Remote_restart_is_answered_with_new_credentials()
     {
         await using var pair = new PeerPair();

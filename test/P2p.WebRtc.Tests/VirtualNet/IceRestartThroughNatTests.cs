@@ -168,6 +168,22 @@ public class IceRestartThroughNatTests
     }
 
     [Test]
+    public async Task Restart_while_checking_connects_with_the_new_generation()
+    {
+        await using var pair = new IceNatPair(NatBehavior.PortRestrictedCone, NatBehavior.RestrictedCone, seed: 17, tweak: Fast);
+        pair.GatherAndExchange();
+        Assert.That(pair.A.ConnectionState, Is.EqualTo(IceConnectionState.Checking));
+        Assert.That(pair.A.SelectedPair, Is.Null);
+
+        Restart(pair.A);
+        Restart(pair.B);
+        pair.GatherAndExchange();
+        Assert.That(pair.Net.AdvanceUntil(() => pair.BothConnected, TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(pair.A.SelectedPair!.Local.Ufrag ?? pair.A.LocalUfrag, Is.EqualTo(pair.A.LocalUfrag));
+        Assert.That(pair.A.IsRestarting, Is.False);
+    }
+
+    [Test]
     public async Task Restart_picks_up_a_changed_host_address()
     {
         await using var pair = new IceNatPair(NatBehavior.PortRestrictedCone, NatBehavior.RestrictedCone, seed: 15, tweak: Fast);

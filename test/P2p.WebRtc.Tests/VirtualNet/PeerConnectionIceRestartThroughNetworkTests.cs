@@ -47,12 +47,13 @@ public class PeerConnectionIceRestartThroughNetworkTests
 
         pair.RouterA.Link.Cut();
         Send(pair);
-        Assert.That(pair.Drive(() => pair.Offerer.ConnectionState == RtcPeerConnectionState.Disconnected, TimeSpan.FromSeconds(5), letThreadsRun: true), Is.True);
+        Assert.That(pair.Drive(() => pair.Offerer.IceConnectionState == IceConnectionState.Disconnected, TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(pair.Drive(() => pair.Offerer.ConnectionState == RtcPeerConnectionState.Disconnected, TimeSpan.FromMilliseconds(200), letThreadsRun: true), Is.True);
 
         // Restart while cut: the new gathering's STUN request goes unanswered until the link comes back.
         pair.Offerer.RestartIce();
         await pair.Offerer.SetLocalDescriptionAsync(await pair.Offerer.CreateOfferAsync());
-        pair.Drive(() => false, TimeSpan.FromSeconds(1), letThreadsRun: true);
+        pair.Drive(() => false, TimeSpan.FromSeconds(1));
         Assert.That(pair.Offerer.ConnectionState, Is.EqualTo(RtcPeerConnectionState.Disconnected), "Disconnected until a new pair is selected");
         pair.RouterA.Link.Restore();
 
