@@ -224,6 +224,29 @@ public sealed class MockWorld : IAsyncDisposable
 
     public Task UntilAsync(Func<bool> condition, string what) => Changes.UntilAsync(condition, what, TimeSpan.FromSeconds(10));
 
+    /// <summary>
+    /// Moves the fake clock in <paramref name="step"/>s until <paramref name="condition"/> holds (giving background work a
+    /// moment to react after each step), failing once <paramref name="limit"/> of fake time has passed. For timers armed
+    /// by background work at a moment the test cannot observe. Returns the fake time it took.
+    /// </summary>
+    public async Task<TimeSpan> AdvanceUntilAsync(Func<bool> condition, TimeSpan step, TimeSpan limit, string what)
+    {
+        var advanced = TimeSpan.Zero;
+        while (!condition())
+        {
+            if (advanced >= limit)
+            {
+                Assert.Fail($"{what} did not happen within {limit} of fake time.");
+            }
+
+            Time.Advance(step);
+            advanced += step;
+            await Changes.TryUntilAsync(condition, TimeSpan.FromMilliseconds(50));
+        }
+
+        return advanced;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Service.DisposeAsync();

@@ -44,14 +44,16 @@ public class RecoveryTests
 
         connection.RaiseState(PeerConnectionState.Disconnected);
         await world.UntilAsync(() => connection.Calls.Count(c => c == "CreateRestartOffer") == 1, "the first restart");
-        world.Time.Advance(TimeSpan.FromSeconds(3));
-        await world.UntilAsync(() => connection.Calls.Count(c => c == "CreateRestartOffer") == 2, "the second restart");
-        world.Time.Advance(TimeSpan.FromSeconds(3));
-        await world.UntilAsync(() => connection.Calls.Count(c => c == "CreateRestartOffer") == 3, "the third restart");
+        var step = TimeSpan.FromMilliseconds(250);
+        int Restarts() => connection.Calls.Count(c => c == "CreateRestartOffer");
+        var second = await world.AdvanceUntilAsync(() => Restarts() == 2, step, TimeSpan.FromSeconds(4), "the second restart");
+        var third = await world.AdvanceUntilAsync(() => Restarts() == 3, step, TimeSpan.FromSeconds(4), "the third restart");
+        Assert.That(second, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3)), "a restart every 3 s");
+        Assert.That(third, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3)));
         Assert.That(world.Group.GetMember("a")!.State, Is.EqualTo(PeerState.Interrupted));
 
-        world.Time.Advance(TimeSpan.FromSeconds(4)); // 10 s since the interruption
-        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Failed, "a failed");
+        var failedAfter = await world.AdvanceUntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Failed, step, TimeSpan.FromSeconds(5), "the recovery timeout");
+        Assert.That(second + third + failedAfter, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(10)).And.LessThan(TimeSpan.FromSeconds(10.75)), "failed 10 s after the interruption");
         Assert.That(world.Group.GetMember("a")!.LastError, Is.TypeOf<TimeoutException>());
         await world.UntilAsync(() => connection.Disposed, "the dead connection disposed");
         world.Time.Advance(TimeSpan.FromSeconds(1.2));

@@ -28,4 +28,27 @@ public sealed class Signal
             }
         }
     }
+
+    /// <summary>Like <see cref="UntilAsync"/>, but answers false at the timeout instead of failing the test.</summary>
+    public async Task<bool> TryUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            if (condition())
+            {
+                return true;
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return condition();
+            }
+        }
+    }
 }
