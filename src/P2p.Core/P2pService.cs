@@ -262,14 +262,7 @@ public sealed class P2pService : IService
     private void OnSignalingReconnecting(object? sender, SignalingReconnectingEventArgs e)
     {
         _logger.LogWarning("The signaling connection dropped ({Reason}); reconnecting. Connected members stay connected", e.Reason);
-        try
-        {
-            SignalingReconnecting?.Invoke(this, e);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "A SignalingReconnecting handler failed");
-        }
+        Raise(() => SignalingReconnecting?.Invoke(this, e), nameof(SignalingReconnecting));
     }
 
     private void OnSignalingReconnected(object? sender, EventArgs e)
@@ -280,14 +273,7 @@ public sealed class P2pService : IService
             group.OnSignalingReconnected();
         }
 
-        try
-        {
-            SignalingReconnected?.Invoke(this, EventArgs.Empty);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "A SignalingReconnected handler failed");
-        }
+        Raise(() => SignalingReconnected?.Invoke(this, EventArgs.Empty), nameof(SignalingReconnected));
     }
 
     private void OnSignalingClosed(object? sender, SignalingClosedEventArgs e)
@@ -298,13 +284,19 @@ public sealed class P2pService : IService
             group.OnSignalingClosed();
         }
 
+        Raise(() => SignalingClosed?.Invoke(this, e), nameof(SignalingClosed));
+    }
+
+    /// <summary>Raises an event of the application's; a handler that throws is logged, never let out onto the signaling thread.</summary>
+    private void Raise(Action raise, string name)
+    {
         try
         {
-            SignalingClosed?.Invoke(this, e);
+            raise();
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "A SignalingClosed handler failed");
+            _logger.LogError(ex, "A {Event} handler failed", name);
         }
     }
 

@@ -487,6 +487,7 @@ public sealed partial class IceAgent
     /// <summary>RFC 8445 §7.2.5.3: a successful check makes the pair valid.</summary>
     private void OnCheckSuccess(CandidatePair pair, StunTransaction tx, IPEndPoint? mapped, TimeSpan now)
     {
+        OnRestartSignOfLife(now);
         if (mapped is not null && !mapped.Equals(pair.Local.EndPoint))
         {
             // §7.2.5.3.1: the mapped address is a new peer-reflexive local candidate (not signalled).

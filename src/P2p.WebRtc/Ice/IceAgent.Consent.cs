@@ -12,6 +12,12 @@ public sealed partial class IceAgent
     /// <summary>RFC 7675 §5.1: a check every interval ±20 %; Disconnected, then Failed (consent expired) without responses.</summary>
     private void ProcessConsent(TimeSpan now)
     {
+        if (_selected is null && _restarting)
+        {
+            JudgeRestartSilence(now);
+            return;
+        }
+
         if (_selected is null || _state is IceConnectionState.Failed or IceConnectionState.Closed || _remoteKey is null)
         {
             return;
@@ -35,6 +41,32 @@ public sealed partial class IceAgent
         {
             _logger.LogInformation("ICE {Ufrag}: disconnected, no consent response for {Silence}", LocalUfrag, silence);
             SetState(IceConnectionState.Disconnected);
+        }
+    }
+
+    /// <summary>
+    /// While a restart looks for a new pair, the previous pair still carries data but is no longer checked (its remote
+    /// credentials are gone): the peer's checks on it and the new generation's successful checks are the signs of life.
+    /// Without any for <see cref="IceAgentOptions.ConsentDisconnectedTimeout"/> the agent reports Disconnected, so that a
+    /// restart started by the peer (while this side had not noticed the dead path yet) does not keep reporting a dead
+    /// path as Connected until the restart ends.
+    /// </summary>
+    private void JudgeRestartSilence(TimeSpan now)
+    {
+        var silence = now - _lastConsentResponse;
+        if (_state is IceConnectionState.Connected or IceConnectionState.Completed && silence >= _options.ConsentDisconnectedTimeout)
+        {
+            _logger.LogInformation("ICE {Ufrag}: disconnected while restarting, no sign of life for {Silence}", LocalUfrag, silence);
+            SetState(IceConnectionState.Disconnected);
+        }
+    }
+
+    /// <summary>Under the lock: a sign of life from the peer during a restart (it checked the previous pair, or a new check succeeded).</summary>
+    private void OnRestartSignOfLife(TimeSpan now)
+    {
+        if (_restarting)
+        {
+            _lastConsentResponse = now;
         }
     }
 

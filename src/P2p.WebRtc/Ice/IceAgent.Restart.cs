@@ -51,7 +51,7 @@ public sealed partial class IceAgent
     /// (the local addresses are enumerated again, so an address change of the host is picked up), and
     /// <see cref="SetRemoteCredentials"/> with the peer's new credentials. The role is kept (RFC 8445 §9). Until the
     /// new generation selects a pair, <see cref="ConnectionState"/> stays what it was (Connected, Completed or
-    /// Disconnected; consent freshness is suspended) and data keeps going over the previously selected pair; once a
+    /// Disconnected; consent does not expire, but silence for ConsentDisconnectedTimeout still reports Disconnected) and data keeps going over the previously selected pair; once a
     /// new pair is selected, data moves to it, <see cref="SelectedPairChanged"/> is raised, the state becomes
     /// Connected and the previous generation's sockets are closed.
     /// </summary>
@@ -145,6 +145,7 @@ public sealed partial class IceAgent
         }
 
         SendSuccess(socket, msg.TransactionId, source.ToIPEndPoint(), remote, _pathLocalKey);
+        OnRestartSignOfLife(Now);
         return true;
     }
 

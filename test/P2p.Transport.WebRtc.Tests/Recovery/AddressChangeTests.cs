@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
 using P2p.Core;
 
 namespace P2p.Transport.WebRtc.Tests.Recovery;
@@ -10,23 +9,13 @@ namespace P2p.Transport.WebRtc.Tests.Recovery;
 /// carry on — no leave, no join, nothing lost.
 /// </summary>
 [TestFixture]
-public class AddressChangeTests
+public class AddressChangeTests : RecoveryTestBase
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-
-    private ILoggerFactory _logging = null!;
-
-    [OneTimeSetUp]
-    public void StartLogging() => _logging = P2p.Testing.TestLog.ToTestOutput(LogLevel.Information);
-
-    [OneTimeTearDown]
-    public void StopLogging() => _logging.Dispose();
-
     [Test]
     [CancelAfter(180_000)]
     public async Task A_member_whose_address_changes_recovers_through_ICE_restarts_five_times(CancellationToken ct)
     {
-        await using var mesh = await VirtualMesh.StartAsync(_logging);
+        await using var mesh = await VirtualMesh.StartAsync(Logging);
         var a = await mesh.AddMemberAsync(ct);
         var b = await mesh.AddMemberAsync(ct); // offers to a: b restarts that link
         var c = await mesh.AddMemberAsync(ct); // offers to b: b asks c to restart that link
@@ -63,11 +52,5 @@ public class AddressChangeTests
         Assert.That(mesh.Members.SelectMany(m => m.Left), Is.Empty, "nobody left");
         Assert.That(mesh.Members.SelectMany(m => m.States).Where(s => s.State == PeerState.Failed), Is.Empty, "nobody failed");
         Assert.That((await c.Group.UnicastAsync(b.Id, new byte[] { 9 }, ct)).ToArray(), Is.EqualTo(new byte[] { 9 }));
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

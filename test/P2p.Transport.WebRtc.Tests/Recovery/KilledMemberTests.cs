@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using P2p.Core;
 
 namespace P2p.Transport.WebRtc.Tests.Recovery;
@@ -8,23 +7,13 @@ namespace P2p.Transport.WebRtc.Tests.Recovery;
 /// links and the signaling server within 5 s, and the group goes on.
 /// </summary>
 [TestFixture]
-public class KilledMemberTests
+public class KilledMemberTests : RecoveryTestBase
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-
-    private ILoggerFactory _logging = null!;
-
-    [OneTimeSetUp]
-    public void StartLogging() => _logging = P2p.Testing.TestLog.ToTestOutput(LogLevel.Information);
-
-    [OneTimeTearDown]
-    public void StopLogging() => _logging.Dispose();
-
     [Test]
     [CancelAfter(240_000)]
     public async Task A_killed_member_is_reported_gone_within_five_seconds_five_times(CancellationToken ct)
     {
-        await using var mesh = await VirtualMesh.StartAsync(_logging);
+        await using var mesh = await VirtualMesh.StartAsync(Logging);
         var a = await mesh.AddMemberAsync(ct, loopback: true);
         var b = await mesh.AddMemberAsync(ct, loopback: true);
         await mesh.WhenAllConnectedAsync(Generous, ct);
@@ -55,10 +44,9 @@ public class KilledMemberTests
             }
         }
 
-        TestContext.Out.WriteLine($"killed member reported failed or left after (s): median {detections.Order().ElementAt(detections.Count / 2):0.00}, worst {detections.Max():0.00} of {detections.Count}");
+        TestContext.Out.WriteLine($"killed member reported failed or left after (s): median {Median(detections):0.00}, worst {detections.Max():0.00} of {detections.Count}");
         Assert.That(detections.Max(), Is.LessThanOrEqualTo(5.0));
         var reply = await a.Group.UnicastAsync(b.Id, new byte[] { 1 }, ct);
         Assert.That(reply.ToArray(), Is.EqualTo(new byte[] { 1 }), "the others still talk");
     }
-
 }

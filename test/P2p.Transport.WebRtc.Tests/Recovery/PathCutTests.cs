@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
 using P2p.Core;
 
 namespace P2p.Transport.WebRtc.Tests.Recovery;
@@ -10,24 +9,14 @@ namespace P2p.Transport.WebRtc.Tests.Recovery;
 /// the path is back (no leave, no join), and a message sent during the cut arrives.
 /// </summary>
 [TestFixture]
-public class PathCutTests
+public class PathCutTests : RecoveryTestBase
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-
-    private ILoggerFactory _logging = null!;
-
-    [OneTimeSetUp]
-    public void StartLogging() => _logging = P2p.Testing.TestLog.ToTestOutput(LogLevel.Information);
-
-    [OneTimeTearDown]
-    public void StopLogging() => _logging.Dispose();
-
     [Test]
     [CancelAfter(180_000)]
     public async Task A_cut_path_is_reported_interrupted_within_three_seconds_and_recovers_without_a_leave_five_times(CancellationToken ct)
     {
         var defaults = new P2pOptions();
-        await using var mesh = await VirtualMesh.StartAsync(_logging);
+        await using var mesh = await VirtualMesh.StartAsync(Logging);
         var a = await mesh.AddMemberAsync(ct);
         var b = await mesh.AddMemberAsync(ct);
         var c = await mesh.AddMemberAsync(ct);
@@ -71,8 +60,8 @@ public class PathCutTests
     [CancelAfter(120_000)]
     public async Task A_path_that_stays_cut_fails_after_the_recovery_timeout_and_reconnects_once_it_returns(CancellationToken ct)
     {
-        var service = new P2pOptions { LoggerFactory = _logging, RecoveryTimeout = TimeSpan.FromSeconds(6), RetryInitialDelay = TimeSpan.FromMilliseconds(200) };
-        await using var mesh = await VirtualMesh.StartAsync(_logging, service);
+        var service = new P2pOptions { LoggerFactory = Logging, RecoveryTimeout = TimeSpan.FromSeconds(6), RetryInitialDelay = TimeSpan.FromMilliseconds(200) };
+        await using var mesh = await VirtualMesh.StartAsync(Logging, service);
         var a = await mesh.AddMemberAsync(ct);
         var b = await mesh.AddMemberAsync(ct);
         await mesh.WhenAllConnectedAsync(Generous, ct);
@@ -91,11 +80,5 @@ public class PathCutTests
         var reply = await a.Group.UnicastAsync(b.Id, new byte[] { 7 }, ct);
         Assert.That(reply.ToArray(), Is.EqualTo(new byte[] { 7 }));
         Assert.That(mesh.Members.SelectMany(m => m.Left), Is.Empty, "a failed member stays in the group");
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

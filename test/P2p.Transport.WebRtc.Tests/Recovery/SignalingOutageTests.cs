@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
 using P2p.Core;
 
 namespace P2p.Transport.WebRtc.Tests.Recovery;
@@ -10,23 +9,13 @@ namespace P2p.Transport.WebRtc.Tests.Recovery;
 /// the group on the new server and connects to everyone.
 /// </summary>
 [TestFixture]
-public class SignalingOutageTests
+public class SignalingOutageTests : RecoveryTestBase
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-
-    private ILoggerFactory _logging = null!;
-
-    [OneTimeSetUp]
-    public void StartLogging() => _logging = P2p.Testing.TestLog.ToTestOutput(LogLevel.Information);
-
-    [OneTimeTearDown]
-    public void StopLogging() => _logging.Dispose();
-
     [Test]
     [CancelAfter(180_000)]
     public async Task The_mesh_rides_out_a_signaling_server_restart_five_times_and_a_newcomer_joins_afterwards(CancellationToken ct)
     {
-        await using var mesh = await VirtualMesh.StartAsync(_logging);
+        await using var mesh = await VirtualMesh.StartAsync(Logging);
         var a = await mesh.AddMemberAsync(ct);
         var b = await mesh.AddMemberAsync(ct);
         var c = await mesh.AddMemberAsync(ct);
@@ -69,7 +58,7 @@ public class SignalingOutageTests
         var d = await mesh.AddMemberAsync(ct);
         await mesh.WhenAllConnectedAsync(Generous, ct);
         Assert.That(d.Group.Members.Select(p => p.Id), Is.EquivalentTo(ids));
-        TestContext.Out.WriteLine($"server started → member resumed (s): median {resumes.Order().ElementAt(resumes.Count / 2):0.00}, worst {resumes.Max():0.00} of {resumes.Count}");
+        TestContext.Out.WriteLine($"server started → member resumed (s): median {Median(resumes):0.00}, worst {resumes.Max():0.00} of {resumes.Count}");
         Assert.That(mesh.Members.SelectMany(m => m.Left), Is.Empty, "nobody left");
         Assert.That(mesh.Members.SelectMany(m => m.States).Where(s => s.State is PeerState.Failed or PeerState.Interrupted), Is.Empty, "no link was disturbed");
     }

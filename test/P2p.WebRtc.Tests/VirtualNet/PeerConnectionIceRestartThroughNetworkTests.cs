@@ -38,6 +38,28 @@ public class PeerConnectionIceRestartThroughNetworkTests
     }
 
     [Test]
+    public async Task A_restart_the_peer_starts_over_a_dead_path_is_still_reported_disconnected_in_time()
+    {
+        await using var pair = new PeerConnectionNetPair(seed: 504, ice: GroupConsent);
+        await pair.ConnectAsync();
+
+        // The answerer has not noticed the cut yet when the offerer's restart reaches it (signaling works): it
+        // restarts too, and must not report the dead path Connected until the restart ends.
+        var cutAt = pair.Net.Now;
+        pair.RouterA.Link.Cut();
+        pair.Offerer.RestartIce();
+        await pair.Offerer.SetLocalDescriptionAsync(await pair.Offerer.CreateOfferAsync());
+        await pair.Answerer.SetRemoteDescriptionAsync(pair.Offerer.LocalDescription!);
+        await pair.Answerer.SetLocalDescriptionAsync(await pair.Answerer.CreateAnswerAsync());
+        await pair.Offerer.SetRemoteDescriptionAsync(pair.Answerer.LocalDescription!);
+
+        Assert.That(pair.Drive(() => pair.Answerer.IceConnectionState == IceConnectionState.Disconnected, TimeSpan.FromSeconds(5)), Is.True, "the restarting answerer reports the dead path");
+        Assert.That(pair.Net.Now - cutAt, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(2.6)));
+        Assert.That(pair.Drive(() => pair.Offerer.IceConnectionState == IceConnectionState.Disconnected, TimeSpan.FromSeconds(5)), Is.True, "and so does the offerer");
+        Assert.That(pair.Net.Now - cutAt, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(2.6)));
+    }
+
+    [Test]
     public async Task Restart_while_the_path_is_cut_delivers_everything_sent_during_the_cut()
     {
         await using var pair = new PeerConnectionNetPair(seed: 502, ice: GroupConsent);
