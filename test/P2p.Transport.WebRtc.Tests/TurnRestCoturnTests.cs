@@ -174,14 +174,16 @@ public class TurnRestCoturnTests
         connected.CancelAfter(Timeout);
         try
         {
-            await member.WhenAllConnectedAsync(connected.Token);
+            // Both views: the member may see the link connected a moment before the owner's side has its channel.
+            await Task.WhenAll(member.WhenAllConnectedAsync(connected.Token), owner.WhenAllConnectedAsync(connected.Token));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             Assert.Fail($"the members did not connect through coturn\n{_log}\n--- coturn:\n{Coturn.RecentOutput}");
         }
 
-        await owner.BroadcastAsync("relayed"u8.ToArray(), ct);
+        var sent = await owner.BroadcastAsync("relayed"u8.ToArray(), ct);
+        Assert.That(sent.Failed, Is.Empty, "the owner's link was connected");
         Assert.That(await heard.Task.WaitAsync(Timeout, ct), Is.EqualTo("relayed"));
         var real = candidates.Where(c => c.Length > 0).ToArray();
         Assert.That(real, Is.Not.Empty);
