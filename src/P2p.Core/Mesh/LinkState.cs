@@ -21,7 +21,7 @@ internal enum LinkState
     /// <summary>Connected: the attempt's messenger carries messages (Connected).</summary>
     Connected,
 
-    /// <summary>The connected attempt lost connectivity; it may recover within the connect timeout (Disconnected).</summary>
+    /// <summary>The connected attempt lost its path; ICE restarts may restore it within the recovery timeout (Interrupted).</summary>
     Interrupted,
 
     /// <summary>An attempt failed or no offer came in time; this side offers again after a back-off (Failed).</summary>
