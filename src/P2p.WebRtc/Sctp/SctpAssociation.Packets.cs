@@ -204,7 +204,8 @@ public sealed partial class SctpAssociation
         var wroteData = false;
         while (_retransmissions.TryPeekRetransmission(now, out var tsn, out var length))
         {
-            if (pos + DataChunk.HeaderSize + length > mtu)
+            // The chunk is padded to 4 bytes (RFC 9260 §3.2): the padding must fit too, or writing it would run past the packet.
+            if (pos + ChunkWriter.Pad4(DataChunk.HeaderSize + length) > mtu)
             {
                 break;
             }
