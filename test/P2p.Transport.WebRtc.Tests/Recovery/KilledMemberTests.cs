@@ -21,13 +21,15 @@ public class KilledMemberTests : RecoveryTestBase
         var detections = new List<double>();
         for (var round = 0; round < 5; round++)
         {
-            var known = a.States.Select(s => s.Peer).ToHashSet();
+            // The group's member list, not the event timeline: state events are raised in the background and may lag.
+            var known = a.Group.Members.Select(p => p.Id).ToHashSet();
             using var chat = ChatProcess.Start("--server", mesh.Server.Uri.ToString(), "--loopback", "--group", a.Group.Id);
             await chat.WaitForLineAsync("joined group", ct);
 
             // The chat's own "you are" line waits for every member, killed ones of earlier rounds too: watch the group instead.
-            await a.UntilAsync(() => a.States.Any(s => !known.Contains(s.Peer) && s.State == PeerState.Connected) ? true : (bool?)null, "the chat member connected", Generous, ct);
-            var id = a.States.First(s => !known.Contains(s.Peer)).Peer;
+            await a.UntilAsync(() => a.Group.Members.Any(p => !known.Contains(p.Id)) ? true : (bool?)null, "the chat member in the group", Generous, ct);
+            var id = a.Group.Members.First(p => !known.Contains(p.Id)).Id;
+            await a.WaitForStateAsync(id, PeerState.Connected, TimeSpan.Zero, Generous, ct);
             await b.WaitForStateAsync(id, PeerState.Connected, TimeSpan.Zero, Generous, ct);
 
             var killedAt = mesh.Clock.Elapsed;
