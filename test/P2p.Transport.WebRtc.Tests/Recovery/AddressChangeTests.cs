@@ -31,23 +31,27 @@ public class AddressChangeTests : RecoveryTestBase
             var sent = await a.Group.BroadcastAsync(Encoding.UTF8.GetBytes(text), ct);
             Assert.That(sent.Failed, Is.Empty);
 
-            // The others notice the silence; b itself may not: their restart requests can restore its links before its
-            // own consent deadline passes.
-            foreach (var (observer, peer) in new[] { (a, b), (c, b) })
+            // b's old address is gone: the broadcast can only arrive over a path found by an ICE restart. Who notices the
+            // dead path first varies: often a restart restores a link before the other side's own deadline, so an
+            // Interrupted report is counted when it comes, not required.
+            var arrived = await b.UntilAsync(() => b.Received.Contains($"{a.Id}:{text}") ? mesh.Clock.Elapsed : (TimeSpan?)null, "the broadcast sent after the move", Generous, ct);
+            recoveries.Add((arrived - movedAt).TotalSeconds);
+            await b.UntilAsync(() => b.Group.Members.All(p => p.State == PeerState.Connected) ? true : (bool?)null, "b connected to everyone", Generous, ct);
+            foreach (var observer in new[] { a, c })
             {
-                var interrupted = await observer.WaitForStateAsync(peer.Id, PeerState.Interrupted, movedAt, Generous, ct);
-                var back = await observer.WaitForStateAsync(peer.Id, PeerState.Connected, interrupted, Generous, ct);
-                detections.Add((interrupted - movedAt).TotalSeconds);
-                recoveries.Add((back - movedAt).TotalSeconds);
+                await observer.UntilAsync(() => observer.Group.Members.All(p => p.State == PeerState.Connected) ? true : (bool?)null, "connected to everyone", Generous, ct);
+                detections.AddRange(observer.States.Where(s => s.Peer == b.Id && s.State == PeerState.Interrupted && s.At >= movedAt).Take(1).Select(s => (s.At - movedAt).TotalSeconds));
             }
 
-            await b.UntilAsync(() => b.Group.Members.All(p => p.State == PeerState.Connected) ? true : (bool?)null, "b connected to everyone", Generous, ct);
-            await b.UntilAsync(() => b.Received.Contains($"{a.Id}:{text}") ? true : (bool?)null, "the broadcast sent after the move", Generous, ct);
             TestContext.Out.WriteLine($"round {round}: b moved to {address}");
         }
 
-        TestContext.Out.WriteLine($"address change → Interrupted (s): median {Median(detections):0.00}, worst {detections.Max():0.00} of {detections.Count}");
-        TestContext.Out.WriteLine($"address change → Connected again (s): median {Median(recoveries):0.00}, worst {recoveries.Max():0.00} of {recoveries.Count}");
+        if (detections.Count > 0)
+        {
+            TestContext.Out.WriteLine($"address change → Interrupted reported (s): median {Median(detections):0.00}, worst {detections.Max():0.00} of {detections.Count} reports");
+        }
+
+        TestContext.Out.WriteLine($"address change → message delivered over the new path (s): median {Median(recoveries):0.00}, worst {recoveries.Max():0.00} of {recoveries.Count}");
         Assert.That(recoveries.Max(), Is.LessThan(new P2pOptions().RecoveryTimeout.TotalSeconds), "recovered before the recovery timeout");
         Assert.That(mesh.Members.SelectMany(m => m.Left), Is.Empty, "nobody left");
         Assert.That(mesh.Members.SelectMany(m => m.States).Where(s => s.State == PeerState.Failed), Is.Empty, "nobody failed");
