@@ -297,11 +297,13 @@ internal sealed partial class PeerLink
         return RelayMessages.ToJson(answer);
     }
 
+    /// <summary>The offer (first or restart) is being relayed: candidates held back until now may follow it.</summary>
     private void ReleaseHeldCandidates(LinkAttempt attempt)
     {
         List<IceCandidatePayload> held;
         lock (_gate)
         {
+            attempt.OfferSent = true; // no effect on an answering attempt: only an offering one holds for it
             attempt.RestartOfferPending = false;
             held = [.. attempt.HeldLocalCandidates];
             attempt.HeldLocalCandidates.Clear();
@@ -314,27 +316,5 @@ internal sealed partial class PeerLink
     }
 
     /// <summary>A restart that did not complete: the old remote description still stands, so candidates may go to it again.</summary>
-    private void RestoreRemoteDescription(LinkAttempt attempt)
-    {
-        List<IceCandidatePayload> early;
-        lock (_gate)
-        {
-            if (attempt.Ended || attempt.RemoteDescriptionSet)
-            {
-                return;
-            }
-
-            attempt.RemoteDescriptionSet = true;
-            early = [.. _earlyCandidates];
-            _earlyCandidates.Clear();
-        }
-
-        _group.Work.Run(async () =>
-        {
-            foreach (var candidate in early)
-            {
-                await AddCandidateAsync(attempt, candidate).ConfigureAwait(false);
-            }
-        });
-    }
+    private void RestoreRemoteDescription(LinkAttempt attempt) => _group.Work.Run(() => OnRemoteDescriptionSetAsync(attempt));
 }

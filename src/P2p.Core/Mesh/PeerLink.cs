@@ -342,18 +342,7 @@ internal sealed partial class PeerLink
             var offer = await attempt.Connection.CreateOfferAsync(attempt.SetupToken).ConfigureAwait(false);
             _logger.LogDebug("Offering to member {MemberId} (attempt {Attempt})", RemoteId, attempt.Number);
             var relay = _group.Signaling.RelayAsync(_group.Id, RemoteId, RelayMessages.ToJson(offer), attempt.SetupToken);
-            List<IceCandidatePayload> held;
-            lock (_gate)
-            {
-                attempt.OfferSent = true;
-                held = [.. attempt.HeldLocalCandidates];
-                attempt.HeldLocalCandidates.Clear();
-            }
-
-            foreach (var candidate in held)
-            {
-                RelayCandidate(attempt, candidate);
-            }
+            ReleaseHeldCandidates(attempt);
 
             var result = await relay.ConfigureAwait(false);
             if (!RelayMessages.TryParseDescription(result, SessionDescriptionPayload.AnswerType, out var answer))
