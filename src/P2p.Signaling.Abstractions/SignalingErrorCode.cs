@@ -9,6 +9,8 @@ namespace P2p.Signaling.Abstractions;
 /// <item><description>-32001 .. -32009: sent by the signaling server.</description></item>
 /// <item><description>-32010 .. -32019: sent by the receiver of a relay; the server forwards them to the relay's sender unchanged.</description></item>
 /// <item><description>-32020 .. -32029: raised locally by a client library, never sent on the wire.</description></item>
+/// <item><description>-32030 .. -32039: used by the group SDK between members (inside relays).</description></item>
+/// <item><description>-32040 .. -32049: sent by the signaling server (limits, access control, availability).</description></item>
 /// </list>
 /// A relay's receiver may also answer with any code of its own; the sender sees it as sent. Values not
 /// named here can therefore appear in <see cref="SignalingException.Code"/>.
@@ -80,6 +82,21 @@ public enum SignalingErrorCode
 
     /// <summary>-32011: the relay's receiver's handler failed (sent by the receiver's client library; details stay local).</summary>
     RelayHandlerFailed = -32011,
+
+    /// <summary>-32040: the group already has as many members as the server allows (<c>join</c>; default limit 256).</summary>
+    GroupFull = -32040,
+
+    /// <summary>-32041: the caller sends relays faster than the server allows (default 1,000 per second per connection, with a burst of 2,000); retry later.</summary>
+    RateLimited = -32041,
+
+    /// <summary>-32042: the server's authorization refused the call (<c>create</c> or <c>join</c> of this group by this user).</summary>
+    Forbidden = -32042,
+
+    /// <summary>
+    /// -32043: the server cannot serve the call now because a service it depends on (the Redis backplane
+    /// of a multi-instance deployment) is unreachable; nothing was changed. Retry after a while.
+    /// </summary>
+    ServiceUnavailable = -32043,
 
     /// <summary>-32020 (local): the signaling connection is closed; the call could not be made or its answer will never come.</summary>
     ConnectionClosed = -32020,

@@ -28,6 +28,39 @@ public sealed class SignalingServerOptions
     /// <summary>How many groups one connection may be a member of (default 1000); more get <c>-32008</c>.</summary>
     public int MaxGroupsPerConnection { get; set; } = 1000;
 
+    /// <summary>How many members one group may have (default 256); a <c>join</c> beyond it gets <c>-32040</c>.</summary>
+    public int MaxMembersPerGroup { get; set; } = 256;
+
+    /// <summary>
+    /// How many relays per second one connection may send, on average (default 1,000; a token bucket refilled
+    /// every 100 ms, holding up to <see cref="RelayBurst"/>). A relay beyond it gets <c>-32041</c> and is not forwarded.
+    /// </summary>
+    public int MaxRelaysPerSecond { get; set; } = 1000;
+
+    /// <summary>How many relays a connection may send at once after a quiet spell (the token bucket's size, default 2,000).</summary>
+    public int RelayBurst { get; set; } = 2000;
+
+    /// <summary>
+    /// The Redis server that lets several instances of the signaling server serve the same groups (a StackExchange.Redis
+    /// configuration string, e.g. <c>"redis.internal:6379"</c> or <c>"host:6379,password=..."</c>; configuration
+    /// <c>P2pSignaling:Redis</c>, or <c>--redis HOST:PORT</c> on the runnable host). <see langword="null"/> (default):
+    /// groups live in this process's memory. See docs/deploying.md.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The prefix of every Redis key and channel this server uses (default <c>"p2p"</c>), so several deployments can share one Redis.</summary>
+    public string RedisPrefix { get; set; } = "p2p";
+
+    /// <summary>How often an instance refreshes its heartbeat in Redis (default 1 s).</summary>
+    public TimeSpan InstanceHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long an instance's heartbeat lives in Redis (default 5 s). When an instance stops refreshing it (it crashed
+    /// or lost Redis), another instance removes its members from their groups and notifies the others, at most about
+    /// <c>InstanceTimeout + InstanceHeartbeatInterval</c> after the last heartbeat.
+    /// </summary>
+    public TimeSpan InstanceTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// How many bytes may wait in one connection's send queue (default 16 MiB). A client that reads
     /// so slowly that it falls further behind is disconnected, so it cannot make the server hoard memory.
@@ -99,6 +132,17 @@ public sealed class SignalingServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingRelaysPerConnection, 1, nameof(MaxPendingRelaysPerConnection));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxGroupsPerConnection, 1, nameof(MaxGroupsPerConnection));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSendQueueBytes, MaxMessageSize, nameof(MaxSendQueueBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMembersPerGroup, 1, nameof(MaxMembersPerGroup));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRelaysPerSecond, 1, nameof(MaxRelaysPerSecond));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RelayBurst, 1, nameof(RelayBurst));
+        ArgumentException.ThrowIfNullOrWhiteSpace(RedisPrefix, nameof(RedisPrefix));
+        ArgumentOutOfRangeException.ThrowIfLessThan(InstanceHeartbeatInterval, TimeSpan.FromMilliseconds(10), nameof(InstanceHeartbeatInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(InstanceTimeout, InstanceHeartbeatInterval, nameof(InstanceTimeout));
+        if (Redis is not null && string.IsNullOrWhiteSpace(Redis))
+        {
+            throw new ArgumentException("Redis must be a StackExchange.Redis configuration string such as \"127.0.0.1:6379\", or null.", nameof(Redis));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultCapability, 0, nameof(DefaultCapability));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(DefaultCapability, 15, nameof(DefaultCapability));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero, nameof(KeepAliveInterval));
