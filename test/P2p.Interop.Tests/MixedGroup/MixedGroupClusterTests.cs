@@ -1,4 +1,5 @@
 using System.Text;
+using P2p.Signaling.Server;
 using P2p.Testing;
 
 namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
@@ -63,4 +64,40 @@ public class MixedGroupClusterTests : BrowserClientTestBase
         await left.WaitAsync(Timeout, ct);
     }
 
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_page_on_a_draining_instance_resumes_on_the_other_and_keeps_its_links(CancellationToken ct)
+    {
+        var key = SignalingServerOptions.NewResumeKey();
+        await using var redis = await RedisServer.StartAsync(cancellationToken: ct);
+        var draining = await BrowserClientServer.StartAsync(configure: o => (o.Redis, o.ResumeKey) = (redis.ConnectionString, key));
+        await using var staying = await BrowserClientServer.StartAsync(configure: o => (o.Redis, o.ResumeKey) = (redis.ConnectionString, key));
+        await using var balancer = new FaultyTcpProxy(draining.WebSocketUri);
+
+        await using var first = await DotNetMember.CreateAsync(staying.WebSocketUri, groupId: null, ct);
+        var page = await OpenAsync("draining-page", connect: false, origin: staying);
+        await page.ConnectAsync(balancer.Uri); // the page's signaling goes through the "load balancer" to the draining instance
+        await page.CallAsync("join", first.Group.Id);
+        await first.Group.WhenAllConnectedAsync(ct).WaitAsync(Timeout, ct);
+        await page.CallAsync("waitConnected", 1, WaitMs);
+        var left = 0;
+        first.Group.MemberLeft += (_, _) => Interlocked.Increment(ref left);
+
+        // The balancer sends new connections to the other instance; the instance drains (1012) and stops.
+        balancer.Retarget(staying.WebSocketUri);
+        await draining.DisposeAsync();
+
+        // The link stays up, and the page's signaling works again: a new member reaches it through the other instance.
+        await using var second = await DotNetMember.CreateAsync(staying.WebSocketUri, first.Group.Id, ct);
+        await second.Group.WhenAllConnectedAsync(ct).WaitAsync(Timeout, ct);
+        await page.CallAsync("waitConnected", 2, WaitMs);
+        var reply = await second.Group.UnicastAsync(page.Id, Encoding.UTF8.GetBytes("after the drain"), ct);
+        Assert.That(Encoding.UTF8.GetString(reply.Span), Is.EqualTo("echo:after the drain"));
+        var fromPage = await page.CallAsync("unicastText", first.Id, "still here", WaitMs);
+        Assert.That(fromPage.GetProperty("reply").GetString(), Is.EqualTo("dotnet got: still here"));
+        Assert.That(Volatile.Read(ref left), Is.Zero, "nobody is told that the drained page left");
+        var logs = string.Join("\n", await page.CallAsync<string[]>("logs"));
+        Assert.That(logs, Does.Contain("1012"), "the page saw the drain");
+    }
 }
