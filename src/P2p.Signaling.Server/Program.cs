@@ -4,9 +4,11 @@
 // SignalingServerOptions, e.g. `--P2pSignaling:RelayTimeout 00:00:10`. It also serves the browser
 // client and its demo page at http://127.0.0.1:3001/ (`--P2pSignaling:ServeBrowserClient false` turns that off),
 // and its health checks at http://127.0.0.1:3001/healthz (200 while serving, 503 once stopping).
+// `--redis HOST:PORT` (or P2pSignaling:Redis) makes it one instance of several sharing groups through Redis.
 using P2p.Signaling.Server;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--redis"] = "P2pSignaling:Redis" });
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
     builder.WebHost.UseUrls(SignalingServerOptions.DefaultUrl);

@@ -3,7 +3,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using P2p.Signaling.Server;
 using P2p.Signaling.Server.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using P2p.Signaling.Server.Groups;
+using P2p.Signaling.Server.Redis;
 
 // In the DI namespace, as ASP.NET Core's own Add* extensions are, so no extra using is needed.
 #pragma warning disable IDE0130
@@ -14,10 +17,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SignalingServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the signaling server: its options, an <see cref="IGroupStore"/> (the in-memory one unless
-    /// one is already registered) and the hub that tracks connections and closes them on shutdown; its metrics
-    /// (meter <c>"P2p.Signaling.Server"</c>, created through the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>)
-    /// and its health check <c>"p2p-signaling"</c> (Healthy while serving, Unhealthy once the server is stopping).
+    /// Adds the signaling server: its options, an <see cref="IGroupStore"/> (unless one is already registered: the
+    /// in-memory one, or the shared one in Redis when <see cref="SignalingServerOptions.Redis"/> is set, which also
+    /// routes relays and notifications between instances) and the hub that tracks connections and closes (or, with
+    /// Redis, drains) them on shutdown; its metrics (meter <c>"P2p.Signaling.Server"</c>, created through the host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>) and its health check <c>"p2p-signaling"</c> (Healthy while
+    /// serving, Unhealthy once the server is stopping).
     /// Then map the endpoint with <c>app.MapP2pSignaling("/")</c>, and the health checks with
     /// <c>app.MapP2pSignalingHealthChecks("/healthz")</c>.
     /// </summary>
@@ -32,7 +37,14 @@ public static class SignalingServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        services.TryAddSingleton<IGroupStore, InMemoryGroupStore>();
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SignalingServerOptions>>().Value;
+            return new OptionalRedisBackplane(settings.Redis is null ? null
+                : new RedisBackplane(settings, sp.GetService<ILoggerFactory>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        });
+        services.TryAddSingleton<IGroupStore>(sp =>
+            sp.GetRequiredService<OptionalRedisBackplane>().Backplane?.Groups ?? (IGroupStore)new InMemoryGroupStore());
         services.TryAddSingleton(sp => new SignalingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<TimeProvider>()));
         services.AddHealthChecks();
         services.Configure<HealthCheckServiceOptions>(o =>
@@ -43,11 +55,12 @@ public static class SignalingServiceCollectionExtensions
             }
         });
         services.TryAddSingleton<SignalingHub>(sp => new SignalingHub(
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SignalingServerOptions>>(),
+            sp.GetRequiredService<IOptions<SignalingServerOptions>>(),
             sp.GetRequiredService<IGroupStore>(),
-            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>(),
-            sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>())
+            sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            sp.GetRequiredService<OptionalRedisBackplane>().Backplane)
         {
             Metrics = sp.GetRequiredService<SignalingMetrics>(),
         });
