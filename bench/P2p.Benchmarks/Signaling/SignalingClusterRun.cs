@@ -62,7 +62,7 @@ internal static class SignalingClusterRun
 
             var r = await relays.RunAsync(load.InFlight, TimeSpan.FromSeconds(load.Seconds), measure: true, ct);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"    {setup}: {r.RelaysPerSecond:F0} relays/s, p50 {r.P50Us / 1000:F1} ms, p99 {r.P99Us / 1000:F1} ms, {r.Failed} failed{(r.FirstError is { } f ? $" (first: {f})" : "")}"));
+                $"    {setup}: {r.RelaysPerSecond:F0} relays/s, p50 {r.P50Us / 1000:F1} ms, p99 {r.P99Us / 1000:F1} ms, last in-flight relays back {r.DrainSeconds:F1} s after the window, {r.Failed} failed{(r.FirstError is { } f ? $" (first: {f})" : "")}"));
             return new SignalingClusterResult(setup, instances, relays.Groups, spread, relays.JoinFailures, relays.FirstJoinError, r);
         }
         finally
@@ -99,13 +99,13 @@ internal static class SignalingClusterRun
     public static void Print(SignalingClusterLoad load, IEnumerable<SignalingClusterResult> results)
     {
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"| setup | clients | groups (over several instances) | joins refused | relays/s | failed relays/s | p50 ms | p99 ms | load CPU (cores) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| setup | clients | groups (over several instances) | joins refused | relays/s | failed relays/s | p50 ms | p99 ms | last relay back after (s) | load CPU (cores) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var l = r.Load;
             Console.WriteLine(string.Create(inv,
-                $"| {r.Setup} | {load.Clients} | {r.Groups} ({r.SpreadGroups}) | {r.JoinFailures} | {l.RelaysPerSecond:F0} | {l.Failed / l.Seconds:F0} | {l.P50Us / 1000:F1} | {l.P99Us / 1000:F1} | {l.CpuCores:F2} |"));
+                $"| {r.Setup} | {load.Clients} | {r.Groups} ({r.SpreadGroups}) | {r.JoinFailures} | {l.RelaysPerSecond:F0} | {l.Failed / l.Seconds:F0} | {l.P50Us / 1000:F1} | {l.P99Us / 1000:F1} | {l.DrainSeconds:F1} | {l.CpuCores:F2} |"));
         }
 
         foreach (var r in results.Where(r => r.Load.FirstError is not null || r.FirstJoinError is not null))

@@ -7,13 +7,14 @@ namespace P2p.Benchmarks.Signaling;
 
 /// <summary>What one relay load run measured.</summary>
 /// <param name="Relays">Relay round trips completed in the measured window.</param>
-/// <param name="Seconds">Length of the measured window.</param>
+/// <param name="Seconds">Length of the measured window (relays completed after it are not counted).</param>
 /// <param name="CpuCores">This process's CPU time / wall time in the window.</param>
 /// <param name="P50Us">Median relay round trip, µs.</param>
 /// <param name="P99Us">99th percentile, µs.</param>
 /// <param name="Failed">Relays that came back as errors (not counted in <paramref name="Relays"/>), e.g. a target on another instance that the server cannot reach.</param>
 /// <param name="FirstError">The first such error's message, or null.</param>
-internal sealed record SignalingLoadResult(long Relays, double Seconds, double CpuCores, double P50Us, double P99Us, long Failed = 0, string? FirstError = null)
+/// <param name="DrainSeconds">How long the relays still in flight at the end of the window took to come back.</param>
+internal sealed record SignalingLoadResult(long Relays, double Seconds, double CpuCores, double P50Us, double P99Us, long Failed = 0, string? FirstError = null, double DrainSeconds = 0)
 {
     public double RelaysPerSecond => Relays / Seconds;
 }
@@ -158,6 +159,8 @@ internal sealed class SignalingLoad : IAsyncDisposable
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        var windowEnd = TimeSpan.Zero;
+        using var atEnd = stop.Token.Register(() => windowEnd = clock.Elapsed);
         stop.CancelAfter(duration);
         var loops = new List<Task>();
         for (var i = 0; i < _channels.Length; i++)
@@ -182,9 +185,14 @@ internal sealed class SignalingLoad : IAsyncDisposable
                         }
                         catch (SignalingException e)
                         {
-                            failures++;
+                            failures += stop.IsCancellationRequested ? 0 : 1;
                             Interlocked.CompareExchange(ref firstError, $"{(int)e.Code} {e.Message}", null);
                             continue;
+                        }
+
+                        if (stop.IsCancellationRequested)
+                        {
+                            break; // came back after the window: neither counted nor sampled
                         }
 
                         if (measure)
@@ -202,13 +210,14 @@ internal sealed class SignalingLoad : IAsyncDisposable
         }
 
         await Task.WhenAll(loops);
-        var seconds = clock.Elapsed.TotalSeconds;
+        var elapsed = clock.Elapsed;
         process.Refresh();
-        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / seconds;
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / elapsed.TotalSeconds;
+        var seconds = windowEnd.TotalSeconds;
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
         double Percentile(double p) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(p * all.Length))] * 1e6 / Stopwatch.Frequency;
-        return new SignalingLoadResult(total, seconds, cpu, Percentile(0.5), Percentile(0.99), failed, firstError);
+        return new SignalingLoadResult(total, seconds, cpu, Percentile(0.5), Percentile(0.99), failed, firstError, (elapsed - windowEnd).TotalSeconds);
     }
 
     public ValueTask DisposeAsync() => DisposeAllAsync(_channels);
