@@ -66,6 +66,11 @@ public sealed class EmbeddedSignalingServer : IAsyncDisposable
         try
         {
             app.MapP2pSignaling(options.Path);
+            if (options.HealthPath is { } healthPath)
+            {
+                app.MapP2pSignalingHealthChecks(healthPath);
+            }
+
             options.ConfigureApplication?.Invoke(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

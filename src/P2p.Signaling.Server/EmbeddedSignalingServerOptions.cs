@@ -13,6 +13,12 @@ public sealed record EmbeddedSignalingServerOptions
     /// <summary>The endpoint's path (<see cref="SignalingEndpointRouteBuilderExtensions.MapP2pSignaling"/>). Default <c>/</c>.</summary>
     public string Path { get; init; } = "/";
 
+    /// <summary>
+    /// The path of the health endpoint (<see cref="SignalingHealthEndpointRouteBuilderExtensions.MapP2pSignalingHealthChecks"/>):
+    /// 200 while serving, 503 once stopping. Default <c>/healthz</c>; null maps none.
+    /// </summary>
+    public string? HealthPath { get; init; } = SignalingHealthEndpointRouteBuilderExtensions.DefaultPattern;
+
     /// <summary>The signaling server's own settings (timeouts, limits, serving the browser client).</summary>
     public Action<SignalingServerOptions>? Configure { get; init; }
 

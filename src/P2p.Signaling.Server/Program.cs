@@ -2,7 +2,8 @@
 // ws://127.0.0.1:3001/ (the seed's endpoint); `--urls http://HOST:PORT` overrides it, and the
 // "P2pSignaling" configuration section (appsettings.json, environment, command line) sets
 // SignalingServerOptions, e.g. `--P2pSignaling:RelayTimeout 00:00:10`. It also serves the browser
-// client and its demo page at http://127.0.0.1:3001/ (`--P2pSignaling:ServeBrowserClient false` turns that off).
+// client and its demo page at http://127.0.0.1:3001/ (`--P2pSignaling:ServeBrowserClient false` turns that off),
+// and its health checks at http://127.0.0.1:3001/healthz (200 while serving, 503 once stopping).
 // `--redis HOST:PORT` (or P2pSignaling:Redis) makes it one instance of several sharing groups through Redis.
 using P2p.Signaling.Server;
 
@@ -21,4 +22,5 @@ builder.Services.AddP2pSignaling(options =>
 
 var app = builder.Build();
 app.MapP2pSignaling("/");
+app.MapP2pSignalingHealthChecks("/healthz");
 await app.RunAsync();

@@ -184,6 +184,7 @@ internal sealed partial class SignalingConnection
         Log.Rejected(_hub.Logger, _id, (int)code, message);
         if (id.IsPresent)
         {
+            _hub.Metrics.ErrorSent(code);
             Enqueue(JsonRpcWriter.Error(id, (int)code, message));
         }
     }

@@ -34,6 +34,7 @@ internal sealed partial class SignalingConnection
 
         var groupId = await _hub.Store.CreateAsync(_userId!, capability, Token);
         _groups.Add(groupId);
+        _hub.Metrics.GroupCreated();
         Log.GroupCreated(_hub.Logger, _userId!, groupId, capability);
         Reply(frame.Id, static (id, g) => JsonRpcWriter.Result(id, g), groupId);
     }

@@ -85,8 +85,9 @@ internal sealed partial class SignalingConnection
         var relayId = _relays.NextId();
         var tracked = callerRequestId.IsPresent;
         var frame = JsonRpcWriter.ForwardedRelay(tracked ? RequestId.FromNumber(relayId) : RequestId.None, groupId, caller.UserId, data);
+        var now = _hub.Time.GetTimestamp();
         var accepted = tracked
-            ? _relays.TryAdd(relayId, new PendingRelay(caller, callerRequestId), _hub.Time.GetTimestamp() + _hub.RelayTimeoutTicks)
+            ? _relays.TryAdd(relayId, new PendingRelay(caller, callerRequestId, now), now + _hub.RelayTimeoutTicks)
             : _relays.IsOpen;
         if (!accepted)
         {
@@ -96,6 +97,7 @@ internal sealed partial class SignalingConnection
 
         // Queued in the order the sender's read loop forwards them. If this connection is closing the
         // frame is dropped, and the close fails the tracked relay with TargetUnavailable.
+        _hub.Metrics.RelayForwarded(tracked);
         Enqueue(frame);
         return true;
     }
@@ -116,6 +118,7 @@ internal sealed partial class SignalingConnection
         }
 
         var isError = frame.Error.IsPresent;
+        _hub.Metrics.RelayAnswered(relay.StartedAt, isError);
         relay.Caller.CompleteRelay(relay.CallerRequestId, isError, (isError ? frame.Error : frame.Result).Of(message));
     }
 
@@ -130,6 +133,7 @@ internal sealed partial class SignalingConnection
     public void FailRelay(in RequestId requestId, SignalingErrorCode code, string message)
     {
         Interlocked.Decrement(ref _outstandingRelays);
+        _hub.Metrics.RelayFailed(code);
         Enqueue(JsonRpcWriter.Error(requestId, (int)code, message));
     }
 

@@ -30,7 +30,7 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Groups this user is a member of; touched by the read loop only.
-    private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
+    private readonly Diagnostics.GroupMembershipSet _groups;
 
     // Relays this user is the target of, by the id the server gave them on this connection.
     private readonly PendingRelayTable _relays = new();
@@ -48,6 +48,7 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
         _id = id;
         _options = hub.Options;
         _sender = new FrameSender(socket, _ => Abort());
+        _groups = new(hub.Metrics);
     }
 
     public string UserId => _userId ?? "";

@@ -82,6 +82,9 @@ internal sealed class SignalingHub : IHostedService, IDisposable
 
     public IGroupStore Store { get; }
 
+    /// <summary>The server's instruments (set by <c>AddP2pSignaling</c> from the host's meter factory).</summary>
+    public Diagnostics.SignalingMetrics Metrics { get; init; } = Diagnostics.SignalingMetrics.Default;
+
     /// <summary>Answers <c>get_ice_servers</c>.</summary>
     public IceServerIssuer IceServers { get; }
 
@@ -139,6 +142,7 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
         using var connection = new SignalingConnection(this, socket, id);
         _connections[id] = connection;
+        using var counted = Metrics.TrackConnection();
         try
         {
             await connection.RunAsync(remote, context.RequestAborted);

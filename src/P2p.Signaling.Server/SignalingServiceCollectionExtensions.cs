@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using P2p.Signaling.Server;
+using P2p.Signaling.Server.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using P2p.Signaling.Server.Groups;
@@ -18,8 +20,11 @@ public static class SignalingServiceCollectionExtensions
     /// Adds the signaling server: its options, an <see cref="IGroupStore"/> (unless one is already registered: the
     /// in-memory one, or the shared one in Redis when <see cref="SignalingServerOptions.Redis"/> is set, which also
     /// routes relays and notifications between instances) and the hub that tracks connections and closes (or, with
-    /// Redis, drains) them on shutdown.
-    /// Then map the endpoint with <c>app.MapP2pSignaling("/")</c>.
+    /// Redis, drains) them on shutdown; its metrics (meter <c>"P2p.Signaling.Server"</c>, created through the host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>) and its health check <c>"p2p-signaling"</c> (Healthy while
+    /// serving, Unhealthy once the server is stopping).
+    /// Then map the endpoint with <c>app.MapP2pSignaling("/")</c>, and the health checks with
+    /// <c>app.MapP2pSignalingHealthChecks("/healthz")</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Adjusts <see cref="SignalingServerOptions"/>.</param>
@@ -40,13 +45,25 @@ public static class SignalingServiceCollectionExtensions
         });
         services.TryAddSingleton<IGroupStore>(sp =>
             sp.GetRequiredService<OptionalRedisBackplane>().Backplane?.Groups ?? (IGroupStore)new InMemoryGroupStore());
+        services.TryAddSingleton(sp => new SignalingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<TimeProvider>()));
+        services.AddHealthChecks();
+        services.Configure<HealthCheckServiceOptions>(o =>
+        {
+            if (!o.Registrations.Any(r => r.Name == SignalingHealthCheck.Name))
+            {
+                o.Registrations.Add(new HealthCheckRegistration(SignalingHealthCheck.Name, sp => new SignalingHealthCheck(sp.GetRequiredService<SignalingHub>()), null, ["p2p", "signaling"]));
+            }
+        });
         services.TryAddSingleton<SignalingHub>(sp => new SignalingHub(
             sp.GetRequiredService<IOptions<SignalingServerOptions>>(),
             sp.GetRequiredService<IGroupStore>(),
             sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>(),
             sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
-            sp.GetRequiredService<OptionalRedisBackplane>().Backplane));
+            sp.GetRequiredService<OptionalRedisBackplane>().Backplane)
+        {
+            Metrics = sp.GetRequiredService<SignalingMetrics>(),
+        });
         services.AddHostedService(sp => sp.GetRequiredService<SignalingHub>());
         return services;
     }

@@ -7,10 +7,26 @@ namespace P2p.Benchmarks.Common;
 internal static class ChildProcess
 {
     /// <summary>`P2p.Benchmarks NAME ARGS…` with stdin and stdout redirected, server GC off.</summary>
-    public static ProcessStartInfo StartInfo(string scenario, params string[] args)
+    public static ProcessStartInfo StartInfo(string scenario, params string[] args) => StartInfo(scenario, 0, args);
+
+    /// <summary>
+    /// As <see cref="StartInfo(string, string[])"/>, for a child that must hold about <paramref name="fileDescriptors"/>
+    /// sockets: when that is above this process's hard RLIMIT_NOFILE (.NET raises the soft limit to the hard one by
+    /// itself), the child is started through <c>sh -c 'ulimit -n N; exec …'</c> (raising a hard limit needs root).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string scenario, int fileDescriptors, params string[] args)
     {
         var host = Environment.ProcessPath!;
         var info = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var wanted = fileDescriptors + 1024;
+        if (fileDescriptors > 0 && FileDescriptorLimit.Hard < wanted)
+        {
+            info.FileName = "/bin/sh";
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ulimit -n {wanted} && exec \"$0\" \"$@\""));
+            info.ArgumentList.Add(host);
+        }
+
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
             info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);

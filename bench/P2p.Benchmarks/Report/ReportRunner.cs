@@ -13,7 +13,7 @@ namespace P2p.Benchmarks.Report;
 internal static class ReportRunner
 {
     /// <summary>The sections in the order they run (names for <c>--only</c>).</summary>
-    public static readonly string[] Sections = ["set-up", "throughput", "latency", "turn", "mesh", "memory", "signaling", "interop", "micro"];
+    public static readonly string[] Sections = ["set-up", "throughput", "latency", "turn", "mesh", "memory", "signaling", "signaling-cluster", "interop", "micro"];
 
     public static async Task<int> RunAsync(string command, Settings s, string? outFile, CancellationToken ct)
     {
@@ -90,6 +90,7 @@ internal static class ReportRunner
         "mesh" => SetupSection.RunMeshAsync(s, c, ct),
         "memory" => MemorySection.RunAsync(s, c, ct),
         "signaling" => SignalingSection.RunAsync(s, c, ct),
+        "signaling-cluster" => SignalingClusterSection.RunAsync(s, c, ct),
         "interop" => InteropSection.RunAsync(s, c, ct),
         "micro" => Task.Run(() => MicroSection.Run(c), ct),
         _ => throw new ArgumentException($"unknown section {section}; known: {string.Join(", ", Sections)}", nameof(section)),

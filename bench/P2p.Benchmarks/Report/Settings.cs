@@ -24,6 +24,9 @@ internal sealed record Settings
 
     public int SignalingSeconds { get; init; } = 10;
 
+    /// <summary>Clients of the signaling-cluster section (spread over 3 instances, and all on one).</summary>
+    public int ClusterClients { get; init; } = 5000;
+
     public int IdlePeerPairs { get; init; } = 16;
 
     public int AllocationMessages { get; init; } = 20_000;
@@ -44,7 +47,7 @@ internal sealed record Settings
             ? new Settings
             {
                 Mib = 16, MessageKib = [64], Runs = 1, Pings = 300, Setups = 3, MeshSizes = [4, 8], MeshRuns = 1,
-                SignalingClients = [200], SignalingSeconds = 3, IdlePeerPairs = 4, AllocationMessages = 4000,
+                SignalingClients = [200], SignalingSeconds = 3, ClusterClients = 600, IdlePeerPairs = 4, AllocationMessages = 4000,
             }
             : new Settings();
         return s with
@@ -58,6 +61,7 @@ internal sealed record Settings
             MeshRuns = a.Int("--mesh-runs", s.MeshRuns),
             SignalingClients = Ints(a.String("--clients")) ?? s.SignalingClients,
             SignalingSeconds = a.Int("--seconds", s.SignalingSeconds),
+            ClusterClients = a.Int("--cluster-clients", s.ClusterClients),
             Chromium = !a.Flag("--no-chromium"),
             Micro = !a.Flag("--no-micro"),
             Only = a.String("--only") is { } only ? [.. only.Split(',')] : null,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using P2p.Benchmarks.Common;
 using P2p.Signaling.Server;
 
@@ -9,7 +10,8 @@ namespace P2p.Benchmarks.Signaling;
 /// The signaling server in a child process (so that its memory per connection is measured apart from
 /// the clients'): `P2p.Benchmarks signaling-server` prints "READY ws://127.0.0.1:PORT/", then answers
 /// each "mem" line on stdin with "MEM heap workingSet private" (after a full GC) and stops at "quit"
-/// or end of input.
+/// or end of input. Its arguments are configuration: <c>--P2pSignaling:Redis 127.0.0.1:PORT</c> sets
+/// <see cref="SignalingServerOptions.Redis"/> (an instance of a cluster sharing that Redis), as on the runnable host.
 /// </summary>
 public sealed class SignalingServerProcessScenario : IScenario
 {
@@ -19,7 +21,8 @@ public sealed class SignalingServerProcessScenario : IScenario
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        await using var server = await EmbeddedSignalingServer.StartAsync(cancellationToken: cancellationToken);
+        var configuration = new ConfigurationBuilder().AddCommandLine(args).Build().GetSection("P2pSignaling");
+        await using var server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { Configure = configuration.Bind }, cancellationToken);
         Console.WriteLine($"READY {server.Uri}");
         while (await Console.In.ReadLineAsync(cancellationToken) is { } line && line != "quit")
         {
@@ -47,9 +50,12 @@ internal sealed class SignalingServerProcess : IAsyncDisposable
 
     public Uri Uri { get; }
 
-    public static async Task<SignalingServerProcess> StartAsync()
+    /// <summary>Starts the child; <paramref name="args"/> are its configuration (e.g. <c>--P2pSignaling:Redis HOST:PORT</c>).</summary>
+    /// <param name="fileDescriptors">Sockets the child must be able to hold (see <see cref="ChildProcess.StartInfo"/>); 0: the inherited limit.</param>
+    /// <param name="args">Configuration arguments.</param>
+    public static async Task<SignalingServerProcess> StartAsync(int fileDescriptors = 0, params string[] args)
     {
-        var info = ChildProcess.StartInfo("signaling-server");
+        var info = ChildProcess.StartInfo("signaling-server", fileDescriptors, args);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the signaling server process");
         try
         {
