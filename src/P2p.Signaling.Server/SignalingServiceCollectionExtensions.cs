@@ -21,8 +21,9 @@ public static class SignalingServiceCollectionExtensions
     /// in-memory one, or the shared one in Redis when <see cref="SignalingServerOptions.Redis"/> is set, which also
     /// routes relays and notifications between instances) and the hub that tracks connections and closes (or, with
     /// Redis, drains) them on shutdown; its metrics (meter <c>"P2p.Signaling.Server"</c>, created through the host's
-    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>) and its health check <c>"p2p-signaling"</c> (Healthy while
-    /// serving, Unhealthy once the server is stopping).
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>) and its health checks <c>"p2p-signaling"</c> (Healthy while
+    /// serving, Unhealthy once the server is stopping) and <c>"redis"</c> (Unhealthy while Redis does not answer; Healthy
+    /// without Redis).
     /// Then map the endpoint with <c>app.MapP2pSignaling("/")</c>, and the health checks with
     /// <c>app.MapP2pSignalingHealthChecks("/healthz")</c>.
     /// </summary>
@@ -52,6 +53,11 @@ public static class SignalingServiceCollectionExtensions
             if (!o.Registrations.Any(r => r.Name == SignalingHealthCheck.Name))
             {
                 o.Registrations.Add(new HealthCheckRegistration(SignalingHealthCheck.Name, sp => new SignalingHealthCheck(sp.GetRequiredService<SignalingHub>()), null, ["p2p", "signaling"]));
+            }
+
+            if (!o.Registrations.Any(r => r.Name == RedisHealthCheck.Name))
+            {
+                o.Registrations.Add(new HealthCheckRegistration(RedisHealthCheck.Name, sp => new RedisHealthCheck(sp.GetRequiredService<OptionalRedisBackplane>()), null, ["p2p", "redis"]));
             }
         });
         services.TryAddSingleton<SignalingHub>(sp => new SignalingHub(

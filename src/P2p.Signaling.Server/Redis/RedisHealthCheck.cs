@@ -8,6 +8,9 @@ namespace P2p.Signaling.Server.Redis;
 /// </summary>
 internal sealed class RedisHealthCheck(OptionalRedisBackplane holder) : IHealthCheck
 {
+    /// <summary>The check's name in the health report.</summary>
+    public const string Name = "redis";
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -22,6 +22,9 @@ public class RedisOutageTests
         await y.CallAsync("join", $"[\"{group}\"]");
         await x.NotificationAsync("member_joined");
 
+        using var http = new HttpClient { BaseAddress = a.HttpUri };
+        Assert.That(await RedisCheckAsync(http), Is.EqualTo((200, "Healthy")));
+
         await redis.KillAsync();
         var clock = Stopwatch.StartNew();
         var error = (await x.CallAsync("create", "[]")).GetProperty("error");
@@ -29,6 +32,8 @@ public class RedisOutageTests
         Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo((int)SignalingErrorCode.ServiceUnavailable));
         Assert.That(error.GetProperty("message").GetString(), Does.Contain("Redis"));
         Assert.That(await y.ErrorCodeAsync("relay", $"[\"{group}\",\"{x.UserId}\",1]"), Is.EqualTo((int)SignalingErrorCode.ServiceUnavailable));
+
+        Assert.That(await RedisCheckAsync(http), Is.EqualTo((503, "Unhealthy")), "/healthz tells the load balancer");
 
         await redis.RestartAsync();
         clock.Restart();
@@ -52,5 +57,15 @@ public class RedisOutageTests
         await y.AnswerAsync(await y.RelayRequestAsync(), "\"result\":\"pong\"");
         Assert.That((await toY).GetProperty("result").GetString(), Is.EqualTo("pong"));
         Assert.That(x.Unclaimed().Concat(y.Unclaimed()), Is.Empty, "no member_left: nobody was swept");
+        Assert.That(await RedisCheckAsync(http), Is.EqualTo((200, "Healthy")));
+    }
+
+    /// <summary>GET /healthz: the status code and the "redis" check's status.</summary>
+    private static async Task<(int Code, string? Status)> RedisCheckAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+        var body = System.Text.Json.JsonElement.Parse(await response.Content.ReadAsStringAsync());
+        var check = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "redis");
+        return ((int)response.StatusCode, check.GetProperty("status").GetString());
     }
 }
