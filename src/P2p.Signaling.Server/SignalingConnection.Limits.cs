@@ -1,27 +1,35 @@
-using System.Threading.RateLimiting;
 using P2p.Signaling.Abstractions;
 using P2p.Signaling.WebSockets.Protocol;
 
 namespace P2p.Signaling.Server;
 
-/// <summary>A connection's relay rate limit: a token bucket (<see cref="SignalingServerOptions.MaxRelaysPerSecond"/>, <see cref="SignalingServerOptions.RelayBurst"/>) refilled by the hub's timer.</summary>
+/// <summary>A connection's relay rate limit (<see cref="SignalingServerOptions.MaxRelaysPerSecond"/>, <see cref="SignalingServerOptions.RelayBurst"/>): a <see cref="RelayTokenBucket"/> refilled by the hub's timer.</summary>
 internal sealed partial class SignalingConnection
 {
-    private TokenBucketRateLimiter? _relayLimiter;
+    private RelayTokenBucket? _relayTokens;
 
     /// <summary>The bucket, made on first use (a connection that never relays needs none); the read loop is its only creator.</summary>
-    private TokenBucketRateLimiter RelayLimiter => _relayLimiter ??= CreateRelayLimiter();
+    private RelayTokenBucket RelayTokens
+    {
+        get
+        {
+            if (_relayTokens is { } bucket)
+            {
+                return bucket;
+            }
 
-    /// <summary>Takes one token for a relay; when the bucket is empty, answers <c>-32041</c> and returns <see langword="false"/> (the relay is not forwarded).</summary>
-    /// <remarks>A granted lease is a cached instance: nothing is allocated on the way through.</remarks>
+            bucket = new RelayTokenBucket(_options.RelayBurst, Math.Max(1, _options.MaxRelaysPerSecond / 10));
+            Volatile.Write(ref _relayTokens, bucket);
+            return bucket;
+        }
+    }
+
+    /// <summary>Takes one token for a relay; when there is none, answers <c>-32041</c> and returns <see langword="false"/> (the relay is not forwarded).</summary>
     private bool TryAcquireRelay(in RequestId id)
     {
-        using (var lease = RelayLimiter.AttemptAcquire())
+        if (RelayTokens.TryTake())
         {
-            if (lease.IsAcquired)
-            {
-                return true;
-            }
+            return true;
         }
 
         Reject(id, SignalingErrorCode.RateLimited, $"Rate limited: at most {_options.MaxRelaysPerSecond} relays per second (bursts of {_options.RelayBurst}) per connection; retry later.");
@@ -29,19 +37,5 @@ internal sealed partial class SignalingConnection
     }
 
     /// <summary>Adds one period's tokens (called by the hub every <see cref="SignalingHub.RelayRefillPeriod"/>).</summary>
-    public void RefillRelays() => Volatile.Read(ref _relayLimiter)?.TryReplenish();
-
-    private TokenBucketRateLimiter CreateRelayLimiter()
-    {
-        var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = _options.RelayBurst,
-            TokensPerPeriod = Math.Max(1, _options.MaxRelaysPerSecond / 10),
-            ReplenishmentPeriod = SignalingHub.RelayRefillPeriod,
-            AutoReplenishment = false,
-            QueueLimit = 0,
-        });
-        Volatile.Write(ref _relayLimiter, limiter);
-        return limiter;
-    }
+    public void RefillRelays() => Volatile.Read(ref _relayTokens)?.Refill();
 }

@@ -171,11 +171,7 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
     }
 
     /// <summary>Releases the abort token source (after <see cref="RunAsync"/> finished).</summary>
-    public void Dispose()
-    {
-        _abort.Dispose();
-        _relayLimiter?.Dispose();
-    }
+    public void Dispose() => _abort.Dispose();
 
     /// <summary>Queues a frame for sending; takes ownership of it. A client too far behind is disconnected.</summary>
     private bool Enqueue(OutgoingFrame frame)
