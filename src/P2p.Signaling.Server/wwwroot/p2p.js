@@ -99,6 +99,12 @@ export const SignalingErrorCode = Object.freeze({
   NotInGroup: -32031,
   /** The receiver has no live connection to the sender that it could restart (an answer to `{"type":"restart"}`). */
   NothingToRestart: -32032,
+  /** The group already has as many members as the server allows (`join`). */
+  GroupFull: -32040,
+  /** Too many relays per second from this connection; the relay was not forwarded, retry later. */
+  RateLimited: -32041,
+  /** The server's authorization refused this `create` or `join`. */
+  Forbidden: -32042,
 });
 
 /** The kind of a group message frame (low nibble of byte 0). */
