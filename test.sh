@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test in the repository: installs what the tests need when it is missing (Chromium,
-# coturn, openssl and iptables from Debian's packages; the foreign WebRTC peers of the interop matrix through
+# coturn, openssl, iptables and redis-server from Debian's packages; the foreign WebRTC peers of the interop matrix through
 # test/interop-peers/install.sh: Firefox ESR, pion, werift, aiortc, libdatachannel), builds the solution,
 # runs all test projects and prints one summary line "N passed, M failed". Exits non-zero on any failure.
 set -uo pipefail
@@ -19,6 +19,7 @@ command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)   # DTLS interop tests (openssl s_client/s_server)
 command -v iptables >/dev/null 2>&1 || need+=(iptables) # the NAT lab's routers (test/P2p.NatLab.Tests)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)       # network namespaces (the suite's own, and the NAT lab)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server) # the multi-instance signaling tests' Redis
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -38,8 +38,8 @@ internal sealed partial class SignalingConnection
 
         if (frame.Method == JsonRpcMethod.Init)
         {
-            OnInit(in frame);
-            return default;
+            var init = OnInitAsync(frame);
+            return init.IsCompletedSuccessfully ? default : GuardAsync(init, frame.Id);
         }
 
         if (frame.Method == JsonRpcMethod.Resume)
@@ -97,11 +97,18 @@ internal sealed partial class SignalingConnection
 
     private void OnFailure(in RequestId id, Exception exception)
     {
+        if (exception is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            Redis.RedisLog.CallFailed(_hub.Logger, _id, exception.Message);
+            Reject(id, SignalingErrorCode.ServiceUnavailable, "Service unavailable: the signaling backplane (Redis) is unreachable, so the call may not have been carried out. Retry later.");
+            return;
+        }
+
         Log.Unexpected(_hub.Logger, _id, exception);
         Reject(id, SignalingErrorCode.InternalError, "Internal error.");
     }
 
-    private void OnInit(in JsonRpcFrame frame)
+    private async ValueTask OnInitAsync(JsonRpcFrame frame)
     {
         if (frame.ParamCount != 0)
         {
@@ -112,11 +119,19 @@ internal sealed partial class SignalingConnection
         if (_userId is null)
         {
             // 128 random bits: a collision is practically impossible, but never hand out a taken id.
-            do
+            try
             {
-                _userId = InMemoryGroupStore.NewId();
+                do
+                {
+                    _userId = InMemoryGroupStore.NewId();
+                }
+                while (!await _hub.Peers.TryRegisterAsync(this));
             }
-            while (!_hub.Peers.TryRegister(this));
+            catch
+            {
+                _userId = null;
+                throw;
+            }
 
             Log.Initialised(_hub.Logger, _id, _userId);
         }

@@ -60,29 +60,27 @@ internal sealed partial class SignalingConnection
             return;
         }
 
-        // The old connection may still be registered (the server has not noticed it died): end it; its
-        // cleanup detaches the session, which this connection then takes over.
-        if (_hub.Peers.TryGet(userId, out var peer) && peer is SignalingConnection old && old != this)
-        {
-            old.Abort();
-            try
-            {
-                await old.Completion.WaitAsync(_options.CloseTimeout + TimeSpan.FromSeconds(1), Token);
-            }
-            catch (TimeoutException)
-            {
-                RefuseResume(frame.Id, "the session's previous connection did not end in time");
-                return;
-            }
-        }
-
-        if (_hub.Sessions.TryTake(userId, out var session))
+        var session = await TakeOverSessionAsync(userId);
+        if (session is not null)
         {
             _userId = userId;
-            if (!_hub.Peers.TryRegister(this))
+            bool taken;
+            try
+            {
+                taken = await _hub.Peers.TryRegisterAsync(this);
+            }
+            catch
+            {
+                // The backplane failed: park the session again (if it can) so a later resume finds it.
+                _userId = null;
+                await _hub.Sessions.DetachAsync(session);
+                throw;
+            }
+
+            if (!taken)
             {
                 _userId = null;
-                _hub.Sessions.Detach(session);
+                await _hub.Sessions.DetachAsync(session);
                 RefuseResume(frame.Id, "the session is being resumed by another connection");
                 return;
             }
@@ -100,7 +98,18 @@ internal sealed partial class SignalingConnection
         }
 
         _userId = userId;
-        if (!_hub.Peers.TryRegister(this))
+        bool registered;
+        try
+        {
+            registered = await _hub.Peers.TryRegisterAsync(this);
+        }
+        catch
+        {
+            _userId = null;
+            throw;
+        }
+
+        if (!registered)
         {
             _userId = null;
             RefuseResume(frame.Id, "the session is being resumed by another connection");
@@ -124,6 +133,55 @@ internal sealed partial class SignalingConnection
 
         Log.Resumed(_hub.Logger, _id, userId, _groups.Count, " (adopted after a server restart)");
         Reply(frame.Id, static (id, s) => JsonRpcWriter.ResumeResult(id, s._userId!, s._groups), this);
+    }
+
+    /// <summary>
+    /// Finds the session of <paramref name="userId"/> and takes it over: a detached one (here or, with Redis, anywhere),
+    /// one whose connection is still open (here or on another live instance: that connection is ended first and its
+    /// cleanup detaches the session), or (with Redis) one left on an instance that failed. Null when there is none.
+    /// </summary>
+    private async Task<Sessions.DetachedSession?> TakeOverSessionAsync(string userId)
+    {
+        var waitForOld = _options.CloseTimeout + TimeSpan.FromSeconds(1);
+        if (_hub.Peers.TryGetLocal(userId, out var peer) && peer is SignalingConnection old && old != this)
+        {
+            old.Abort();
+            try
+            {
+                await old.Completion.WaitAsync(waitForOld, Token);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+        else if (_hub.Redis is { } redis && await redis.LocationOfAsync(userId) is { } instance)
+        {
+            if (await redis.KickAsync(userId) > 0)
+            {
+                // Its instance ends the connection and detaches the session into Redis: wait for it to appear.
+                var deadline = _hub.Time.GetTimestamp() + (long)(waitForOld.TotalSeconds * _hub.Time.TimestampFrequency);
+                while (_hub.Time.GetTimestamp() < deadline)
+                {
+                    if (await _hub.Sessions.TryTakeAsync(userId) is { } moved)
+                    {
+                        return moved;
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), _hub.Time, Token);
+                }
+
+                return null;
+            }
+
+            // Nobody holds its connection any more: its instance failed (or lost Redis) before its members were swept.
+            if (await redis.TryAdoptAsync(userId, instance) is { } adopted)
+            {
+                return new Sessions.DetachedSession(userId, adopted);
+            }
+        }
+
+        return await _hub.Sessions.TryTakeAsync(userId);
     }
 
     private void RefuseResume(in RequestId id, string reason)

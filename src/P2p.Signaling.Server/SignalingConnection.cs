@@ -207,35 +207,29 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
             return;
         }
 
-        if (!_closeReceived && _options.ResumeGracePeriod > TimeSpan.Zero && !_hub.IsStopping)
+        // A drain (stopping with a backplane) detaches too, so the member can resume on another instance.
+        var detach = _options.ResumeGracePeriod > TimeSpan.Zero && (_hub.IsStopping ? _hub.Redis is not null : !_closeReceived);
+        if (detach)
         {
             // Detached before unregistered: a resuming connection always finds either this connection
             // (and waits for it to end) or the detached session, never neither.
             Log.Detached(_hub.Logger, _id, _userId, _groups.Count, _options.ResumeGracePeriod);
-            _hub.Sessions.Detach(new Sessions.DetachedSession(_userId, [.. _groups]));
-            _hub.Peers.Unregister(this);
-            _groups.Clear();
-            return;
-        }
-
-        _hub.Peers.Unregister(this);
-        foreach (var groupId in _groups)
-        {
             try
             {
-                var change = await _hub.Store.LeaveAsync(groupId, _userId, CancellationToken.None);
-                if (change.Status == GroupOperationStatus.Done)
-                {
-                    Log.Left(_hub.Logger, _userId, groupId, change.GroupRemoved ? " (disconnected; group removed)" : " (disconnected)");
-                    NotifyMembers(SignalingMethods.MemberLeft, groupId, change.OtherMembers);
-                }
+                await _hub.Sessions.DetachAsync(new Sessions.DetachedSession(_userId, [.. _groups]));
+                await _hub.Peers.UnregisterAsync(this);
+                _groups.Clear();
+                return;
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
             {
-                Log.Unexpected(_hub.Logger, _id, ex);
+                // The backplane is unreachable: the member cannot be parked; it leaves below (as far as that works).
+                Redis.RedisLog.CallFailed(_hub.Logger, _id, ex.Message);
             }
         }
 
+        await _hub.Peers.UnregisterAsync(this);
+        await _hub.RemoveMemberAsync(_userId, [.. _groups], " (disconnected)");
         _groups.Clear();
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using P2p.Signaling.Server.Authorization;
 using P2p.Signaling.Server.Groups;
+using P2p.Signaling.Server.Redis;
 using P2p.Signaling.Server.IceServers;
 using P2p.Signaling.Server.Routing;
 using P2p.Signaling.Server.Sessions;
@@ -33,6 +34,7 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         IHostApplicationLifetime? lifetime = null,
+        RedisBackplane? redis = null,
         ISignalingAuthorizer? authorizer = null)
     {
         Options = options.Value;
@@ -47,7 +49,19 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
         }
 
         ResumeTokens = new ResumeTokens(Options.DecodeResumeKey() ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), Time);
-        Sessions = new SessionRegistry(Time, Options.ResumeGracePeriod, s => _ = EndSessionAsync(s));
+        Redis = redis;
+        if (redis is null)
+        {
+            Peers = new InMemoryPeerDirectory();
+            Sessions = new SessionRegistry(Time, Options.ResumeGracePeriod, s => _ = EndSessionAsync(s));
+        }
+        else
+        {
+            redis.Attach(this);
+            Peers = redis.Peers;
+            Sessions = redis.Sessions;
+        }
+
         _startedAt = Time.GetTimestamp();
 
         RelayTimeoutTicks = (long)(Options.RelayTimeout.TotalSeconds * Time.TimestampFrequency);
@@ -71,13 +85,17 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
     /// <summary>Answers <c>get_ice_servers</c>.</summary>
     public IceServerIssuer IceServers { get; }
 
-    public IPeerDirectory Peers { get; } = new InMemoryPeerDirectory();
+    /// <summary>Where users are connected: this process only, or (with Redis) any instance.</summary>
+    public IPeerDirectory Peers { get; }
+
+    /// <summary>The Redis backplane of a multi-instance deployment; null when groups live in this process.</summary>
+    public RedisBackplane? Redis { get; }
 
     /// <summary>Issues and verifies resume tokens.</summary>
     public ResumeTokens ResumeTokens { get; }
 
     /// <summary>Members whose connection dropped, kept for the grace period.</summary>
-    public SessionRegistry Sessions { get; }
+    public ISessionStore Sessions { get; }
 
     /// <summary>Whether this server has run for less than one <see cref="SignalingServerOptions.ResumeGracePeriod"/> (it then adopts sessions it does not know).</summary>
     public bool InFirstGracePeriod => Time.GetElapsedTime(_startedAt) < Options.ResumeGracePeriod;
@@ -131,7 +149,8 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Joins the cluster when a Redis backplane is configured.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => Redis?.StartAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>Closes every connection (see <see cref="CloseAllAsync"/>), if the application's stopping signal has not already.</summary>
     public Task StopAsync(CancellationToken cancellationToken) => CloseAllAsync(cancellationToken);
@@ -151,13 +170,27 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
         var connections = _connections.Values.ToArray();
         if (connections.Length == 0)
         {
+            if (Redis is not null)
+            {
+                await Redis.StopAsync();
+            }
+
             return;
         }
 
         Log.Stopping(Logger, connections.Length);
         foreach (var connection in connections)
         {
-            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+            // With a backplane this is a drain: the sessions are detached into Redis and 1012 (service restart)
+            // tells the clients to reconnect (through the load balancer, to another instance) and resume.
+            if (Redis is null)
+            {
+                connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+            }
+            else
+            {
+                connection.RequestClose(ServiceRestart, "server instance draining: reconnect and resume");
+            }
         }
 
         try
@@ -171,19 +204,37 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
                 connection.Abort();
             }
         }
+
+        if (Redis is not null)
+        {
+            await Task.WhenAll(connections.Select(c => c.Completion)).WaitAsync(Options.CloseTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Redis.StopAsync();
+        }
     }
+
+    /// <summary>WebSocket close status 1012 (RFC 6455 registry: "Service Restart").</summary>
+    internal const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
 
     /// <summary>Aborts the connection of <paramref name="userId"/> as a network failure would (no close handshake): for tests and operators.</summary>
     /// <returns><see langword="false"/> when the user has no connection here.</returns>
     public bool AbortConnection(string userId)
     {
-        if (!Peers.TryGet(userId, out var peer) || peer is not SignalingConnection connection)
+        if (!Peers.TryGetLocal(userId, out var peer) || peer is not SignalingConnection connection)
         {
             return false;
         }
 
         connection.Abort();
         return true;
+    }
+
+    /// <summary>Closes the connection of <paramref name="userId"/> with 1012 (the client reconnects and tries to resume).</summary>
+    public void CloseConnection(string userId, string reason)
+    {
+        if (Peers.TryGetLocal(userId, out var peer) && peer is SignalingConnection connection)
+        {
+            connection.RequestClose(ServiceRestart, reason);
+        }
     }
 
     /// <summary>Sends a membership notification about <paramref name="userId"/> to <paramref name="members"/> (those connected).</summary>
@@ -213,18 +264,24 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
     }
 
     /// <summary>A detached member's grace period passed: it leaves its groups as a dropped connection did before.</summary>
-    private async Task EndSessionAsync(DetachedSession session)
+    public Task EndSessionAsync(DetachedSession session)
     {
         Log.SessionExpired(Logger, session.UserId, Options.ResumeGracePeriod);
-        foreach (var groupId in session.Groups)
+        return RemoveMemberAsync(session.UserId, session.Groups, " (grace period over)");
+    }
+
+    /// <summary>Removes a user that is gone for good from its groups and tells the other members (<c>member_left</c>).</summary>
+    public async Task RemoveMemberAsync(string userId, IReadOnlyCollection<string> groups, string why)
+    {
+        foreach (var groupId in groups)
         {
             try
             {
-                var change = await Store.LeaveAsync(groupId, session.UserId, CancellationToken.None);
+                var change = await Store.LeaveAsync(groupId, userId, CancellationToken.None);
                 if (change.Status == GroupOperationStatus.Done)
                 {
-                    Log.Left(Logger, session.UserId, groupId, change.GroupRemoved ? " (grace period over; group removed)" : " (grace period over)");
-                    NotifyMembers(Abstractions.SignalingMethods.MemberLeft, groupId, session.UserId, change.OtherMembers);
+                    Log.Left(Logger, userId, groupId, change.GroupRemoved ? why + " (group removed)" : why);
+                    NotifyMembers(Abstractions.SignalingMethods.MemberLeft, groupId, userId, change.OtherMembers);
                 }
             }
             catch (Exception ex)
@@ -237,6 +294,7 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
     private void ExpireRelays()
     {
         var now = Time.GetTimestamp();
+        Redis?.ExpireRelays(now);
         foreach (var connection in _connections.Values)
         {
             connection.ExpireRelays(now);

@@ -1,8 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using P2p.Signaling.Server;
 using P2p.Signaling.Server.Authorization;
 using P2p.Signaling.Server.Groups;
+using P2p.Signaling.Server.Redis;
 
 // In the DI namespace, as ASP.NET Core's own Add* extensions are, so no extra using is needed.
 #pragma warning disable IDE0130
@@ -13,9 +15,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SignalingServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the signaling server: its options, an <see cref="IGroupStore"/> (the in-memory one unless
-    /// one is already registered), an <see cref="ISignalingAuthorizer"/> (one that allows everything, unless
-    /// one is registered before or after this call) and the hub that tracks connections and closes them on shutdown.
+    /// Adds the signaling server: its options, an <see cref="IGroupStore"/> (unless one is already registered: the
+    /// in-memory one, or the shared one in Redis when <see cref="SignalingServerOptions.Redis"/> is set, which also
+    /// routes relays and notifications between instances), an <see cref="ISignalingAuthorizer"/> (one that allows
+    /// everything, unless the application registers its own before or after this call) and the hub that tracks
+    /// connections and closes (or, with Redis, drains) them on shutdown.
     /// Then map the endpoint with <c>app.MapP2pSignaling("/")</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -29,14 +33,23 @@ public static class SignalingServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        services.TryAddSingleton<IGroupStore, InMemoryGroupStore>();
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SignalingServerOptions>>().Value;
+            return new OptionalRedisBackplane(settings.Redis is null ? null
+                : new RedisBackplane(settings, sp.GetService<ILoggerFactory>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        });
+        services.TryAddSingleton<IGroupStore>(sp =>
+            sp.GetRequiredService<OptionalRedisBackplane>().Backplane?.Groups
+            ?? (IGroupStore)new InMemoryGroupStore(sp.GetRequiredService<IOptions<SignalingServerOptions>>()));
         services.TryAddSingleton<ISignalingAuthorizer>(AllowAllSignalingAuthorizer.Instance);
         services.TryAddSingleton<SignalingHub>(sp => new SignalingHub(
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SignalingServerOptions>>(),
+            sp.GetRequiredService<IOptions<SignalingServerOptions>>(),
             sp.GetRequiredService<IGroupStore>(),
-            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>(),
             sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            sp.GetRequiredService<OptionalRedisBackplane>().Backplane,
             sp.GetService<ISignalingAuthorizer>())); // the last registration: the application's, when it added one after this call
         services.AddHostedService(sp => sp.GetRequiredService<SignalingHub>());
         return services;

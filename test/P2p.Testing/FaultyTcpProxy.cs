@@ -13,7 +13,7 @@ namespace P2p.Testing;
 public sealed class FaultyTcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
+    private volatile IPEndPoint _target;
     private readonly ConcurrentDictionary<Link, bool> _links = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
@@ -50,6 +50,14 @@ public sealed class FaultyTcpProxy : IAsyncDisposable
         {
             link.Stalled = true;
         }
+    }
+
+    /// <summary>Sends new connections to another server from now on (as a load balancer fails over); open ones stay where they are.</summary>
+    /// <param name="target">The other server's endpoint (only its port is used).</param>
+    public void Retarget(Uri target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        _target = new IPEndPoint(IPAddress.Loopback, target.Port);
     }
 
     /// <summary>Lets new connections through again (stalled ones stay stalled).</summary>

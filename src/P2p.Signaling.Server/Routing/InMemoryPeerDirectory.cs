@@ -10,9 +10,22 @@ internal sealed class InMemoryPeerDirectory : IPeerDirectory
 
     public int Count => _peers.Count;
 
+    /// <summary>All peers of this process.</summary>
+    public ICollection<ISignalingPeer> Peers => _peers.Values;
+
+    public ValueTask<bool> TryRegisterAsync(ISignalingPeer peer) => ValueTask.FromResult(TryRegister(peer));
+
     public bool TryRegister(ISignalingPeer peer) => _peers.TryAdd(peer.UserId, peer);
 
-    public void Unregister(ISignalingPeer peer) => _peers.TryRemove(new KeyValuePair<string, ISignalingPeer>(peer.UserId, peer));
+    public ValueTask UnregisterAsync(ISignalingPeer peer)
+    {
+        Unregister(peer);
+        return default;
+    }
+
+    public bool Unregister(ISignalingPeer peer) => _peers.TryRemove(new KeyValuePair<string, ISignalingPeer>(peer.UserId, peer));
 
     public bool TryGet(string userId, [NotNullWhen(true)] out ISignalingPeer? peer) => _peers.TryGetValue(userId, out peer);
+
+    public bool TryGetLocal(string userId, [NotNullWhen(true)] out ISignalingPeer? peer) => _peers.TryGetValue(userId, out peer);
 }

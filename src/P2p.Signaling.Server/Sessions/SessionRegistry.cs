@@ -7,7 +7,7 @@ namespace P2p.Signaling.Server.Sessions;
 /// The detached sessions (<see cref="DetachedSession"/>) by user id, each with a timer that ends it when
 /// the grace period passes. Whoever removes a session first (a resuming connection or the timer) owns it.
 /// </summary>
-internal sealed class SessionRegistry : IDisposable
+internal sealed class SessionRegistry : ISessionStore
 {
     private readonly ConcurrentDictionary<string, DetachedSession> _sessions = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -33,6 +33,16 @@ internal sealed class SessionRegistry : IDisposable
         _sessions[session.UserId] = session;
         session.Expiry = _time.CreateTimer(static s => ((SessionRegistry)((object[])s!)[0]).Expire((DetachedSession)((object[])s!)[1]), new object[] { this, session }, _gracePeriod, Timeout.InfiniteTimeSpan);
     }
+
+    /// <inheritdoc />
+    public ValueTask DetachAsync(DetachedSession session)
+    {
+        Detach(session);
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<DetachedSession?> TryTakeAsync(string userId) => ValueTask.FromResult(TryTake(userId, out var session) ? session : null);
 
     /// <summary>Takes a detached session over (it is no longer detached and will not expire).</summary>
     public bool TryTake(string userId, [NotNullWhen(true)] out DetachedSession? session)
