@@ -50,6 +50,13 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
 
         ResumeTokens = new ResumeTokens(Options.DecodeResumeKey() ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), Time);
         Redis = redis;
+        if (redis is not null && !ReferenceEquals(store, redis.Groups))
+        {
+            throw new InvalidOperationException(
+                "SignalingServerOptions.Redis is set, but another IGroupStore is registered: with Redis the groups must live in Redis " +
+                "(the instances share them and sweep failed instances' members). Remove the custom IGroupStore or the Redis setting.");
+        }
+
         if (redis is null)
         {
             Peers = new InMemoryPeerDirectory();

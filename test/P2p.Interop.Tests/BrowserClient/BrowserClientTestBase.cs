@@ -13,6 +13,7 @@ public abstract class BrowserClientTestBase
     protected const int WaitMs = 15_000;
 
     private readonly List<BrowserClientPage> _pages = [];
+    private readonly Dictionary<Uri, Microsoft.Playwright.IBrowserContext> _contexts = [];
     private int _pageNumber;
 
     internal static BrowserClientServer Server => BrowserClientEnvironment.Server;
@@ -40,20 +41,45 @@ public abstract class BrowserClientTestBase
         }
 
         _pages.Clear();
+        foreach (var context in _contexts.Values)
+        {
+            await context.CloseAsync();
+        }
+
+        _contexts.Clear();
     }
 
     /// <summary>A page on the server's origin with the client connected to the server (not in a group yet).</summary>
-    internal async Task<BrowserClientPage> OpenAsync(string? name = null, bool connect = true)
+    /// <param name="name">The page's name in logs.</param>
+    /// <param name="connect">Connect the client to the server.</param>
+    /// <param name="origin">The server to load the page from and connect to; default the shared one.</param>
+    internal async Task<BrowserClientPage> OpenAsync(string? name = null, bool connect = true, BrowserClientServer? origin = null)
     {
-        var page = await BrowserClientPage.OpenAsync(BrowserClientEnvironment.Context, Server.HttpUri, name ?? $"page{++_pageNumber}");
+        var context = BrowserClientEnvironment.Context;
+        if (origin is null)
+        {
+            origin = Server;
+        }
+        else if (!_contexts.TryGetValue(origin.HttpUri, out context))
+        {
+            // Chromium gathers 127.0.0.1 candidates only for an origin granted the camera permission: one context per origin.
+            context = await BrowserClientEnvironment.Chromium.NewContextAsync(origin.HttpUri);
+            _contexts[origin.HttpUri] = context;
+        }
+
+        var page = await BrowserClientPage.OpenAsync(context, origin.HttpUri, name ?? $"page{++_pageNumber}");
         _pages.Add(page);
         if (connect)
         {
-            await page.ConnectAsync(Server.WebSocketUri);
+            await page.ConnectAsync(origin.WebSocketUri);
         }
 
         return page;
     }
+
+    /// <summary>A page's received broadcasts (<c>waitReceived</c>) as "from:text".</summary>
+    protected static IEnumerable<string> Texts(JsonElement received) =>
+        received.EnumerateArray().Select(r => $"{r.GetProperty("from").GetString()}:{r.GetProperty("text").GetString()}");
 
     /// <summary>
     /// <paramref name="count"/> pages in one group: the first creates it with <paramref name="capability"/>, the

@@ -101,7 +101,4 @@ public class MixedGroupTests : BrowserClientTestBase
 
         return bytes;
     }
-
-    private static IEnumerable<string> Texts(System.Text.Json.JsonElement received) =>
-        received.EnumerateArray().Select(r => $"{r.GetProperty("from").GetString()}:{r.GetProperty("text").GetString()}");
 }

@@ -140,4 +140,13 @@ public class ClusterTests
             Assert.That(relay.GetProperty("params")[2].GetInt32(), Is.EqualTo(i));
         }
     }
+
+    [Test]
+    public void A_custom_group_store_with_redis_is_refused_at_start_with_a_clear_error()
+    {
+        var error = Assert.ThrowsAsync<InvalidOperationException>(() => TestServer.StartAsync(
+            o => o.Redis = _redis.ConnectionString,
+            services => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Groups.IGroupStore, Groups.InMemoryGroupStore>(services)));
+        Assert.That(error!.Message, Does.Contain("another IGroupStore"));
+    }
 }
