@@ -89,7 +89,11 @@ public enum SignalingErrorCode
     /// <summary>-32041: the caller sends relays faster than the server allows (default 1,000 per second per connection, with a burst of 2,000); retry later.</summary>
     RateLimited = -32041,
 
-    /// <summary>-32042: the server's authorization refused the call (<c>create</c> or <c>join</c> of this group by this user).</summary>
+    /// <summary>
+    /// -32042: the server's authorization refused the call (<c>create</c> or <c>join</c> of this group by this user).
+    /// Also raised locally by the .NET <c>WebSocketSignalingChannel</c> when the server refuses the WebSocket upgrade itself (HTTP 401 or 403:
+    /// a missing, invalid or expired access token); a reconnecting channel then closes.
+    /// </summary>
     Forbidden = -32042,
 
     /// <summary>

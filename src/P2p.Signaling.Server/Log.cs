@@ -58,4 +58,11 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Information, "Connection {ConnectionId}: resume refused: {Reason}")]
     public static partial void ResumeRefused(ILogger logger, long connectionId, string reason);
+
+    // 40..49: access control and limits (issue 15).
+    [LoggerMessage(40, LogLevel.Error, "Connection {ConnectionId} (user {UserId}): the signaling authorizer failed on {Method}; the call fails with -32603")]
+    public static partial void AuthorizerFailed(ILogger logger, long connectionId, string? userId, string method, Exception exception);
+
+    [LoggerMessage(41, LogLevel.Information, "Connection {ConnectionId} (user {UserId}): the signaling authorizer refused to {What}")]
+    public static partial void Forbidden(ILogger logger, long connectionId, string userId, string what);
 }

@@ -64,7 +64,7 @@ internal sealed partial class SignalingConnection
         {
             work = frame.Method switch
             {
-                JsonRpcMethod.Relay => OnRelay(buffer, length, frame),
+                JsonRpcMethod.Relay => TryAcquireRelay(in frame.Id) ? OnRelay(buffer, length, frame) : default,
                 JsonRpcMethod.Create => OnCreateAsync(buffer, length, frame),
                 JsonRpcMethod.Join => OnJoinAsync(buffer, length, frame),
                 JsonRpcMethod.Leave => OnLeaveAsync(buffer, length, frame),

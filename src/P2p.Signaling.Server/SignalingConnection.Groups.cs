@@ -32,6 +32,11 @@ internal sealed partial class SignalingConnection
             return;
         }
 
+        if (!await AuthorizeCreateAsync(frame.Id, capability))
+        {
+            return;
+        }
+
         var groupId = await _hub.Store.CreateAsync(_userId!, capability, Token);
         _groups.Add(groupId);
         _hub.Metrics.GroupCreated();
@@ -46,9 +51,16 @@ internal sealed partial class SignalingConnection
             return;
         }
 
-        if (!_groups.Contains(groupId) && _groups.Count >= _options.MaxGroupsPerConnection)
+        var member = _groups.Contains(groupId);
+        if (!member && _groups.Count >= _options.MaxGroupsPerConnection)
         {
             Reject(frame.Id, SignalingErrorCode.TooManyGroups, $"A connection may be a member of at most {_options.MaxGroupsPerConnection} groups.");
+            return;
+        }
+
+        // Re-joining a group this connection is already in asks nobody again.
+        if (!member && !await AuthorizeJoinAsync(frame.Id, groupId))
+        {
             return;
         }
 
@@ -57,6 +69,9 @@ internal sealed partial class SignalingConnection
         {
             case GroupOperationStatus.GroupNotFound:
                 Reject(frame.Id, SignalingErrorCode.GroupNotFound, $"No group '{groupId}'.");
+                return;
+            case GroupOperationStatus.GroupFull:
+                Reject(frame.Id, SignalingErrorCode.GroupFull, $"Group '{groupId}' is full: at most {_options.MaxMembersPerGroup} members.");
                 return;
             case GroupOperationStatus.Done:
                 _groups.Add(groupId);

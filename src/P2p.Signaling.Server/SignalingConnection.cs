@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.WebSockets;
+using System.Security.Claims;
 using P2p.Signaling.Abstractions;
 using P2p.Signaling.Server.Groups;
 using P2p.Signaling.Server.Routing;
@@ -41,9 +43,11 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
     private string? _userId;
     private bool _closeReceived;
 
-    public SignalingConnection(SignalingHub hub, WebSocket socket, long id)
+    public SignalingConnection(SignalingHub hub, WebSocket socket, long id, ClaimsPrincipal? user = null, IPAddress? remoteAddress = null)
     {
         _hub = hub;
+        _user = user ?? new ClaimsPrincipal(new ClaimsIdentity());
+        _remoteAddress = remoteAddress;
         _socket = socket;
         _id = id;
         _options = hub.Options;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using P2p.Signaling.Server.Authorization;
 using P2p.Signaling.Server.Groups;
 using P2p.Signaling.Server.Redis;
 using P2p.Signaling.Server.IceServers;
@@ -17,7 +18,7 @@ namespace P2p.Signaling.Server;
 /// The server's shared state: options, the group store, the peer directory and the live connections.
 /// Expires relays on a timer, and closes every connection (1001 "going away") when the host stops.
 /// </summary>
-internal sealed class SignalingHub : IHostedService, IDisposable
+internal sealed partial class SignalingHub : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<long, SignalingConnection> _connections = new();
     private readonly ITimer _relayTimer;
@@ -33,7 +34,8 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         IHostApplicationLifetime? lifetime = null,
-        RedisBackplane? redis = null)
+        RedisBackplane? redis = null,
+        ISignalingAuthorizer? authorizer = null)
     {
         Options = options.Value;
         Options.Validate();
@@ -72,6 +74,8 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         RelayTimeoutTicks = (long)(Options.RelayTimeout.TotalSeconds * Time.TimestampFrequency);
         var period = TimeSpan.FromTicks(Math.Clamp(Options.RelayTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
         _relayTimer = Time.CreateTimer(static s => ((SignalingHub)s!).ExpireRelays(), this, period, period);
+        Authorizer = authorizer ?? AllowAllSignalingAuthorizer.Instance;
+        _relayRefillTimer = StartRelayRefill();
 
         // ApplicationStopping fires before Kestrel stops and waits for open requests (each WebSocket is
         // one): closing the sockets here lets the host stop in CloseTimeout instead of ShutdownTimeout.
@@ -84,6 +88,9 @@ internal sealed class SignalingHub : IHostedService, IDisposable
 
     /// <summary>The server's instruments (set by <c>AddP2pSignaling</c> from the host's meter factory).</summary>
     public Diagnostics.SignalingMetrics Metrics { get; init; } = Diagnostics.SignalingMetrics.Default;
+
+    /// <summary>Decides who may create and join groups.</summary>
+    public ISignalingAuthorizer Authorizer { get; }
 
     /// <summary>Answers <c>get_ice_servers</c>.</summary>
     public IceServerIssuer IceServers { get; }
@@ -140,7 +147,7 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         });
         var id = Interlocked.Increment(ref _nextConnectionId);
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        using var connection = new SignalingConnection(this, socket, id);
+        using var connection = new SignalingConnection(this, socket, id, context.User, context.Connection.RemoteIpAddress);
         _connections[id] = connection;
         using var counted = Metrics.TrackConnection();
         try
@@ -264,6 +271,7 @@ internal sealed class SignalingHub : IHostedService, IDisposable
         Sessions.Dispose();
         _stopping?.Dispose();
         _relayTimer.Dispose();
+        _relayRefillTimer.Dispose();
     }
 
     /// <summary>A detached member's grace period passed: it leaves its groups as a dropped connection did before.</summary>

@@ -1,10 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using P2p.Signaling.Server;
 using P2p.Signaling.Server.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using P2p.Signaling.Server;
+using P2p.Signaling.Server.Authorization;
 using P2p.Signaling.Server.Groups;
 using P2p.Signaling.Server.Redis;
 
@@ -19,8 +19,9 @@ public static class SignalingServiceCollectionExtensions
     /// <summary>
     /// Adds the signaling server: its options, an <see cref="IGroupStore"/> (unless one is already registered: the
     /// in-memory one, or the shared one in Redis when <see cref="SignalingServerOptions.Redis"/> is set, which also
-    /// routes relays and notifications between instances) and the hub that tracks connections and closes (or, with
-    /// Redis, drains) them on shutdown; its metrics (meter <c>"P2p.Signaling.Server"</c>, created through the host's
+    /// routes relays and notifications between instances), an <see cref="ISignalingAuthorizer"/> (one that allows
+    /// everything, unless the application registers its own before or after this call) and the hub that tracks
+    /// connections and closes (or, with Redis, drains) them on shutdown; its metrics (meter <c>"P2p.Signaling.Server"</c>, created through the host's
     /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>) and its health checks <c>"p2p-signaling"</c> (Healthy while
     /// serving, Unhealthy once the server is stopping) and <c>"redis"</c> (Unhealthy while Redis does not answer; Healthy
     /// without Redis).
@@ -45,7 +46,9 @@ public static class SignalingServiceCollectionExtensions
                 : new RedisBackplane(settings, sp.GetService<ILoggerFactory>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         });
         services.TryAddSingleton<IGroupStore>(sp =>
-            sp.GetRequiredService<OptionalRedisBackplane>().Backplane?.Groups ?? (IGroupStore)new InMemoryGroupStore());
+            sp.GetRequiredService<OptionalRedisBackplane>().Backplane?.Groups
+            ?? (IGroupStore)new InMemoryGroupStore(sp.GetRequiredService<IOptions<SignalingServerOptions>>()));
+        services.TryAddSingleton<ISignalingAuthorizer>(AllowAllSignalingAuthorizer.Instance);
         services.TryAddSingleton(sp => new SignalingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<TimeProvider>()));
         services.AddHealthChecks();
         services.Configure<HealthCheckServiceOptions>(o =>
@@ -66,7 +69,8 @@ public static class SignalingServiceCollectionExtensions
             sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>(),
             sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
-            sp.GetRequiredService<OptionalRedisBackplane>().Backplane)
+            sp.GetRequiredService<OptionalRedisBackplane>().Backplane,
+            sp.GetService<ISignalingAuthorizer>()) // the last registration: the application's, when it added one after this call
         {
             Metrics = sp.GetRequiredService<SignalingMetrics>(),
         });

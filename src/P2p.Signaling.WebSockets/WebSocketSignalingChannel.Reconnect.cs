@@ -117,6 +117,14 @@ public sealed partial class WebSocketSignalingChannel
                 lastProblem = ex.Message;
                 Log.ReconnectAttemptFailed(_logger, attempt, ex.Message);
             }
+            catch (SignalingException ex) when (ex.Code is SignalingErrorCode.Forbidden)
+            {
+                // The server refused the upgrade (HTTP 401/403): another attempt would be refused too.
+                AbortLink();
+                Shutdown($"the server refused the connection: {ex.Message}", ex);
+                CancelLifetime();
+                return;
+            }
             catch (SignalingException ex)
             {
                 // The server answered: it will not resume this session (-32009, or no such method).

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -108,7 +109,9 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
-    /// <exception cref="SignalingException">The server could not be reached (<see cref="SignalingErrorCode.ConnectionClosed"/>).</exception>
+    /// <exception cref="SignalingException">The server could not be reached (<see cref="SignalingErrorCode.ConnectionClosed"/>), or
+    /// refused the WebSocket upgrade with HTTP 401 or 403 (<see cref="SignalingErrorCode.Forbidden"/>, the message names the status; see
+    /// <see cref="WebSocketSignalingChannelOptions.AccessTokenProvider"/>).</exception>
     public static async Task<WebSocketSignalingChannel> ConnectAsync(
         Uri uri,
         WebSocketSignalingChannelOptions? options = null,
@@ -122,17 +125,27 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
         return new WebSocketSignalingChannel(socket, uri, options, logger);
     }
 
-    /// <summary>Opens a <see cref="ClientWebSocket"/> with the options' settings, within <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Opens a <see cref="ClientWebSocket"/> with the options' settings (and a fresh access token, if a provider is set),
+    /// within <paramref name="timeout"/>. A refused upgrade (HTTP 401/403) throws <see cref="SignalingErrorCode.Forbidden"/>;
+    /// other failures <see cref="SignalingErrorCode.ConnectionClosed"/>.
+    /// </summary>
     private static async Task<ClientWebSocket> OpenSocketAsync(Uri uri, WebSocketSignalingChannelOptions options, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = options.KeepAliveInterval;
         socket.Options.KeepAliveTimeout = options.KeepAliveTimeout;
+        socket.Options.CollectHttpResponseDetails = true; // to tell a refused upgrade (401/403) from a network failure
         options.ConfigureWebSocket?.Invoke(socket.Options);
         using var deadline = new CancellationTokenSource(timeout, options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
+            if (options.AccessTokenProvider is { } provider)
+            {
+                await SetAccessTokenAsync(socket, provider, uri, linked.Token).ConfigureAwait(false);
+            }
+
             await socket.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
             return socket;
         }
@@ -141,11 +154,50 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
             socket.Dispose();
             throw;
         }
+        catch (WebSocketException ex) when (socket.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            var hint = options.AccessTokenProvider is null ? "no access token was sent (set AccessTokenProvider)" : "check the access token";
+            throw new SignalingException(
+                SignalingErrorCode.Forbidden,
+                $"The signaling server at {uri} refused the connection: HTTP {(int)status} ({status}); {hint}.",
+                null,
+                ex);
+        }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException)
         {
             socket.Dispose();
             var why = ex is OperationCanceledException ? $"no connection within {timeout}" : ex.Message;
             throw new SignalingException(SignalingErrorCode.ConnectionClosed, $"Could not connect to the signaling server at {uri}: {why}", null, ex);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Asks the provider for a token and puts it in the upgrade request's <c>Authorization</c> header.</summary>
+    private static async Task SetAccessTokenAsync(ClientWebSocket socket, Func<CancellationToken, ValueTask<string?>> provider, Uri uri, CancellationToken cancellationToken)
+    {
+        string? token;
+        try
+        {
+            token = await provider(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw new SignalingException(SignalingErrorCode.ConnectionClosed, $"Could not connect to the signaling server at {uri}: the access token provider failed ({ex.Message}).", null, ex);
+        }
+
+        if (!string.IsNullOrEmpty(token))
+        {
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         }
     }
 

@@ -59,6 +59,18 @@ public sealed class WebSocketSignalingChannelOptions
     /// <summary>The longest delay between two reconnection attempts. Default 5 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Supplies the access token (e.g. a JWT) sent as <c>Authorization: Bearer &lt;token&gt;</c> with the WebSocket
+    /// upgrade request, for a server whose endpoint requires authentication. Called before every connection
+    /// attempt: <see cref="WebSocketSignalingChannel.ConnectAsync"/> and every reconnection, so it can hand out a
+    /// fresh token when the previous one has expired. <see langword="null"/> (default), or a provider returning
+    /// <see langword="null"/> or an empty string: no header. An exception from it fails that attempt like a
+    /// network error (<see cref="Abstractions.SignalingErrorCode.ConnectionClosed"/>; reconnecting tries again).
+    /// A server that refuses the upgrade (HTTP 401 or 403) fails <see cref="WebSocketSignalingChannel.ConnectAsync"/>
+    /// with <see cref="Abstractions.SignalingErrorCode.Forbidden"/>, and ends reconnecting (the channel closes).
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
+
     /// <summary>Further settings for the <see cref="ClientWebSocket"/> (headers, proxy, certificates...).</summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; set; }
 

@@ -14,4 +14,7 @@ public enum GroupOperationStatus
 
     /// <summary>The user is not a member (leave).</summary>
     NotMember,
+
+    /// <summary>The group already has as many members as allowed (<see cref="SignalingServerOptions.MaxMembersPerGroup"/>); the user did not join.</summary>
+    GroupFull,
 }

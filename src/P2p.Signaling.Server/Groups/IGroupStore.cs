@@ -21,7 +21,11 @@ public interface IGroupStore
     /// <returns>The new group's id (128 random bits, lowercase hex).</returns>
     ValueTask<string> CreateAsync(string ownerId, int capability, CancellationToken cancellationToken);
 
-    /// <summary>Adds a member. Joining twice is <see cref="GroupOperationStatus.Unchanged"/>.</summary>
+    /// <summary>
+    /// Adds a member. Joining twice is <see cref="GroupOperationStatus.Unchanged"/> (even when the group is full);
+    /// joining a group that already has <see cref="SignalingServerOptions.MaxMembersPerGroup"/> members is
+    /// <see cref="GroupOperationStatus.GroupFull"/> (check and add atomically, so concurrent joins never overshoot).
+    /// </summary>
     /// <param name="groupId">The group.</param>
     /// <param name="userId">The joining user.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -57,7 +61,7 @@ public interface IGroupStore
     /// <param name="capability">The group's capability (already validated, 0..15).</param>
     /// <param name="userId">The resuming member.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>As <see cref="JoinAsync"/>; <see cref="GroupOperationStatus.Done"/> with no one to notify when the group was re-created.</returns>
+    /// <returns>As <see cref="JoinAsync"/> (including <see cref="GroupOperationStatus.GroupFull"/> when the group exists and is full); <see cref="GroupOperationStatus.Done"/> with no one to notify when the group was re-created.</returns>
     ValueTask<GroupMembershipChange> RestoreAsync(string groupId, string ownerId, int capability, string userId, CancellationToken cancellationToken) =>
         JoinAsync(groupId, userId, cancellationToken);
 }

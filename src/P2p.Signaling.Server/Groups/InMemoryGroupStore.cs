@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 using P2p.Signaling.Abstractions;
 
 namespace P2p.Signaling.Server.Groups;
@@ -11,6 +12,31 @@ namespace P2p.Signaling.Server.Groups;
 public sealed class InMemoryGroupStore : IGroupStore
 {
     private readonly ConcurrentDictionary<string, Group> _groups = new(StringComparer.Ordinal);
+    private readonly int _maxMembersPerGroup;
+
+    /// <summary>A store whose groups hold at most 256 members (the default of <see cref="SignalingServerOptions.MaxMembersPerGroup"/>).</summary>
+    public InMemoryGroupStore()
+        : this(new SignalingServerOptions().MaxMembersPerGroup)
+    {
+    }
+
+    /// <summary>A store whose groups hold at most <see cref="SignalingServerOptions.MaxMembersPerGroup"/> members (the constructor dependency injection uses).</summary>
+    /// <param name="options">The server's options.</param>
+    public InMemoryGroupStore(IOptions<SignalingServerOptions> options)
+        : this(options?.Value.MaxMembersPerGroup ?? throw new ArgumentNullException(nameof(options)))
+    {
+    }
+
+    /// <summary>A store whose groups hold at most <paramref name="maxMembersPerGroup"/> members.</summary>
+    /// <param name="maxMembersPerGroup">The limit; a join beyond it is <see cref="GroupOperationStatus.GroupFull"/>.</param>
+    public InMemoryGroupStore(int maxMembersPerGroup)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMembersPerGroup, 1);
+        _maxMembersPerGroup = maxMembersPerGroup;
+    }
+
+    /// <summary>How many members one group may have.</summary>
+    public int MaxMembersPerGroup => _maxMembersPerGroup;
 
     /// <summary>How many groups exist.</summary>
     public int Count => _groups.Count;
@@ -44,11 +70,18 @@ public sealed class InMemoryGroupStore : IGroupStore
                 return ValueTask.FromResult(GroupMembershipChange.Of(GroupOperationStatus.GroupNotFound));
             }
 
-            if (!group.MemberSet.Add(userId))
+            if (group.MemberSet.Contains(userId))
             {
                 return ValueTask.FromResult(GroupMembershipChange.Of(GroupOperationStatus.Unchanged));
             }
 
+            // Checked and added under the group's lock: concurrent joins never overshoot the limit.
+            if (group.Members.Count >= _maxMembersPerGroup)
+            {
+                return ValueTask.FromResult(GroupMembershipChange.Of(GroupOperationStatus.GroupFull));
+            }
+
+            group.MemberSet.Add(userId);
             var others = group.Members.ToArray();
             group.Members.Add(userId);
             return ValueTask.FromResult(new GroupMembershipChange(GroupOperationStatus.Done, others));

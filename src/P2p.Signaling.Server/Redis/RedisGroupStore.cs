@@ -121,14 +121,11 @@ internal sealed class RedisGroupStore : IGroupStore
         {
             RedisGroupScripts.NotFound => GroupMembershipChange.Of(GroupOperationStatus.GroupNotFound),
             RedisGroupScripts.Unchanged => GroupMembershipChange.Of(GroupOperationStatus.Unchanged),
-            RedisGroupScripts.Full => GroupMembershipChange.Of(GroupFullStatus),
+            RedisGroupScripts.Full => GroupMembershipChange.Of(GroupOperationStatus.GroupFull),
             RedisGroupScripts.Recreated => new GroupMembershipChange(GroupOperationStatus.Done, []),
             _ => new GroupMembershipChange(GroupOperationStatus.Done, ToStrings(result[1])),
         };
     }
-
-    // Replaced by GroupOperationStatus.GroupFull when the limits land.
-    private const GroupOperationStatus GroupFullStatus = (GroupOperationStatus)(-1);
 
     private static string[] ToStrings(RedisResult result) => Array.ConvertAll((RedisValue[])result!, v => (string)v!);
 }

@@ -99,6 +99,12 @@ export const SignalingErrorCode = Object.freeze({
   NotInGroup: -32031,
   /** The receiver has no live connection to the sender that it could restart (an answer to `{"type":"restart"}`). */
   NothingToRestart: -32032,
+  /** The group already has as many members as the server allows (`join`). */
+  GroupFull: -32040,
+  /** Too many relays per second from this connection; the relay was not forwarded, retry later. */
+  RateLimited: -32041,
+  /** The server's authorization refused this `create` or `join`. */
+  Forbidden: -32042,
 });
 
 /** The kind of a group message frame (low nibble of byte 0). */
@@ -629,19 +635,51 @@ export class SignalingReconnectingEvent extends Event {
  * @property {number} [reconnectInitialDelay] ms before the second attempt (the first is immediate); doubles, ±20 % jitter (default 250)
  * @property {number} [reconnectMaxDelay] the longest delay between attempts in ms (default 5000)
  * @property {string} [url] where to reconnect (default: the socket's url)
+ * @property {AccessToken} [accessToken] a token for a server that requires authentication, sent as the `access_token` query parameter of every connection attempt (see `AccessToken`)
  * @property {Logger} [logger]
  */
 
 /**
- * @param {string} url @param {number} timeout
+ * An access token (e.g. a JWT) for a signaling server whose endpoint requires authentication: the token itself, or a
+ * function returning it (or a Promise of it), called before every connection attempt — the first and each
+ * reconnection — so it can hand out a fresh token when the last one expired. Browsers cannot set headers on a
+ * WebSocket, so it travels URL-encoded as the `access_token` query parameter (the server reads it from there; see
+ * docs/deploying.md). Null, undefined or "" sends none.
+ * @typedef {string | null | (() => (string | null | undefined | Promise<string | null | undefined>))} AccessToken
+ */
+
+/**
+ * `url` with the current access token as its `access_token` query parameter (`url` itself when there is none).
+ * @param {string} url @param {AccessToken|undefined} accessToken
+ * @returns {Promise<string>}
+ */
+async function withAccessToken(url, accessToken) {
+  if (accessToken === undefined || accessToken === null) return url;
+  let token;
+  try {
+    token = typeof accessToken === "function" ? await accessToken() : accessToken;
+  } catch (error) {
+    throw new SignalingError(SignalingErrorCode.ConnectionClosed, `Cannot connect to ${url}: the accessToken function failed: ${messageOf(error)}`);
+  }
+  if (token === undefined || token === null || token === "") return url;
+  if (typeof token !== "string") throw new TypeError("accessToken must be a string, or a function returning a string or a Promise of one.");
+  const withToken = new URL(url);
+  withToken.searchParams.set("access_token", token);
+  return withToken.href;
+}
+
+/**
+ * Opens a WebSocket to `url`, with the access token (if any) in its query; messages name `url` without the token.
+ * @param {string} url @param {number} timeout @param {AccessToken} [accessToken]
  * @returns {Promise<WebSocket>}
  */
-function openWebSocket(url, timeout) {
+async function openWebSocket(url, timeout, accessToken) {
+  const target = await withAccessToken(url, accessToken);
   return new Promise((resolve, reject) => {
     /** @type {WebSocket} */
     let socket;
     try {
-      socket = new WebSocket(url);
+      socket = new WebSocket(target);
     } catch (error) {
       reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Cannot connect to ${url}: ${messageOf(error)}`));
       return;
@@ -655,7 +693,11 @@ function openWebSocket(url, timeout) {
     /** @param {CloseEvent} event */
     const onClose = (event) => {
       cleanup();
-      reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Could not connect to ${url} (WebSocket close code ${event.code}).`));
+      // A browser does not tell why an upgrade failed: a refused one (HTTP 401/403) looks like an unreachable server.
+      const why = event.code === 1006
+        ? `: the server is unreachable or refused the WebSocket upgrade (e.g. HTTP 401/403: ${accessToken ? "the access token was not accepted" : "no access token was sent — see the accessToken option"})`
+        : "";
+      reject(new SignalingError(SignalingErrorCode.ConnectionClosed, `Could not connect to ${url} (WebSocket close code ${event.code})${why}.`));
     };
     const timer = setTimeout(() => {
       cleanup();
@@ -685,7 +727,7 @@ export class SignalingChannel extends EventTarget {
    * @returns {Promise<SignalingChannel>}
    */
   static async connect(url = defaultSignalingUrl(), options = {}) {
-    const socket = await openWebSocket(url, options.connectTimeout ?? 15000);
+    const socket = await openWebSocket(url, options.connectTimeout ?? 15000, options.accessToken);
     return new SignalingChannel(socket, { ...options, url });
   }
 
@@ -704,6 +746,8 @@ export class SignalingChannel extends EventTarget {
     this._reconnectInitialDelay = options.reconnectInitialDelay ?? 250;
     this._reconnectMaxDelay = options.reconnectMaxDelay ?? 5000;
     this._connectTimeout = options.connectTimeout ?? 15000;
+    /** Asked again before every reconnection attempt (never logged). @type {AccessToken} */
+    this._accessToken = options.accessToken ?? null;
     /** The latest `get_resume_token` token (never logged). @type {string|null} */
     this._resumeToken = null;
     /** Groups this member is in, for `resume`. @type {Map<string, {owner: string|null, capability: number|null}>} */
@@ -781,7 +825,7 @@ export class SignalingChannel extends EventTarget {
       }
       this._logger.debug(`Signaling: reconnection attempt ${attempt}`);
       try {
-        const socket = await openWebSocket(this._url, Math.min(remaining, this._connectTimeout));
+        const socket = await openWebSocket(this._url, Math.min(remaining, this._connectTimeout), this._accessToken);
         if (this._closed) { socket.close(1000); return; }
         const previous = this._socket;
         this._socket = socket;
@@ -2541,6 +2585,7 @@ function checkIceConfiguration(configuration, fromSignaling) {
  * @property {number} [retryJitter] random spread of retry delays, 0..1 (default 0.2)
  * @property {number} [leaveTimeout] how long leaving waits for the server, ms (default 5 000)
  * @property {number} [requestTimeout] per signaling call, ms (default 40 000)
+ * @property {AccessToken} [accessToken] for a server that requires authentication: a token, or a function returning one (or a Promise of one), asked before every (re)connection and sent as the `access_token` query parameter
  * @property {(candidate: RTCIceCandidate) => boolean} [candidateFilter] which local ICE candidates are sent to other members (default: all)
  * @property {Logger} [logger] where the client logs (default: warnings and errors to the console)
  * @property {GroupOptions} [defaultGroupOptions] defaults for every group's options
@@ -2558,7 +2603,7 @@ export class P2pService extends EventTarget {
    * @param {P2pOptions} [options]
    */
   static async connect(url = defaultSignalingUrl(), options = {}) {
-    const signaling = await SignalingChannel.connect(url, { requestTimeout: options.requestTimeout, logger: options.logger });
+    const signaling = await SignalingChannel.connect(url, { requestTimeout: options.requestTimeout, logger: options.logger, accessToken: options.accessToken });
     try {
       return new P2pService(signaling, options);
     } catch (error) {

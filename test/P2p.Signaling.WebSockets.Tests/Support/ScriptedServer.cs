@@ -26,6 +26,9 @@ internal sealed class ScriptedServer : IAsyncDisposable
 
     public Uri Uri { get; private set; } = null!;
 
+    /// <summary>When set, upgrade requests are answered with this HTTP status instead of a WebSocket (e.g. 401).</summary>
+    public int? RefuseWith { get; set; }
+
     public static async Task<ScriptedServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -39,6 +42,12 @@ internal sealed class ScriptedServer : IAsyncDisposable
             if (!context.WebSockets.IsWebSocketRequest)
             {
                 context.Response.StatusCode = 400;
+                return;
+            }
+
+            if (server.RefuseWith is { } status)
+            {
+                context.Response.StatusCode = status;
                 return;
             }
 
@@ -80,6 +89,9 @@ internal sealed class ScriptedServer : IAsyncDisposable
         private readonly SemaphoreSlim _sendLock = new(1, 1);
 
         public WebSocket Socket { get; } = socket;
+
+        /// <summary>The upgrade request's <c>Authorization</c> header, if any.</summary>
+        public string? Authorization { get; } = context.Request.Headers.Authorization.ToString() is { Length: > 0 } value ? value : null;
 
         /// <summary>Complete to let the request (and the socket) end.</summary>
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
