@@ -26,7 +26,7 @@ internal sealed partial class SignalingConnection
             return default;
         }
 
-        var token = _hub.ResumeTokens.Issue(_userId!);
+        var token = _hub.ResumeTokens.Issue(_userId!, PrincipalKey);
         Reply(frame.Id, static (id, s) => JsonRpcWriter.ResumeTokenResult(id, s.token, (long)s.grace.TotalMilliseconds), (token, grace: _options.ResumeGracePeriod));
         return default;
     }
@@ -54,7 +54,7 @@ internal sealed partial class SignalingConnection
             return;
         }
 
-        if (!_hub.ResumeTokens.TryVerify(token, out var userId, out var problem))
+        if (!_hub.ResumeTokens.TryVerify(token, out var userId, out var problem, PrincipalKey))
         {
             RefuseResume(frame.Id, problem);
             return;
@@ -123,6 +123,12 @@ internal sealed partial class SignalingConnection
                 break;
             }
 
+            // The server does not know this session: each group it claims is a join the authorizer must allow.
+            if (!await AuthorizeJoinAsync(RequestId.None, groupId))
+            {
+                continue;
+            }
+
             var change = await _hub.Store.RestoreAsync(groupId, owner ?? userId, capability ?? _options.DefaultCapability, userId, Token);
             if (change.Status is GroupOperationStatus.Done or GroupOperationStatus.Unchanged)
             {
@@ -183,6 +189,15 @@ internal sealed partial class SignalingConnection
 
         return await _hub.Sessions.TryTakeAsync(userId);
     }
+
+    /// <summary>
+    /// The authenticated identity a resume token is bound to: the name identifier (or <c>sub</c>, or name) of an
+    /// authenticated connection; empty without authentication.
+    /// </summary>
+    private string PrincipalKey =>
+        _user.Identity?.IsAuthenticated == true
+            ? _user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? _user.FindFirst("sub")?.Value ?? _user.Identity.Name ?? ""
+            : "";
 
     private void RefuseResume(in RequestId id, string reason)
     {

@@ -159,4 +159,34 @@ public class JwtAccessControlTests
         Assert.That(Volatile.Read(ref calls), Is.GreaterThan(before));
         Assert.That(channel.IsClosed, Is.True);
     }
+
+    [Test]
+    public async Task A_resume_token_works_only_for_the_authenticated_user_it_was_issued_to()
+    {
+        await using var host = await JwtSignalingHost.StartAsync();
+        await using var proxy = new FaultyTcpProxy(host.Uri);
+        var subject = "alice";
+        var options = WithToken(() => host.Token(Volatile.Read(ref subject)));
+        await using var channel = await WebSocketSignalingChannel.ConnectAsync(proxy.Uri, options);
+        var id = await channel.InitAsync();
+        await channel.CreateGroupAsync(null);
+
+        // Alice's connection drops and comes back as Alice: resumed.
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.Reconnected += (_, _) => reconnected.TrySetResult();
+        proxy.Drop();
+        proxy.Restore();
+        await reconnected.Task.WaitAsync(Wait);
+        Assert.That(channel.UserId, Is.EqualTo(id));
+
+        // The same resume token presented by another authenticated user (Mallory holds Alice's token): refused.
+        var closed = new TaskCompletionSource<SignalingClosedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.Closed += (_, e) => closed.TrySetResult(e);
+        Volatile.Write(ref subject, "mallory");
+        proxy.Drop();
+        proxy.Restore();
+        var why = await closed.Task.WaitAsync(Wait);
+        Assert.That(why.Exception, Is.InstanceOf<SignalingException>().With.Property(nameof(SignalingException.Code)).EqualTo(SignalingErrorCode.ResumeRefused));
+        Assert.That(why.Reason, Does.Contain("another authenticated user"));
+    }
 }

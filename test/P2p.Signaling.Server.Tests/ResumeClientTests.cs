@@ -161,6 +161,41 @@ public class ResumeClientTests
         Assert.That((await a.RelayAsync(group, idB, Json("4"))).GetString(), Is.EqualTo("b:4"));
     }
 
+    /// <summary>Refuses every join of one group (a restarted server's adoption of a claimed group is a join).</summary>
+    private sealed class RefuseGroup(string refused) : Authorization.ISignalingAuthorizer
+    {
+        public ValueTask<bool> CanCreateAsync(Authorization.SignalingAuthorizationContext context, int capability, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(true);
+
+        public ValueTask<bool> CanJoinAsync(Authorization.SignalingAuthorizationContext context, string groupId, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(groupId != refused);
+    }
+
+    [Test]
+    public async Task A_restarted_server_adopts_only_the_claimed_groups_its_authorizer_allows()
+    {
+        var key = SignalingServerOptions.NewResumeKey();
+        var first = await TestServer.StartAsync(resumeKey: key);
+        var url = $"http://127.0.0.1:{first.Uri.Port}";
+        await using var a = await ConnectAsync(first);
+        var idA = await a.InitAsync();
+        var allowed = await a.CreateGroupAsync(null);
+        var forbidden = await a.CreateGroupAsync(null);
+        var resumed = NextAsync(done => a.Reconnected += (_, _) => done());
+
+        await first.DisposeAsync();
+        await using var second = await TestServer.StartAsync(
+            url: url,
+            resumeKey: key,
+            services: s => s.AddSingleton<Authorization.ISignalingAuthorizer>(new RefuseGroup(forbidden)));
+        await resumed;
+
+        Assert.That(a.UserId, Is.EqualTo(idA));
+        Assert.That(await a.GetMembersAsync(allowed), Is.EqualTo(new[] { idA }));
+        var refused = Assert.ThrowsAsync<SignalingException>(() => a.GetMembersAsync(forbidden));
+        Assert.That(refused!.Code, Is.EqualTo(SignalingErrorCode.GroupNotFound), "a group the authorizer refuses is not re-created by a resume");
+    }
+
     [Test]
     public async Task A_restarted_server_with_another_key_refuses_and_the_channel_closes()
     {

@@ -8,8 +8,10 @@ namespace P2p.Signaling.Server.Sessions;
 /// <summary>
 /// Issues and verifies the self-verifying tokens of <c>get_resume_token</c>/<c>resume</c>:
 /// base64url of <c>version (1 byte, 1) | user id (16 bytes) | issued at (8 bytes, Unix ms, big endian) |
-/// HMAC-SHA256(key, the 25 bytes before) truncated to 16 bytes</c>. The server keeps no state per token.
-/// Tokens and the key are never logged.
+/// HMAC-SHA256(key, the 25 bytes before | the UTF-8 principal) truncated to 16 bytes</c>. The principal (the
+/// authenticated identity of the connection that asked, empty without authentication) is not in the token but under
+/// its MAC, so a token only verifies on a connection authenticated as the same principal. The server keeps no state
+/// per token. Tokens and the key are never logged.
 /// </summary>
 internal sealed class ResumeTokens
 {
@@ -30,8 +32,8 @@ internal sealed class ResumeTokens
         _time = time;
     }
 
-    /// <summary>A token for <paramref name="userId"/> (32 lowercase hex characters).</summary>
-    public string Issue(string userId)
+    /// <summary>A token for <paramref name="userId"/> (32 lowercase hex characters), bound to <paramref name="principal"/>.</summary>
+    public string Issue(string userId, string principal = "")
     {
         Span<byte> token = stackalloc byte[TokenLength];
         token[0] = Version;
@@ -41,12 +43,12 @@ internal sealed class ResumeTokens
         }
 
         BinaryPrimitives.WriteInt64BigEndian(token.Slice(17, 8), _time.GetUtcNow().ToUnixTimeMilliseconds());
-        Mac(token[..BodyLength], token[BodyLength..]);
+        Mac(token[..BodyLength], principal, token[BodyLength..]);
         return Base64Url.EncodeToString(token);
     }
 
-    /// <summary>Verifies a token; on success returns the user id it names. <paramref name="problem"/> says why not.</summary>
-    public bool TryVerify(string token, out string userId, out string problem)
+    /// <summary>Verifies a token presented by <paramref name="principal"/>; on success returns the user id it names. <paramref name="problem"/> says why not.</summary>
+    public bool TryVerify(string token, out string userId, out string problem, string principal = "")
     {
         userId = "";
         Span<byte> bytes = stackalloc byte[TokenLength];
@@ -57,10 +59,10 @@ internal sealed class ResumeTokens
         }
 
         Span<byte> expected = stackalloc byte[MacLength];
-        Mac(bytes[..BodyLength], expected);
+        Mac(bytes[..BodyLength], principal, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, bytes.Slice(BodyLength, MacLength)))
         {
-            problem = "the token does not verify (issued by a server with another resume key?)";
+            problem = "the token does not verify (issued by a server with another resume key, or to another authenticated user?)";
             return false;
         }
 
@@ -81,10 +83,13 @@ internal sealed class ResumeTokens
         }
     }
 
-    private void Mac(ReadOnlySpan<byte> body, Span<byte> destination)
+    private void Mac(ReadOnlySpan<byte> body, string principal, Span<byte> destination)
     {
+        var input = new byte[body.Length + System.Text.Encoding.UTF8.GetByteCount(principal)];
+        body.CopyTo(input);
+        System.Text.Encoding.UTF8.GetBytes(principal, input.AsSpan(body.Length));
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_key, body, full);
+        HMACSHA256.HashData(_key, input, full);
         full[..MacLength].CopyTo(destination);
     }
 }
