@@ -19,48 +19,36 @@ internal sealed partial class SignalingConnection
         _authorization is { } context && context.UserId == _userId ? context : (_authorization = new(_user, _userId!, _remoteAddress));
 
     /// <summary>Asks whether this connection may create a group; when not, the call is answered (-32042, or -32603 when the authorizer failed).</summary>
-    private async ValueTask<bool> AuthorizeCreateAsync(RequestId id, int capability)
-    {
-        bool allowed;
-        try
-        {
-            allowed = await _hub.Authorizer.CanCreateAsync(AuthorizationContext, capability, Token);
-        }
-        catch (Exception ex) when (!Token.IsCancellationRequested)
-        {
-            Log.AuthorizerFailed(_hub.Logger, _id, _userId, "create", ex);
-            Reject(id, SignalingErrorCode.InternalError, "Internal error: the server's authorization check failed.");
-            return false;
-        }
-
-        if (!allowed)
-        {
-            Log.Forbidden(_hub.Logger, _id, _userId!, "create a group");
-            Reject(id, SignalingErrorCode.Forbidden, "Forbidden: not allowed to create a group.");
-        }
-
-        return allowed;
-    }
+    private ValueTask<bool> AuthorizeCreateAsync(RequestId id, int capability) =>
+        AuthorizeAsync(id, static (a, c, capability, t) => a.CanCreateAsync(c, capability, t), capability, "create", "create a group");
 
     /// <summary>Asks whether this connection may join <paramref name="groupId"/>; when not, the call is answered (-32042, or -32603 when the authorizer failed).</summary>
-    private async ValueTask<bool> AuthorizeJoinAsync(RequestId id, string groupId)
+    private ValueTask<bool> AuthorizeJoinAsync(RequestId id, string groupId) =>
+        AuthorizeAsync(id, static (a, c, groupId, t) => a.CanJoinAsync(c, groupId, t), groupId, "join", $"join group '{groupId}'");
+
+    private async ValueTask<bool> AuthorizeAsync<TArgument>(
+        RequestId id,
+        Func<ISignalingAuthorizer, SignalingAuthorizationContext, TArgument, CancellationToken, ValueTask<bool>> ask,
+        TArgument argument,
+        string method,
+        string action)
     {
         bool allowed;
         try
         {
-            allowed = await _hub.Authorizer.CanJoinAsync(AuthorizationContext, groupId, Token);
+            allowed = await ask(_hub.Authorizer, AuthorizationContext, argument, Token);
         }
         catch (Exception ex) when (!Token.IsCancellationRequested)
         {
-            Log.AuthorizerFailed(_hub.Logger, _id, _userId, "join", ex);
+            Log.AuthorizerFailed(_hub.Logger, _id, _userId, method, ex);
             Reject(id, SignalingErrorCode.InternalError, "Internal error: the server's authorization check failed.");
             return false;
         }
 
         if (!allowed)
         {
-            Log.Forbidden(_hub.Logger, _id, _userId!, $"join group {groupId}");
-            Reject(id, SignalingErrorCode.Forbidden, $"Forbidden: not allowed to join group '{groupId}'.");
+            Log.Forbidden(_hub.Logger, _id, _userId!, action);
+            Reject(id, SignalingErrorCode.Forbidden, $"Forbidden: not allowed to {action}.");
         }
 
         return allowed;

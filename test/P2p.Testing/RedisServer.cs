@@ -40,7 +40,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartAsync(RedisServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         var directory = Directory.CreateTempSubdirectory("p2p-redis-").FullName;
-        var server = new RedisServer(FreePort(), directory, options ?? new RedisServerOptions());
+        var server = new RedisServer(LoopbackPort.Free(), directory, options ?? new RedisServerOptions());
         try
         {
             await server.RestartAsync(cancellationToken);
@@ -167,12 +167,5 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -42,7 +42,7 @@ public sealed class SignalingHostProcess : IAsyncDisposable
     /// <returns>The running server.</returns>
     public static async Task<SignalingHostProcess> StartAsync(params string[] arguments)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -125,12 +125,5 @@ public sealed class SignalingHostProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
