@@ -26,6 +26,17 @@ internal sealed partial class SignalingConnection
             return default;
         }
 
+        if (_hub.Redis is { } redis && !_hub.Peers.TryGetLocal(toUserId, out _))
+        {
+            // A user on another instance (or nowhere): checked and published in one round trip that this loop does not wait for.
+            if (TryCountPendingRelay(in frame))
+            {
+                redis.CheckAndPublishRelay(this, frame.Id, groupId, toUserId, frame.Param2.Of(message));
+            }
+
+            return default;
+        }
+
         var check = _hub.Store.CheckRelayAsync(groupId, _userId!, toUserId, Token);
         if (check.IsCompletedSuccessfully)
         {
@@ -61,10 +72,8 @@ internal sealed partial class SignalingConnection
         }
 
         var tracked = frame.Id.IsPresent;
-        if (tracked && Interlocked.Increment(ref _outstandingRelays) > _options.MaxPendingRelaysPerConnection)
+        if (!TryCountPendingRelay(in frame))
         {
-            Interlocked.Decrement(ref _outstandingRelays);
-            Reject(frame.Id, SignalingErrorCode.TooManyPendingRelays, $"At most {_options.MaxPendingRelaysPerConnection} relays may wait for answers at once.");
             return;
         }
 
@@ -77,6 +86,19 @@ internal sealed partial class SignalingConnection
 
             Reject(frame.Id, SignalingErrorCode.TargetUnavailable, $"User '{toUserId}' disconnected.");
         }
+    }
+
+    /// <summary>Counts a relay that waits for an answer (one with an id); false (answered -32007) when too many wait already.</summary>
+    private bool TryCountPendingRelay(in JsonRpcFrame frame)
+    {
+        if (frame.Id.IsPresent && Interlocked.Increment(ref _outstandingRelays) > _options.MaxPendingRelaysPerConnection)
+        {
+            Interlocked.Decrement(ref _outstandingRelays);
+            Reject(frame.Id, SignalingErrorCode.TooManyPendingRelays, $"At most {_options.MaxPendingRelaysPerConnection} relays may wait for answers at once.");
+            return false;
+        }
+
+        return true;
     }
 
     /// <inheritdoc />

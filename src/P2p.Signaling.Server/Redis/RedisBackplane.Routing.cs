@@ -86,6 +86,79 @@ internal sealed partial class RedisBackplane
         _ = ObservePublishAsync(published, correlation, targetUserId);
     }
 
+    /// <summary>
+    /// A relay from a local client to a user not connected here: the membership check and the publish run as one script
+    /// (one round trip, not awaited by the sender's read loop; Redis runs the scripts in the order they were sent, so
+    /// relays keep their order). A refusal or a target connected nowhere fails the relay with the code the check gives.
+    /// </summary>
+    public void CheckAndPublishRelay(ISignalingPeer caller, in RequestId callerRequestId, string groupId, string targetUserId, ReadOnlySpan<byte> data)
+    {
+        long correlation = 0;
+        if (callerRequestId.IsPresent)
+        {
+            var now = _time.GetTimestamp();
+            correlation = _relays.NextId();
+            _relays.TryAdd(correlation, new PendingRelay(caller, callerRequestId, now), now + _relayDeadlineTicks);
+        }
+
+        var message = new BackplaneMessage(BackplaneMessageKind.Relay, correlation, Instance: InstanceId, Group: groupId, From: caller.UserId, Payload: data.ToArray());
+        Task<RedisResult> checkedAndPublished;
+        try
+        {
+            checkedAndPublished = _db.ScriptEvaluateAsync(RedisGroupScripts.Relay, new
+            {
+                members = Keys.Members(groupId),
+                group = Keys.Group(groupId),
+                from = (RedisValue)caller.UserId,
+                to = (RedisValue)targetUserId,
+                channel = (RedisValue)Keys.UserChannelName(targetUserId),
+                message = (RedisValue)message.Encode(),
+            });
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            checkedAndPublished = Task.FromException<RedisResult>(ex);
+        }
+
+        _ = ObserveRelayAsync(checkedAndPublished, correlation, groupId, targetUserId);
+    }
+
+    private async Task ObserveRelayAsync(Task<RedisResult> checkedAndPublished, long correlation, string groupId, string targetUserId)
+    {
+        SignalingErrorCode code;
+        string text;
+        try
+        {
+            switch ((long)await checkedAndPublished.ConfigureAwait(false))
+            {
+                case > 0:
+                    return;
+                case 0:
+                    (code, text) = (SignalingErrorCode.TargetUnavailable, $"User '{targetUserId}' is not connected.");
+                    break;
+                case -1:
+                    (code, text) = (SignalingErrorCode.GroupNotFound, $"No group '{groupId}'.");
+                    break;
+                case -2:
+                    (code, text) = (SignalingErrorCode.NotMember, $"Not a member of group '{groupId}'.");
+                    break;
+                default:
+                    (code, text) = (SignalingErrorCode.TargetUnavailable, $"User '{targetUserId}' is not a member of group '{groupId}'.");
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            ReportUnreachable(ex);
+            (code, text) = (SignalingErrorCode.ServiceUnavailable, "Service unavailable: the signaling backplane (Redis) is unreachable; the relay was not forwarded. Retry later.");
+        }
+
+        if (correlation != 0 && _relays.TryComplete(RequestId.FromNumber(correlation), out var relay))
+        {
+            relay.Caller.FailRelay(relay.CallerRequestId, code, text);
+        }
+    }
+
     /// <summary>Publishes a notification frame to a user elsewhere (fire and forget: a user connected nowhere misses it, as locally).</summary>
     public void PublishNotification(string userId, byte[] frame) =>
         FireAndForget(Keys.UserChannel(userId), new BackplaneMessage(BackplaneMessageKind.Notify, Payload: frame));

@@ -54,6 +54,21 @@ internal static class RedisGroupScripts
         return {1, rest}
         """);
 
+    /// <summary>
+    /// A relay to a user on another instance in one round trip: checks both memberships and publishes the relay to the
+    /// target's channel. Returns how many instances received it (0: the target is connected nowhere), or -1 (no such
+    /// group), -2 (the sender is not a member), -3 (the target is not a member).
+    /// </summary>
+    public static readonly LuaScript Relay = LuaScript.Prepare("""
+        local scores = redis.call('ZMSCORE', @members, @from, @to)
+        if not scores[1] then
+          if redis.call('EXISTS', @group) == 0 then return -1 end
+          return -2
+        end
+        if not scores[2] then return -3 end
+        return redis.call('PUBLISH', @channel, @message)
+        """);
+
     /// <summary>Returns {owner, capability, members} or an empty array when there is no such group.</summary>
     public static readonly LuaScript Get = LuaScript.Prepare("""
         local info = redis.call('HMGET', @group, 'owner', 'cap')

@@ -30,7 +30,9 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Sessions => $"{prefix}:s";
 
-    public RedisChannel UserChannel(string userId) => RedisChannel.Literal($"{prefix}:c:u:{userId}");
+    public RedisChannel UserChannel(string userId) => RedisChannel.Literal(UserChannelName(userId));
+
+    public string UserChannelName(string userId) => $"{prefix}:c:u:{userId}";
 
     public RedisChannel InstanceChannel(string instanceId) => RedisChannel.Literal($"{prefix}:c:i:{instanceId}");
 
