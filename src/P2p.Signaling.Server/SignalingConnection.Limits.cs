@@ -27,7 +27,8 @@ internal sealed partial class SignalingConnection
     /// <summary>Takes one token for a relay; when there is none, answers <c>-32041</c> and returns <see langword="false"/> (the relay is not forwarded).</summary>
     private bool TryAcquireRelay(in RequestId id)
     {
-        if (RelayTokens.TryTake())
+        using var lease = RelayTokens.AttemptAcquire();
+        if (lease.IsAcquired)
         {
             return true;
         }
