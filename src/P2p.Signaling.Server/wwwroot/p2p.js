@@ -105,6 +105,8 @@ export const SignalingErrorCode = Object.freeze({
   RateLimited: -32041,
   /** The server's authorization refused this `create` or `join`. */
   Forbidden: -32042,
+  /** The server cannot reach a service it depends on (the Redis of a multi-instance deployment); retry later. */
+  ServiceUnavailable: -32043,
 });
 
 /** The kind of a group message frame (low nibble of byte 0). */
