@@ -48,4 +48,30 @@ public class DrainTests
         Assert.That((await y.RelayAsync(group, idX, JsonElement.Parse("\"hi\""))).GetString(), Is.EqualTo("x got hi"));
         Assert.That(Volatile.Read(ref left), Is.Zero, "nobody is told that a drained member left");
     }
+
+    [Test]
+    public async Task A_drained_member_that_never_comes_back_is_removed_by_another_instance_when_its_grace_period_ends()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var grace = TimeSpan.FromSeconds(1);
+        var draining = await TestServer.StartAsync(o => (o.Redis, o.ResumeGracePeriod) = (redis.ConnectionString, grace));
+        await using var staying = await TestServer.StartAsync(o => (o.Redis, o.ResumeGracePeriod) = (redis.ConnectionString, grace));
+        await using var gone = await RawClient.ConnectAsync(draining.Uri);
+        await using var y = await RawClient.ConnectAsync(staying.Uri);
+        var group = (await y.CallAsync("create", "[]")).GetProperty("result").GetString()!;
+        await gone.CallAsync("join", $"[\"{group}\"]");
+        await y.NotificationAsync("member_joined");
+
+        // The instance drains (the member's session is parked in Redis) and the member never resumes: the instance
+        // that parked it is gone, so the other one ends the session when the grace period passes.
+        var clock = Stopwatch.StartNew();
+        await draining.DisposeAsync();
+        var members = (await y.CallAsync("get_members", $"[\"{group}\"]")).GetProperty("result");
+        Assert.That(members.GetArrayLength(), Is.EqualTo(2), "parked, still listed during the grace period");
+        var left = await y.NotificationAsync("member_left");
+        TestContext.Out.WriteLine($"drain → member_left from the other instance after {clock.Elapsed.TotalSeconds:0.00} s (grace 1 s, housekeeping every 1 s)");
+        Assert.That(left.GetProperty("params")[1].GetString(), Is.EqualTo(gone.UserId));
+        members = (await y.CallAsync("get_members", $"[\"{group}\"]")).GetProperty("result");
+        Assert.That(members.EnumerateArray().Select(m => m.GetString()), Is.EqualTo(new[] { y.UserId }));
+    }
 }
