@@ -1546,14 +1546,25 @@ export const TrustPolicy = Object.freeze({
    * @param {TrustStore} [store] default: a new MemoryTrustStore
    * @returns {TrustPolicy}
    */
-  trustOnFirstUse: (store = new MemoryTrustStore()) => async (claim) => {
-    const known = await store.get(claim.name);
-    if (known === null || known === undefined) {
-      await store.set(claim.name, claim.keyId);
+  trustOnFirstUse: (store = new MemoryTrustStore()) => {
+    /** @param {IdentityClaim} claim */
+    const decide = async (claim) => {
+      const known = await store.get(claim.name);
+      if (known === null || known === undefined) {
+        await store.set(claim.name, claim.keyId);
+        return true;
+      }
+      if (known !== claim.keyId) throw new Error(`"${claim.name}" was first seen with key id ${known}, and now comes with ${claim.keyId}`);
       return true;
-    }
-    if (known !== claim.keyId) throw new Error(`"${claim.name}" was first seen with key id ${known}, and now comes with ${claim.keyId}`);
-    return true;
+    };
+    // One claim at a time: two first connections of one name cannot both be "first".
+    /** @type {Promise<unknown>} */
+    let queue = Promise.resolve();
+    return (claim) => {
+      const result = queue.then(() => decide(claim));
+      queue = result.catch(() => {});
+      return result;
+    };
   },
 });
 

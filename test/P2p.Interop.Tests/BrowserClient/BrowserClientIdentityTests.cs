@@ -304,4 +304,63 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
         verifier.ImportSubjectPublicKeyInfo(pageSpki, out _);
         Assert.That(verifier.VerifyData(transcript, pageSignature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation), Is.True);
     }
+    [Test]
+    public async Task A_pkcs8_key_from_dotnet_imports_with_the_same_key_id_and_jwk_and_pkcs8_exports_round_trip()
+    {
+        var page = await OpenAsync("keys", connect: false);
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var expected = Convert.ToHexStringLower(SHA256.HashData(ecdsa.ExportSubjectPublicKeyInfo()));
+        var result = await page.EvaluateAsync<JsonElement>(
+            """
+            async (pkcs8B64) => {
+              const { P2pIdentity } = window.p2p;
+              const bytes = Uint8Array.from(atob(pkcs8B64), (c) => c.charCodeAt(0));
+              const imported = await P2pIdentity.fromPkcs8(bytes, { extractable: true });
+              const viaJwk = await P2pIdentity.fromJwk(await imported.exportJwk());
+              const viaPkcs8 = await P2pIdentity.fromPkcs8(await imported.exportPkcs8());
+              let notExtractable = null;
+              try { await viaJwk.exportJwk(); } catch (error) { notExtractable = error.name; }
+              const generated = await P2pIdentity.generate();
+              return { imported: imported.keyId, viaJwk: viaJwk.keyId, viaPkcs8: viaPkcs8.keyId, notExtractable, generated: generated.keyId, spkiLength: generated.spki.length };
+            }
+            """, Convert.ToBase64String(ecdsa.ExportPkcs8PrivateKey()));
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.GetProperty("imported").GetString(), Is.EqualTo(expected));
+            Assert.That(result.GetProperty("viaJwk").GetString(), Is.EqualTo(expected));
+            Assert.That(result.GetProperty("viaPkcs8").GetString(), Is.EqualTo(expected));
+            Assert.That(result.GetProperty("notExtractable").GetString(), Is.EqualTo("InvalidAccessError"), "imported without extractable: the private key stays in WebCrypto");
+            Assert.That(result.GetProperty("generated").GetString(), Does.Match("^[0-9a-f]{64}$"));
+            Assert.That(result.GetProperty("spkiLength").GetInt32(), Is.EqualTo(91), "P-256 SPKI DER");
+        });
+    }
+
+    [Test]
+    public async Task Trust_on_first_use_in_localStorage_remembers_a_name_across_policies_and_refuses_a_changed_key()
+    {
+        var page = await OpenAsync("storage", connect: false);
+        var result = await page.EvaluateAsync<JsonElement>(
+            """
+            async () => {
+              const { TrustPolicy, LocalStorageTrustStore } = window.p2p;
+              localStorage.clear();
+              const claim = (keyId) => ({ name: "bob", keyId, memberId: "m", groupId: "g" });
+              const first = TrustPolicy.trustOnFirstUse(new LocalStorageTrustStore("test:"));
+              const accepted = await first(claim("1111"));
+              // A new policy and store over the same storage, as after a reload.
+              const later = TrustPolicy.trustOnFirstUse(new LocalStorageTrustStore("test:"));
+              const again = await later(claim("1111"));
+              let refused = null;
+              try { await later(claim("2222")); } catch (error) { refused = error.message; }
+              return { accepted, again, refused, stored: localStorage.getItem("test:bob") };
+            }
+            """);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.GetProperty("accepted").GetBoolean(), Is.True);
+            Assert.That(result.GetProperty("again").GetBoolean(), Is.True);
+            Assert.That(result.GetProperty("refused").GetString(), Is.EqualTo("\"bob\" was first seen with key id 1111, and now comes with 2222"));
+            Assert.That(result.GetProperty("stored").GetString(), Is.EqualTo("1111"));
+        });
+    }
 }
