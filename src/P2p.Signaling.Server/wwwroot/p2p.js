@@ -2480,6 +2480,13 @@ class PeerLink {
       this._drain(attempt);
       return;
     }
+    if (globalThis.crypto?.subtle === undefined && !this._group._identity.required) {
+      // WebCrypto exists in secure contexts only (https:, or http: on localhost): a keyless page elsewhere cannot verify.
+      this._log.warn(`Cannot verify member ${this._remoteId}'s identity: no WebCrypto here (not a secure context); it is treated as having none`);
+      attempt.identityGate = "done";
+      this._drain(attempt);
+      return;
+    }
     attempt.identityGate = "verifying";
     void this._verifyIdentity(attempt, payload);
   }
