@@ -67,6 +67,14 @@ export const GroupErrorCode = Object.freeze({
   NotMember: 102,
   ConnectionLost: 103,
   GroupClosed: 104,
+  /** Identity: the peer sent no Identity frame (its first frame was another kind, or none came in time) and this member requires one. */
+  IdentityMissing: 105,
+  /** Identity: the peer's Identity frame is malformed (lengths, trailing bytes, version, a key that is not P-256). */
+  IdentityMalformed: 106,
+  /** Identity: the signature in the peer's Identity frame does not verify over this connection's transcript. */
+  IdentityBadSignature: 107,
+  /** Identity: the trust policy refused the peer's verified identity. */
+  IdentityRefused: 108,
 });
 
 /** JSON-RPC error codes of the signaling protocol (docs/protocol.md, "Error codes"). */
@@ -109,8 +117,11 @@ export const SignalingErrorCode = Object.freeze({
   ServiceUnavailable: -32043,
 });
 
-/** The kind of a group message frame (low nibble of byte 0). */
-export const FrameKind = Object.freeze({ Broadcast: 1, Request: 2, Reply: 3, Error: 4 });
+/**
+ * The kind of a group message frame (low nibble of byte 0). `Identity` (5) is only ever the first frame of a
+ * channel (see "Identity"); `readFrameHeader` and `MessageReassembler` treat it as unknown, as older receivers do.
+ */
+export const FrameKind = Object.freeze({ Broadcast: 1, Request: 2, Reply: 3, Error: 4, Identity: 5 });
 
 /** What `MessageReassembler.add` made of a frame. */
 export const ReassemblyStatus = Object.freeze({
@@ -243,7 +254,7 @@ export function writeFrameHeader(target, header) {
 export function readFrameHeader(frame) {
   if (frame.length < FRAME_HEADER_SIZE || frame[0] >> 4 !== FRAME_VERSION || (frame[1] & ~FINAL_FLAG) !== 0) return null;
   const kind = frame[0] & 0x0f;
-  if (kind < FrameKind.Broadcast || kind > FrameKind.Error) return null;
+  if (kind < FrameKind.Broadcast || kind > FrameKind.Error) return null; // Identity frames are read by the identity handshake only
   const view = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_SIZE);
   return { kind, final: (frame[1] & FINAL_FLAG) !== 0, messageId: view.getUint32(2), totalLength: view.getUint32(6) };
 }
@@ -1144,6 +1155,456 @@ function invalidResponse(method, value) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Identity: long-term ECDSA P-256 keys proven over each connection (docs/browser-client.md, "Identity")
+// ---------------------------------------------------------------------------------------------------
+
+/** The version byte of an Identity frame's payload. */
+const IDENTITY_VERSION = 1;
+/** The longest name in an Identity frame, in UTF-8 bytes. */
+export const MAX_IDENTITY_NAME_BYTES = 256;
+/** The first line of every identity transcript. */
+const IDENTITY_TRANSCRIPT_TAG = "p2p-identity-v1";
+const ECDSA_P256 = Object.freeze({ name: "ECDSA", namedCurve: "P-256" });
+const ECDSA_SHA256 = Object.freeze({ name: "ECDSA", hash: "SHA-256" });
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** @param {Uint8Array} bytes */
+function toHex(bytes) {
+  let hex = "";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/**
+ * The key id of a public key: the lowercase hex SHA-256 of its SubjectPublicKeyInfo DER (64 characters), what apps
+ * pin and show.
+ * @param {Uint8Array|ArrayBuffer} spki
+ * @returns {Promise<string>}
+ */
+export async function identityKeyId(spki) {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", toBytes(spki))));
+}
+
+/**
+ * A member's long-term identity key: an ECDSA P-256 key pair (WebCrypto), its public key as SPKI DER and its key id.
+ * Create one with `generate`, or import a saved one (`fromJwk`, `fromPkcs8`, `fromKeyPair`). The private key never
+ * leaves WebCrypto unless it was made extractable (then `exportJwk`/`exportPkcs8` save it).
+ */
+export class P2pIdentity {
+  /**
+   * Use the static factories (they compute the SPKI and key id).
+   * @param {CryptoKeyPair} keyPair @param {Uint8Array} spki @param {string} keyId
+   */
+  constructor(keyPair, spki, keyId) {
+    /** The private key (signing). @type {CryptoKey} */
+    this.privateKey = keyPair.privateKey;
+    /** The public key (verifying). @type {CryptoKey} */
+    this.publicKey = keyPair.publicKey;
+    /** The public key as SubjectPublicKeyInfo DER (what the Identity frame carries). */
+    this.spki = spki;
+    /** Lowercase hex SHA-256 of `spki` (64 characters). */
+    this.keyId = keyId;
+    Object.freeze(this);
+  }
+
+  /**
+   * A new random P-256 key pair.
+   * @param {{extractable?: boolean}} [options] `extractable`: the private key may be exported (to save it; default false)
+   * @returns {Promise<P2pIdentity>}
+   */
+  static async generate(options = {}) {
+    const pair = /** @type {CryptoKeyPair} */ (await crypto.subtle.generateKey(ECDSA_P256, options.extractable === true, ["sign", "verify"]));
+    return P2pIdentity.fromKeyPair(pair);
+  }
+
+  /**
+   * An identity over an existing WebCrypto ECDSA P-256 key pair (e.g. kept in IndexedDB, which stores CryptoKeys as they are).
+   * @param {CryptoKeyPair} keyPair
+   * @returns {Promise<P2pIdentity>}
+   */
+  static async fromKeyPair(keyPair) {
+    const algorithm = /** @type {EcKeyAlgorithm} */ (keyPair?.privateKey?.algorithm);
+    if (!keyPair?.publicKey || algorithm?.name !== "ECDSA" || algorithm.namedCurve !== "P-256") {
+      throw new TypeError("An identity key is an ECDSA P-256 key pair.");
+    }
+    const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keyPair.publicKey));
+    return new P2pIdentity(keyPair, spki, await identityKeyId(spki));
+  }
+
+  /**
+   * Imports a private key saved as a JWK (`{kty: "EC", crv: "P-256", x, y, d}`).
+   * @param {JsonWebKey} jwk
+   * @param {{extractable?: boolean}} [options] whether the imported private key may be exported again (default false)
+   * @returns {Promise<P2pIdentity>}
+   */
+  static async fromJwk(jwk, options = {}) {
+    if (jwk?.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.d !== "string") throw new TypeError("An identity JWK is a P-256 private key: {kty: \"EC\", crv: \"P-256\", x, y, d}.");
+    const privateKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y, d: jwk.d }, ECDSA_P256, options.extractable === true, ["sign"]);
+    const publicKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, ECDSA_P256, true, ["verify"]);
+    return P2pIdentity.fromKeyPair({ privateKey, publicKey });
+  }
+
+  /**
+   * Imports a private key saved as PKCS#8 DER.
+   * @param {Uint8Array|ArrayBuffer} pkcs8
+   * @param {{extractable?: boolean}} [options] whether the imported private key may be exported again (default false)
+   * @returns {Promise<P2pIdentity>}
+   */
+  static async fromPkcs8(pkcs8, options = {}) {
+    // WebCrypto derives no public key from a private one: read x and y through a transient extractable copy.
+    const bytes = /** @type {Uint8Array<ArrayBuffer>} */ (toBytes(pkcs8));
+    const transient = await crypto.subtle.importKey("pkcs8", bytes, ECDSA_P256, true, ["sign"]);
+    const jwk = await crypto.subtle.exportKey("jwk", transient);
+    return P2pIdentity.fromJwk(jwk, options);
+  }
+
+  /** The private key as a JWK (needs an extractable key). @returns {Promise<JsonWebKey>} */
+  async exportJwk() {
+    return crypto.subtle.exportKey("jwk", this.privateKey);
+  }
+
+  /** The private key as PKCS#8 DER (needs an extractable key). @returns {Promise<Uint8Array>} */
+  async exportPkcs8() {
+    return new Uint8Array(await crypto.subtle.exportKey("pkcs8", this.privateKey));
+  }
+
+  /**
+   * Signs bytes: ECDSA P-256 with SHA-256, IEEE P1363 form r||s (64 bytes).
+   * @param {Uint8Array} data
+   * @returns {Promise<Uint8Array>}
+   */
+  async sign(data) {
+    return new Uint8Array(await crypto.subtle.sign(ECDSA_SHA256, this.privateKey, /** @type {Uint8Array<ArrayBuffer>} */ (data)));
+  }
+}
+
+/**
+ * What one side of a connection signs (and the other rebuilds): both member ids, both DTLS fingerprints, the group.
+ * @typedef {object} IdentityTranscriptFields
+ * @property {string} groupId
+ * @property {string} name the signer's claimed name
+ * @property {string} signerId the signer's member id
+ * @property {string} peerId the other member's id
+ * @property {string} signerFingerprint the signer's DTLS fingerprint, `"sha-256 AB:CD:…"` (see `sdpFingerprint`)
+ * @property {string} peerFingerprint the other member's DTLS fingerprint
+ */
+
+/**
+ * The identity transcript (docs/protocol.md): UTF-8 lines joined by "\n", no trailing newline.
+ * @param {IdentityTranscriptFields} fields
+ * @returns {string}
+ */
+export function identityTranscript(fields) {
+  return [
+    IDENTITY_TRANSCRIPT_TAG,
+    `group:${fields.groupId}`,
+    `name:${fields.name}`,
+    `signer:${fields.signerId}`,
+    `peer:${fields.peerId}`,
+    `signer-fingerprint:${fields.signerFingerprint}`,
+    `peer-fingerprint:${fields.peerFingerprint}`,
+  ].join("\n");
+}
+
+/**
+ * The DTLS fingerprint of a session description: its first `a=fingerprint:` line as `"<algorithm> <VALUE>"`
+ * (algorithm lowercased, value uppercased), or null when it has none.
+ * @param {string|null|undefined} sdp
+ * @returns {string|null}
+ */
+export function sdpFingerprint(sdp) {
+  const match = /^a=fingerprint:[ \t]*(\S+)[ \t]+(\S+)/m.exec(sdp ?? "");
+  return match ? `${match[1].toLowerCase()} ${match[2].toUpperCase()}` : null;
+}
+
+/**
+ * The payload of an Identity frame: version 1, then name, public key (SPKI DER) and signature (P1363), each with a
+ * uint16 big-endian length.
+ * @param {{name: string, publicKey: Uint8Array, signature: Uint8Array}} identity
+ * @returns {Uint8Array}
+ */
+export function encodeIdentityPayload(identity) {
+  const name = encoder.encode(identity.name);
+  if (name.length > MAX_IDENTITY_NAME_BYTES) throw new RangeError(`An identity name is at most ${MAX_IDENTITY_NAME_BYTES} UTF-8 bytes.`);
+  const parts = [name, toBytes(identity.publicKey), toBytes(identity.signature)];
+  const payload = new Uint8Array(1 + parts.reduce((n, p) => n + 2 + p.length, 0));
+  const view = new DataView(payload.buffer);
+  payload[0] = IDENTITY_VERSION;
+  let offset = 1;
+  for (const part of parts) {
+    if (part.length > 0xffff) throw new RangeError("An identity field is at most 65535 bytes.");
+    view.setUint16(offset, part.length);
+    payload.set(part, offset + 2);
+    offset += 2 + part.length;
+  }
+  return payload;
+}
+
+/**
+ * Reads an Identity frame's payload; throws a GroupError `IdentityMalformed` for anything but exactly version 1 and
+ * three length-prefixed fields (a name of valid UTF-8 of at most 256 bytes, a key, a 64-byte signature).
+ * The key is not checked here (`verifyIdentityPayload` does).
+ * @param {Uint8Array} payload
+ * @returns {{name: string, publicKey: Uint8Array, signature: Uint8Array}}
+ */
+export function decodeIdentityPayload(payload) {
+  const malformed = (/** @type {string} */ why) => new GroupError(GroupErrorCode.IdentityMalformed, `Malformed identity: ${why}.`);
+  if (payload.length < 1 || payload[0] !== IDENTITY_VERSION) throw malformed(payload.length < 1 ? "empty" : `version ${payload[0]}, expected ${IDENTITY_VERSION}`);
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  let offset = 1;
+  const field = (/** @type {string} */ what) => {
+    if (offset + 2 > payload.length) throw malformed(`the ${what}'s length is missing`);
+    const length = view.getUint16(offset);
+    if (offset + 2 + length > payload.length) throw malformed(`the ${what} (${length} bytes) runs past the end`);
+    const bytes = payload.slice(offset + 2, offset + 2 + length);
+    offset += 2 + length;
+    return bytes;
+  };
+  const nameBytes = field("name");
+  const publicKey = field("public key");
+  const signature = field("signature");
+  if (offset !== payload.length) throw malformed(`${payload.length - offset} trailing bytes`);
+  if (nameBytes.length > MAX_IDENTITY_NAME_BYTES) throw malformed(`the name has ${nameBytes.length} bytes (at most ${MAX_IDENTITY_NAME_BYTES})`);
+  if (signature.length !== 64) throw malformed(`the signature has ${signature.length} bytes, expected 64 (P-256, IEEE P1363)`);
+  let name;
+  try {
+    name = strictDecoder.decode(nameBytes);
+  } catch {
+    throw malformed("the name is not UTF-8");
+  }
+  return { name, publicKey, signature };
+}
+
+/**
+ * A whole Identity frame (version 1, kind 5, final, message id 0, one fragment) around `payload`.
+ * @param {Uint8Array} payload
+ */
+export function encodeIdentityFrame(payload) {
+  const frame = new Uint8Array(FRAME_HEADER_SIZE + payload.length);
+  frame[0] = (FRAME_VERSION << 4) | FrameKind.Identity;
+  frame[1] = FINAL_FLAG;
+  new DataView(frame.buffer).setUint32(6, payload.length);
+  frame.set(payload, FRAME_HEADER_SIZE);
+  return frame;
+}
+
+/**
+ * The payload of an Identity frame if `frame` is one (kind 5, version 1), else null. Throws `IdentityMalformed`
+ * for an Identity frame with other flags, a message id other than 0 or a length that does not add up.
+ * @param {Uint8Array} frame
+ * @returns {Uint8Array|null}
+ */
+export function identityFramePayload(frame) {
+  if (frame.length < 1 || frame[0] !== ((FRAME_VERSION << 4) | FrameKind.Identity)) return null;
+  const malformed = (/** @type {string} */ why) => new GroupError(GroupErrorCode.IdentityMalformed, `Malformed identity frame: ${why}.`);
+  if (frame.length < FRAME_HEADER_SIZE) throw malformed(`${frame.length} bytes, shorter than a frame header`);
+  const view = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_SIZE);
+  if (frame[1] !== FINAL_FLAG) throw malformed(`flags 0x${frame[1].toString(16)}, expected 0x01 (one final fragment)`);
+  if (view.getUint32(2) !== 0) throw malformed(`message id ${view.getUint32(2)}, expected 0`);
+  if (view.getUint32(6) !== frame.length - FRAME_HEADER_SIZE) throw malformed(`total length ${view.getUint32(6)} but ${frame.length - FRAME_HEADER_SIZE} payload bytes`);
+  return frame.subarray(FRAME_HEADER_SIZE);
+}
+
+/**
+ * Signs the transcript of one connection with `identity` and returns the Identity payload to send.
+ * @param {P2pIdentity} identity
+ * @param {IdentityTranscriptFields} fields `name` is the name sent
+ * @returns {Promise<Uint8Array>}
+ */
+export async function signIdentityPayload(identity, fields) {
+  const signature = await identity.sign(encoder.encode(identityTranscript(fields)));
+  return encodeIdentityPayload({ name: fields.name, publicKey: identity.spki, signature });
+}
+
+/**
+ * A peer's identity, verified over one connection.
+ * @typedef {object} VerifiedIdentity
+ * @property {string} name the name it claims (only as trustworthy as the trust policy that accepted it)
+ * @property {string} keyId lowercase hex SHA-256 of its public key's SPKI
+ * @property {Uint8Array} publicKey SubjectPublicKeyInfo DER
+ * @property {CryptoKey} key the public key
+ */
+
+/**
+ * Verifies a received Identity payload against the transcript the receiver rebuilds (its `name` comes from the
+ * payload). Throws a GroupError: `IdentityMalformed` (bad lengths, trailing bytes, other version, a key that is not
+ * P-256) or `IdentityBadSignature`.
+ * @param {Uint8Array} payload
+ * @param {Omit<IdentityTranscriptFields, "name">} fields as the signer saw them: `signerId` the peer, `signerFingerprint` from the remote SDP
+ * @returns {Promise<VerifiedIdentity>}
+ */
+export async function verifyIdentityPayload(payload, fields) {
+  const { name, publicKey, signature } = decodeIdentityPayload(payload);
+  let key;
+  try {
+    key = await crypto.subtle.importKey("spki", /** @type {Uint8Array<ArrayBuffer>} */ (publicKey), ECDSA_P256, true, ["verify"]);
+  } catch (error) {
+    throw new GroupError(GroupErrorCode.IdentityMalformed, `Malformed identity: the public key is not an ECDSA P-256 SubjectPublicKeyInfo (${messageOf(error)}).`);
+  }
+  const transcript = encoder.encode(identityTranscript({ ...fields, name }));
+  const valid = await crypto.subtle.verify(ECDSA_SHA256, key, /** @type {Uint8Array<ArrayBuffer>} */ (signature), transcript);
+  if (!valid) {
+    throw new GroupError(GroupErrorCode.IdentityBadSignature,
+      `Bad identity signature for "${name}": it does not verify over this connection's transcript (group, member ids, DTLS fingerprints) — a forged identity or a man in the middle.`);
+  }
+  return { name, keyId: await identityKeyId(publicKey), publicKey, key };
+}
+
+/**
+ * What a trust policy is asked about: a peer's verified identity, and where it was seen.
+ * @typedef {object} IdentityClaim
+ * @property {string} name
+ * @property {string} keyId
+ * @property {Uint8Array} publicKey SPKI DER
+ * @property {CryptoKey} key
+ * @property {string} memberId the member that proved it
+ * @property {string} groupId
+ */
+
+/**
+ * Decides whether to trust a verified identity: true (or a Promise of true) accepts it; false, or a thrown error
+ * (whose message becomes the reason), refuses it and closes the connection.
+ * @callback TrustPolicy
+ * @param {IdentityClaim} claim
+ * @returns {boolean|Promise<boolean>}
+ */
+
+/**
+ * Where trust on first use remembers which key id belongs to which name (get: the key id or null/undefined).
+ * @typedef {object} TrustStore
+ * @property {(name: string) => (string|null|undefined|Promise<string|null|undefined>)} get
+ * @property {(name: string, keyId: string) => (void|Promise<void>)} set
+ */
+
+/** A TrustStore in memory (for one page's lifetime). */
+export class MemoryTrustStore {
+  /** @param {Iterable<[string, string]>} [entries] names and key ids known already */
+  constructor(entries = []) {
+    /** @type {Map<string, string>} */
+    this.entries = new Map(entries);
+  }
+
+  /** @param {string} name */
+  get(name) { return this.entries.get(name) ?? null; }
+
+  /** @param {string} name @param {string} keyId */
+  set(name, keyId) { this.entries.set(name, keyId); }
+}
+
+/** A TrustStore in `localStorage` (or another Storage), one item per name under a prefix: it outlives the page. */
+export class LocalStorageTrustStore {
+  /** @param {string} [prefix] item names are prefix + name (default "p2p-trust:") @param {Storage} [storage] default `localStorage` */
+  constructor(prefix = "p2p-trust:", storage = globalThis.localStorage) {
+    this.prefix = prefix;
+    this.storage = storage;
+  }
+
+  /** @param {string} name */
+  get(name) { return this.storage.getItem(this.prefix + name); }
+
+  /** @param {string} name @param {string} keyId */
+  set(name, keyId) { this.storage.setItem(this.prefix + name, keyId); }
+}
+
+/** Ready-made trust policies (`identity.trust`). */
+export const TrustPolicy = Object.freeze({
+  /**
+   * Trusts every identity whose signature verifies (the default): the connection is bound to the key it names, but
+   * anyone may claim any name.
+   * @returns {TrustPolicy}
+   */
+  acceptAnyVerified: () => () => true,
+
+  /**
+   * The app decides, asynchronously if it likes (e.g. asks the user).
+   * @param {TrustPolicy} decide
+   * @returns {TrustPolicy}
+   */
+  callback: (decide) => {
+    if (typeof decide !== "function") throw new TypeError("TrustPolicy.callback needs a function.");
+    return decide;
+  },
+
+  /**
+   * Pinned keys: a name → key id map (a Map or an object); unknown names and other keys are refused.
+   * @param {Map<string, string>|Record<string, string>} pins
+   * @returns {TrustPolicy}
+   */
+  pinned: (pins) => {
+    const map = pins instanceof Map ? new Map(pins) : new Map(Object.entries(pins));
+    return (claim) => {
+      const pinned = map.get(claim.name);
+      if (pinned === undefined) throw new Error(`no key is pinned for the name "${claim.name}"`);
+      if (pinned.toLowerCase() !== claim.keyId) throw new Error(`the key id ${claim.keyId} is not the one pinned for "${claim.name}" (${pinned})`);
+      return true;
+    };
+  },
+
+  /**
+   * Trust on first use: the first key seen for a name is remembered in `store`; a later different key for that
+   * name is refused.
+   * @param {TrustStore} [store] default: a new MemoryTrustStore
+   * @returns {TrustPolicy}
+   */
+  trustOnFirstUse: (store = new MemoryTrustStore()) => {
+    /** @param {IdentityClaim} claim */
+    const decide = async (claim) => {
+      const known = await store.get(claim.name);
+      if (known === null || known === undefined) {
+        await store.set(claim.name, claim.keyId);
+        return true;
+      }
+      if (known !== claim.keyId) throw new Error(`"${claim.name}" was first seen with key id ${known}, and now comes with ${claim.keyId}`);
+      return true;
+    };
+    // One claim at a time: two first connections of one name cannot both be "first".
+    /** @type {Promise<unknown>} */
+    let queue = Promise.resolve();
+    return (claim) => {
+      const result = queue.then(() => decide(claim));
+      queue = result.catch(() => {});
+      return result;
+    };
+  },
+});
+
+/**
+ * This member's identity settings (`GroupOptions.identity`, or `P2pOptions.identity` for every group).
+ * @typedef {object} IdentityOptions
+ * @property {P2pIdentity|null} [key] this member's key pair; without one, no Identity frame is sent (and none is required)
+ * @property {string} [name] the name sent with the key (default ""; at most 256 UTF-8 bytes)
+ * @property {TrustPolicy|null} [trust] whom to trust (default `TrustPolicy.acceptAnyVerified()`); asked about every verified peer identity, with or without a key of one's own
+ * @property {boolean} [requirePeerIdentity] only connect to members that prove a trusted identity (default true with a key; a side without a key never requires one)
+ */
+
+/**
+ * @typedef {object} ResolvedIdentity
+ * @property {P2pIdentity|null} key
+ * @property {string} name
+ * @property {TrustPolicy} trust
+ * @property {boolean} required
+ */
+
+/**
+ * Checks identity options (synchronously, so bad ones throw where they are passed).
+ * @param {IdentityOptions|null|undefined} options
+ * @returns {ResolvedIdentity}
+ */
+function resolveIdentity(options) {
+  const key = options?.key ?? null;
+  if (key !== null && !(key instanceof P2pIdentity)) throw new TypeError("identity.key is a P2pIdentity (P2pIdentity.generate(), fromJwk, fromPkcs8, fromKeyPair).");
+  const name = options?.name ?? "";
+  if (typeof name !== "string") throw new TypeError("identity.name is a string.");
+  if (encoder.encode(name).length > MAX_IDENTITY_NAME_BYTES) throw new RangeError(`identity.name is at most ${MAX_IDENTITY_NAME_BYTES} UTF-8 bytes.`);
+  const trust = options?.trust ?? TrustPolicy.acceptAnyVerified();
+  if (typeof trust !== "function") throw new TypeError("identity.trust is a TrustPolicy function (see TrustPolicy).");
+  const require = options?.requirePeerIdentity;
+  if (require !== undefined && typeof require !== "boolean") throw new TypeError("identity.requirePeerIdentity is a boolean.");
+  if (require === true && key === null) throw new RangeError("identity.requirePeerIdentity needs identity.key: a member without a key never requires one.");
+  return { key, name, trust, required: key !== null && require !== false };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Members and events
 // ---------------------------------------------------------------------------------------------------
 
@@ -1160,7 +1621,16 @@ export class Member {
     this._state = isLocal ? PeerState.Connected : PeerState.Connecting;
     /** @type {Error|null} */
     this._lastError = null;
+    /** @type {VerifiedIdentity|null} */
+    this._identity = null;
   }
+
+  /**
+   * The identity this member proved over the current connection (name and key id, verified and accepted by the
+   * trust policy), or null: none proved (yet), or the member has no key. For the local member: its own key, if any.
+   * @returns {VerifiedIdentity|null}
+   */
+  get identity() { return this._identity; }
 
   /** True when this member is the group's recorded owner. */
   get isOwner() { return this.id === this._group.ownerId; }
@@ -1172,7 +1642,8 @@ export class Member {
   get lastError() { return this._lastError; }
 
   toJSON() {
-    return { id: this.id, isOwner: this.isOwner, isLocal: this.isLocal, state: this.state, lastError: this._lastError?.message ?? null };
+    const identity = this._identity === null ? null : { name: this._identity.name, keyId: this._identity.keyId };
+    return { id: this.id, isOwner: this.isOwner, isLocal: this.isLocal, state: this.state, lastError: this._lastError?.message ?? null, identity };
   }
 
   toString() {
@@ -1180,7 +1651,7 @@ export class Member {
   }
 }
 
-/** `memberjoined` / `memberleft` of a Group. */
+/** `memberjoined` / `memberleft` / `memberidentified` (the member's identity was verified and trusted) of a Group. */
 export class MemberEvent extends Event {
   /** @param {string} type @param {Member} member */
   constructor(type, member) {
@@ -1199,6 +1670,8 @@ export class MemberStateChangedEvent extends Event {
     this.state = state;
     /** Why, for `failed` and `disconnected`. */
     this.error = error;
+    /** The member's verified identity at this moment (`member.identity`), or null. @type {VerifiedIdentity|null} */
+    this.identity = member.identity;
   }
 }
 
@@ -1342,6 +1815,10 @@ class Messenger {
       return;
     }
     const frame = new Uint8Array(data);
+    if (frame.length > 0 && frame[0] === ((FRAME_VERSION << 4) | FrameKind.Identity)) {
+      log.warn(`Dropped an Identity frame from member ${from}: only the first frame of a connection may be one`);
+      return;
+    }
     const { status, header, message } = this._reassembler.add(frame);
     switch (status) {
       case ReassemblyStatus.Incomplete:
@@ -1508,8 +1985,12 @@ class Attempt {
     this.ended = false;
     /** @type {Messenger|null} */
     this.messenger = null;
-    /** Frames received before the messenger (or the group) was ready. @type {any[]} */
+    /** Frames received before the messenger (or the group, or the remote's identity) was ready. @type {any[]} */
     this.backlog = [];
+    /** The identity handshake: "first" (the remote's first frame not seen yet), "verifying" (its Identity frame), "done". */
+    this.identityGate = "first";
+    /** This side's Identity frame went out (or this side has no key): the link may be reported connected. */
+    this.identitySent = false;
     /** The mid of the local candidates (for the end-of-candidates relay). @type {string|null} */
     this.localMid = null;
     /** @type {number|null} */
@@ -1715,7 +2196,7 @@ class PeerLink {
       await attempt.pc.setRemoteDescription({ type: "answer", sdp: result.sdp });
       await this._onRemoteDescriptionSet(attempt);
       await attempt.opened.promise;
-      this._onConnected(attempt);
+      await this._onConnected(attempt);
     } catch (error) {
       this._onAttemptFailed(attempt, error instanceof Error ? error : new Error(String(error)));
     }
@@ -1737,8 +2218,15 @@ class PeerLink {
     const attempt = new Attempt(++this._attempts, role, pc, channel);
     const timeout = service._options.connectTimeout;
     attempt.deadline = setTimeout(() => {
-      if (!attempt.connected) this._onAttemptFailed(attempt, timeoutError(`No connection to member ${this._remoteId} within ${formatDuration(timeout)}.`));
+      if (attempt.connected) return;
+      if (attempt.messenger && this._group._identity.required && attempt.identityGate !== "done") {
+        this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.IdentityMissing,
+          `Member ${this._remoteId} sent no Identity frame within ${formatDuration(timeout)}; this member requires a verified identity (identity.requirePeerIdentity).`));
+        return;
+      }
+      this._onAttemptFailed(attempt, timeoutError(`No connection to member ${this._remoteId} within ${formatDuration(timeout)}.`));
     }, timeout);
+    this.member._identity = null; // proved again over every connection
     pc.addEventListener("icecandidate", (event) => this._onLocalCandidate(attempt, event.candidate));
     pc.addEventListener("connectionstatechange", () => this._onConnectionState(attempt));
     channel.addEventListener("open", () => attempt.opened.resolve());
@@ -1941,35 +2429,154 @@ class PeerLink {
   /** @param {Attempt} attempt @param {any} data */
   _onChannelMessage(attempt, data) {
     if (attempt.ended) return;
-    if (!attempt.messenger || !this._group._ready || attempt.backlog.length > 0) {
+    if (attempt.identityGate === "first") {
+      this._onFirstFrame(attempt, data);
+      return;
+    }
+    if (!this._mayDeliver(attempt) || attempt.backlog.length > 0) {
       attempt.backlog.push(data);
       return;
     }
-    attempt.messenger.onFrame(data);
+    /** @type {Messenger} */ (attempt.messenger).onFrame(data);
+  }
+
+  /** Frames reach the messenger once the link is reported connected, the remote's identity settled and the group ready. @param {Attempt} attempt */
+  _mayDeliver(attempt) {
+    return attempt.connected && attempt.identityGate === "done" && attempt.messenger !== null && this._group._ready;
   }
 
   /** @param {Attempt} attempt */
   _drain(attempt) {
-    if (!this._group._ready || !attempt.messenger) return;
-    while (attempt.backlog.length > 0 && !attempt.ended) attempt.messenger.onFrame(attempt.backlog.shift());
+    if (!this._mayDeliver(attempt)) return;
+    const messenger = /** @type {Messenger} */ (attempt.messenger);
+    while (attempt.backlog.length > 0 && !attempt.ended) messenger.onFrame(attempt.backlog.shift());
   }
 
-  /** @param {Attempt} attempt */
-  _onConnected(attempt) {
-    if (attempt.ended || attempt.connected) return;
+  /**
+   * The remote's first channel message: its Identity frame (verified, then asked to the trust policy), or another
+   * frame (no identity: refused when this side requires one, delivered otherwise).
+   * @param {Attempt} attempt @param {any} data
+   */
+  _onFirstFrame(attempt, data) {
+    const frame = data instanceof ArrayBuffer ? new Uint8Array(data) : null;
+    let payload;
+    try {
+      payload = frame === null ? null : identityFramePayload(frame);
+    } catch (error) {
+      attempt.identityGate = "done";
+      this._onAttemptFailed(attempt, /** @type {GroupError} */ (error));
+      return;
+    }
+    if (payload === null) {
+      attempt.identityGate = "done";
+      if (this._group._identity.required) {
+        const what = frame === null ? "a text message" : `a ${codeName(FrameKind, frame[0] & 0x0f)} frame`;
+        this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.IdentityMissing,
+          `Member ${this._remoteId} sent no Identity frame (its first message was ${what}); this member requires a verified identity (identity.requirePeerIdentity).`));
+        return;
+      }
+      this._log.debug(`Member ${this._remoteId} proved no identity (it has no key)`);
+      attempt.backlog.push(data);
+      this._drain(attempt);
+      return;
+    }
+    if (globalThis.crypto?.subtle === undefined && !this._group._identity.required) {
+      // WebCrypto exists in secure contexts only (https:, or http: on localhost): a keyless page elsewhere cannot verify.
+      this._log.warn(`Cannot verify member ${this._remoteId}'s identity: no WebCrypto here (not a secure context); it is treated as having none`);
+      attempt.identityGate = "done";
+      this._drain(attempt);
+      return;
+    }
+    attempt.identityGate = "verifying";
+    void this._verifyIdentity(attempt, payload);
+  }
+
+  /** Verifies the remote's Identity payload over this connection's transcript and asks the trust policy. @param {Attempt} attempt @param {Uint8Array} payload */
+  async _verifyIdentity(attempt, payload) {
+    const group = this._group;
+    try {
+      const signerFingerprint = sdpFingerprint(attempt.pc.remoteDescription?.sdp);
+      const peerFingerprint = sdpFingerprint(attempt.pc.localDescription?.sdp);
+      if (signerFingerprint === null || peerFingerprint === null) {
+        throw new GroupError(GroupErrorCode.IdentityBadSignature, `Cannot verify member ${this._remoteId}'s identity: a session description has no a=fingerprint line.`);
+      }
+      const identity = await verifyIdentityPayload(payload, { groupId: group.id, signerId: this._remoteId, peerId: group.localId, signerFingerprint, peerFingerprint });
+      if (attempt.ended) return;
+      let trusted = false;
+      let reason = "";
+      try {
+        trusted = (await group._identity.trust({ ...identity, memberId: this._remoteId, groupId: group.id })) === true;
+      } catch (error) {
+        reason = `: ${messageOf(error)}`;
+      }
+      if (attempt.ended) return;
+      if (!trusted) {
+        throw new GroupError(GroupErrorCode.IdentityRefused,
+          `Member ${this._remoteId}'s identity "${identity.name}" (key id ${identity.keyId}) was refused by the trust policy${reason}.`);
+      }
+      attempt.identityGate = "done";
+      this.member._identity = identity;
+      this._log.info(`Member ${this._remoteId} proved the identity "${identity.name}" (key id ${identity.keyId})`);
+      group._post(new MemberEvent("memberidentified", this.member));
+      if (attempt.identitySent && !attempt.connected) this._reportConnected(attempt);
+      else this._drain(attempt);
+    } catch (error) {
+      if (attempt.ended) return;
+      this._onAttemptFailed(attempt, error instanceof GroupError ? error
+        : new GroupError(GroupErrorCode.IdentityMalformed, `Member ${this._remoteId}'s identity could not be checked: ${messageOf(error)}`, { cause: error }));
+    }
+  }
+
+  /**
+   * The channel is open: sends this side's Identity frame first (when it has a key), then reports the member
+   * connected — once its identity is verified and trusted when this side requires one.
+   * @param {Attempt} attempt
+   */
+  async _onConnected(attempt) {
+    if (attempt.ended || attempt.messenger) return;
     const remoteMax = remoteMaxMessageSize(attempt.pc);
     if (!(remoteMax > FRAME_HEADER_SIZE)) {
       this._onAttemptFailed(attempt, new Error(`The remote's maximum message size (${remoteMax} bytes) cannot carry a ${FRAME_HEADER_SIZE}-byte frame header.`));
       return;
     }
-    const frameSize = Math.min(remoteMax, this._group.options.maxFrameSize);
+    const group = this._group;
+    const messenger = new Messenger(group, this, attempt.channel, Math.min(remoteMax, group.options.maxFrameSize));
+    attempt.messenger = messenger;
+    const settings = group._identity;
+    if (settings.key) {
+      try {
+        const signerFingerprint = sdpFingerprint(attempt.pc.localDescription?.sdp);
+        const peerFingerprint = sdpFingerprint(attempt.pc.remoteDescription?.sdp);
+        if (signerFingerprint === null || peerFingerprint === null) throw new Error("A session description has no a=fingerprint line: the identity cannot be bound to this connection.");
+        /** @type {Uint8Array|null} */
+        let frame = encodeIdentityFrame(await signIdentityPayload(settings.key,
+          { groupId: group.id, name: settings.name, signerId: group.localId, peerId: this._remoteId, signerFingerprint, peerFingerprint }));
+        if (group._identityFrameHook) frame = group._identityFrameHook(frame);
+        if (attempt.ended) return;
+        if (frame) messenger._sendFrame(frame);
+      } catch (error) {
+        this._onAttemptFailed(attempt, error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+    }
+    attempt.identitySent = true;
+    if (settings.required && attempt.identityGate !== "done") {
+      this._log.debug(`The channel to member ${this._remoteId} is open; waiting for its identity`);
+      return;
+    }
+    this._reportConnected(attempt);
+  }
+
+  /** @param {Attempt} attempt */
+  _reportConnected(attempt) {
+    if (attempt.ended || attempt.connected) return;
     clearTimeout(attempt.deadline);
     attempt.connected = true;
-    attempt.messenger = new Messenger(this._group, this, attempt.channel, frameSize);
     this._failures = 0;
     this.member._lastError = null;
     this._setState(PeerState.Connected, null);
-    this._log.info(`Connected to member ${this._remoteId} (attempt ${attempt.number}, as ${attempt.role}, max message size ${remoteMax})`);
+    const identity = this.member.identity;
+    this._log.info(`Connected to member ${this._remoteId} (attempt ${attempt.number}, as ${attempt.role}, frames of up to ${attempt.messenger?.frameSize} bytes${identity ? `, identity "${identity.name}" ${identity.keyId}` : ""})`);
     this._drain(attempt);
   }
 
@@ -2117,6 +2724,7 @@ function remoteMaxMessageSize(pc) {
  * @property {number} [requestTimeout] how long `unicast` waits for the connection and the reply, ms (default 30 000)
  * @property {number} [maxFrameSize] the largest frame sent, bytes (default 64 KiB; never more than the remote's max-message-size)
  * @property {number} [maxConcurrentRequests] request handlers running at once in this group (default 16)
+ * @property {IdentityOptions|null} [identity] this member's identity key and whom it trusts (default none: no identity handshake is required, a peer's is still verified)
  */
 
 /**
@@ -2146,9 +2754,11 @@ function groupOptions(options, defaults) {
     requestTimeout: 30000,
     maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
     maxConcurrentRequests: 16,
+    identity: null,
     ...defaults,
     ...options,
   };
+  resolveIdentity(result.identity); // validates
   if (!(Number.isInteger(result.maxMessageSize) && result.maxMessageSize >= 0 && result.maxMessageSize <= 0x7fffffff - 64)) {
     throw new RangeError("maxMessageSize must be an integer between 0 and 2 GiB.");
   }
@@ -2207,6 +2817,12 @@ export class Group extends EventTarget {
     this._dispatching = false;
     /** Test hook: a "modified peer" that skips the sender-side capability checks. */
     this._bypassSenderChecks = false;
+    /** This member's identity settings. */
+    this._identity = resolveIdentity(options.identity);
+    const key = this._identity.key;
+    if (key) this._local._identity = { name: this._identity.name, keyId: key.keyId, publicKey: key.spki, key: key.publicKey };
+    /** Test hook: rewrites (or, returning null, withholds) the Identity frame about to be sent. @type {((frame: Uint8Array) => Uint8Array|null)|null} */
+    this._identityFrameHook = null;
   }
 
   /** The user id of the group's recorded owner (its creator; kept by the server after the owner leaves). */
@@ -2591,6 +3207,7 @@ function checkIceConfiguration(configuration, fromSignaling) {
  * @property {(candidate: RTCIceCandidate) => boolean} [candidateFilter] which local ICE candidates are sent to other members (default: all)
  * @property {Logger} [logger] where the client logs (default: warnings and errors to the console)
  * @property {GroupOptions} [defaultGroupOptions] defaults for every group's options
+ * @property {IdentityOptions} [identity] this member's identity in every group (shorthand for `defaultGroupOptions.identity`)
  */
 
 /**
@@ -2630,7 +3247,7 @@ export class P2pService extends EventTarget {
       retryJitter: options.retryJitter ?? 0.2,
       leaveTimeout: options.leaveTimeout ?? 5000,
       candidateFilter: options.candidateFilter ?? null,
-      defaultGroupOptions: options.defaultGroupOptions ?? {},
+      defaultGroupOptions: options.identity === undefined ? options.defaultGroupOptions ?? {} : { ...options.defaultGroupOptions, identity: options.identity },
     };
     if (!(o.connectTimeout > 0)) throw new RangeError("connectTimeout must be positive.");
     if (!(o.recoveryTimeout > 0)) throw new RangeError("recoveryTimeout must be positive.");

@@ -14,6 +14,9 @@ const state = {
   /** log lines at warn and above, and everything when verbose */ logs: [],
   requestMode: "echo",
   verbose: false,
+  /** @type {p2p.P2pIdentity|null} this page's identity key, when connected with one */ identityKey: null,
+  /** the in-memory store of a trust-on-first-use policy */ trustStore: null,
+  /** identity frames still to rewrite: {mode, count} */ identityHook: null,
 };
 
 /** Resolved (and replaced) whenever the state above changes: waiters re-check their condition. */
@@ -118,16 +121,66 @@ const handlers = {
   },
 };
 
+function identityOf(identity) {
+  return identity ? { name: identity.name, keyId: identity.keyId } : null;
+}
+
+/** Rewrites this page's next Identity frame(s) as `t.injectIdentityFrame` asked: a "modified peer". */
+function rewriteIdentityFrame(frame) {
+  const hook = state.identityHook;
+  if (hook === null || hook.count <= 0) return frame;
+  hook.count--;
+  const payload = frame.subarray(10);
+  const rebuild = (bytes) => p2p.encodeIdentityFrame(bytes);
+  switch (hook.mode) {
+    case "omit": return null;
+    case "trailing": return rebuild(new Uint8Array([...payload, 0]));
+    case "version": { const copy = payload.slice(); copy[0] = 2; return rebuild(copy); }
+    case "truncated": return frame.subarray(0, frame.length - 1); // the header's total length no longer adds up
+    case "badSignature": { const copy = frame.slice(); copy[copy.length - 1] ^= 0x01; return copy; }
+    case "badKey": { // a P-256 SPKI with a byte of the point changed: not a point on the curve
+      const copy = frame.slice();
+      const nameLength = (copy[11] << 8) | copy[12];
+      copy[10 + 1 + 2 + nameLength + 2 + 40] ^= 0x01;
+      return copy;
+    }
+    default: throw new Error(`unknown identity frame rewrite ${hook.mode}`);
+  }
+}
+
 function attach(group) {
   state.group = group;
-  for (const type of ["memberjoined", "memberleft"]) {
-    group.addEventListener(type, (event) => { state.events.push({ type, member: event.member.id }); notify(); });
+  group._identityFrameHook = rewriteIdentityFrame;
+  for (const type of ["memberjoined", "memberleft", "memberidentified"]) {
+    group.addEventListener(type, (event) => { state.events.push({ type, member: event.member.id, identity: identityOf(event.member.identity) }); notify(); });
   }
   group.addEventListener("memberstatechanged", (event) => {
-    state.events.push({ type: "memberstatechanged", member: event.member.id, previous: event.previous, state: event.state });
+    state.events.push({
+      type: "memberstatechanged", member: event.member.id, previous: event.previous, state: event.state,
+      identity: identityOf(event.identity),
+      error: event.error ? { code: event.error.code ?? null, message: event.error.message } : null,
+    });
     notify();
   });
   return snapshot();
+}
+
+/** The `identity` option of `t.connect`: {name, key: "generate"|"keep", requirePeerIdentity, trust: {type: "any"|"pinned"|"tofu"|"refuse", pins}}. */
+async function identityOptions(spec) {
+  if (!spec) return undefined;
+  let key = null;
+  if (spec.key === "generate") key = await p2p.P2pIdentity.generate();
+  else if (spec.key === "keep") key = state.identityKey;
+  state.identityKey = key;
+  let trust;
+  switch (spec.trust?.type ?? "any") {
+    case "any": trust = p2p.TrustPolicy.acceptAnyVerified(); break;
+    case "pinned": trust = p2p.TrustPolicy.pinned(spec.trust.pins); break;
+    case "tofu": state.trustStore = new p2p.MemoryTrustStore(); trust = p2p.TrustPolicy.trustOnFirstUse(state.trustStore); break;
+    case "refuse": trust = p2p.TrustPolicy.callback(async (claim) => { throw new Error(`not today, ${claim.name}`); }); break;
+    default: throw new Error(`unknown trust policy ${spec.trust.type}`);
+  }
+  return { key, name: spec.name ?? "", trust, requirePeerIdentity: spec.requirePeerIdentity ?? undefined };
 }
 
 function group() {
@@ -138,7 +191,9 @@ function group() {
 window.p2p = p2p;
 window.t = {
   async connect(url, options = {}) {
+    const identity = await identityOptions(options.identity);
     state.service = await p2p.P2pService.connect(url, {
+      identity,
       logger,
       retryInitialDelay: 200,
       retryMaxDelay: 2000,
@@ -162,6 +217,23 @@ window.t = {
     }
   },
   info: () => snapshot(),
+
+  // ---- identity ----
+  /** This page's own identity: {name, keyId} (the local member's), or null without a key. */
+  localIdentity: () => identityOf(state.group?.localMember.identity ?? (state.identityKey ? { name: "", keyId: state.identityKey.keyId } : null)),
+  /** This page's key id (null without a key). */
+  keyId: () => state.identityKey?.keyId ?? null,
+  /** The verified identity of a member: {name, keyId} or null. */
+  identity(memberId) { return identityOf(group().getMember(memberId)?.identity); },
+  /** The trust-on-first-use store's entries (name -> key id). */
+  trustStore: () => Object.fromEntries(state.trustStore?.entries ?? []),
+  /** Rewrites this page's next `count` Identity frames: "omit", "trailing", "version", "truncated", "badSignature", "badKey". */
+  injectIdentityFrame(mode, count = 1) { state.identityHook = { mode, count }; },
+  /** Waits for a memberstatechanged event of a member into `memberState`; returns it (with error and identity). */
+  async waitState(memberId, memberState, timeoutMs) {
+    return waitUntil(() => state.events.find((e) => e.type === "memberstatechanged" && e.member === memberId && e.state === memberState) ?? null,
+      timeoutMs, `${memberId} ${memberState}`);
+  },
   verbose(on) { state.verbose = on; },
   logs: () => state.logs,
   events: () => state.events,
@@ -298,4 +370,25 @@ window.t = {
   },
   encodeError(code, message) { return toB64(p2p.encodeErrorPayload(code, message)); },
   decodeError(b64) { return p2p.decodeErrorPayload(fromB64(b64)); },
+
+  // ---- identity encoding, for the wire tests against bytes computed in C# ----
+  identityTranscript(fields) { return toB64(encoder.encode(p2p.identityTranscript(fields))); },
+  identityFrame(name, publicKeyB64, signatureB64) {
+    return toB64(p2p.encodeIdentityFrame(p2p.encodeIdentityPayload({ name, publicKey: fromB64(publicKeyB64), signature: fromB64(signatureB64) })));
+  },
+  sdpFingerprint: (sdp) => p2p.sdpFingerprint(sdp),
+  keyIdOf: async (spkiB64) => p2p.identityKeyId(fromB64(spkiB64)),
+  /** Signs `fields` with a new key: {spki, payload} (base64), for a verifier in C#. */
+  async signIdentity(fields) {
+    const key = await p2p.P2pIdentity.generate();
+    return { spki: toB64(key.spki), keyId: key.keyId, payload: toB64(await p2p.signIdentityPayload(key, fields)) };
+  },
+  /** Verifies a payload (base64) over `fields`: {name, keyId} or {error: {code, message}}. */
+  async verifyIdentity(payloadB64, fields) {
+    try {
+      return identityOf(await p2p.verifyIdentityPayload(fromB64(payloadB64), fields));
+    } catch (error) {
+      return { error: describe(error) };
+    }
+  },
 };
