@@ -17,4 +17,10 @@ public interface IPeer
 
     /// <summary>Why the last connection attempt failed or the connection was lost, if it did; otherwise <see langword="null"/>.</summary>
     Exception? LastError { get; }
+
+    /// <summary>
+    /// The member's identity as verified on the current connection (docs/concepts.md, "Identity"), or <see langword="null"/>
+    /// when it proved none (no key, not connected yet, or an older client). For the local member: its own configured identity.
+    /// </summary>
+    Identity.PeerIdentity? Identity => null;
 }

@@ -56,7 +56,7 @@ public readonly record struct FrameHeader(FrameKind Kind, bool Final, uint Messa
         }
 
         var kind = (FrameKind)(frame[0] & 0x0f);
-        if (kind is < FrameKind.Broadcast or > FrameKind.Error)
+        if (kind is < FrameKind.Broadcast or > FrameKind.Identity)
         {
             return false;
         }
