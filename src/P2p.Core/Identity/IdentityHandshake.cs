@@ -45,7 +45,9 @@ internal static class IdentityHandshake
     {
         var payloadLength = 1 + 2 + name.Length + 2 + publicKey.Length + 2 + signature.Length;
         var frame = new byte[FrameHeader.Size + payloadLength];
-        new FrameHeader(FrameKind.Identity, Final: true, 0, (uint)payloadLength).Write(frame);
+        frame[0] = (FrameHeader.Version << 4) | (byte)FrameKind.Identity;
+        frame[1] = 0x01; // final
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(6), (uint)payloadLength); // message id 0, total = payload
         var span = frame.AsSpan(FrameHeader.Size);
         span[0] = PayloadVersion;
         var at = 1;
@@ -69,13 +71,13 @@ internal static class IdentityHandshake
         out IdentityFailureReason reason, out string problem)
     {
         reason = IdentityFailureReason.Malformed;
-        if (!FrameHeader.TryRead(frame, out var header) || header.Kind != FrameKind.Identity)
+        if (frame.Length < FrameHeader.Size || frame[0] != ((FrameHeader.Version << 4) | (byte)FrameKind.Identity))
         {
             problem = "not an Identity frame";
             return null;
         }
 
-        if (!header.Final || header.MessageId != 0 || header.TotalLength != frame.Length - FrameHeader.Size)
+        if (frame[1] != 0x01 || BinaryPrimitives.ReadUInt32BigEndian(frame[2..]) != 0 || BinaryPrimitives.ReadUInt32BigEndian(frame[6..]) != frame.Length - FrameHeader.Size)
         {
             problem = "the Identity frame is not one whole fragment with message id 0";
             return null;

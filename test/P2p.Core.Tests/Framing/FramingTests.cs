@@ -19,7 +19,7 @@ public class FramingTests
     }
 
     [TestCase(new byte[] { 0x21, 0x01, 0, 0, 0, 0, 0, 0, 0, 0 }, TestName = "another version")]
-    [TestCase(new byte[] { 0x16, 0x01, 0, 0, 0, 0, 0, 0, 0, 0 }, TestName = "an unknown kind")]
+    [TestCase(new byte[] { 0x15, 0x01, 0, 0, 0, 0, 0, 0, 0, 0 }, TestName = "an unknown kind")]
     [TestCase(new byte[] { 0x10, 0x01, 0, 0, 0, 0, 0, 0, 0, 0 }, TestName = "kind zero")]
     [TestCase(new byte[] { 0x11, 0x03, 0, 0, 0, 0, 0, 0, 0, 0 }, TestName = "unknown flags")]
     [TestCase(new byte[] { 0x11, 0x01, 0, 0, 0, 0, 0, 0, 0 }, TestName = "a truncated header")]
