@@ -14,8 +14,11 @@ public sealed class IdentityOptions
     public string Name { get; set; } = "";
 
     /// <summary>
-    /// Decides whether a verified peer identity is accepted (default <see cref="IdentityTrustPolicies.AcceptAnyVerified"/>:
-    /// any key that proves possession, which stops a signaling server from swapping connections but does not say who the key belongs to).
+    /// Decides whether a verified peer identity is accepted. Default <see cref="IdentityTrustPolicies.AcceptAnyVerified"/>:
+    /// any key that proves possession. That exposes who holds which key (<see cref="IPeer.Identity"/>) and refuses relayed or
+    /// forged proofs, but a signaling server can still put its own endpoint with its own key in the middle: to refuse that,
+    /// tie names to keys (<see cref="IdentityTrustPolicies.Pinned"/>, <see cref="IdentityTrustPolicies.TrustOnFirstUse"/>, or a
+    /// callback). See docs/threat-model.md.
     /// </summary>
     public IIdentityTrustPolicy TrustPolicy { get; set; } = IdentityTrustPolicies.AcceptAnyVerified;
 
