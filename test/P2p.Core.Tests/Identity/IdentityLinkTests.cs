@@ -232,6 +232,28 @@ public class IdentityLinkTests
         Assert.That(gaps[^1], Is.GreaterThan(gaps[0] * 3), "the back-off grows: identity failures do not reset it");
     }
 
+    [Test]
+    public async Task An_ICE_restart_keeps_the_verified_identity_without_a_new_handshake()
+    {
+        using var ours = IdentityKey.Create();
+        using var theirs = IdentityKey.Create();
+        await using var world = World(new IdentityOptions { Key = ours });
+        world.OnConnectionCreated = c => c.EnableIceRestart(world.Changes.Pulse);
+        var connection = await OpenAsync(world);
+        Send(connection, Frame(theirs, "alice"));
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a connected");
+
+        connection.RaiseState(PeerConnectionState.Disconnected);
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Interrupted, "a interrupted");
+        await world.UntilAsync(() => connection.Calls.Count(c => c.StartsWith("AcceptAnswer", StringComparison.Ordinal)) == 2, "the restart answer");
+        connection.RaiseState(PeerConnectionState.Connected);
+        await world.UntilAsync(() => world.Group.GetMember("a")!.State == PeerState.Connected, "a recovered");
+
+        Assert.That(world.Group.GetMember("a")!.Identity?.KeyId, Is.EqualTo(theirs.KeyId), "still the identity proven on this DTLS connection");
+        Assert.That(connection.Sent.Count(f => f[0] == 0x15), Is.EqualTo(1), "one identity frame per connection");
+        Assert.That(world.Connections, Has.Count.EqualTo(1));
+    }
+
     private static MockWorld World(IdentityOptions? identity) =>
         new("m", ["a", "m"])
         {
