@@ -7,7 +7,10 @@ namespace P2p.Core.Identity;
 /// </summary>
 public sealed class IdentityOptions
 {
-    /// <summary>This member's identity key; <see langword="null"/> for none (no identity is sent).</summary>
+    /// <summary>
+    /// This member's identity key; <see langword="null"/> for none (no identity is sent). Used, not copied: keep it undisposed
+    /// while the group is open.
+    /// </summary>
     public IdentityKey? Key { get; set; }
 
     /// <summary>The stable name this member claims (UTF-8, at most 256 bytes; may be empty).</summary>

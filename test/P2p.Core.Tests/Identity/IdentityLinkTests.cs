@@ -216,7 +216,7 @@ public class IdentityLinkTests
         world.OnConnectionCreated = connection => connection.Mock.Setup(c => c.AcceptAnswerAsync(Moq.It.IsAny<SessionDescriptionPayload>(), Moq.It.IsAny<CancellationToken>())).Returns(() =>
         {
             connection.RaiseState(PeerConnectionState.Connected);
-            Send(connection, Frame(impostor, "alice", connection));
+            Send(connection, Frame(impostor, "alice"));
             return Task.CompletedTask;
         });
         await OpenAsync(world, raiseConnected: false);
@@ -286,7 +286,7 @@ public class IdentityLinkTests
         return (IdentityException)world.Group.GetMember("a")!.LastError!;
     }
 
-    private static byte[] Frame(IdentityKey key, string name, FakeConnection? _ = null) =>
+    private static byte[] Frame(IdentityKey key, string name) =>
         IdentityHandshake.CreateFrame(key, name, MockWorld.GroupId, "a", "m", TheirFingerprint, OurFingerprint);
 
     private static byte[] Broadcast(string text)
