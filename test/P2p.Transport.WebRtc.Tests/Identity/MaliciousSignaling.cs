@@ -29,6 +29,18 @@ internal sealed partial class MaliciousSignaling(ISignalingChannel inner) : ISig
     /// <summary>How many relays were delivered with a false sender id.</summary>
     public int SenderIdsForged;
 
+    /// <summary>Takes over the victim's relays before anything else (the DTLS man in the middle): a non-null task is the relay's result.</summary>
+    public Func<string, JsonElement, CancellationToken, Task<JsonElement>?>? InterceptSend { get; set; }
+
+    /// <summary>Takes over relays to the victim: returns true when it consumed the relay (answered with <c>true</c>).</summary>
+    public Func<RelayRequest, bool>? InterceptDeliver { get; set; }
+
+    /// <summary>The victim's real channel: the attacker sends through it in the victim's name.</summary>
+    public ISignalingChannel Inner => inner;
+
+    /// <summary>Delivers a relay of the attacker's making to the victim (any sender id it likes).</summary>
+    public ValueTask<JsonElement> InjectAsync(RelayRequest request, CancellationToken cancellationToken) => _handler!(request, cancellationToken);
+
     private volatile bool _forging;
     private Func<RelayRequest, CancellationToken, ValueTask<JsonElement>>? _handler;
 
@@ -93,6 +105,11 @@ internal sealed partial class MaliciousSignaling(ISignalingChannel inner) : ISig
 
     public async Task<JsonElement> RelayAsync(string groupId, string toUserId, JsonElement data, CancellationToken cancellationToken = default)
     {
+        if (InterceptSend?.Invoke(toUserId, data, cancellationToken) is { } intercepted)
+        {
+            return await intercepted;
+        }
+
         if (_forging && toUserId == Impersonated && Hidden is { } attacker)
         {
             toUserId = attacker; // the victim talks to the attacker, believing it is the impersonated member
@@ -108,6 +125,11 @@ internal sealed partial class MaliciousSignaling(ISignalingChannel inner) : ISig
 
     private ValueTask<JsonElement> DeliverAsync(RelayRequest request, CancellationToken cancellationToken)
     {
+        if (InterceptDeliver?.Invoke(request) == true)
+        {
+            return ValueTask.FromResult(JsonSerializer.SerializeToElement(true));
+        }
+
         if (request.FromUserId == Hidden && Impersonated is { } victimOf)
         {
             _forging = true;

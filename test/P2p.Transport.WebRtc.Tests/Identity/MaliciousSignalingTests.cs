@@ -65,6 +65,35 @@ public class MaliciousSignalingTests : RecoveryTestBase
         Assert.That(world.Signaling.FingerprintsRewritten, Is.GreaterThan(0));
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Without_identity_a_dtls_man_in_the_middle_reads_every_message_undetected(CancellationToken ct)
+    {
+        await using var world = await World.StartAsync(Logging, identity: false, ct, manInTheMiddle: true);
+        await world.Alice.Group.BroadcastAsync(Encoding.UTF8.GetBytes("secret"), ct);
+        await world.Bob.UntilAsync(() => world.Bob.Received.Contains(world.Alice.Id + ":secret") ? true : (bool?)null, "bob to get alice's message", Generous, ct);
+        Assert.That(world.Mitm!.Intercepted, Is.GreaterThan(0));
+        Assert.That(world.Mitm.Seen.Any(m => Encoding.UTF8.GetString(m).Contains("secret", StringComparison.Ordinal)), Is.True, "the attacker read it in clear");
+        Assert.That(world.Bob.Group.GetMember(world.Alice.Id)!.State, Is.EqualTo(PeerState.Connected));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task With_identity_a_dtls_man_in_the_middle_is_refused_as_a_bad_signature_on_both_sides(CancellationToken ct)
+    {
+        await using var world = await World.StartAsync(Logging, identity: true, ct, manInTheMiddle: true);
+        foreach (var (member, peer) in new[] { (world.Bob, world.Alice), (world.Alice, world.Bob) })
+        {
+            await member.UntilAsync(
+                () => member.Group.GetMember(peer.Id)!.LastError is IdentityException { Reason: IdentityFailureReason.BadSignature } ? true : (bool?)null,
+                "the man in the middle to be refused", Generous, ct);
+        }
+
+        Assert.That(world.Bob.States.Where(s => s.Peer == world.Alice.Id).Select(s => s.State), Has.No.Member(PeerState.Connected));
+        Assert.That(world.Alice.States.Where(s => s.Peer == world.Bob.Id).Select(s => s.State), Has.No.Member(PeerState.Connected));
+        Assert.That(world.Mitm!.Intercepted, Is.GreaterThan(0));
+    }
+
     /// <summary>Alice creates a group, bob joins behind the malicious double; mallory, a real client, can join later.</summary>
     private sealed class World : IAsyncDisposable
     {
@@ -87,7 +116,9 @@ public class MaliciousSignalingTests : RecoveryTestBase
 
         public MaliciousSignaling Signaling { get; private set; } = null!;
 
-        public static async Task<World> StartAsync(Microsoft.Extensions.Logging.ILoggerFactory logging, bool identity, CancellationToken ct, bool forgeFingerprints = false)
+        public DtlsManInTheMiddle? Mitm { get; private set; }
+
+        public static async Task<World> StartAsync(Microsoft.Extensions.Logging.ILoggerFactory logging, bool identity, CancellationToken ct, bool forgeFingerprints = false, bool manInTheMiddle = false)
         {
             var world = new World(logging, identity);
             world._server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions());
@@ -97,9 +128,14 @@ public class MaliciousSignalingTests : RecoveryTestBase
 
             var bob = await world.ConnectAsync(ct);
             world.Signaling = new MaliciousSignaling(bob) { ForgedFingerprint = forgeFingerprints ? ForgedFingerprint : null };
+            if (manInTheMiddle)
+            {
+                await bob.InitAsync(ct);
+                world.Mitm = new DtlsManInTheMiddle(world.Signaling, aliceGroup.Id, aliceGroup.LocalMember.Id, logging);
+            }
             var bobGroup = await Group.JoinAsync(world.Signaling, world.Transport(), aliceGroup.Id, world.Options(world.Bob, "bob"), world.Service, ct);
             world.Bob.Attach(bobGroup, bob);
-            if (!forgeFingerprints)
+            if (!forgeFingerprints && !(manInTheMiddle && identity))
             {
                 using var connected = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 connected.CancelAfter(Generous);
@@ -173,6 +209,11 @@ public class MaliciousSignalingTests : RecoveryTestBase
                 {
                     TestContext.Out.WriteLine($"disposing a member: {ex.Message}");
                 }
+            }
+
+            if (Mitm is not null)
+            {
+                await Mitm.DisposeAsync();
             }
 
             await _server.DisposeAsync();
