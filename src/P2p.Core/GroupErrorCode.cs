@@ -35,4 +35,10 @@ public enum GroupErrorCode
 
     /// <summary>104 (local): this member left the group (or disposed it).</summary>
     GroupClosed = 104,
+
+    /// <summary>
+    /// 105 (local): the member's identity was not accepted (missing, malformed, bad signature, or refused by the trust
+    /// policy; <see cref="Identity.IdentityException.Reason"/>), so the connection to it was closed.
+    /// </summary>
+    IdentityRejected = 105,
 }

@@ -49,6 +49,13 @@ public sealed class GroupOptions
     /// </summary>
     public int MaxFrameSize { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// End-to-end identity (docs/concepts.md, "Identity"): this member's key and name, whom to trust, and whether peers
+    /// must prove an identity. <see langword="null"/> (default): no identity is sent or required; identities peers present
+    /// are still verified and shown as <see cref="IPeer.Identity"/>.
+    /// </summary>
+    public Identity.IdentityOptions? Identity { get; set; }
+
     /// <summary>A copy of these settings.</summary>
     public GroupOptions Clone() => (GroupOptions)MemberwiseClone();
 
@@ -60,5 +67,6 @@ public sealed class GroupOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveQueueCapacity, 1, nameof(ReceiveQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentRequests, 1, nameof(MaxConcurrentRequests));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameSize, Framing.FrameHeader.Size + 1, nameof(MaxFrameSize));
+        Identity?.Validate();
     }
 }

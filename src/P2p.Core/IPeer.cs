@@ -17,4 +17,12 @@ public interface IPeer
 
     /// <summary>Why the last connection attempt failed or the connection was lost, if it did; otherwise <see langword="null"/>.</summary>
     Exception? LastError { get; }
+
+    /// <summary>
+    /// The member's identity as verified on the current connection (docs/concepts.md, "Identity"), or <see langword="null"/>
+    /// when it proved none (no key, not connected yet, or an older client). When this member requires peer identity it is set
+    /// before the member is reported connected; otherwise it appears when the member's first frame (its proof) is read,
+    /// possibly just after. For the local member: its own configured identity.
+    /// </summary>
+    Identity.PeerIdentity? Identity => null;
 }

@@ -44,8 +44,9 @@ public readonly record struct FrameHeader(FrameKind Kind, bool Final, uint Messa
     }
 
     /// <summary>
-    /// Reads a header. Returns false for a frame shorter than the header, another version, an
-    /// unknown kind or unknown flags (never throws).
+    /// Reads the header of a message frame (kinds 1-4). Returns false for a frame shorter than the header, another
+    /// version, an unknown kind or unknown flags (never throws). <see cref="FrameKind.Identity"/> frames are not message
+    /// frames: the identity handshake reads them itself, and the reassembler drops them like unknown kinds.
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> frame, out FrameHeader header)
     {

@@ -14,4 +14,10 @@ public enum FrameKind : byte
 
     /// <summary>A request failed at the receiver; the payload is an error code and a UTF-8 message.</summary>
     Error = 4,
+
+    /// <summary>
+    /// The sender's identity proof (docs/protocol.md, "Identity (extension)"): sent first on a channel, one fragment,
+    /// message id 0. Receivers that do not know it drop it.
+    /// </summary>
+    Identity = 5,
 }

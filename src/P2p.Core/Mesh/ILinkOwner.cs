@@ -33,6 +33,9 @@ internal interface ILinkOwner
     /// <summary>The service's settings (timeouts, back-off).</summary>
     P2pOptions ServiceOptions { get; }
 
+    /// <summary>The group's identity settings (<see cref="GroupOptions.Identity"/>), if any.</summary>
+    Identity.IdentityOptions? Identity { get; }
+
     /// <summary>The clock of every link timer.</summary>
     TimeProvider TimeProvider { get; }
 
@@ -49,7 +52,7 @@ internal interface ILinkOwner
     bool SignalingClosed { get; }
 
     /// <summary>Creates the messenger of a connected link (capability checks, requests and broadcasts go through the group).</summary>
-    LinkMessenger CreateMessenger(Member member, IMessageChannel channel, Action<Exception?> onClosed, CancellationToken lifetime);
+    LinkMessenger CreateMessenger(Member member, IMessageChannel channel, LinkFingerprints fingerprints, Action<Exception?> onClosed, CancellationToken lifetime);
 
     /// <summary>Reports a member's state change to the application.</summary>
     void OnMemberStateChanged(Member member, PeerState previous, PeerState state, Exception? error);

@@ -59,6 +59,12 @@ internal sealed class LinkAttempt : IDisposable
     /// <summary>Completed to make a waiting recovery loop try again at once (the signaling connection came back).</summary>
     public TaskCompletionSource RestartNudge { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The DTLS fingerprint in this side's first local description (<c>"sha-256 AB:…"</c>), if any.</summary>
+    public string? LocalFingerprint { get; set; }
+
+    /// <summary>The DTLS fingerprint in the first remote description this side received, if any.</summary>
+    public string? RemoteFingerprint { get; set; }
+
     /// <summary>The remote description is set: remote candidates go straight to the connection.</summary>
     public bool RemoteDescriptionSet { get; set; }
 

@@ -4,6 +4,7 @@ namespace P2p.Core.Mesh;
 internal sealed class Member(MeshGroup group, string id, bool isLocal) : IPeer
 {
     private volatile Exception? _lastError;
+    private volatile Identity.PeerIdentity? _identity;
     private int _state = isLocal ? (int)PeerState.Connected : (int)PeerState.Connecting;
 
     public string Id { get; } = id;
@@ -22,6 +23,12 @@ internal sealed class Member(MeshGroup group, string id, bool isLocal) : IPeer
     {
         get => _lastError;
         set => _lastError = value;
+    }
+
+    public Identity.PeerIdentity? Identity
+    {
+        get => _identity;
+        set => _identity = value;
     }
 
     public override string ToString() => IsLocal ? $"{Id} (local)" : $"{Id} ({State})";

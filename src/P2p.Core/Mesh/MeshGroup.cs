@@ -55,6 +55,11 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         Logger = serviceOptions.LoggerFactory.CreateLogger("P2p.Core.Group");
         _scope = new LogScope(groupId, null);
         _local = new Member(this, localId, isLocal: true);
+        if (options.Identity?.Key is { } identityKey)
+        {
+            _local.Identity = new Identity.PeerIdentity(options.Identity.Name, identityKey.KeyId, identityKey.PublicKey);
+        }
+
         _messageHandler = options.MessageHandler;
         _requestHandler = options.RequestHandler;
         RequestSlots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
@@ -122,6 +127,9 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     public P2pOptions ServiceOptions { get; }
 
     internal GroupOptions Options { get; }
+
+    /// <inheritdoc />
+    public Identity.IdentityOptions? Identity => Options.Identity;
 
     public ILogger Logger { get; }
 
@@ -406,8 +414,8 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     }
 
     /// <inheritdoc />
-    public LinkMessenger CreateMessenger(Member member, IMessageChannel channel, Action<Exception?> onClosed, CancellationToken lifetime) =>
-        new(this, member, channel, Logger, onClosed, lifetime);
+    public LinkMessenger CreateMessenger(Member member, IMessageChannel channel, LinkFingerprints fingerprints, Action<Exception?> onClosed, CancellationToken lifetime) =>
+        new(this, member, channel, fingerprints, Logger, onClosed, lifetime);
 
     public void OnMemberStateChanged(Member member, PeerState previous, PeerState state, Exception? error)
     {

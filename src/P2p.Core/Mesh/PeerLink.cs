@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using P2p.Core.Identity;
 using P2p.Core.Messaging;
 using P2p.Core.Transport;
 using P2p.Signaling.Abstractions;
@@ -214,7 +215,9 @@ internal sealed partial class PeerLink
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.SetupToken, cancellationToken);
         try
         {
+            attempt.RemoteFingerprint = SdpFingerprint.TryExtract(offer.Sdp);
             var answer = await attempt.Connection.AcceptOfferAsync(offer, linked.Token).ConfigureAwait(false);
+            attempt.LocalFingerprint = SdpFingerprint.TryExtract(answer.Sdp);
             await OnRemoteDescriptionSetAsync(attempt).ConfigureAwait(false);
             lock (_gate)
             {
@@ -340,6 +343,7 @@ internal sealed partial class PeerLink
         try
         {
             var offer = await attempt.Connection.CreateOfferAsync(attempt.SetupToken).ConfigureAwait(false);
+            attempt.LocalFingerprint = SdpFingerprint.TryExtract(offer.Sdp);
             _logger.LogDebug("Offering to member {MemberId} (attempt {Attempt})", RemoteId, attempt.Number);
             var relay = _group.Signaling.RelayAsync(_group.Id, RemoteId, RelayMessages.ToJson(offer), attempt.SetupToken);
             ReleaseHeldCandidates(attempt);
@@ -358,6 +362,7 @@ internal sealed partial class PeerLink
                 }
             }
 
+            attempt.RemoteFingerprint = SdpFingerprint.TryExtract(answer.Sdp);
             await attempt.Connection.AcceptAnswerAsync(answer, attempt.SetupToken).ConfigureAwait(false);
             await OnRemoteDescriptionSetAsync(attempt).ConfigureAwait(false);
             await attempt.Connected.Task.WaitAsync(attempt.SetupToken).ConfigureAwait(false);
@@ -529,6 +534,7 @@ internal sealed partial class PeerLink
     private void OnConnected(LinkAttempt attempt)
     {
         LinkMessenger messenger;
+        var required = _group.Identity?.PeerIdentityRequired ?? false;
         lock (_gate)
         {
             if (attempt.Ended)
@@ -538,7 +544,12 @@ internal sealed partial class PeerLink
 
             try
             {
-                messenger = _group.CreateMessenger(Member, attempt.Connection.Channel, error => OnChannelClosed(attempt, error), attempt.Token);
+                messenger = _group.CreateMessenger(
+                    Member,
+                    attempt.Connection.Channel,
+                    new LinkFingerprints(attempt.LocalFingerprint, attempt.RemoteFingerprint),
+                    error => OnChannelClosed(attempt, error),
+                    attempt.Token);
             }
             catch (Exception ex)
             {
@@ -552,21 +563,67 @@ internal sealed partial class PeerLink
             }
 
             attempt.StopDeadline();
-            attempt.IsConnected = true;
             attempt.Messenger = messenger;
+            Member.Identity = null; // a new connection: the peer proves its identity again
+        }
+
+        _group.Work.Run(() => RunConnectedAsync(attempt, messenger, required));
+    }
+
+    /// <summary>
+    /// The channel is open: sends this side's Identity frame first (when it has a key), reports the member connected (at
+    /// once, or once its identity is verified and trusted when identity is required), and reads its frames.
+    /// </summary>
+    private async Task RunConnectedAsync(LinkAttempt attempt, LinkMessenger messenger, bool required)
+    {
+        using (_logger.BeginScope(_scope))
+        {
+            try
+            {
+                await messenger.SendIdentityAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                if (!attempt.Token.IsCancellationRequested)
+                {
+                    OnAttemptFailed(attempt, ex);
+                }
+
+                return;
+            }
+
+            if (!required)
+            {
+                MarkConnected(attempt);
+            }
+        }
+
+        await messenger.RunReceiveLoopAsync(required ? () => MarkConnected(attempt) : null).ConfigureAwait(false);
+    }
+
+    private void MarkConnected(LinkAttempt attempt)
+    {
+        lock (_gate)
+        {
+            if (attempt.Ended || attempt.IsConnected)
+            {
+                return;
+            }
+
+            attempt.IsConnected = true;
             _failures = 0;
             Member.LastError = null;
             SetStateLocked(LinkState.Connected, null);
         }
 
         _logger.LogInformation(
-            "Connected to member {MemberId} (attempt {Attempt}, as {Role}, max message size {MaxMessageSize})",
-            RemoteId, attempt.Number, attempt.Role, attempt.Connection.Channel.MaxMessageSize);
-        _group.Work.Run(messenger.RunReceiveLoopAsync);
+            "Connected to member {MemberId} (attempt {Attempt}, as {Role}, max message size {MaxMessageSize}{Identity})",
+            RemoteId, attempt.Number, attempt.Role, attempt.Connection.Channel.MaxMessageSize,
+            Member.Identity is { } identity ? $", identity \"{identity.Name}\" key {identity.KeyId}" : "");
     }
 
     private void OnChannelClosed(LinkAttempt attempt, Exception? error) =>
-        OnAttemptFailed(attempt, new GroupException(GroupErrorCode.ConnectionLost, $"The channel to member {RemoteId} closed{(error is null ? "" : ": " + error.Message)}.", error));
+        OnAttemptFailed(attempt, error is Identity.IdentityException ? error : new GroupException(GroupErrorCode.ConnectionLost, $"The channel to member {RemoteId} closed{(error is null ? "" : ": " + error.Message)}.", error));
 
     private void OnAttemptFailed(LinkAttempt attempt, Exception error)
     {
@@ -584,6 +641,7 @@ internal sealed partial class PeerLink
             {
                 wasCurrent = true;
                 _current = null;
+                Member.Identity = null;
                 if (_state.IsFinal())
                 {
                     // Removed or closing already: nothing to report.

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using P2p.Core.Framing;
+using P2p.Core.Identity;
 using P2p.Core.Mesh;
 using P2p.Core.Transport;
 
@@ -32,6 +33,7 @@ internal sealed class LinkMessenger
     private readonly ILogger _logger;
     private readonly CancellationToken _lifetime;
     private readonly Action<Exception?> _onClosed;
+    private readonly LinkFingerprints _fingerprints;
     private readonly int _frameSize;
     private readonly MessageReassembler _reassembler;
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>> _pending = new();
@@ -40,9 +42,10 @@ internal sealed class LinkMessenger
     private Exception? _failure;
     private int _nextMessageId;
 
-    public LinkMessenger(MeshGroup group, Member peer, IMessageChannel channel, ILogger logger, Action<Exception?> onClosed, CancellationToken lifetime)
+    public LinkMessenger(MeshGroup group, Member peer, IMessageChannel channel, LinkFingerprints fingerprints, ILogger logger, Action<Exception?> onClosed, CancellationToken lifetime)
     {
         _group = group;
+        _fingerprints = fingerprints;
         _peer = peer;
         _channel = channel;
         _logger = logger;
@@ -61,19 +64,42 @@ internal sealed class LinkMessenger
     /// <summary>How many requests wait for a reply (for tests).</summary>
     public int PendingRequestCount => _pending.Count;
 
-    /// <summary>Reads frames until the channel closes or the link ends.</summary>
-    public async Task RunReceiveLoopAsync()
+    /// <summary>
+    /// Sends this side's Identity frame (docs/protocol.md, "Identity (extension)") when it has an identity key; does nothing
+    /// otherwise. Called once, before anything else is sent on the channel.
+    /// </summary>
+    public async Task SendIdentityAsync()
+    {
+        if (_group.Options.Identity is not { Key: { } key } identity)
+        {
+            return;
+        }
+
+        var frame = IdentityHandshake.CreateFrame(key, identity.Name, _group.Id, _group.LocalId, _peer.Id, _fingerprints.Local, _fingerprints.Remote);
+        await SendFrameAsync(frame, _lifetime).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads frames until the channel closes or the link ends. The first frame may be the peer's Identity frame: it is
+    /// verified and put to the trust policy before anything else is read. When <paramref name="onIdentityAccepted"/> is
+    /// given, identity is required: it is called once the peer's identity is accepted, and a missing or rejected identity
+    /// ends the loop with an <see cref="IdentityException"/>.
+    /// </summary>
+    public async Task RunReceiveLoopAsync(Action? onIdentityAccepted = null)
     {
         Exception? error = null;
         try
         {
             await _group.Ready.WaitAsync(_lifetime).ConfigureAwait(false);
             var reader = _channel.Incoming;
-            while (await WaitToReadAsync(reader).ConfigureAwait(false))
+            if (await HandshakeAsync(reader, onIdentityAccepted).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                while (await WaitToReadAsync(reader).ConfigureAwait(false))
                 {
-                    await OnFrameAsync(frame).ConfigureAwait(false);
+                    while (reader.TryRead(out var frame))
+                    {
+                        await OnFrameAsync(frame).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -89,6 +115,11 @@ internal sealed class LinkMessenger
         {
             error = ex.InnerException ?? ex;
         }
+        catch (IdentityException ex)
+        {
+            _logger.LogWarning("Closing the connection to member {MemberId}: {Reason}", _peer.Id, ex.Message);
+            error = ex;
+        }
         catch (Exception ex)
         {
             _logger.LogError(ex, "The receive loop for member {MemberId} failed", _peer.Id);
@@ -97,6 +128,107 @@ internal sealed class LinkMessenger
 
         _onClosed(error);
     }
+
+    /// <summary>
+    /// Reads the first frame: the peer's identity when it is an Identity frame, otherwise an ordinary frame (or, when identity
+    /// is required, a missing identity). Returns false when the channel closed first.
+    /// </summary>
+    private async Task<bool> HandshakeAsync(ChannelReader<ReadOnlyMemory<byte>> reader, Action? onIdentityAccepted)
+    {
+        var required = onIdentityAccepted is not null;
+        ReadOnlyMemory<byte> first;
+        if (required)
+        {
+            var timeout = _group.ServiceOptions.ConnectTimeout;
+            using var deadline = new CancellationTokenSource(timeout, _group.TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_lifetime, deadline.Token);
+            try
+            {
+                if (!await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_lifetime.IsCancellationRequested)
+            {
+                throw Rejected(IdentityFailureReason.Missing, $"it sent no frame within {timeout}");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_lifetime.IsCancellationRequested)
+            {
+                throw new TransportClosedException(ex);
+            }
+        }
+        else if (!await WaitToReadAsync(reader).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (!reader.TryRead(out first))
+        {
+            return true; // nothing after all (never with a single reader): the main loop waits
+        }
+
+        if (!IsIdentityFrame(first.Span))
+        {
+            if (required)
+            {
+                throw Rejected(IdentityFailureReason.Missing, $"its first frame was not an Identity frame ({DescribeKind(first.Span)})");
+            }
+
+            await OnFrameAsync(first).ConfigureAwait(false);
+            return true;
+        }
+
+        var identity = IdentityHandshake.Verify(
+            first.Span, _group.Id, _peer.Id, _group.LocalId, _fingerprints.Remote, _fingerprints.Local, out var reason, out var problem);
+        if (identity is null)
+        {
+            throw Rejected(reason, problem);
+        }
+
+        bool trusted;
+        try
+        {
+            var policy = _group.Options.Identity?.TrustPolicy ?? IdentityTrustPolicies.AcceptAnyVerified;
+            trusted = await policy.IsTrustedAsync(new IdentityTrustContext(_group.Id, _peer.Id, identity.Name, identity.KeyId, identity.PublicKey), _lifetime).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw Rejected(IdentityFailureReason.Refused, $"the trust policy failed: {ex.Message}", ex);
+        }
+
+        if (!trusted)
+        {
+            throw Rejected(IdentityFailureReason.Refused, $"name \"{identity.Name}\" with key {identity.KeyId}");
+        }
+
+        _peer.Identity = identity;
+        _logger.LogInformation("Member {MemberId} proved identity \"{Name}\" (key {KeyId})", _peer.Id, identity.Name, identity.KeyId);
+        onIdentityAccepted?.Invoke();
+        return true;
+    }
+
+    private IdentityException Rejected(IdentityFailureReason reason, string problem, Exception? inner = null)
+    {
+        var what = reason switch
+        {
+            IdentityFailureReason.Missing => "missing",
+            IdentityFailureReason.Malformed => "malformed",
+            IdentityFailureReason.BadSignature => "bad signature",
+            _ => "refused by the trust policy",
+        };
+        return new IdentityException(reason, $"The identity of member {_peer.Id} was not accepted ({what}): {problem}.", inner);
+    }
+
+    private static bool IsIdentityFrame(ReadOnlySpan<byte> frame) =>
+        frame.Length > 0 && frame[0] >> 4 == FrameHeader.Version && (frame[0] & 0x0f) == (byte)FrameKind.Identity;
+
+    private static string DescribeKind(ReadOnlySpan<byte> frame) =>
+        FrameHeader.TryRead(frame, out var header) ? $"a {header.Kind} frame" : $"an unreadable frame of {frame.Length} bytes";
 
     /// <summary>Waits for a frame; the transport's failure (the reader's completion exception) becomes <see cref="TransportClosedException"/>.</summary>
     private async ValueTask<bool> WaitToReadAsync(ChannelReader<ReadOnlyMemory<byte>> reader)
@@ -215,6 +347,12 @@ internal sealed class LinkMessenger
 
     private async Task OnFrameAsync(ReadOnlyMemory<byte> frame)
     {
+        if (IsIdentityFrame(frame.Span))
+        {
+            _logger.LogWarning("Dropped an Identity frame from member {MemberId} that was not its first frame", _peer.Id);
+            return;
+        }
+
         var status = _reassembler.Add(frame.Span, out var header, out var message);
         switch (status)
         {

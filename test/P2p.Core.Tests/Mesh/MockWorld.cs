@@ -14,25 +14,31 @@ namespace P2p.Core.Tests.Mesh;
 /// <summary>A connection made by the mocked transport, with the calls P2p.Core made on it.</summary>
 public sealed class FakeConnection
 {
-    public FakeConnection(PeerConnectionContext context, int number, Action changed)
+    public FakeConnection(PeerConnectionContext context, int number, Action changed, string? fingerprint = null)
     {
+        var fingerprintLine = fingerprint is null ? "" : $"\r\na=fingerprint:{fingerprint}\r\n";
         Context = context;
         Mock = new Mock<IPeerConnection>();
         var channel = new Mock<IMessageChannel>();
         channel.SetupGet(c => c.MaxMessageSize).Returns(65536);
         channel.SetupGet(c => c.Incoming).Returns(Incoming.Reader);
-        channel.Setup(c => c.SendAsync(It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>())).Returns(ValueTask.CompletedTask);
+        channel.Setup(c => c.SendAsync(It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>())).Returns((ReadOnlyMemory<byte> m, CancellationToken _) =>
+        {
+            Sent.Enqueue(m.ToArray());
+            changed();
+            return ValueTask.CompletedTask;
+        });
         Mock.SetupGet(c => c.Channel).Returns(channel.Object);
         Mock.Setup(c => c.CreateOfferAsync(It.IsAny<CancellationToken>())).Returns(() =>
         {
             Record("CreateOffer", changed);
             OnCreateOffer?.Invoke(this);
-            return Task.FromResult(new SessionDescriptionPayload("offer", $"sdp-offer-{number}"));
+            return Task.FromResult(new SessionDescriptionPayload("offer", $"sdp-offer-{number}{fingerprintLine}"));
         });
         Mock.Setup(c => c.AcceptOfferAsync(It.IsAny<SessionDescriptionPayload>(), It.IsAny<CancellationToken>())).Returns((SessionDescriptionPayload o, CancellationToken _) =>
         {
             Record("AcceptOffer:" + o.Sdp, changed);
-            return Task.FromResult(new SessionDescriptionPayload("answer", $"sdp-answer-{number}"));
+            return Task.FromResult(new SessionDescriptionPayload("answer", $"sdp-answer-{number}{fingerprintLine}"));
         });
         Mock.Setup(c => c.AcceptAnswerAsync(It.IsAny<SessionDescriptionPayload>(), It.IsAny<CancellationToken>())).Returns((SessionDescriptionPayload a, CancellationToken _) =>
         {
@@ -80,6 +86,9 @@ public sealed class FakeConnection
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
+    /// <summary>Every message P2p.Core sent on the channel.</summary>
+    public ConcurrentQueue<byte[]> Sent { get; } = new();
+
     public Action<FakeConnection>? OnCreateOffer { get; set; }
 
     public bool Disposed => Calls.Contains("Dispose");
@@ -125,7 +134,7 @@ public sealed class MockWorld : IAsyncDisposable
             });
         Factory.Setup(f => f.CreateConnection(It.IsAny<PeerConnectionContext>())).Returns((PeerConnectionContext context) =>
         {
-            var connection = new FakeConnection(context, Connections.Count + 1, Changes.Pulse);
+            var connection = new FakeConnection(context, Connections.Count + 1, Changes.Pulse, LocalFingerprint);
             OnConnectionCreated?.Invoke(connection);
             Connections.Enqueue(connection);
             Changes.Pulse();
@@ -170,6 +179,12 @@ public sealed class MockWorld : IAsyncDisposable
 
     public Action<FakeConnection>? OnConnectionCreated { get; set; }
 
+    /// <summary>When set, the fake SDPs carry <c>a=fingerprint:</c> this value (<c>"sha-256 AB:…"</c>).</summary>
+    public string? LocalFingerprint { get; set; }
+
+    /// <summary>The options of the group this world joins or creates.</summary>
+    public GroupOptions? GroupOptions { get; set; }
+
     public Action? BeforeGetGroupReturns { get; set; }
 
     public IGroup Group { get; private set; } = null!;
@@ -178,7 +193,7 @@ public sealed class MockWorld : IAsyncDisposable
 
     public async Task<IGroup> JoinAsync()
     {
-        Group = await Service.JoinGroupAsync(GroupId);
+        Group = await Service.JoinGroupAsync(GroupId, GroupOptions);
         Watch();
         return Group;
     }
@@ -200,7 +215,7 @@ public sealed class MockWorld : IAsyncDisposable
 
     public async Task<IGroup> CreateAsync(GroupCapability capability = GroupCapability.All)
     {
-        Group = await Service.CreateGroupAsync(capability);
+        Group = await Service.CreateGroupAsync(capability, GroupOptions);
         Watch();
         return Group;
     }

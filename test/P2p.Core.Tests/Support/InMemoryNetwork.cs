@@ -268,7 +268,10 @@ public sealed partial class InMemoryConnection : IPeerConnection
     }
 
     private string Sdp() =>
-        $"v=0\r\no=- {Session} 1 IN IP4 127.0.0.1\r\ns=-\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=max-message-size:{_network.MaxMessageSize}\r\n";
+        $"v=0\r\no=- {Session} 1 IN IP4 127.0.0.1\r\ns=-\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=max-message-size:{_network.MaxMessageSize}\r\na=fingerprint:sha-256 {Fingerprint}\r\n";
+
+    /// <summary>This end's fake certificate fingerprint (in its SDP): colon-separated hex of its session id.</summary>
+    private string Fingerprint => string.Join(':', Enumerable.Range(0, 16).Select(i => Session.Substring(i * 2, 2).ToUpperInvariant()));
 
     private IceCandidatePayload Candidate() => new($"candidate:1 1 inmem {Session} 1 typ host", "0", 0);
 
