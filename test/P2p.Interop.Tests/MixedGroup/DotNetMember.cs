@@ -21,12 +21,13 @@ internal sealed class DotNetMember : IAsyncDisposable
 
     public byte[]? LargestRequest { get; private set; }
 
-    public static async Task<DotNetMember> CreateAsync(Uri server, string? groupId, CancellationToken ct)
+    public static async Task<DotNetMember> CreateAsync(Uri server, string? groupId, CancellationToken ct, P2p.Core.Identity.IdentityOptions? identity = null)
     {
         var member = new DotNetMember();
         var transport = new WebRtcPeerConnectionFactory(new WebRtcTransportOptions { AddressFilter = a => a.Equals(IPAddress.Loopback) });
         var options = new GroupOptions
         {
+            Identity = identity,
             MessageHandler = (from, data, _) =>
             {
                 member._texts.Enqueue($"{from.Id}:{Encoding.UTF8.GetString(data.Span)}");
