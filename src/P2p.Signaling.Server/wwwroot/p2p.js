@@ -67,14 +67,23 @@ export const GroupErrorCode = Object.freeze({
   NotMember: 102,
   ConnectionLost: 103,
   GroupClosed: 104,
-  /** Identity: the peer sent no Identity frame (its first frame was another kind, or none came in time) and this member requires one. */
-  IdentityMissing: 105,
-  /** Identity: the peer's Identity frame is malformed (lengths, trailing bytes, version, a key that is not P-256). */
-  IdentityMalformed: 106,
-  /** Identity: the signature in the peer's Identity frame does not verify over this connection's transcript. */
-  IdentityBadSignature: 107,
-  /** Identity: the trust policy refused the peer's verified identity. */
-  IdentityRefused: 108,
+  /**
+   * Identity: the peer's identity was not accepted, so the connection to it was closed; the error's `reason` says why
+   * (an `IdentityFailureReason`). The same code as the .NET SDK's `GroupErrorCode.IdentityRejected`.
+   */
+  IdentityRejected: 105,
+});
+
+/** Why a peer's identity was not accepted (`GroupError.reason` of `GroupErrorCode.IdentityRejected`; as the .NET SDK's `IdentityFailureReason`). */
+export const IdentityFailureReason = Object.freeze({
+  /** The peer sent no Identity frame (its first frame was another kind, or none came in time) and this member requires one. */
+  Missing: "missing",
+  /** The peer's Identity frame is malformed (lengths, trailing bytes, version, a key that is not P-256). */
+  Malformed: "malformed",
+  /** The signature in the peer's Identity frame does not verify over this connection's transcript. */
+  BadSignature: "badSignature",
+  /** The trust policy refused the peer's verified identity. */
+  Refused: "refused",
 });
 
 /** JSON-RPC error codes of the signaling protocol (docs/protocol.md, "Error codes"). */
@@ -169,7 +178,7 @@ export class GroupError extends Error {
   /**
    * @param {number} code a `GroupErrorCode`
    * @param {string} message
-   * @param {{cause?: unknown, remoteMemberId?: string|null, remoteMessage?: string|null}} [details]
+   * @param {{cause?: unknown, remoteMemberId?: string|null, remoteMessage?: string|null, reason?: string|null}} [details]
    */
   constructor(code, message, details = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -180,6 +189,8 @@ export class GroupError extends Error {
     this.remoteMemberId = details.remoteMemberId ?? null;
     /** The remote's own message (for an error reply), as it was sent. */
     this.remoteMessage = details.remoteMessage ?? null;
+    /** For `IdentityRejected`: why (an `IdentityFailureReason`); otherwise null. */
+    this.reason = details.reason ?? null;
   }
 
   /** True when the remote member answered with this error. */
@@ -187,6 +198,16 @@ export class GroupError extends Error {
 
   /** The code's name (`"HandlerFailed"`, ...). */
   get codeName() { return codeName(GroupErrorCode, this.code); }
+}
+
+/**
+ * An `IdentityRejected` error for `reason`.
+ * @param {string} reason an `IdentityFailureReason`
+ * @param {string} message
+ * @param {{cause?: unknown}} [details]
+ */
+function identityError(reason, message, details = {}) {
+  return new GroupError(GroupErrorCode.IdentityRejected, message, { ...details, reason });
 }
 
 /** A signaling call failed: the server's (or a relay target's) JSON-RPC error, or a local one (-32020..-32022). */
@@ -1341,14 +1362,14 @@ export function encodeIdentityPayload(identity) {
 }
 
 /**
- * Reads an Identity frame's payload; throws a GroupError `IdentityMalformed` for anything but exactly version 1 and
+ * Reads an Identity frame's payload; throws a GroupError `IdentityRejected` (malformed) for anything but exactly version 1 and
  * three length-prefixed fields (a name of valid UTF-8 of at most 256 bytes, a key, a 64-byte signature).
  * The key is not checked here (`verifyIdentityPayload` does).
  * @param {Uint8Array} payload
  * @returns {{name: string, publicKey: Uint8Array, signature: Uint8Array}}
  */
 export function decodeIdentityPayload(payload) {
-  const malformed = (/** @type {string} */ why) => new GroupError(GroupErrorCode.IdentityMalformed, `Malformed identity: ${why}.`);
+  const malformed = (/** @type {string} */ why) => identityError(IdentityFailureReason.Malformed, `Malformed identity: ${why}.`);
   if (payload.length < 1 || payload[0] !== IDENTITY_VERSION) throw malformed(payload.length < 1 ? "empty" : `version ${payload[0]}, expected ${IDENTITY_VERSION}`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   let offset = 1;
@@ -1389,14 +1410,14 @@ export function encodeIdentityFrame(payload) {
 }
 
 /**
- * The payload of an Identity frame if `frame` is one (kind 5, version 1), else null. Throws `IdentityMalformed`
+ * The payload of an Identity frame if `frame` is one (kind 5, version 1), else null. Throws `IdentityRejected` (Malformed)
  * for an Identity frame with other flags, a message id other than 0 or a length that does not add up.
  * @param {Uint8Array} frame
  * @returns {Uint8Array|null}
  */
 export function identityFramePayload(frame) {
   if (frame.length < 1 || frame[0] !== ((FRAME_VERSION << 4) | FrameKind.Identity)) return null;
-  const malformed = (/** @type {string} */ why) => new GroupError(GroupErrorCode.IdentityMalformed, `Malformed identity frame: ${why}.`);
+  const malformed = (/** @type {string} */ why) => identityError(IdentityFailureReason.Malformed, `Malformed identity frame: ${why}.`);
   if (frame.length < FRAME_HEADER_SIZE) throw malformed(`${frame.length} bytes, shorter than a frame header`);
   const view = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_SIZE);
   if (frame[1] !== FINAL_FLAG) throw malformed(`flags 0x${frame[1].toString(16)}, expected 0x01 (one final fragment)`);
@@ -1427,8 +1448,8 @@ export async function signIdentityPayload(identity, fields) {
 
 /**
  * Verifies a received Identity payload against the transcript the receiver rebuilds (its `name` comes from the
- * payload). Throws a GroupError: `IdentityMalformed` (bad lengths, trailing bytes, other version, a key that is not
- * P-256) or `IdentityBadSignature`.
+ * payload). Throws a GroupError: `IdentityRejected` (Malformed) (bad lengths, trailing bytes, other version, a key that is not
+ * P-256) or `IdentityRejected` (BadSignature).
  * @param {Uint8Array} payload
  * @param {Omit<IdentityTranscriptFields, "name">} fields as the signer saw them: `signerId` the peer, `signerFingerprint` from the remote SDP
  * @returns {Promise<VerifiedIdentity>}
@@ -1439,12 +1460,12 @@ export async function verifyIdentityPayload(payload, fields) {
   try {
     key = await crypto.subtle.importKey("spki", /** @type {Uint8Array<ArrayBuffer>} */ (publicKey), ECDSA_P256, true, ["verify"]);
   } catch (error) {
-    throw new GroupError(GroupErrorCode.IdentityMalformed, `Malformed identity: the public key is not an ECDSA P-256 SubjectPublicKeyInfo (${messageOf(error)}).`);
+    throw identityError(IdentityFailureReason.Malformed, `Malformed identity: the public key is not an ECDSA P-256 SubjectPublicKeyInfo (${messageOf(error)}).`);
   }
   const transcript = encoder.encode(identityTranscript({ ...fields, name }));
   const valid = await crypto.subtle.verify(ECDSA_SHA256, key, /** @type {Uint8Array<ArrayBuffer>} */ (signature), transcript);
   if (!valid) {
-    throw new GroupError(GroupErrorCode.IdentityBadSignature,
+    throw identityError(IdentityFailureReason.BadSignature,
       `Bad identity signature for "${name}": it does not verify over this connection's transcript (group, member ids, DTLS fingerprints) — a forged identity or a man in the middle.`);
   }
   return { name, keyId: await identityKeyId(publicKey), publicKey, key };
@@ -2220,7 +2241,7 @@ class PeerLink {
     attempt.deadline = setTimeout(() => {
       if (attempt.connected) return;
       if (attempt.messenger && this._group._identity.required && attempt.identityGate !== "done") {
-        this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.IdentityMissing,
+        this._onAttemptFailed(attempt, identityError(IdentityFailureReason.Missing,
           `Member ${this._remoteId} sent no Identity frame within ${formatDuration(timeout)}; this member requires a verified identity (identity.requirePeerIdentity).`));
         return;
       }
@@ -2471,7 +2492,7 @@ class PeerLink {
       attempt.identityGate = "done";
       if (this._group._identity.required) {
         const what = frame === null ? "a text message" : `a ${codeName(FrameKind, frame[0] & 0x0f)} frame`;
-        this._onAttemptFailed(attempt, new GroupError(GroupErrorCode.IdentityMissing,
+        this._onAttemptFailed(attempt, identityError(IdentityFailureReason.Missing,
           `Member ${this._remoteId} sent no Identity frame (its first message was ${what}); this member requires a verified identity (identity.requirePeerIdentity).`));
         return;
       }
@@ -2498,7 +2519,7 @@ class PeerLink {
       const signerFingerprint = sdpFingerprint(attempt.pc.remoteDescription?.sdp);
       const peerFingerprint = sdpFingerprint(attempt.pc.localDescription?.sdp);
       if (signerFingerprint === null || peerFingerprint === null) {
-        throw new GroupError(GroupErrorCode.IdentityBadSignature, `Cannot verify member ${this._remoteId}'s identity: a session description has no a=fingerprint line.`);
+        throw identityError(IdentityFailureReason.BadSignature, `Cannot verify member ${this._remoteId}'s identity: a session description has no a=fingerprint line.`);
       }
       const identity = await verifyIdentityPayload(payload, { groupId: group.id, signerId: this._remoteId, peerId: group.localId, signerFingerprint, peerFingerprint });
       if (attempt.ended) return;
@@ -2511,7 +2532,7 @@ class PeerLink {
       }
       if (attempt.ended) return;
       if (!trusted) {
-        throw new GroupError(GroupErrorCode.IdentityRefused,
+        throw identityError(IdentityFailureReason.Refused,
           `Member ${this._remoteId}'s identity "${identity.name}" (key id ${identity.keyId}) was refused by the trust policy${reason}.`);
       }
       attempt.identityGate = "done";
@@ -2523,7 +2544,7 @@ class PeerLink {
     } catch (error) {
       if (attempt.ended) return;
       this._onAttemptFailed(attempt, error instanceof GroupError ? error
-        : new GroupError(GroupErrorCode.IdentityMalformed, `Member ${this._remoteId}'s identity could not be checked: ${messageOf(error)}`, { cause: error }));
+        : identityError(IdentityFailureReason.Malformed, `Member ${this._remoteId}'s identity could not be checked: ${messageOf(error)}`, { cause: error }));
     }
   }
 

@@ -13,10 +13,18 @@ namespace P2p.Interop.Tests.BrowserClient;
 [NonParallelizable]
 public class BrowserClientIdentityTests : BrowserClientTestBase
 {
-    private const int IdentityMissing = 105;
-    private const int IdentityMalformed = 106;
-    private const int IdentityBadSignature = 107;
-    private const int IdentityRefused = 108;
+    private const int IdentityRejected = 105; // GroupErrorCode.IdentityRejected, as in the .NET SDK
+    private const string IdentityMissing = "missing";
+    private const string IdentityMalformed = "malformed";
+    private const string IdentityBadSignature = "badSignature";
+    private const string IdentityRefused = "refused";
+
+    /// <summary>Asserts an error is <c>IdentityRejected</c> (105) for <paramref name="reason"/> (an <c>IdentityFailureReason</c>).</summary>
+    private static void AssertRejected(JsonElement error, string reason)
+    {
+        Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(IdentityRejected));
+        Assert.That(error.GetProperty("reason").GetString(), Is.EqualTo(reason));
+    }
 
     /// <summary>A page connected with <c>identity</c> options of the driver (<c>name</c>, <c>key</c>, <c>requirePeerIdentity</c>, <c>trust</c>).</summary>
     private async Task<BrowserClientPage> OpenWithIdentityAsync(string name, object? identity)
@@ -87,7 +95,7 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
         var error = failed.GetProperty("error");
         Assert.Multiple(() =>
         {
-            Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(IdentityMissing));
+            AssertRejected(error, IdentityMissing);
             Assert.That(error.GetProperty("message").GetString(), Does.Contain("sent no Identity frame").And.Contain("Broadcast").And.Contain("requires a verified identity"));
         });
         var events = (await alice.CallAsync("events")).EnumerateArray().Where(e => e.GetProperty("member").GetString() == anonymous.Id);
@@ -131,7 +139,7 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
         var refused = (await alice.CallAsync("waitState", impostor.Id, "failed", WaitMs)).GetProperty("error");
         Assert.Multiple(() =>
         {
-            Assert.That(refused.GetProperty("code").GetInt32(), Is.EqualTo(IdentityRefused));
+            AssertRejected(refused, IdentityRefused);
             Assert.That(refused.GetProperty("message").GetString(), Does.Contain("refused by the trust policy").And.Contain($"is not the one pinned for \"bob\" ({bobKey})"));
         });
 
@@ -164,7 +172,7 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
         var refused = (await alice.CallAsync("waitState", newBob.Id, "failed", WaitMs)).GetProperty("error");
         Assert.Multiple(async () =>
         {
-            Assert.That(refused.GetProperty("code").GetInt32(), Is.EqualTo(IdentityRefused));
+            AssertRejected(refused, IdentityRefused);
             Assert.That(refused.GetProperty("message").GetString(), Does.Contain($"\"bob\" was first seen with key id {bobKey}, and now comes with {newKey}"));
             Assert.That((await alice.CallAsync("trustStore")).GetProperty("bob").GetString(), Is.EqualTo(bobKey), "the first key stays");
         });
@@ -178,7 +186,7 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
         var bob = await OpenWithIdentityAsync("bob", Key("bob"));
         await bob.CallAsync("join", await GroupIdAsync(alice));
         var refused = (await alice.CallAsync("waitState", bob.Id, "failed", WaitMs)).GetProperty("error");
-        Assert.That(refused.GetProperty("code").GetInt32(), Is.EqualTo(IdentityRefused));
+        AssertRejected(refused, IdentityRefused);
         Assert.That(refused.GetProperty("message").GetString(), Does.Contain("refused by the trust policy: not today, bob"));
         AssertNoPageErrors(alice, bob);
     }
@@ -188,7 +196,7 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
     [TestCase("truncated", IdentityMalformed, "total length")]
     [TestCase("badKey", IdentityMalformed, "not an ECDSA P-256")]
     [TestCase("badSignature", IdentityBadSignature, "Bad identity signature")]
-    public async Task A_malformed_or_forged_identity_frame_is_refused_and_the_next_connection_with_a_good_one_works(string rewrite, int code, string reason)
+    public async Task A_malformed_or_forged_identity_frame_is_refused_and_the_next_connection_with_a_good_one_works(string rewrite, string code, string reason)
     {
         var alice = await OpenWithIdentityAsync("alice", Key("alice"));
         var bob = await OpenWithIdentityAsync("bob", Key("bob"));
@@ -196,7 +204,7 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
         await bob.CallAsync("join", await GroupIdAsync(alice));
 
         var refused = (await alice.CallAsync("waitState", bob.Id, "failed", WaitMs)).GetProperty("error");
-        Assert.That(refused.GetProperty("code").GetInt32(), Is.EqualTo(code));
+        AssertRejected(refused, code);
         Assert.That(refused.GetProperty("message").GetString(), Does.Contain(reason));
 
         // bob (the later joiner) offers again; its next Identity frame is intact.
@@ -279,7 +287,7 @@ public class BrowserClientIdentityTests : BrowserClientTestBase
 
         // The same payload over another transcript (a swapped fingerprint) is a bad signature.
         var swapped = await page.CallAsync("verifyIdentity", payloadB64, verifierFields with { signerFingerprint = "sha-256 CC:DD", peerFingerprint = "sha-256 AA:BB" });
-        Assert.That(swapped.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(IdentityBadSignature));
+        AssertRejected(swapped.GetProperty("error"), IdentityBadSignature);
 
         // The page signs, .NET verifies.
         var signed = await page.CallAsync("signIdentity", fields);

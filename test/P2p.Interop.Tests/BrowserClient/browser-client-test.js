@@ -83,6 +83,7 @@ function describe(error) {
     name: error?.name ?? "Error",
     message: error?.message ?? String(error),
     code: error?.code ?? null,
+    reason: error?.reason ?? null,
     isRemote: error?.isRemote ?? false,
     remoteMemberId: error?.remoteMemberId ?? null,
     remoteMessage: error?.remoteMessage ?? null,
@@ -158,7 +159,7 @@ function attach(group) {
     state.events.push({
       type: "memberstatechanged", member: event.member.id, previous: event.previous, state: event.state,
       identity: identityOf(event.identity),
-      error: event.error ? { code: event.error.code ?? null, message: event.error.message } : null,
+      error: event.error ? { code: event.error.code ?? null, reason: event.error.reason ?? null, message: event.error.message } : null,
     });
     notify();
   });
