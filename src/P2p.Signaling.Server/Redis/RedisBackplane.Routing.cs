@@ -62,32 +62,8 @@ internal sealed partial class RedisBackplane
         }
     }
 
-    /// <summary>Publishes a relay to a user elsewhere; a tracked one fails with -32004 when nobody holds the user.</summary>
-    public void PublishRelay(ISignalingPeer caller, in RequestId callerRequestId, string targetUserId, string groupId, ReadOnlySpan<byte> data)
-    {
-        long correlation = 0;
-        if (callerRequestId.IsPresent)
-        {
-            correlation = _relays.NextId();
-            _relays.TryAdd(correlation, new PendingRelay(caller, callerRequestId), _time.GetTimestamp() + _relayDeadlineTicks);
-        }
-
-        var message = new BackplaneMessage(BackplaneMessageKind.Relay, correlation, Instance: InstanceId, Group: groupId, From: caller.UserId, Payload: data.ToArray());
-        Task<long> published;
-        try
-        {
-            published = _subscriber.PublishAsync(Keys.UserChannel(targetUserId), message.Encode());
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            published = Task.FromException<long>(ex);
-        }
-
-        _ = ObservePublishAsync(published, correlation, targetUserId);
-    }
-
     /// <summary>
-    /// A relay from a local client to a user not connected here: the membership check and the publish run as one script
+    /// A relay from a local client to a user not connected here (or a stand-in's, <see cref="RemotePeer"/>): the membership check and the publish run as one script
     /// (one round trip, not awaited by the sender's read loop; Redis runs the scripts in the order they were sent, so
     /// relays keep their order). A refusal or a target connected nowhere fails the relay with the code the check gives.
     /// </summary>
@@ -194,33 +170,6 @@ internal sealed partial class RedisBackplane
             user = (RedisValue)userId,
         }).ConfigureAwait(false);
         return moved == 1 ? await Groups.GroupsOfAsync(userId).ConfigureAwait(false) : null;
-    }
-
-    private async Task ObservePublishAsync(Task<long> published, long correlation, string targetUserId)
-    {
-        SignalingErrorCode code;
-        string text;
-        try
-        {
-            if (await published.ConfigureAwait(false) > 0)
-            {
-                return;
-            }
-
-            code = SignalingErrorCode.TargetUnavailable;
-            text = $"User '{targetUserId}' is not connected.";
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            ReportUnreachable(ex);
-            code = SignalingErrorCode.ServiceUnavailable;
-            text = "Service unavailable: the signaling backplane (Redis) is unreachable; the relay was not forwarded. Retry later.";
-        }
-
-        if (correlation != 0 && _relays.TryComplete(RequestId.FromNumber(correlation), out var relay))
-        {
-            relay.Caller.FailRelay(relay.CallerRequestId, code, text);
-        }
     }
 
     private void FireAndForget(RedisChannel channel, BackplaneMessage message)

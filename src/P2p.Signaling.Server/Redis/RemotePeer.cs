@@ -17,7 +17,7 @@ internal sealed class RemotePeer(RedisBackplane backplane, string userId) : ISig
     /// <inheritdoc />
     public bool TryForwardRelay(ISignalingPeer caller, in RequestId callerRequestId, string groupId, ReadOnlySpan<byte> data)
     {
-        backplane.PublishRelay(caller, callerRequestId, userId, groupId, data);
+        backplane.CheckAndPublishRelay(caller, callerRequestId, groupId, userId, data);
         return true;
     }
 
