@@ -163,18 +163,6 @@ internal sealed partial class SignalingConnection
     public void Notify(byte[] frame) => Enqueue(new OutgoingFrame(frame, frame.Length, pooled: false));
 
     /// <summary>Fails the relays to this client whose deadline has passed (called by the hub's timer).</summary>
-    public void ExpireRelays(long now)
-    {
-        var expired = _relays.RemoveExpired(now);
-        if (expired is null)
-        {
-            return;
-        }
-
-        var message = $"User '{_userId}' did not answer the relay within {_options.RelayTimeout.TotalSeconds:0.###} s.";
-        foreach (var relay in expired)
-        {
-            relay.Caller.FailRelay(relay.CallerRequestId, SignalingErrorCode.RelayTimeout, message);
-        }
-    }
+    public void ExpireRelays(long now) =>
+        _relays.FailExpired(now, static self => $"User '{self._userId}' did not answer the relay within {self._options.RelayTimeout.TotalSeconds:0.###} s.", this);
 }

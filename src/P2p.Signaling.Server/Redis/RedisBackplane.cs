@@ -139,20 +139,8 @@ internal sealed partial class RedisBackplane : IAsyncDisposable
     public Task<TimeSpan> PingAsync() => _db.PingAsync();
 
     /// <summary>Fails remote relays whose answer did not come back in time (called by the hub's relay timer).</summary>
-    public void ExpireRelays(long now)
-    {
-        var expired = _relays.RemoveExpired(now);
-        if (expired is null)
-        {
-            return;
-        }
-
-        var message = $"No answer from the target's server instance within {_options.RelayTimeout.TotalSeconds:0.###} s.";
-        foreach (var relay in expired)
-        {
-            relay.Caller.FailRelay(relay.CallerRequestId, Abstractions.SignalingErrorCode.RelayTimeout, message);
-        }
-    }
+    public void ExpireRelays(long now) =>
+        _relays.FailExpired(now, static timeout => $"No answer from the target's server instance within {timeout.TotalSeconds:0.###} s.", _options.RelayTimeout);
 
     public async ValueTask DisposeAsync()
     {

@@ -35,11 +35,4 @@ internal sealed class RedisKeys(string prefix)
     public string UserChannelName(string userId) => $"{prefix}:c:u:{userId}";
 
     public RedisChannel InstanceChannel(string instanceId) => RedisChannel.Literal($"{prefix}:c:i:{instanceId}");
-
-    /// <summary>The user id of a user channel's name.</summary>
-    public string UserOfChannel(RedisChannel channel)
-    {
-        var name = channel.ToString();
-        return name[(prefix.Length + 5)..];
-    }
 }

@@ -10,9 +10,6 @@ internal sealed class InMemoryPeerDirectory : IPeerDirectory
 
     public int Count => _peers.Count;
 
-    /// <summary>All peers of this process.</summary>
-    public ICollection<ISignalingPeer> Peers => _peers.Values;
-
     public ValueTask<bool> TryRegisterAsync(ISignalingPeer peer) => ValueTask.FromResult(TryRegister(peer));
 
     public bool TryRegister(ISignalingPeer peer) => _peers.TryAdd(peer.UserId, peer);

@@ -103,6 +103,25 @@ internal sealed class PendingRelayTable
         return expired;
     }
 
+    /// <summary>
+    /// Fails the relays whose deadline is at or before <paramref name="now"/> with <c>-32005</c> and the message
+    /// <paramref name="describe"/> makes of <paramref name="state"/> (only when one expired).
+    /// </summary>
+    public void FailExpired<TState>(long now, Func<TState, string> describe, TState state)
+    {
+        var expired = RemoveExpired(now);
+        if (expired is null)
+        {
+            return;
+        }
+
+        var message = describe(state);
+        foreach (var relay in expired)
+        {
+            relay.Caller.FailRelay(relay.CallerRequestId, P2p.Signaling.Abstractions.SignalingErrorCode.RelayTimeout, message);
+        }
+    }
+
     /// <summary>Closes the table: it takes no more relays; returns those still waiting (their senders must be told).</summary>
     public List<PendingRelay> Close()
     {
