@@ -11,7 +11,24 @@ internal sealed partial class RelayedPeer
     /// <summary>Sends a probe through every directly connected member (except suspects); the first valid answer becomes the route.</summary>
     private void ProbeRound()
     {
-        var proof = OwnProof();
+        var candidates = Candidates();
+        List<(LinkMessenger Link, byte[] Frame)> sends;
+        lock (_gate)
+        {
+            if (_closed is not null || _looking || !_wanted || _relay is not null)
+            {
+                return;
+            }
+
+            sends = StartRoundLocked(candidates);
+        }
+
+        SendProbes(sends);
+    }
+
+    /// <summary>The members a probe can go through now, with their links (read outside this peer's lock).</summary>
+    private List<(string Id, LinkMessenger Link)> Candidates()
+    {
         var candidates = new List<(string Id, LinkMessenger Link)>();
         foreach (var member in Group.Members)
         {
@@ -22,41 +39,53 @@ internal sealed partial class RelayedPeer
             }
         }
 
+        return candidates;
+    }
+
+    /// <summary>
+    /// Registers a probe per candidate (suspects excepted) and arms the round's end; with no candidate, arms the next
+    /// attempt instead and wakes senders (who then fail: there is no route and none is being looked for).
+    /// </summary>
+    private List<(LinkMessenger Link, byte[] Frame)> StartRoundLocked(List<(string Id, LinkMessenger Link)> candidates)
+    {
+        var proof = OwnProof();
         var sends = new List<(LinkMessenger Link, byte[] Frame)>();
-        lock (_gate)
+        foreach (var (candidateId, link) in candidates)
         {
-            if (_closed is not null || _looking || !_wanted || _relay is not null)
+            if (_suspects.Contains(candidateId))
             {
-                return;
+                continue;
             }
 
-            foreach (var (candidateId, link) in candidates)
+            uint id;
+            do
             {
-                if (_suspects.Contains(candidateId))
-                {
-                    continue;
-                }
-
-                uint id;
-                do
-                {
-                    id = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-                }
-                while (_probes.ContainsKey(id) || _unacked.ContainsKey(id));
-
-                _probes[id] = (candidateId, Group.TimeProvider.GetTimestamp());
-                sends.Add((link, RouteFrame.Create(RouteFrameType.Probe, false, Group.LocalId, Member.Id, id, proof)));
+                id = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
             }
+            while (_probes.ContainsKey(id) || _unacked.ContainsKey(id));
 
-            if (sends.Count == 0)
-            {
-                ArmTimerLocked(_router.Options.RetryInterval, ProbeRound);
-                SignalLocked(); // senders waiting for a route give up
-                return;
-            }
+            _probes[id] = (candidateId, Group.TimeProvider.GetTimestamp());
+            sends.Add((link, RouteFrame.Create(RouteFrameType.Probe, false, Group.LocalId, Member.Id, id, proof)));
+        }
 
-            _looking = true;
-            ArmTimerLocked(_router.Options.ProbeTimeout, EndProbeRound);
+        if (sends.Count == 0)
+        {
+            _looking = false;
+            ArmTimerLocked(_router.Options.RetryInterval, ProbeRound);
+            SignalLocked();
+            return sends;
+        }
+
+        _looking = true;
+        ArmTimerLocked(_router.Options.ProbeTimeout, EndProbeRound);
+        return sends;
+    }
+
+    private void SendProbes(List<(LinkMessenger Link, byte[] Frame)> sends)
+    {
+        if (sends.Count == 0)
+        {
+            return;
         }
 
         Logger.LogDebug("Looking for a route to member {MemberId} through {Count} members", Member.Id, sends.Count);

@@ -77,11 +77,13 @@ internal sealed partial class RelayedPeer
                 var (relay, link, version) = await WaitForRouteAsync(linked.Token).ConfigureAwait(false);
                 try
                 {
-                    await SendFramesAsync(link, seq, kind, messageId, message, signature, linked.Token).ConfigureAwait(false);
+                    // Bounded by the relay's link too: a send that waits on a link going away ends with it.
+                    using var viaRelay = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, link.Lifetime);
+                    await SendFramesAsync(link, seq, kind, messageId, message, signature, viaRelay.Token).ConfigureAwait(false);
                 }
-                catch (GroupException ex) when (!linked.IsCancellationRequested)
+                catch (Exception ex) when (ex is GroupException or OperationCanceledException && !linked.IsCancellationRequested)
                 {
-                    OnRelayLost(relay, ex.Message);
+                    OnRelayLost(relay, ex is GroupException ? ex.Message : "its link ended while sending");
                     continue;
                 }
 

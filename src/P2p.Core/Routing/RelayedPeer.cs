@@ -121,10 +121,15 @@ internal sealed partial class RelayedPeer
         Group.OnRelayChanged(Member, null);
     }
 
-    /// <summary>The route through <paramref name="relayId"/> broke (its link is lost, it left, or it answered Unreachable): look for another.</summary>
+    /// <summary>
+    /// The route through <paramref name="relayId"/> broke (its link is lost, it left, or it answered Unreachable): look for
+    /// another. Dropping the route and starting the search are one step, so a sender never sees "no route, none looked for"
+    /// in between.
+    /// </summary>
     public void OnRelayLost(string relayId, string why)
     {
-        bool wanted;
+        var candidates = Candidates();
+        List<(LinkMessenger Link, byte[] Frame)> sends = [];
         lock (_gate)
         {
             if (!string.Equals(_relay, relayId, StringComparison.Ordinal))
@@ -134,16 +139,17 @@ internal sealed partial class RelayedPeer
 
             _relay = null;
             _routeVersion++;
+            if (_wanted && _closed is null && !_looking)
+            {
+                sends = StartRoundLocked(candidates);
+            }
+
             SignalLocked();
-            wanted = _wanted && _closed is null;
         }
 
         Logger.LogInformation("The route to member {MemberId} through {Relay} is lost: {Why}", Member.Id, relayId, why);
         Group.OnRelayChanged(Member, null);
-        if (wanted)
-        {
-            ProbeRound();
-        }
+        SendProbes(sends);
     }
 
     /// <summary>Ends everything: waiting messages and requests fail with <paramref name="reason"/>.</summary>

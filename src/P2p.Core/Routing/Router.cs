@@ -229,7 +229,8 @@ internal sealed class Router(MeshGroup group)
                     copy[frame.Length - 1] ^= 0x5a;
                 }
 
-                await target.SendFrameAsync(copy.AsMemory(0, frame.Length), link.Lifetime).ConfigureAwait(false);
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(link.Lifetime, target.Lifetime);
+                await target.SendFrameAsync(copy.AsMemory(0, frame.Length), both.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _forwarded);
                 return;
             }

@@ -15,10 +15,27 @@ namespace P2p.Core.Tests.Routing;
 [CancelAfter(60_000)]
 public sealed class RelayedMemberTests
 {
+    private TestMesh? _mesh;
+
+    /// <summary>On failure, the members' logs go to the test output.</summary>
+    [TearDown]
+    public void PrintLogOnFailure()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed && _mesh is { } mesh)
+        {
+            foreach (var entry in mesh.Log.Entries)
+            {
+                TestContext.Out.WriteLine(entry);
+            }
+        }
+
+        _mesh = null;
+    }
+
     [Test]
     public async Task Two_members_that_cannot_connect_exchange_broadcasts_requests_and_large_messages_through_a_third()
     {
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var relay = await mesh.CreateAsync();
         var a = await mesh.JoinAsync(relay.Group.Id);
         await TestMesh.WaitForFullMeshAsync([relay, a]);
@@ -49,7 +66,7 @@ public sealed class RelayedMemberTests
     [Test]
     public async Task When_the_relay_leaves_mid_transfer_another_takes_over_and_the_message_arrives_once()
     {
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var first = await mesh.CreateAsync();
         var second = await mesh.JoinAsync(first.Group.Id);
         var requests = new ConcurrentBag<int>();
@@ -84,7 +101,7 @@ public sealed class RelayedMemberTests
         using var keyB = IdentityKey.Create();
         using var keyT = IdentityKey.Create();
         using var keyH = IdentityKey.Create();
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var tamperer = await mesh.CreateAsync(configure: WithKey(keyT, "tamperer"));
         var a = await mesh.JoinAsync(tamperer.Group.Id, WithKey(keyA, "alice"));
         await TestMesh.WaitForFullMeshAsync([tamperer, a]);
@@ -114,7 +131,7 @@ public sealed class RelayedMemberTests
     [Test]
     public async Task Without_identity_keys_a_relay_can_alter_what_it_forwards_undetected()
     {
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var tamperer = await mesh.CreateAsync();
         var a = await mesh.JoinAsync(tamperer.Group.Id);
         await TestMesh.WaitForFullMeshAsync([tamperer, a]);
@@ -132,7 +149,7 @@ public sealed class RelayedMemberTests
     [Test]
     public async Task When_the_direct_link_succeeds_later_the_member_is_connected_directly_again()
     {
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var relay = await mesh.CreateAsync();
         var a = await mesh.JoinAsync(relay.Group.Id);
         await TestMesh.WaitForFullMeshAsync([relay, a]);
@@ -154,7 +171,7 @@ public sealed class RelayedMemberTests
     [Test]
     public async Task Capability_rules_hold_end_to_end_through_a_relay()
     {
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var owner = await mesh.CreateAsync(GroupCapability.BroadcastOwner | GroupCapability.UnicastOwner);
         var a = await mesh.JoinAsync(owner.Group.Id);
         await TestMesh.WaitForFullMeshAsync([owner, a]);
@@ -175,7 +192,7 @@ public sealed class RelayedMemberTests
     [Test]
     public async Task With_relaying_off_an_unreachable_member_stays_failed()
     {
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var relay = await mesh.CreateAsync();
         var a = await mesh.JoinAsync(relay.Group.Id, o => o.Relaying.Enabled = false);
         await TestMesh.WaitForFullMeshAsync([relay, a]);
@@ -192,7 +209,7 @@ public sealed class RelayedMemberTests
     [Test]
     public async Task A_relay_forwards_only_what_its_peer_sends_in_its_own_name_and_never_forwards_twice()
     {
-        await using var mesh = await TestMesh.StartAsync();
+        await using var mesh = await StartAsync();
         var relay = await mesh.CreateAsync();
         var a = await mesh.JoinAsync(relay.Group.Id);
         var d = await mesh.JoinAsync(relay.Group.Id);
@@ -215,6 +232,8 @@ public sealed class RelayedMemberTests
         Assert.That(mesh.Log.Contains(Microsoft.Extensions.Logging.LogLevel.Warning, "not for this member"), Is.True);
         Assert.That(b.Broadcasts, Is.Empty);
     }
+
+    private async Task<TestMesh> StartAsync() => _mesh = await TestMesh.StartAsync();
 
     /// <summary>A fault under which <paramref name="member"/> connects only to <paramref name="relays"/>.</summary>
     private static Func<Transport.PeerConnectionContext, InMemoryFault> OnlyThrough(TestMember member, params TestMember[] relays) =>
