@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
+
+/// <summary>
+/// Relayed members (docs/protocol.md, "Relayed members (extension)") between Chromium pages (p2p.js) and .NET members
+/// (P2p.Core): two members that cannot connect directly talk through a third connected to both.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public class MixedGroupRelayTests : BrowserClientTestBase
+{
+    private const int SixteenMiB = 16 * 1024 * 1024;
+
+    /// <summary>How long a page waits for a relayed state: a failed direct attempt (the connect timeout below) and a probe.</summary>
+    private const int RelayWaitMs = 30_000;
+
+    /// <summary>The pages' connect timeout: a page that waits for an offer that never comes reports the member failed after it.</summary>
+    private const int PageConnectTimeoutMs = 4_000;
+
+    [TestCase(false)]
+    [TestCase(true)]
+    [CancelAfter(180_000)]
+    public async Task Three_pages_where_two_cannot_connect_talk_through_the_third(bool identities, CancellationToken ct)
+    {
+        var a = await OpenPageAsync("relay-a", identities, "a");
+        var relay = await OpenPageAsync("relay-b", identities, "b");
+        var c = await OpenPageAsync("relay-c", identities, "c");
+        await a.CallAsync("blockDirect", (object)new[] { c.Id });
+        await c.CallAsync("blockDirect", (object)new[] { a.Id });
+
+        var group = await a.CallAsync("create", 15);
+        var groupId = group.GetProperty("id").GetString()!;
+        await relay.CallAsync("join", groupId);
+        await c.CallAsync("join", groupId);
+
+        var cAtA = await a.CallAsync("waitRelayed", c.Id, relay.Id, RelayWaitMs);
+        var aAtC = await c.CallAsync("waitRelayed", a.Id, relay.Id, RelayWaitMs);
+        await relay.CallAsync("waitConnected", 2, WaitMs);
+        await a.CallAsync("waitReachable", 2, WaitMs);
+        await c.CallAsync("waitReachable", 2, WaitMs);
+        if (identities)
+        {
+            Assert.That(cAtA.GetProperty("identity").GetProperty("name").GetString(), Is.EqualTo("c"), "a verified c's routed identity proof");
+            Assert.That(aAtC.GetProperty("identity").GetProperty("name").GetString(), Is.EqualTo("a"), "c verified a's routed identity proof");
+        }
+
+        // Broadcasts both ways: the relay gets them directly, the far end through the relay.
+        var fromA = await a.CallAsync("broadcastText", "from a");
+        Assert.That(fromA.GetProperty("allDelivered").GetBoolean(), Is.True, fromA.GetRawText());
+        var fromC = await c.CallAsync("broadcastText", "from c");
+        Assert.That(fromC.GetProperty("allDelivered").GetBoolean(), Is.True, fromC.GetRawText());
+        Assert.That(Texts(await c.CallAsync("waitReceived", 1, WaitMs)), Is.EqualTo(new[] { $"{a.Id}:from a" }));
+        Assert.That(Texts(await a.CallAsync("waitReceived", 1, WaitMs)), Is.EqualTo(new[] { $"{c.Id}:from c" }));
+        Assert.That(Texts(await relay.CallAsync("waitReceived", 2, WaitMs)), Is.EquivalentTo(new[] { $"{a.Id}:from a", $"{c.Id}:from c" }));
+
+        // Unicast request → reply both ways.
+        Assert.That((await a.CallAsync("unicastText", c.Id, "hi c", WaitMs)).GetProperty("reply").GetString(), Is.EqualTo("echo:hi c"));
+        Assert.That((await c.CallAsync("unicastText", a.Id, "hi a", WaitMs)).GetProperty("reply").GetString(), Is.EqualTo("echo:hi a"));
+
+        // 16 MiB through the relay, as a request and echoed back as the reply.
+        var big = await a.CallAsync("unicastPattern", c.Id, SixteenMiB, 5);
+        Assert.That(big.GetProperty("length").GetInt32(), Is.EqualTo(SixteenMiB));
+        Assert.That(big.GetProperty("sha256").GetString(), Is.EqualTo(Sha256(Pattern(SixteenMiB, 5))));
+
+        await Task.Delay(200, ct); // a duplicate would arrive right behind; give it the chance to show
+        Assert.That((await c.CallAsync("received")).GetArrayLength(), Is.EqualTo(1), "each broadcast arrives once");
+        Assert.That((await c.CallAsync("requests")).GetArrayLength(), Is.EqualTo(2), "each request arrives once");
+        Assert.That((await a.CallAsync("member", c.Id)).GetProperty("relayedVia").GetString(), Is.EqualTo(relay.Id));
+        AssertNoPageErrors(a, relay, c);
+    }
+
+    private async Task<BrowserClientPage> OpenPageAsync(string name, bool identity, string identityName)
+    {
+        var page = await OpenAsync(name, connect: false);
+        await page.ConnectAsync(Server.WebSocketUri, identity
+            ? new { connectTimeout = PageConnectTimeoutMs, identity = new { name = identityName, key = "generate" } }
+            : new { connectTimeout = PageConnectTimeoutMs, identity = (object?)null });
+        return page;
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private static byte[] Pattern(int size, int seed)
+    {
+        var bytes = new byte[size];
+        for (var i = 0; i < size; i++)
+        {
+            bytes[i] = (byte)((i * 31) + seed);
+        }
+
+        return bytes;
+    }
+}
