@@ -268,6 +268,16 @@ window.t = {
     const m = group().getMember(memberId);
     return m === null ? null : { state: m.state, relayedVia: m.relayedVia, identity: identityOf(m.identity) };
   },
+  /** Waits until `bytes` of a relayed message from a member have arrived (the message being received, not yet complete). */
+  async waitRelayedProgress(memberId, bytes, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const received = group()._router._states.get(memberId)?.partial?.received ?? 0;
+      if (received >= bytes) return received;
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${bytes} relayed bytes from ${memberId} (${received} so far)`);
+      await new Promise((r) => setTimeout(r, 5)); // no event marks a fragment: poll
+    }
+  },
   /** Waits until a member is relayed (through `via`, when given); returns {state, relayedVia}. */
   async waitRelayed(memberId, via, timeoutMs) {
     return waitUntil(() => {

@@ -71,6 +71,40 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         AssertNoPageErrors(a, relay, c);
     }
 
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task When_the_relay_page_leaves_during_a_16_MiB_message_it_arrives_once_through_the_other_relay(CancellationToken ct)
+    {
+        var a = await OpenPageAsync("leave-a", identity: true, "a");
+        var r1 = await OpenPageAsync("leave-r1", identity: true, "r1");
+        var r2 = await OpenPageAsync("leave-r2", identity: true, "r2");
+        var d = await OpenPageAsync("leave-d", identity: true, "d");
+        await a.CallAsync("blockDirect", (object)new[] { d.Id });
+        await d.CallAsync("blockDirect", (object)new[] { a.Id });
+        var groupId = (await a.CallAsync("create", 15)).GetProperty("id").GetString()!;
+        await r1.CallAsync("join", groupId);
+        await r2.CallAsync("join", groupId);
+        await d.CallAsync("join", groupId);
+        var via = (await a.CallAsync("waitRelayed", d.Id, null, RelayWaitMs)).GetProperty("relayedVia").GetString()!;
+        await d.CallAsync("waitRelayed", a.Id, null, RelayWaitMs);
+        var (first, second) = via == r1.Id ? (r1, r2) : (r2, r1);
+
+        // A 16 MiB request from a to d; once a part of it went through the relay, that relay leaves.
+        var transfer = a.CallAsync("unicastPattern", d.Id, SixteenMiB, 9);
+        await d.CallAsync("waitRelayedProgress", a.Id, 1 << 20, WaitMs);
+        await first.CloseAsync();
+
+        var result = await transfer.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        Assert.That(result.GetProperty("length").GetInt32(), Is.EqualTo(SixteenMiB));
+        Assert.That(result.GetProperty("sha256").GetString(), Is.EqualTo(Sha256(Pattern(SixteenMiB, 9))));
+        Assert.That((await a.CallAsync("member", d.Id)).GetProperty("relayedVia").GetString(), Is.EqualTo(second.Id), "a switched to the other relay");
+        await Task.Delay(200, ct); // a duplicate would arrive right behind; give it the chance to show
+        var requests = await d.CallAsync("requests");
+        Assert.That(requests.EnumerateArray().Select(r => (r.GetProperty("from").GetString(), r.GetProperty("length").GetInt32())),
+            Is.EqualTo(new[] { (a.Id, SixteenMiB) }), "the request arrived exactly once");
+        AssertNoPageErrors(a, second, d);
+    }
+
     private async Task<BrowserClientPage> OpenPageAsync(string name, bool identity, string identityName)
     {
         var page = await OpenAsync(name, connect: false);
