@@ -56,8 +56,16 @@ public sealed class GroupOptions
     /// </summary>
     public Identity.IdentityOptions? Identity { get; set; }
 
+    /// <summary>Relayed members: reaching members that cannot be connected to directly through another member, and relaying for others (both on by default).</summary>
+    public RelayOptions Relaying { get; set; } = new();
+
     /// <summary>A copy of these settings.</summary>
-    public GroupOptions Clone() => (GroupOptions)MemberwiseClone();
+    public GroupOptions Clone()
+    {
+        var copy = (GroupOptions)MemberwiseClone();
+        copy.Relaying = Relaying.Clone();
+        return copy;
+    }
 
     internal void Validate()
     {
@@ -68,5 +76,7 @@ public sealed class GroupOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentRequests, 1, nameof(MaxConcurrentRequests));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameSize, Framing.FrameHeader.Size + 1, nameof(MaxFrameSize));
         Identity?.Validate();
+        ArgumentNullException.ThrowIfNull(Relaying, nameof(Relaying));
+        Relaying.Validate();
     }
 }

@@ -25,4 +25,10 @@ public interface IPeer
     /// possibly just after. For the local member: its own configured identity.
     /// </summary>
     Identity.PeerIdentity? Identity => null;
+
+    /// <summary>
+    /// The id of the member that relays messages to and from this member while it is <see cref="PeerState.Relayed"/>;
+    /// otherwise <see langword="null"/> (docs/concepts.md, "Relayed members").
+    /// </summary>
+    string? RelayedVia => null;
 }

@@ -26,4 +26,12 @@ public enum PeerState
 
     /// <summary>The member left the group (or this member did); final.</summary>
     Left,
+
+    /// <summary>
+    /// There is no direct connection to this member (it could not be established, even through TURN), but messages reach it
+    /// through another member connected to both (<see cref="IPeer.RelayedVia"/>; docs/concepts.md, "Relayed members").
+    /// Broadcasts, requests and replies work as with a direct connection. The direct connection keeps being retried with
+    /// back-off; when one succeeds the member becomes <see cref="Connected"/> again.
+    /// </summary>
+    Relayed,
 }

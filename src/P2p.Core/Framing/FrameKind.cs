@@ -20,4 +20,10 @@ public enum FrameKind : byte
     /// message id 0. Receivers that do not know it drop it.
     /// </summary>
     Identity = 5,
+
+    /// <summary>
+    /// A frame of the relayed-members extension (docs/protocol.md, "Relayed members (extension)"), with its own layout after
+    /// byte 0. Receivers that do not know it drop it.
+    /// </summary>
+    Route = 6,
 }

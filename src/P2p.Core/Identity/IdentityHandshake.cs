@@ -83,7 +83,35 @@ internal static class IdentityHandshake
             return null;
         }
 
-        if (!TryDecode(frame[FrameHeader.Size..], out var name, out var publicKey, out var signature, out problem))
+        return VerifyPayload(
+            frame[FrameHeader.Size..], name => Transcript(groupId, name, signerId, localId, remoteFingerprint, localFingerprint), out reason, out problem);
+    }
+
+    /// <summary>The transcript of a proof carried by a route probe (docs/protocol.md, "Relayed members (extension)").</summary>
+    public static byte[] RoutedTranscript(string groupId, string name, string signerId, string peerId) =>
+        Encoding.UTF8.GetBytes(string.Join('\n',
+            "p2p-identity-routed-v1",
+            "group:" + groupId,
+            "name:" + name,
+            "signer:" + signerId,
+            "peer:" + peerId));
+
+    /// <summary>This side's identity proof for a route probe: an Identity frame's payload signed over the routed transcript.</summary>
+    public static byte[] CreateRoutedProof(IdentityKey key, string name, string groupId, string localId, string remoteId)
+    {
+        var signature = key.Sign(RoutedTranscript(groupId, name, localId, remoteId));
+        return EncodeFrame(Encoding.UTF8.GetBytes(name), key.PublicKey.Span, signature)[FrameHeader.Size..];
+    }
+
+    /// <summary>Verifies a route probe's identity proof from <paramref name="signerId"/> to this member. Never throws.</summary>
+    public static PeerIdentity? VerifyRoutedProof(
+        ReadOnlySpan<byte> payload, string groupId, string signerId, string localId, out IdentityFailureReason reason, out string problem) =>
+        VerifyPayload(payload, name => RoutedTranscript(groupId, name, signerId, localId), out reason, out problem);
+
+    private static PeerIdentity? VerifyPayload(ReadOnlySpan<byte> payload, Func<string, byte[]> transcriptOf, out IdentityFailureReason reason, out string problem)
+    {
+        reason = IdentityFailureReason.Malformed;
+        if (!TryDecode(payload, out var name, out var publicKey, out var signature, out problem))
         {
             return null;
         }
@@ -104,7 +132,7 @@ internal static class IdentityHandshake
             return null;
         }
 
-        var transcript = Transcript(groupId, name, signerId, localId, remoteFingerprint, localFingerprint);
+        var transcript = transcriptOf(name);
         bool valid;
         try
         {

@@ -82,6 +82,10 @@ public sealed class IdentityKey : IDisposable
     /// <summary>Releases the key.</summary>
     public void Dispose() => _key.Dispose();
 
+    /// <summary>Signs a SHA-256 digest: ECDSA P-256, IEEE P1363 form (the same signature as <see cref="Sign"/> over the hashed data).</summary>
+    internal byte[] SignHash(ReadOnlySpan<byte> sha256) =>
+        _key.SignHash(sha256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+
     /// <summary>Signs <paramref name="data"/>: ECDSA P-256 with SHA-256, IEEE P1363 form (r||s, 64 bytes).</summary>
     internal byte[] Sign(ReadOnlySpan<byte> data) =>
         _key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);

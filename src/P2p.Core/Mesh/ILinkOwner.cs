@@ -54,7 +54,7 @@ internal interface ILinkOwner
     /// <summary>Creates the messenger of a connected link (capability checks, requests and broadcasts go through the group).</summary>
     LinkMessenger CreateMessenger(Member member, IMessageChannel channel, LinkFingerprints fingerprints, Action<Exception?> onClosed, CancellationToken lifetime);
 
-    /// <summary>Reports a member's state change to the application.</summary>
+    /// <summary>Reports a change of a member's direct state (<see cref="Member.DirectState"/>, already written); the group tells the application when what it sees changes.</summary>
     void OnMemberStateChanged(Member member, PeerState previous, PeerState state, Exception? error);
 
     /// <summary>Removes a member from the group for good.</summary>

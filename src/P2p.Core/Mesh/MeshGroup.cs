@@ -20,6 +20,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Channel<(Member Sender, ReadOnlyMemory<byte> Data)> _inbound;
     private readonly Channel<Action> _events = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Action> _routingEvents = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<MeshGroup, ValueTask> _onClosed;
@@ -68,10 +69,12 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        Router = new Routing.Router(this);
         using (Logger.BeginScope(_scope))
         {
             Work.Run(DispatchBroadcastsAsync);
             Work.Run(RaiseEventsAsync);
+            Work.Run(RunRoutingEventsAsync);
         }
     }
 
@@ -147,6 +150,9 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     public bool SignalingClosed => _signalingClosed;
+
+    /// <summary>Relayed members: forwarding for others, and routes to members without a direct link.</summary>
+    internal Routing.Router Router { get; }
 
     /// <summary>Test hook: a "modified peer" that skips the sender-side capability checks.</summary>
     internal bool BypassSenderChecks { get; set; }
@@ -273,7 +279,9 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         using (Logger.BeginScope(new LogScope(Id, userId)))
         {
             Logger.LogInformation("Member {MemberId} is gone: {Why}", userId, why);
-            link.Remove(new GroupException(GroupErrorCode.NotConnected, $"Member {userId} is no longer in the group: {why}."), raiseEvents: true);
+            var reason = new GroupException(GroupErrorCode.NotConnected, $"Member {userId} is no longer in the group: {why}.");
+            link.Remove(reason, raiseEvents: true);
+            Router.OnMemberRemoved(link.Member, reason);
         }
 
         SignalMeshChanged();
@@ -313,7 +321,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         foreach (var link in links)
         {
             link.NudgeRecovery();
-            if (link.Member.State is PeerState.Connecting or PeerState.Failed)
+            if (link.Member.DirectState is PeerState.Connecting or PeerState.Failed)
             {
                 unconnected.Add(link.Member.Id);
             }
@@ -419,7 +427,34 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
 
     public void OnMemberStateChanged(Member member, PeerState previous, PeerState state, Exception? error)
     {
-        Post(() => MemberStateChanged?.Invoke(this, new PeerStateChangedEventArgs(member, previous, state, error)));
+        var seenBefore = member.WithDirectState(previous);
+        var seen = member.State;
+        if (seenBefore != seen)
+        {
+            Post(() => MemberStateChanged?.Invoke(this, new PeerStateChangedEventArgs(member, seenBefore, seen, error)));
+        }
+
+        _routingEvents.Writer.TryWrite(() => Router.OnDirectStateChanged(member, previous, state));
+        SignalMeshChanged();
+    }
+
+    /// <summary>The router started or stopped relaying for a member: tells the application when what it sees changes.</summary>
+    internal void OnRelayChanged(Member member, string? relay)
+    {
+        PeerState before;
+        PeerState after;
+        lock (_gate)
+        {
+            before = member.State;
+            member.Relay = relay;
+            after = member.State;
+        }
+
+        if (before != after)
+        {
+            Post(() => MemberStateChanged?.Invoke(this, new PeerStateChangedEventArgs(member, before, after, after == PeerState.Relayed ? null : member.LastError)));
+        }
+
         SignalMeshChanged();
     }
 
@@ -457,6 +492,12 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         foreach (var link in links)
         {
             var messenger = link.TryGetMessenger();
+            if (messenger is null && link.Member.State == PeerState.Relayed && Router.Find(link.Member.Id) is { } relayed)
+            {
+                sends.Add((link.Member, relayed.SendAsync(FrameKind.Broadcast, relayed.NextMessageId(), data, linked.Token)));
+                continue;
+            }
+
             if (messenger is null)
             {
                 failed.Add(new BroadcastFailure(link.Member, new GroupException(GroupErrorCode.NotConnected, $"Member {link.Member.Id} is not connected ({link.Member.State}).", link.Member.LastError)));
@@ -510,9 +551,31 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         var connected = false;
         try
         {
-            var messenger = await link.WaitForMessengerAsync(linked.Token).ConfigureAwait(false);
-            connected = true;
-            return await messenger.RequestAsync(data, linked.Token).ConfigureAwait(false);
+            while (true)
+            {
+                if (link.TryGetMessenger() is { } direct)
+                {
+                    connected = true;
+                    return await direct.RequestAsync(data, linked.Token).ConfigureAwait(false);
+                }
+
+                var relayed = Router.Find(memberId);
+                if (link.Member.State == PeerState.Relayed && relayed is not null)
+                {
+                    connected = true;
+                    return await relayed.RequestAsync(data, linked.Token).ConfigureAwait(false);
+                }
+
+                if (relayed is not { IsReachable: true })
+                {
+                    // Not relayed and no route being looked for: wait for the direct link as before (fails at once when it failed).
+                    var messenger = await link.WaitForMessengerAsync(linked.Token).ConfigureAwait(false);
+                    connected = true;
+                    return await messenger.RequestAsync(data, linked.Token).ConfigureAwait(false);
+                }
+
+                await Task.WhenAny(link.Changed, relayed.Changed).WaitAsync(linked.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
@@ -537,7 +600,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
             bool done;
             lock (_gate)
             {
-                done = _links.Values.All(l => l.Member.State == PeerState.Connected);
+                done = _links.Values.All(l => l.Member.State is PeerState.Connected or PeerState.Relayed);
             }
 
             if (done)
@@ -609,6 +672,9 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
             link.Remove(reason, raiseEvents: false);
         }
 
+        Router.Close(reason);
+        _routingEvents.Writer.TryComplete();
+
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _ready.TrySetCanceled();
         _inbound.Writer.TryComplete();
@@ -677,6 +743,26 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
                 catch (Exception ex)
                 {
                     Logger.LogError(ex, "An event handler of group {GroupId} failed", Id);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs the router's reactions to state changes one at a time, in order, outside every lock.</summary>
+    private async Task RunRoutingEventsAsync()
+    {
+        var reader = _routingEvents.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var react))
+            {
+                try
+                {
+                    react();
+                }
+                catch (Exception ex)
+                {
+                    Logger.LogError(ex, "Routing failed to react to a state change in group {GroupId}", Id);
                 }
             }
         }

@@ -81,6 +81,18 @@ internal sealed partial class PeerLink
         }
     }
 
+    /// <summary>Completes at the next change of the member's direct state.</summary>
+    internal Task Changed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed.Task;
+            }
+        }
+    }
+
     private string RemoteId => Member.Id;
 
     /// <summary>Starts connecting: offers when this side offers, otherwise waits (bounded) for the remote's offer.</summary>
@@ -791,11 +803,11 @@ internal sealed partial class PeerLink
         }
     }
 
-    /// <summary>Moves the link to <paramref name="next"/>; when the member's state follows it to another value, tells the application (unless <paramref name="raiseEvent"/> is false) and wakes waiters.</summary>
+    /// <summary>Moves the link to <paramref name="next"/>; when the member's direct state follows it to another value, tells the group (unless <paramref name="raiseEvent"/> is false) and wakes waiters.</summary>
     private void SetStateLocked(LinkState next, Exception? error, bool raiseEvent = true)
     {
         _state = next;
-        var previous = Member.State;
+        var previous = Member.DirectState;
         var state = next.ToPeerState();
         if (error is not null)
         {
@@ -807,7 +819,7 @@ internal sealed partial class PeerLink
             return;
         }
 
-        Member.State = state;
+        Member.DirectState = state;
         if (raiseEvent)
         {
             _group.OnMemberStateChanged(Member, previous, state, error);

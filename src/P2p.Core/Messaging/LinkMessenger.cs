@@ -61,6 +61,15 @@ internal sealed class LinkMessenger
         _reassembler = new MessageReassembler(group.Options.MaxMessageSize, MaxPartialMessages);
     }
 
+    /// <summary>The largest frame this side sends on the channel (the remote's maximum message size, at most <see cref="GroupOptions.MaxFrameSize"/>).</summary>
+    public int FrameSize => _frameSize;
+
+    /// <summary>The remote's maximum message size: the largest frame it accepts.</summary>
+    public int RemoteMaxMessageSize => _channel.MaxMessageSize;
+
+    /// <summary>Cancelled when the link this messenger belongs to ends.</summary>
+    public CancellationToken Lifetime => _lifetime;
+
     /// <summary>How many requests wait for a reply (for tests).</summary>
     public int PendingRequestCount => _pending.Count;
 
@@ -328,7 +337,11 @@ internal sealed class LinkMessenger
         }
     }
 
-    private async Task SendFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one whole frame as it is (route frames: docs/protocol.md, "Relayed members (extension)"), after the frames
+    /// already queued. The caller may reuse <paramref name="frame"/>'s memory once this completes.
+    /// </summary>
+    public async Task SendFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -350,6 +363,12 @@ internal sealed class LinkMessenger
         if (IsIdentityFrame(frame.Span))
         {
             _logger.LogWarning("Dropped an Identity frame from member {MemberId} that was not its first frame", _peer.Id);
+            return;
+        }
+
+        if (Routing.RouteFrame.IsRouteFrame(frame.Span))
+        {
+            await _group.Router.OnFrameAsync(_peer, this, frame).ConfigureAwait(false);
             return;
         }
 
@@ -444,63 +463,8 @@ internal sealed class LinkMessenger
         }
     }
 
-    private async Task HandleRequestAsync(uint requestId, ReadOnlyMemory<byte> request)
-    {
-        try
-        {
-            var handler = _group.RequestHandler;
-            if (_group.IsClosing)
-            {
-                await SendErrorAsync(requestId, GroupErrorCode.Unavailable, $"Member {_group.LocalId} is leaving the group.").ConfigureAwait(false);
-                return;
-            }
-
-            if (handler is null)
-            {
-                _logger.LogWarning("Refused a request from member {MemberId}: no request handler is set", _peer.Id);
-                await SendErrorAsync(requestId, GroupErrorCode.NoHandler, $"Member {_group.LocalId} has no request handler.").ConfigureAwait(false);
-                return;
-            }
-
-            ReadOnlyMemory<byte> reply;
-            try
-            {
-                reply = await handler(_peer, request, _lifetime).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
-            {
-                return; // the link ended: nobody can be answered
-            }
-            catch (GroupException ex) when ((int)ex.Code is > 0 and < 100)
-            {
-                await SendErrorAsync(requestId, ex.Code, ex.Message).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex)
-            {
-                _logger.LogWarning(ex, "The request handler failed for a request from member {MemberId}", _peer.Id);
-                await SendErrorAsync(requestId, GroupErrorCode.HandlerFailed, ex.Message).ConfigureAwait(false);
-                return;
-            }
-
-            if (reply.Length > _group.Options.MaxMessageSize)
-            {
-                _logger.LogWarning("The reply to member {MemberId} ({Length} bytes) exceeds the message size limit", _peer.Id, reply.Length);
-                await SendErrorAsync(requestId, GroupErrorCode.TooLarge, $"The reply ({reply.Length} bytes) exceeds the limit of {_group.Options.MaxMessageSize} bytes.").ConfigureAwait(false);
-                return;
-            }
-
-            await SendAsync(FrameKind.Reply, requestId, reply, _lifetime).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or GroupException)
-        {
-            _logger.LogDebug("Could not answer a request from member {MemberId}: {Reason}", _peer.Id, ex.Message);
-        }
-        finally
-        {
-            _group.RequestSlots.Release();
-        }
-    }
+    private Task HandleRequestAsync(uint requestId, ReadOnlyMemory<byte> request) =>
+        RequestInvoker.RunAsync(_group, _peer, requestId, request, (kind, id, payload) => SendAsync(kind, id, payload, _lifetime), _logger, _lifetime);
 
     private void SendErrorInBackground(uint requestId, GroupErrorCode code, string message) =>
         _group.Work.Run(async () =>

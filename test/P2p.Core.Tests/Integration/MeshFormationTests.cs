@@ -197,7 +197,7 @@ public class MeshFormationTests
         var a = await mesh.JoinAsync(owner.Group.Id);
         await TestMesh.WaitForFullMeshAsync([owner, a]);
         mesh.Network.Fault = c => c.LocalUserId == owner.Id || c.RemoteUserId == owner.Id ? InMemoryFault.Fail : InMemoryFault.None;
-        var b = await mesh.JoinAsync(owner.Group.Id);
+        var b = await mesh.JoinAsync(owner.Group.Id, o => o.Relaying.Enabled = false); // a could relay otherwise (RelayedMemberTests)
         await b.Changes.UntilAsync(() => b.Group.GetMember(owner.Id)?.State == PeerState.Failed, "the owner to be reported failed");
         await b.Changes.UntilAsync(() => b.Group.GetMember(a.Id)?.State == PeerState.Connected, "a to be connected");
         Assert.That(b.Group.GetMember(owner.Id)!.LastError, Is.Not.Null);
