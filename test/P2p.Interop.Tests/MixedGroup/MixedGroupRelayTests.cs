@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
-using System.Text.Json;
+using System.Text;
+using P2p.Core;
+using P2p.Core.Identity;
 
 namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
 
@@ -12,6 +14,11 @@ namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
 public class MixedGroupRelayTests : BrowserClientTestBase
 {
     private const int SixteenMiB = 16 * 1024 * 1024;
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The .NET members' connect timeout: a member that waits for an offer that never comes reports the other failed after it.</summary>
+    private static readonly TimeSpan DotNetConnectTimeout = TimeSpan.FromSeconds(4);
 
     /// <summary>How long a page waits for a relayed state: a failed direct attempt (the connect timeout below) and a probe.</summary>
     private const int RelayWaitMs = 30_000;
@@ -103,6 +110,119 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         Assert.That(requests.EnumerateArray().Select(r => (r.GetProperty("from").GetString(), r.GetProperty("length").GetInt32())),
             Is.EqualTo(new[] { (a.Id, SixteenMiB) }), "the request arrived exactly once");
         AssertNoPageErrors(a, second, d);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    [CancelAfter(180_000)]
+    public async Task A_page_relays_for_two_dot_net_members_that_cannot_connect_directly(bool identities, CancellationToken ct)
+    {
+        using var firstKey = identities ? IdentityKey.Create() : null;
+        using var secondKey = identities ? IdentityKey.Create() : null;
+        var options = new P2pOptions { ConnectTimeout = DotNetConnectTimeout };
+        await using var first = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct, IdentityOf(firstKey, "first"), options);
+        var page = await OpenPageAsync("relaying-page", identities, "page");
+        await page.CallAsync("join", first.Group.Id);
+        await using var second = await DotNetMember.CreateAsync(Server.WebSocketUri, first.Group.Id, ct, IdentityOf(secondKey, "second"), options, blocked: [first.Id]);
+        first.Transport.Block(second.Id);
+
+        await Task.WhenAll(
+            WaitRelayedAsync(first.Group, second.Id, page.Id, ct),
+            WaitRelayedAsync(second.Group, first.Id, page.Id, ct)).WaitAsync(Timeout, ct);
+        await page.CallAsync("waitConnected", 2, WaitMs);
+
+        // Broadcasts both ways between the .NET members (through the page), and each reaches the page directly.
+        await first.Group.BroadcastAsync(Encoding.UTF8.GetBytes("from first"), ct);
+        await second.Group.BroadcastAsync(Encoding.UTF8.GetBytes("from second"), ct);
+        await first.WaitForBroadcastsAsync(1, ct);
+        await second.WaitForBroadcastsAsync(1, ct);
+        Assert.That(Texts(await page.CallAsync("waitReceived", 2, WaitMs)), Is.EquivalentTo(new[] { $"{first.Id}:from first", $"{second.Id}:from second" }));
+
+        // Unicast request → reply both ways.
+        var reply = await first.Group.UnicastAsync(second.Id, Encoding.UTF8.GetBytes("hi second"), ct);
+        Assert.That(Encoding.UTF8.GetString(reply.Span), Is.EqualTo("dotnet got: hi second"));
+        reply = await second.Group.UnicastAsync(first.Id, Encoding.UTF8.GetBytes("hi first"), ct);
+        Assert.That(Encoding.UTF8.GetString(reply.Span), Is.EqualTo("dotnet got: hi first"));
+
+        // 16 MiB from one to the other (echoed back as the reply), intact.
+        var big = RandomNumberGenerator.GetBytes(SixteenMiB);
+        var echoed = await first.Group.UnicastAsync(second.Id, big, ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+        Assert.That(Sha256(echoed.ToArray()), Is.EqualTo(Sha256(big)), "16 MiB there and back through the page");
+        Assert.That(second.LargestRequest is { } got ? Sha256(got) : null, Is.EqualTo(Sha256(big)));
+
+        await Task.Delay(200, ct); // a duplicate would arrive right behind; give it the chance to show
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Texts(), Is.EqualTo(new[] { $"{second.Id}:from second" }), "each broadcast arrives once");
+            Assert.That(second.Texts(), Is.EqualTo(new[] { $"{first.Id}:from first" }), "each broadcast arrives once");
+            Assert.That(second.LargeRequests, Is.EqualTo(1), "the 16 MiB request arrived once");
+        });
+        AssertNoPageErrors(page);
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task A_page_and_a_dot_net_member_that_cannot_connect_directly_talk_through_a_dot_net_relay(CancellationToken ct)
+    {
+        using var relayKey = IdentityKey.Create();
+        using var memberKey = IdentityKey.Create();
+        var options = new P2pOptions { ConnectTimeout = DotNetConnectTimeout };
+        var page = await OpenPageAsync("far-page", identity: true, "page");
+        await using var relay = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct, IdentityOf(relayKey, "relay"), options);
+        await using var member = await DotNetMember.CreateAsync(Server.WebSocketUri, relay.Group.Id, ct, IdentityOf(memberKey, "member"), options, blocked: [page.Id]);
+        await page.CallAsync("blockDirect", (object)new[] { member.Id });
+        await page.CallAsync("join", relay.Group.Id);
+
+        var atPage = await page.CallAsync("waitRelayed", member.Id, relay.Id, RelayWaitMs);
+        await WaitRelayedAsync(member.Group, page.Id, relay.Id, ct).WaitAsync(Timeout, ct);
+        Assert.That(atPage.GetProperty("relayedVia").GetString(), Is.EqualTo(relay.Id));
+        Assert.That(atPage.GetProperty("identity").GetProperty("keyId").GetString(), Is.EqualTo(memberKey.KeyId), "the page verified the .NET member's routed identity proof");
+        await page.CallAsync("waitReachable", 2, WaitMs);
+
+        // Broadcasts both ways.
+        await member.Group.BroadcastAsync(Encoding.UTF8.GetBytes("from dotnet"), ct);
+        var fromPage = await page.CallAsync("broadcastText", "from page");
+        Assert.That(fromPage.GetProperty("allDelivered").GetBoolean(), Is.True, fromPage.GetRawText());
+        await member.WaitForBroadcastsAsync(1, ct);
+        await relay.WaitForBroadcastsAsync(2, ct);
+        Assert.That(Texts(await page.CallAsync("waitReceived", 1, WaitMs)), Is.EqualTo(new[] { $"{member.Id}:from dotnet" }));
+        Assert.That(member.Texts(), Is.EqualTo(new[] { $"{page.Id}:from page" }));
+
+        // Unicast both ways (signed by the origin, verified by the other end: WebCrypto ↔ .NET ECDsa).
+        var reply = await member.Group.UnicastAsync(page.Id, Encoding.UTF8.GetBytes("hi page"), ct);
+        Assert.That(Encoding.UTF8.GetString(reply.Span), Is.EqualTo("echo:hi page"));
+        Assert.That((await page.CallAsync("unicastText", member.Id, "hi dotnet", WaitMs)).GetProperty("reply").GetString(), Is.EqualTo("dotnet got: hi dotnet"));
+        var big = await page.CallAsync("unicastPattern", member.Id, 1 << 20, 3);
+        Assert.That(big.GetProperty("sha256").GetString(), Is.EqualTo(Sha256(Pattern(1 << 20, 3))), "1 MiB page → .NET → page through the .NET relay");
+        AssertNoPageErrors(page);
+    }
+
+    private static IdentityOptions? IdentityOf(IdentityKey? key, string name) => key is null ? null : new IdentityOptions { Key = key, Name = name };
+
+    /// <summary>Waits until <paramref name="group"/> reports <paramref name="memberId"/> relayed through <paramref name="via"/>.</summary>
+    private static async Task WaitRelayedAsync(IGroup group, string memberId, string via, CancellationToken ct)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check()
+        {
+            var peer = group.Members.FirstOrDefault(m => m.Id == memberId);
+            if (peer is { State: PeerState.Relayed } && peer.RelayedVia == via)
+            {
+                done.TrySetResult();
+            }
+        }
+
+        void OnChanged(object? sender, PeerStateChangedEventArgs e) => Check();
+        group.MemberStateChanged += OnChanged;
+        try
+        {
+            Check();
+            await done.Task.WaitAsync(Timeout, ct);
+        }
+        finally
+        {
+            group.MemberStateChanged -= OnChanged;
+        }
     }
 
     private async Task<BrowserClientPage> OpenPageAsync(string name, bool identity, string identityName)
