@@ -2699,7 +2699,7 @@ class PeerLink {
   /**
    * Updates the member's visible state from the direct connection's and the route's: `relayed` (with `relayedVia`)
    * while the direct connection is not up and a relay reaches the member. Raises `memberstatechanged` when the state
-   * or the relay changed.
+   * changed (not when only the relay did, as P2p.Core).
    * @param {Error|null} [error] @param {boolean} [raiseEvent]
    */
   publishState(error = null, raiseEvent = true) {
@@ -2711,7 +2711,7 @@ class PeerLink {
     if (previous === state && member._relayedVia === via) return;
     member._state = state;
     member._relayedVia = via;
-    if (raiseEvent) this._group._post(new MemberStateChangedEvent(member, previous, state, state === PeerState.Relayed ? null : error));
+    if (raiseEvent && previous !== state) this._group._post(new MemberStateChangedEvent(member, previous, state, state === PeerState.Relayed ? null : error ?? member._lastError));
     this.notifyChanged();
   }
 
@@ -3018,6 +3018,8 @@ class RouteState {
     this.retryTimer = undefined;
     /** The member's identity, accepted from its routed proof: relayed messages and acks from it must be signed with it. @type {VerifiedIdentity|null} */
     this.identity = null;
+    /** Relays through which the member got a message whose signature did not verify: not probed through again. @type {Set<string>} */
+    this.suspects = new Set();
     // ---- sending ----
     this.nextSeq = 1;
     this.nextMessageId = 0;
@@ -3315,7 +3317,8 @@ class Router {
     if (!this.options.enabled || this._closed || state.probe !== null || !group._links.has(state.id)) return;
     clearTimeout(state.retryTimer);
     state.retryTimer = undefined;
-    const relays = [...group._links.values()].filter((l) => l.member.id !== state.id && l.messenger() !== null).map((l) => l.member.id);
+    const relays = [...group._links.values()]
+      .filter((l) => l.member.id !== state.id && l.messenger() !== null && !state.suspects.has(l.member.id)).map((l) => l.member.id);
     const probe = { id: this._nextProbeId = (this._nextProbeId + 1) >>> 0, timer: /** @type {ReturnType<typeof setTimeout>|undefined} */ (undefined), decided: false };
     state.probe = probe;
     if (relays.length === 0) {
@@ -3453,9 +3456,17 @@ class Router {
     const state = this._state(origin);
     this._acceptIdentity(state, identity);
     answer({ type: RouteFrameType.ProbeReply, forwarded: false, origin: group.localId, destination: origin, probeId: frame.probeId ?? 0, proof: await this._proof(origin) });
-    // It looks for a route to this member, so this member will need one back (for replies): look now.
-    const peer = group._links.get(origin);
-    if (peer && !peer.isDirectlyConnected && state.relay === null) this._probe(state);
+    // It looks for a route to this member, so this member needs one back (for acks of its own messages, replies):
+    // without one, the way the probe came is it (as P2p.Core does).
+    if (state.relay === null && this._messengerOf(link.member.id) !== null && group._links.has(origin)) {
+      if (state.probe) {
+        state.probe.decided = true;
+        this._adopt(state, link.member.id);
+        this._probeEnded(state, state.probe);
+      } else {
+        this._adopt(state, link.member.id);
+      }
+    }
   }
 
   /** A forwarded ProbeReply: the first valid one for the current probe sets the route. @param {PeerLink} link @param {RouteFrame} frame */
@@ -3492,6 +3503,7 @@ class Router {
       case UnreachableReason.BadSignature:
       case UnreachableReason.NotMember:
         this._log.debug(`Member ${link.member.id} reports member ${frame.origin} unreachable (reason ${frame.reason}, reference ${reference})`);
+        if (frame.reason === UnreachableReason.BadSignature) state.suspects.add(link.member.id); // altered by the relay?
         if (!aboutProbe && fromRelay) this._routeBroken(state, frame.reason === UnreachableReason.BadSignature ? "a relayed message arrived with a bad signature" : "the relay cannot reach it");
         return;
       default: {
