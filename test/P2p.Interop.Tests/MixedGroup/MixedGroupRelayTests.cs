@@ -197,48 +197,67 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         AssertNoPageErrors(page);
     }
 
-    [Test]
+    [TestCase(true)]
+    [TestCase(false)]
     [CancelAfter(180_000)]
-    public async Task When_the_relay_leaves_during_a_16_MiB_request_from_a_dot_net_member_to_a_page_it_arrives_once_through_the_other_relay(CancellationToken ct)
+    public async Task When_the_relay_leaves_during_a_16_MiB_request_from_a_dot_net_member_to_a_page_it_arrives_once_through_the_other_relay(bool pageRelaysFirst, CancellationToken ct)
     {
         var options = new P2pOptions { ConnectTimeout = DotNetConnectTimeout };
         var far = await OpenPageAsync("far-page", identity: false, "");
         var pageRelay = await OpenPageAsync("page-relay", identity: false, "");
         await using var sender = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct, options: options, blocked: [far.Id]);
         var groupId = sender.Group.Id;
-        await pageRelay.CallAsync("join", groupId);
-        var dotNetRelay = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId, ct, options: options);
-        var dotNetRelayGone = false;
+        DotNetMember? dotNetRelay = null;
         try
         {
+            // The first relay joins before the far page (so the route goes through it), the second once the route is up.
+            async Task JoinDotNetRelayAsync() => dotNetRelay = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId, ct, options: options);
+            if (pageRelaysFirst)
+            {
+                await pageRelay.CallAsync("join", groupId);
+            }
+            else
+            {
+                await JoinDotNetRelayAsync();
+            }
+
             await far.CallAsync("blockDirect", (object)new[] { sender.Id });
             await far.CallAsync("join", groupId);
-            await WaitRelayedAsync(sender.Group, far.Id, via: null, ct);
-            await far.CallAsync("waitRelayed", sender.Id, null, RelayWaitMs);
+            var first = pageRelaysFirst ? pageRelay.Id : dotNetRelay!.Id;
+            await WaitStateAsync(sender.Group, far.Id, p => p is { State: PeerState.Relayed } && p.RelayedVia == first, ct);
+            await far.CallAsync("waitRelayed", sender.Id, first, RelayWaitMs);
+            if (pageRelaysFirst)
+            {
+                await JoinDotNetRelayAsync();
+            }
+            else
+            {
+                await pageRelay.CallAsync("join", groupId);
+            }
+
+            var second = pageRelaysFirst ? dotNetRelay!.Id : pageRelay.Id;
+            await WaitStateAsync(sender.Group, second, p => p is { State: PeerState.Connected }, ct);
+            await far.CallAsync("waitState", second, "connected", WaitMs);
 
             // 16 MiB from the .NET member to the page (echoed back); once a part went through the relay, that relay leaves.
             var big = RandomNumberGenerator.GetBytes(SixteenMiB);
             var transfer = sender.Group.UnicastAsync(far.Id, big, ct);
             await far.CallAsync("waitRelayedProgress", sender.Id, 1 << 20, WaitMs);
-            var first = sender.Group.Members.Single(m => m.Id == far.Id).RelayedVia;
-            TestContext.Out.WriteLine($"the first relay: {(first == pageRelay.Id ? "the page" : first == dotNetRelay.Id ? "the .NET member" : first ?? "none")}");
-            string second;
-            if (first == pageRelay.Id)
+            Assert.That(sender.Group.Members.Single(m => m.Id == far.Id).RelayedVia, Is.EqualTo(first));
+            if (pageRelaysFirst)
             {
                 await pageRelay.CloseAsync();
-                second = dotNetRelay.Id;
             }
             else
             {
-                Assert.That(first, Is.EqualTo(dotNetRelay.Id));
-                await dotNetRelay.DisposeAsync();
-                dotNetRelayGone = true;
-                second = pageRelay.Id;
+                await dotNetRelay!.DisposeAsync();
+                dotNetRelay = null;
             }
 
             var echoed = await transfer.WaitAsync(TimeSpan.FromSeconds(60), ct);
             Assert.That(Sha256(echoed.ToArray()), Is.EqualTo(Sha256(big)), "16 MiB there and back, the relay changed on the way");
             Assert.That(sender.Group.Members.Single(m => m.Id == far.Id).RelayedVia, Is.EqualTo(second), "the sender switched to the other relay");
+            Assert.That((await far.CallAsync("member", sender.Id)).GetProperty("relayedVia").GetString(), Is.EqualTo(second), "so did the page");
             await Task.Delay(200, ct); // a duplicate would arrive right behind; give it the chance to show
             var requests = await far.CallAsync("requests");
             Assert.That(requests.EnumerateArray().Select(r => (r.GetProperty("from").GetString(), r.GetProperty("length").GetInt32())),
@@ -247,7 +266,7 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         }
         finally
         {
-            if (!dotNetRelayGone)
+            if (dotNetRelay is not null)
             {
                 await dotNetRelay.DisposeAsync();
             }
@@ -256,14 +275,17 @@ public class MixedGroupRelayTests : BrowserClientTestBase
 
     private static IdentityOptions? IdentityOf(IdentityKey? key, string name) => key is null ? null : new IdentityOptions { Key = key, Name = name };
 
-    /// <summary>Waits until <paramref name="group"/> reports <paramref name="memberId"/> relayed through <paramref name="via"/> (any relay when null).</summary>
-    private static async Task WaitRelayedAsync(IGroup group, string memberId, string? via, CancellationToken ct)
+    /// <summary>Waits until <paramref name="group"/> reports <paramref name="memberId"/> relayed through <paramref name="via"/>.</summary>
+    private static Task WaitRelayedAsync(IGroup group, string memberId, string via, CancellationToken ct) =>
+        WaitStateAsync(group, memberId, p => p is { State: PeerState.Relayed } && p.RelayedVia == via, ct);
+
+    /// <summary>Waits until <paramref name="group"/>'s view of <paramref name="memberId"/> matches <paramref name="condition"/>.</summary>
+    private static async Task WaitStateAsync(IGroup group, string memberId, Func<IPeer, bool> condition, CancellationToken ct)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Check()
         {
-            var peer = group.Members.FirstOrDefault(m => m.Id == memberId);
-            if (peer is { State: PeerState.Relayed, RelayedVia: not null } && (via is null || peer.RelayedVia == via))
+            if (group.Members.FirstOrDefault(m => m.Id == memberId) is { } peer && condition(peer))
             {
                 done.TrySetResult();
             }
