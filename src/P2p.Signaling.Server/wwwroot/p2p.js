@@ -3251,8 +3251,9 @@ class Router {
     const messenger = this._messengerOf(frame.destination);
     if (messenger === null) return noRoute("no connection to it");
     if (bytes.length > messenger.remoteMaxMessageSize) return noRoute(`the frame (${bytes.length} bytes) exceeds its maximum message size`);
-    const copy = bytes.slice();
+    let copy = bytes.slice();
     copy[2] |= ROUTE_FORWARDED;
+    if (group._forwardHook) copy = group._forwardHook(copy);
     let queue = this._forwarding.get(frame.destination);
     if (queue === undefined && messenger._channel.bufferedAmount <= SEND_HIGH_WATER) {
       try {
@@ -3917,6 +3918,8 @@ export class Group extends EventTarget {
     if (key) this._local._identity = { name: this._identity.name, keyId: key.keyId, publicKey: key.spki, key: key.publicKey };
     /** Test hook: rewrites (or, returning null, withholds) the Identity frame about to be sent. @type {((frame: Uint8Array) => Uint8Array|null)|null} */
     this._identityFrameHook = null;
+    /** Test hook: rewrites the route frames this member forwards for others (a relay that alters them). @type {((frame: Uint8Array) => Uint8Array)|null} */
+    this._forwardHook = null;
     /** Relayed members: routes to members this one cannot reach directly, and forwarding for others. */
     this._router = new Router(this, resolveRelaying(options.relaying));
   }

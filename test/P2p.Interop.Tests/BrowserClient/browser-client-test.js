@@ -203,7 +203,7 @@ window.t = {
       iceTransportPolicy: options.iceTransportPolicy ?? "all",
       // Only loopback candidates: tests never send elsewhere (and a netns has nothing else anyway).
       candidateFilter: (c) => / 127\.0\.0\.1 /.test(` ${c.candidate} `),
-      defaultGroupOptions: options.relaying ? { relaying: options.relaying } : undefined,
+      defaultGroupOptions: { ...(options.relaying ? { relaying: options.relaying } : {}), ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}) },
     });
     state.service.signaling.addEventListener("memberjoined", notify);
     state.service.signaling.addEventListener("memberleft", notify);
@@ -254,6 +254,13 @@ window.t = {
     signaling.relayHandler = (request) => {
       if (blocked.has(request.fromUserId)) throw new p2p.SignalingError(p2p.SignalingErrorCode.RelayHandlerFailed, `test: no direct connection from ${request.fromUserId}`);
       return handler(request);
+    };
+  },
+  /** Makes this page a relay that alters what it forwards: the last byte of every forwarded Data frame is flipped. */
+  tamperForwarded() {
+    group()._forwardHook = (frame) => {
+      if (frame[1] === p2p.RouteFrameType.Data) frame[frame.length - 1] ^= 0x01;
+      return frame;
     };
   },
   /** Waits until `count` members are reachable (connected or relayed). */

@@ -21,6 +21,9 @@ internal sealed class DotNetMember : IAsyncDisposable
 
     public byte[]? LargestRequest { get; private set; }
 
+    /// <summary>How many requests arrived.</summary>
+    public int Requests => _requests;
+
     /// <summary>How many requests larger than 1 KiB arrived.</summary>
     public int LargeRequests => _largeRequests;
 
@@ -28,6 +31,7 @@ internal sealed class DotNetMember : IAsyncDisposable
     public BlockingPeerConnectionFactory Transport { get; private set; } = null!;
 
     private int _largeRequests;
+    private int _requests;
 
     /// <param name="server">The signaling server.</param>
     /// <param name="groupId">The group to join; null creates one.</param>
@@ -56,6 +60,7 @@ internal sealed class DotNetMember : IAsyncDisposable
             },
             RequestHandler = (from, data, _) =>
             {
+                Interlocked.Increment(ref member._requests);
                 if (data.Length > 1024)
                 {
                     member.LargestRequest = data.ToArray();

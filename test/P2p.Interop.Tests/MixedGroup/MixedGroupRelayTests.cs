@@ -273,6 +273,54 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         }
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_relay_page_that_alters_what_it_forwards_gets_nothing_delivered_either_way(CancellationToken ct)
+    {
+        using var key = IdentityKey.Create();
+        var options = new P2pOptions { ConnectTimeout = DotNetConnectTimeout };
+        var far = await OpenPageAsync("far-page", identity: true, "far", requestTimeoutMs: 3_000);
+        var relay = await OpenPageAsync("tampering-relay", identity: true, "relay");
+        await using var member = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct, IdentityOf(key, "dotnet"), options, blocked: [far.Id]);
+        await relay.CallAsync("join", member.Group.Id);
+        await far.CallAsync("blockDirect", (object)new[] { member.Id });
+        await far.CallAsync("join", member.Group.Id);
+        await WaitRelayedAsync(member.Group, far.Id, relay.Id, ct);
+        await far.CallAsync("waitRelayed", member.Id, relay.Id, RelayWaitMs);
+
+        // The relay now flips a byte of every relayed message it forwards: the origin's signature no longer verifies.
+        await relay.CallAsync("tamperForwarded");
+
+        // .NET → page: the page's check (WebCrypto) drops it (and tells the .NET member, which stops using that relay).
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        Exception? failure = null;
+        try
+        {
+            await member.Group.UnicastAsync(far.Id, Encoding.UTF8.GetBytes("altered?"), timeout.Token);
+        }
+        catch (Exception e) when (e is GroupException or OperationCanceledException)
+        {
+            failure = e;
+        }
+
+        // Page → .NET: the .NET member's check drops it (and tells the page, which stops using that relay); the page's request and broadcast are never acknowledged.
+        var request = await far.CallAsync("unicastText", member.Id, "altered?", 3_000);
+        Assert.That(request.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(100), request.GetRawText()); // Timeout
+        var broadcast = await far.CallAsync("broadcastText", "altered too?");
+        Assert.That(broadcast.GetProperty("failed").EnumerateArray().Select(f => f.GetProperty("id").GetString()), Does.Contain(member.Id), broadcast.GetRawText());
+
+        TestContext.Out.WriteLine($".NET unicast: {failure?.GetType().Name}: {failure?.Message}");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(failure, Is.Not.Null, "the .NET member's request through the altering relay fails");
+            Assert.That(member.Requests, Is.Zero, "nothing altered reached the .NET member's handler");
+            Assert.That(member.Texts(), Is.Empty, "nor its message handler");
+            Assert.That((await far.CallAsync("requests")).GetArrayLength(), Is.Zero, "nothing altered reached the page's handler");
+            Assert.That(await far.CallAsync<string[]>("logs"), Has.Some.Contains("signature does not verify"), "the page dropped an altered message");
+        });
+    }
+
     private static IdentityOptions? IdentityOf(IdentityKey? key, string name) => key is null ? null : new IdentityOptions { Key = key, Name = name };
 
     /// <summary>Waits until <paramref name="group"/> reports <paramref name="memberId"/> relayed through <paramref name="via"/>.</summary>
@@ -304,12 +352,16 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         }
     }
 
-    private async Task<BrowserClientPage> OpenPageAsync(string name, bool identity, string identityName)
+    private async Task<BrowserClientPage> OpenPageAsync(string name, bool identity, string identityName, int? requestTimeoutMs = null)
     {
         var page = await OpenAsync(name, connect: false);
-        await page.ConnectAsync(Server.WebSocketUri, identity
-            ? new { connectTimeout = PageConnectTimeoutMs, identity = new { name = identityName, key = "generate" } }
-            : new { connectTimeout = PageConnectTimeoutMs, identity = (object?)null });
+        var options = new Dictionary<string, object?>
+        {
+            ["connectTimeout"] = PageConnectTimeoutMs,
+            ["identity"] = identity ? new { name = identityName, key = "generate" } : null,
+            ["requestTimeout"] = requestTimeoutMs,
+        };
+        await page.ConnectAsync(Server.WebSocketUri, options);
         return page;
     }
 
