@@ -2078,6 +2078,8 @@ class PeerLink {
       if (messenger) return messenger;
       if (router.hasRoute(this._remoteId)) return null;
       if (this._directState === PeerState.Failed && !router.isProbing(this._remoteId)) {
+        const refusal = router.refusalOf(this._remoteId);
+        if (refusal) throw refusal;
         throw new GroupError(GroupErrorCode.NotConnected,
           `Member ${this._remoteId} is unreachable: ${this.member.lastError?.message ?? "the connection failed"}`, { cause: this.member.lastError });
       }
@@ -3020,6 +3022,8 @@ class RouteState {
     this.identity = null;
     /** Relays through which the member got a message whose signature did not verify: not probed through again. @type {Set<string>} */
     this.suspects = new Set();
+    /** The member refused this member's identity (or this member refused the member's) in the last route search. @type {GroupError|null} */
+    this.refusal = null;
     // ---- sending ----
     this.nextSeq = 1;
     this.nextMessageId = 0;
@@ -3081,6 +3085,9 @@ class Router {
 
   /** True while a route search for the member is under way. @param {string} memberId */
   isProbing(memberId) { return (this._states.get(memberId)?.probe ?? null) !== null; }
+
+  /** Why the last route search for the member found no route, when the member refused this one's identity. @param {string} memberId */
+  refusalOf(memberId) { return this._states.get(memberId)?.refusal ?? null; }
 
   /**
    * Sends one message to `memberId` through its relay; resolves when the member acknowledged it. It is sent again,
@@ -3355,6 +3362,7 @@ class Router {
 
   /** Uses `relay` for the route to the member (a new relay: messages not acknowledged are sent again). @param {RouteState} state @param {string} relay */
   _adopt(state, relay) {
+    state.refusal = null;
     clearTimeout(state.retryTimer);
     state.retryTimer = undefined;
     if (state.relay !== relay) {
@@ -3457,17 +3465,10 @@ class Router {
     const state = this._state(origin);
     this._acceptIdentity(state, identity);
     answer({ type: RouteFrameType.ProbeReply, forwarded: false, origin: group.localId, destination: origin, probeId: frame.probeId ?? 0, proof: await this._proof(origin) });
-    // It looks for a route to this member, so this member needs one back (for acks of its own messages, replies):
-    // without one, the way the probe came is it (as P2p.Core does).
-    if (state.relay === null && this._messengerOf(link.member.id) !== null && group._links.has(origin)) {
-      if (state.probe) {
-        state.probe.decided = true;
-        this._adopt(state, link.member.id);
-        this._probeEnded(state, state.probe);
-      } else {
-        this._adopt(state, link.member.id);
-      }
-    }
+    // It looks for a route to this member, so this member will need one back (for replies): look now. (Not just the
+    // way the probe came: this member's own probe is what tells whether the member accepts this member's identity.)
+    const peer = group._links.get(origin);
+    if (peer && !peer.isDirectlyConnected && state.relay === null) this._probe(state);
   }
 
   /** A forwarded ProbeReply: the first valid one for the current probe sets the route. @param {PeerLink} link @param {RouteFrame} frame */
@@ -3483,6 +3484,7 @@ class Router {
       identity = await this._checkProof(frame.origin, frame.proof ?? EMPTY);
     } catch (error) {
       this._log.warn(`Not using the route to member ${frame.origin} through ${link.member.id}: ${messageOf(error)}`);
+      if (error instanceof GroupError) this._refused(state, identityError(IdentityFailureReason.Refused, `Member ${frame.origin}'s identity was not accepted through relay ${link.member.id}: ${error.message}`, { cause: error }));
       return;
     }
     if (probe.decided || this._states.get(frame.origin) !== state || this._messengerOf(link.member.id) === null) return;
@@ -3510,6 +3512,7 @@ class Router {
       default: {
         this._log.warn(`Member ${frame.origin} refused this member's identity (routed, through ${link.member.id})`);
         const error = identityError(IdentityFailureReason.Refused, `Member ${frame.origin} refused this member's identity for relayed messages (or requires one this member does not have).`);
+        this._refused(state, error);
         this._failAll(state, error);
         if (state.relay !== null) {
           state.relay = null;
@@ -3519,6 +3522,13 @@ class Router {
         if (state.probe) this._probeEnded(state, state.probe);
       }
     }
+  }
+
+  /** A route search met a refusal (either way): remembered as the reason the member is unreachable. @param {RouteState} state @param {GroupError} error */
+  _refused(state, error) {
+    state.refusal = error;
+    const member = this._group._links.get(state.id)?.member;
+    if (member && member.state !== PeerState.Connected) member._lastError = error;
   }
 
   // ---- sending ----

@@ -321,6 +321,48 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         });
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_dot_net_member_that_requires_identity_refuses_a_page_without_a_key_through_the_relay_too(CancellationToken ct)
+    {
+        using var relayKey = IdentityKey.Create();
+        using var memberKey = IdentityKey.Create();
+        var options = new P2pOptions { ConnectTimeout = DotNetConnectTimeout };
+        var page = await OpenPageAsync("keyless-page", identity: false, "");
+
+        // The relay takes members without a key; the member requires a verified identity (the default with a key).
+        await using var relay = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct, new IdentityOptions { Key = relayKey, Name = "relay", RequirePeerIdentity = false }, options);
+        await using var member = await DotNetMember.CreateAsync(Server.WebSocketUri, relay.Group.Id, ct, IdentityOf(memberKey, "member"), options, blocked: [page.Id]);
+        await page.CallAsync("blockDirect", (object)new[] { member.Id });
+        await page.CallAsync("join", relay.Group.Id);
+        await page.CallAsync("waitState", relay.Id, "connected", WaitMs);
+        await page.CallAsync("waitState", member.Id, "failed", RelayWaitMs);
+
+        // The page's probe through the relay is answered with Unreachable "refused": its request fails with IdentityRejected.
+        var request = await page.CallAsync("unicastText", member.Id, "let me in", WaitMs);
+        TestContext.Out.WriteLine("page: " + request.GetRawText());
+        Assert.That(request.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(105), request.GetRawText());
+        Assert.That(request.GetProperty("error").GetProperty("reason").GetString(), Is.EqualTo("refused"));
+
+        // And the member never takes the page as relayed (its reply to the member's probe proves no identity).
+        GroupException? failure = null;
+        try
+        {
+            await member.Group.UnicastAsync(page.Id, Encoding.UTF8.GetBytes("who are you?"), ct).WaitAsync(Timeout, ct);
+        }
+        catch (GroupException e)
+        {
+            failure = e;
+        }
+
+        TestContext.Out.WriteLine($".NET: {failure?.GetType().Name}: {failure?.Message}");
+        Assert.That(failure, Is.Not.Null);
+        Assert.That(member.Group.Members.Single(m => m.Id == page.Id).State, Is.Not.EqualTo(PeerState.Relayed));
+        Assert.That((await page.CallAsync("member", member.Id)).GetProperty("state").GetString(), Is.Not.EqualTo("relayed"));
+        Assert.That((await page.CallAsync("requests")).GetArrayLength(), Is.Zero);
+        Assert.That(member.Requests, Is.Zero);
+    }
+
     private static IdentityOptions? IdentityOf(IdentityKey? key, string name) => key is null ? null : new IdentityOptions { Key = key, Name = name };
 
     /// <summary>Waits until <paramref name="group"/> reports <paramref name="memberId"/> relayed through <paramref name="via"/>.</summary>
