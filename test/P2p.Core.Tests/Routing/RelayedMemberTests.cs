@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using P2p.Core.Framing;
 using P2p.Core.Identity;
+using P2p.Core.Routing;
 using P2p.Core.Tests.Support;
 
 namespace P2p.Core.Tests.Routing;
@@ -185,6 +187,33 @@ public sealed class RelayedMemberTests
 
         Assert.That(result.Failed.Select(f => f.Peer.Id), Is.EqualTo(new[] { b.Id }));
         Assert.That(a.Group.GetMember(b.Id)!.RelayedVia, Is.Null);
+    }
+
+    [Test]
+    public async Task A_relay_forwards_only_what_its_peer_sends_in_its_own_name_and_never_forwards_twice()
+    {
+        await using var mesh = await TestMesh.StartAsync();
+        var relay = await mesh.CreateAsync();
+        var a = await mesh.JoinAsync(relay.Group.Id);
+        var d = await mesh.JoinAsync(relay.Group.Id);
+        await TestMesh.WaitForFullMeshAsync([relay, a, d]);
+        mesh.Network.Fault = OnlyThrough(a, relay, d);
+        var b = await mesh.JoinAsync(relay.Group.Id);
+        await b.Changes.UntilAsync(() => b.Group.GetMember(relay.Id)?.State == PeerState.Connected, "b to connect to the relay");
+        var link = a.MeshGroup!.GetLink(relay.Id)!.TryGetMessenger()!;
+
+        // In d's name at the first hop, and a frame marked as already forwarded.
+        var spoofed = RouteFrameTests.Data(d.Id, b.Id, 1, 0, [], new FrameHeader(FrameKind.Broadcast, true, 1, 4), "fake"u8.ToArray());
+        await link.SendFrameAsync(spoofed, CancellationToken.None);
+        var twice = RouteFrameTests.Data(a.Id, b.Id, 1, 0, [], new FrameHeader(FrameKind.Broadcast, true, 1, 4), "fake"u8.ToArray());
+        twice[2] = RouteFrame.ForwardedFlag;
+        await link.SendFrameAsync(twice, CancellationToken.None);
+        await a.Group.UnicastAsync(relay.Id, "barrier"u8.ToArray()); // the same channel, so the frames above were handled
+        await relay.Group.UnicastAsync(b.Id, "barrier"u8.ToArray()); // and whatever the relay forwarded to b came before this
+
+        Assert.That(mesh.Log.Contains(Microsoft.Extensions.Logging.LogLevel.Warning, "claims to come from"), Is.True);
+        Assert.That(mesh.Log.Contains(Microsoft.Extensions.Logging.LogLevel.Warning, "not for this member"), Is.True);
+        Assert.That(b.Broadcasts, Is.Empty);
     }
 
     /// <summary>A fault under which <paramref name="member"/> connects only to <paramref name="relays"/>.</summary>

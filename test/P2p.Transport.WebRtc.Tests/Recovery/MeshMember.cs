@@ -14,6 +14,7 @@ internal sealed class MeshMember
 {
     private readonly Stopwatch _clock;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _requests;
 
     public MeshMember(VirtualHost? host, Stopwatch clock)
     {
@@ -53,8 +54,15 @@ internal sealed class MeshMember
             Pulse();
             return ValueTask.CompletedTask;
         },
-        RequestHandler = (from, data, _) => ValueTask.FromResult(data),
+        RequestHandler = (from, data, _) =>
+        {
+            Interlocked.Increment(ref _requests);
+            return ValueTask.FromResult(data);
+        },
     };
+
+    /// <summary>How many requests this member answered.</summary>
+    public int RequestsAnswered => Volatile.Read(ref _requests);
 
     public void Attach(IGroup group, WebSocketSignalingChannel signaling)
     {

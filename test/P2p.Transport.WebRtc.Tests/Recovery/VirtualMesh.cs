@@ -61,12 +61,13 @@ internal sealed class VirtualMesh : IAsyncDisposable
     }
 
     /// <summary>
-    /// Adds a member on a new host of the virtual Internet (or, with <paramref name="loopback"/>, on the machine's
-    /// 127.0.0.1, to meet members in other processes): the first creates the group, the others join it.
+    /// Adds a member on a new host of the virtual Internet, or on <paramref name="host"/> (e.g. behind a NAT), or, with
+    /// <paramref name="loopback"/>, on the machine's 127.0.0.1, to meet members in other processes: the first creates the
+    /// group, the others join it.
     /// </summary>
-    public async Task<MeshMember> AddMemberAsync(CancellationToken cancellationToken, bool loopback = false)
+    public async Task<MeshMember> AddMemberAsync(CancellationToken cancellationToken, bool loopback = false, VirtualHost? host = null)
     {
-        var member = new MeshMember(loopback ? null : Net.Internet.AddHost($"m{_members.Count}"), Clock);
+        var member = new MeshMember(loopback ? null : host ?? Net.Internet.AddHost($"m{_members.Count}"), Clock);
         var transport = new WebRtcPeerConnectionFactory(new WebRtcTransportOptions
         {
             LoggerFactory = _logging,
