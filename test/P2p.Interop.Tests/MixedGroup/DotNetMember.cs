@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using P2p.Core;
 using P2p.Signaling.WebSockets;
+using P2p.Testing;
 using P2p.Transport.WebRtc;
 
 namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
