@@ -134,7 +134,7 @@ function renderMembers() {
     const state = document.createElement("td");
     const badge = document.createElement("span");
     badge.className = `state state-${member.state}`;
-    badge.textContent = member.state;
+    badge.textContent = member.state === PeerState.Relayed && member.relayedVia ? `relayed via ${shortId(member.relayedVia)}` : member.state;
     if (member.lastError && member.state !== PeerState.Connected) badge.title = member.lastError.message;
     state.append(badge);
     row.append(id, role, state);
@@ -219,6 +219,7 @@ function showGroup(joined) {
   joined.addEventListener("memberstatechanged", (event) => {
     const change = /** @type {import("./p2p.js").MemberStateChangedEvent} */ (event);
     if (change.state === PeerState.Connected) log("info", `Connected to ${label(change.member)}`);
+    else if (change.state === PeerState.Relayed) log("info", `Reaching ${label(change.member)} through ${shortId(change.relayedVia ?? "")}`);
     else if (change.state === PeerState.Failed) log("error", `Connection to ${label(change.member)} failed`, change.error?.message ?? "");
     renderMembers();
   });

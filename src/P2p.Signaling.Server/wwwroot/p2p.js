@@ -51,6 +51,13 @@ export const PeerState = Object.freeze({
   Interrupted: "interrupted",
   /** The last attempt failed (`lastError` says why); the member that joined later retries with back-off. */
   Failed: "failed",
+  /**
+   * The direct connection is not up (it failed, or is being retried), but the member is reached through another
+   * member that forwards for both (`relayedVia`; see "Relayed members" in docs/browser-client.md). Messages flow,
+   * acknowledged end to end; the direct connection keeps being retried, and once it connects the member is
+   * `connected` again.
+   */
+  Relayed: "relayed",
   /** The member left (or this member did); final. */
   Left: "left",
 });
@@ -1644,6 +1651,10 @@ export class Member {
     this._lastError = null;
     /** @type {VerifiedIdentity|null} */
     this._identity = null;
+    /** The identity proved in a routed probe (see "Relayed members"). @type {VerifiedIdentity|null} */
+    this._routedIdentity = null;
+    /** @type {string|null} */
+    this._relayedVia = null;
   }
 
   /**
@@ -1651,7 +1662,7 @@ export class Member {
    * trust policy), or null: none proved (yet), or the member has no key. For the local member: its own key, if any.
    * @returns {VerifiedIdentity|null}
    */
-  get identity() { return this._identity; }
+  get identity() { return this._identity ?? (this._state === PeerState.Relayed ? this._routedIdentity : null); }
 
   /** True when this member is the group's recorded owner. */
   get isOwner() { return this.id === this._group.ownerId; }
@@ -1659,12 +1670,19 @@ export class Member {
   /** The connection's `PeerState` (the local member is always connected). */
   get state() { return this._state; }
 
+  /**
+   * The member id of the relay this member is reached through while its state is `relayed` (see "Relayed members"),
+   * else null.
+   * @returns {string|null}
+   */
+  get relayedVia() { return this._relayedVia; }
+
   /** Why the last attempt failed (or the connection was interrupted), or null. */
   get lastError() { return this._lastError; }
 
   toJSON() {
     const identity = this._identity === null ? null : { name: this._identity.name, keyId: this._identity.keyId };
-    return { id: this.id, isOwner: this.isOwner, isLocal: this.isLocal, state: this.state, lastError: this._lastError?.message ?? null, identity };
+    return { id: this.id, isOwner: this.isOwner, isLocal: this.isLocal, state: this.state, relayedVia: this._relayedVia, lastError: this._lastError?.message ?? null, identity };
   }
 
   toString() {
@@ -1693,6 +1711,8 @@ export class MemberStateChangedEvent extends Event {
     this.error = error;
     /** The member's verified identity at this moment (`member.identity`), or null. @type {VerifiedIdentity|null} */
     this.identity = member.identity;
+    /** For `relayed`: the member id of the relay (`member.relayedVia`); otherwise null. @type {string|null} */
+    this.relayedVia = member.relayedVia;
   }
 }
 
@@ -1706,13 +1726,15 @@ class Messenger {
    * @param {PeerLink} link
    * @param {RTCDataChannel} channel
    * @param {number} frameSize the largest frame sent: min(remote max message size, maxFrameSize)
+   * @param {number} remoteMaxMessageSize the largest channel message the remote accepts (route frames are checked against it)
    */
-  constructor(group, link, channel, frameSize) {
+  constructor(group, link, channel, frameSize, remoteMaxMessageSize) {
     this._group = group;
     this._link = link;
     this._member = link.member;
     this._channel = channel;
     this.frameSize = frameSize;
+    this.remoteMaxMessageSize = remoteMaxMessageSize;
     this._reassembler = new MessageReassembler(group.options.maxMessageSize, MAX_PARTIAL_MESSAGES);
     /** @type {Map<number, Deferred>} */
     this._pending = new Map();
@@ -1836,6 +1858,10 @@ class Messenger {
       return;
     }
     const frame = new Uint8Array(data);
+    if (frame.length > 0 && frame[0] === ROUTE_FRAME_BYTE0) {
+      group._router.onFrame(this._link, frame);
+      return;
+    }
     if (frame.length > 0 && frame[0] === ((FRAME_VERSION << 4) | FrameKind.Identity)) {
       log.warn(`Dropped an Identity frame from member ${from}: only the first frame of a connection may be one`);
       return;
@@ -1884,7 +1910,7 @@ class Messenger {
           this._sendErrorInBackground(header.messageId, GroupErrorCode.Forbidden, `The group's capability (${group.capability}) forbids unicast from ${from} to ${group.localId}.`);
           return;
         }
-        void this._handleRequest(header.messageId, message);
+        this._handleRequest(header.messageId, message);
         return;
 
       case FrameKind.Reply: {
@@ -1912,49 +1938,10 @@ class Messenger {
   }
 
   /** @param {number} requestId @param {Uint8Array} request */
-  async _handleRequest(requestId, request) {
-    const group = this._group;
-    const lifetime = group._lifetime.signal;
-    try {
-      await group._requestSlots.acquire(lifetime);
-    } catch {
-      return; // left the group
-    }
-    try {
-      if (group._closing) {
-        await this._sendError(requestId, GroupErrorCode.Unavailable, `Member ${group.localId} is leaving the group.`);
-        return;
-      }
-      const handler = group.requestHandler;
-      if (!handler) {
-        group._logger.warn(`Refused a request from member ${this._member.id}: no request handler is set`);
-        await this._sendError(requestId, GroupErrorCode.NoHandler, `Member ${group.localId} has no request handler.`);
-        return;
-      }
-      let reply;
-      try {
-        reply = toBytes((await handler(this._member, request, lifetime)) ?? EMPTY);
-      } catch (error) {
-        if (lifetime.aborted || this._failure) return; // nobody can be answered
-        if (error instanceof GroupError && error.code > 0 && error.code < 100) {
-          await this._sendError(requestId, error.code, error.message);
-        } else {
-          group._logger.warn(`The request handler failed for a request from member ${this._member.id}:`, error);
-          await this._sendError(requestId, GroupErrorCode.HandlerFailed, messageOf(error));
-        }
-        return;
-      }
-      if (reply.length > group.options.maxMessageSize) {
-        group._logger.warn(`The reply to member ${this._member.id} (${reply.length} bytes) exceeds the message size limit`);
-        await this._sendError(requestId, GroupErrorCode.TooLarge, `The reply (${reply.length} bytes) exceeds the limit of ${group.options.maxMessageSize} bytes.`);
-        return;
-      }
-      await this.send(FrameKind.Reply, requestId, reply, lifetime);
-    } catch (error) {
-      group._logger.debug(`Could not answer a request from member ${this._member.id}: ${messageOf(error)}`);
-    } finally {
-      group._requestSlots.release();
-    }
+  _handleRequest(requestId, request) {
+    const lifetime = this._group._lifetime.signal;
+    void this._group._answerRequest(this._member, request,
+      (kind, payload) => this.send(kind, requestId, payload, lifetime), () => this._failure !== null);
   }
 
   /** @param {number} requestId @param {number} code @param {string} message */
@@ -2040,9 +2027,17 @@ class PeerLink {
     this._attempts = 0;
     this._failures = 0;
     this._removed = false;
+    /**
+     * The state of the direct connection. The member's visible state is this one, except that a member whose direct
+     * connection is not up but who is reachable through a relay is reported `relayed`.
+     */
+    this._directState = PeerState.Connecting;
   }
 
   get _log() { return this._group._logger; }
+
+  /** True while the direct connection is up (connected, or interrupted and recovering). */
+  get isDirectlyConnected() { return this._directState === PeerState.Connected || this._directState === PeerState.Interrupted; }
 
   get _remoteId() { return this.member.id; }
 
@@ -2055,7 +2050,7 @@ class PeerLink {
     if (this._removed || this._current) return;
     const timeout = this._group._service._options.connectTimeout;
     this._armTimer(timeout, () => {
-      if (this._removed || this._current || this.member.state !== PeerState.Connecting) return;
+      if (this._removed || this._current || this._directState !== PeerState.Connecting) return;
       this._log.warn(`No offer from member ${this._remoteId} within ${formatDuration(timeout)}; it is reported failed until it offers`);
       this._setState(PeerState.Failed, timeoutError(`Member ${this._remoteId} sent no offer within ${formatDuration(timeout)}.`));
     });
@@ -2064,17 +2059,27 @@ class PeerLink {
   /** The messenger of the live connection, or null. */
   messenger() {
     const current = this._current;
-    const live = this.member.state === PeerState.Connected || this.member.state === PeerState.Interrupted;
+    const live = this._directState === PeerState.Connected || this._directState === PeerState.Interrupted;
     return current && current.connected && !current.ended && current.messenger && live ? current.messenger : null;
   }
 
-  /** Waits until connected; fails at once when the member is unreachable or gone. @param {AbortSignal} signal */
-  async waitForMessenger(signal) {
+  /**
+   * Waits until the member is reachable: resolves with the direct connection's messenger, or with null when it is
+   * reachable through a relay only (see "Relayed members"). Fails at once when the member is unreachable (its direct
+   * connection failed and no route search is under way) or gone.
+   * @param {AbortSignal} signal
+   * @returns {Promise<Messenger|null>}
+   */
+  async waitForPath(signal) {
+    const router = this._group._router;
     for (;;) {
       if (this._removed) throw new GroupError(GroupErrorCode.NotConnected, `Member ${this._remoteId} is no longer in the group.`);
       const messenger = this.messenger();
       if (messenger) return messenger;
-      if (this.member.state === PeerState.Failed) {
+      if (router.hasRoute(this._remoteId)) return null;
+      if (this._directState === PeerState.Failed && !router.isProbing(this._remoteId)) {
+        const refusal = router.refusalOf(this._remoteId);
+        if (refusal) throw refusal;
         throw new GroupError(GroupErrorCode.NotConnected,
           `Member ${this._remoteId} is unreachable: ${this.member.lastError?.message ?? "the connection failed"}`, { cause: this.member.lastError });
       }
@@ -2320,7 +2325,7 @@ class PeerLink {
     const state = attempt.pc.connectionState;
     switch (state) {
       case "connected":
-        if (attempt.connected && this.member.state === PeerState.Interrupted) {
+        if (attempt.connected && this._directState === PeerState.Interrupted) {
           clearTimeout(attempt.recovery);
           attempt.recovery = undefined;
           this._log.info(`The connection to member ${this._remoteId} recovered`);
@@ -2328,7 +2333,7 @@ class PeerLink {
         }
         break;
       case "disconnected": {
-        if (!attempt.connected || this.member.state !== PeerState.Connected) return;
+        if (!attempt.connected || this._directState !== PeerState.Connected) return;
         const timeout = this._group._service._options.recoveryTimeout;
         this._log.warn(`The connection to member ${this._remoteId} was interrupted; restoring it (ICE restart) for up to ${formatDuration(timeout)}`);
         this._setState(PeerState.Interrupted, new GroupError(GroupErrorCode.ConnectionLost, `The connection to member ${this._remoteId} was interrupted.`));
@@ -2348,14 +2353,14 @@ class PeerLink {
   /** Makes an interrupted link try to recover at once (the signaling connection came back). */
   nudgeRecovery() {
     const current = this._current;
-    if (current && !current.ended && this.member.state === PeerState.Interrupted) current.nudge.resolve();
+    if (current && !current.ended && this._directState === PeerState.Interrupted) current.nudge.resolve();
   }
 
   /** The remote (the answering side of an interrupted link) asks this side to restart ICE. Returns whether it will. */
   onRestartRequested() {
     const current = this._current;
     if (!this.weOffer || !current || !current.connected || current.ended) return false;
-    if (this.member.state === PeerState.Interrupted) {
+    if (this._directState === PeerState.Interrupted) {
       current.nudge.resolve();
     } else {
       // Only the remote noticed (a one-way cut): one restart.
@@ -2367,7 +2372,7 @@ class PeerLink {
   /** Restarts ICE (or asks the offering side to) until the link is connected again or the attempt ends. @param {Attempt} attempt */
   async _recover(attempt) {
     const interval = this._group._service._options.iceRestartInterval;
-    while (!attempt.ended && this._current === attempt && this.member.state === PeerState.Interrupted) {
+    while (!attempt.ended && this._current === attempt && this._directState === PeerState.Interrupted) {
       attempt.nudge = new Deferred();
       const nudge = attempt.nudge.promise;
       try {
@@ -2561,7 +2566,7 @@ class PeerLink {
       return;
     }
     const group = this._group;
-    const messenger = new Messenger(group, this, attempt.channel, Math.min(remoteMax, group.options.maxFrameSize));
+    const messenger = new Messenger(group, this, attempt.channel, Math.min(remoteMax, group.options.maxFrameSize), remoteMax);
     attempt.messenger = messenger;
     const settings = group._identity;
     if (settings.key) {
@@ -2684,14 +2689,36 @@ class PeerLink {
     this._timer = undefined;
   }
 
-  /** @param {string} state @param {Error|null} error @param {boolean} [raiseEvent] */
+  /** Sets the direct connection's state (and so, maybe, the member's). @param {string} state @param {Error|null} error @param {boolean} [raiseEvent] */
   _setState(state, error, raiseEvent = true) {
+    const previous = this._directState;
+    if (error) this.member._lastError = error;
+    this._directState = state;
+    if (previous !== state && state !== PeerState.Left) this._group._router.onDirectStateChanged(this, previous);
+    this.publishState(error, raiseEvent);
+  }
+
+  /**
+   * Updates the member's visible state from the direct connection's and the route's: `relayed` (with `relayedVia`)
+   * while the direct connection is not up and a relay reaches the member. Raises `memberstatechanged` when the state
+   * changed (not when only the relay did, as P2p.Core).
+   * @param {Error|null} [error] @param {boolean} [raiseEvent]
+   */
+  publishState(error = null, raiseEvent = true) {
     const member = this.member;
+    const direct = this._directState;
+    const via = this.isDirectlyConnected || direct === PeerState.Left ? null : this._group._router.relayOf(member.id);
+    const state = via === null ? direct : PeerState.Relayed;
     const previous = member._state;
-    if (error) member._lastError = error;
-    if (previous === state) return;
+    if (previous === state && member._relayedVia === via) return;
     member._state = state;
-    if (raiseEvent) this._group._post(new MemberStateChangedEvent(member, previous, state, error));
+    member._relayedVia = via;
+    if (raiseEvent && previous !== state) this._group._post(new MemberStateChangedEvent(member, previous, state, state === PeerState.Relayed ? null : error ?? member._lastError));
+    this.notifyChanged();
+  }
+
+  /** Wakes whoever waits for this member's reachability (`waitForPath`, `whenAllConnected`). */
+  notifyChanged() {
     this._group._signalMeshChanged();
     const changed = this._changed;
     this._changed = new Deferred();
@@ -2712,6 +2739,1060 @@ function remoteMaxMessageSize(pc) {
   const local = pc.sctp?.maxMessageSize;
   if (typeof local === "number" && local > 0 && local < size) size = local;
   return size;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Relayed members (docs/protocol.md, "Relayed members (extension)"): when two members cannot connect directly, they
+// exchange their messages through a third member connected to both. Route frames (kind 6), the relay role
+// (forwarding), probes and routes, relayed sending (seq, fragments, acks, resending) and receiving (dedup, origin
+// signatures). Everything of the extension is in this section; the rest of the client only asks the Router.
+// ---------------------------------------------------------------------------------------------------
+
+/** The type of a route frame (byte 1). */
+export const RouteFrameType = Object.freeze({ Data: 1, Ack: 2, Probe: 3, ProbeReply: 4, Unreachable: 5 });
+
+/** Why a route frame could not be delivered (an Unreachable frame's reason). */
+export const UnreachableReason = Object.freeze({
+  /** A relay cannot reach the destination (no connected link, forwarding off, too large, the send failed). */
+  NoRoute: 1,
+  /** The destination does not accept the origin's identity, or requires one that was not proven. */
+  Refused: 2,
+  /** The destination does not know the origin as a member of the group. */
+  NotMember: 3,
+  /** The destination got a message whose signature does not verify. */
+  BadSignature: 4,
+});
+
+/** Byte 0 of every route frame: version 1, kind 6. */
+const ROUTE_FRAME_BYTE0 = (FRAME_VERSION << 4) | 6;
+/** Byte 2: set by the relay on the second hop. */
+const ROUTE_FORWARDED = 0x01;
+/** The largest route frame (one channel message; route frames are never split by the message framing). */
+export const MAX_ROUTE_FRAME_SIZE = 65536;
+/** The signature of relayed Data and Acks: ECDSA P-256, IEEE P1363. */
+const ROUTE_SIGNATURE_BYTES = 64;
+/** Frames a relay holds for one destination while that channel is full, in bytes; beyond, it answers NoRoute. */
+const MAX_FORWARD_BACKLOG = 16 * 1024 * 1024;
+const ROUTED_DATA_TAG = "p2p-routed-v1";
+const ROUTED_ACK_TAG = "p2p-routed-ack-v1";
+const ROUTED_IDENTITY_TAG = "p2p-identity-routed-v1";
+
+/**
+ * Relayed members' settings (`GroupOptions.relaying`).
+ * @typedef {object} RelayingOptions
+ * @property {boolean} [enabled] use the extension at all: probe for routes, answer probes, take relayed messages (default true; false: route frames are dropped as by a client without the extension)
+ * @property {boolean} [forward] forward route frames between other members (default true; false: this member answers every request to forward with Unreachable "no route", but is still reached through others)
+ * @property {number} [probeTimeout] how long a route search waits for replies, ms (default 2 000)
+ * @property {number} [retryInterval] while a member has neither a direct connection nor a route, search again this often, ms (default 5 000)
+ */
+
+/**
+ * @param {RelayingOptions|null|undefined} options
+ * @returns {Required<RelayingOptions>}
+ */
+function resolveRelaying(options) {
+  const result = { enabled: true, forward: true, probeTimeout: 2000, retryInterval: 5000, ...options };
+  if (typeof result.enabled !== "boolean" || typeof result.forward !== "boolean") throw new TypeError("relaying.enabled and relaying.forward are booleans.");
+  if (!(result.probeTimeout > 0) || !(result.retryInterval > 0)) throw new RangeError("relaying.probeTimeout and relaying.retryInterval must be positive.");
+  return result;
+}
+
+/**
+ * A decoded route frame. Which body fields are set depends on `type`.
+ * @typedef {object} RouteFrame
+ * @property {number} type a `RouteFrameType`
+ * @property {boolean} forwarded set by the relay on the second hop
+ * @property {string} origin the member the frame is from
+ * @property {string} destination the member the frame is for
+ * @property {number} [seq] Data, Ack: the relayed message's sequence number
+ * @property {number} [offset] Data: where the fragment starts in the message
+ * @property {Uint8Array} [signature] Data, Ack: the origin's signature (empty without a key, and on Data fragments but the final one)
+ * @property {Uint8Array} [frame] Data: the message frame inside (10-byte header of "Frames" and the fragment)
+ * @property {number} [probeId] Probe, ProbeReply
+ * @property {Uint8Array} [proof] Probe, ProbeReply: an Identity payload over the routed transcript, or empty
+ * @property {number} [reference] Unreachable: the seq or probe id concerned, or 0
+ * @property {number} [reason] Unreachable: an `UnreachableReason`
+ */
+
+/**
+ * Encodes a route frame (docs/protocol.md, "Route frame").
+ * @param {RouteFrame} f
+ * @returns {Uint8Array}
+ */
+export function encodeRouteFrame(f) {
+  const origin = encoder.encode(f.origin);
+  const destination = encoder.encode(f.destination);
+  if (origin.length < 1 || origin.length > 255 || destination.length < 1 || destination.length > 255) throw new RangeError("Route frame member ids are 1 to 255 UTF-8 bytes.");
+  /** @type {(number|Uint8Array|[Uint8Array])[]} numbers are u32; [bytes] is a u16-prefixed field; bytes are raw */
+  let body;
+  switch (f.type) {
+    case RouteFrameType.Data: body = [f.seq ?? 0, f.offset ?? 0, [f.signature ?? EMPTY], f.frame ?? EMPTY]; break;
+    case RouteFrameType.Ack: body = [f.seq ?? 0, [f.signature ?? EMPTY]]; break;
+    case RouteFrameType.Probe:
+    case RouteFrameType.ProbeReply: body = [f.probeId ?? 0, [f.proof ?? EMPTY]]; break;
+    case RouteFrameType.Unreachable: body = [f.reference ?? 0, new Uint8Array([f.reason ?? 0])]; break;
+    default: throw new RangeError(`Unknown route frame type ${f.type}.`);
+  }
+  let length = 4 + 1 + origin.length + 1 + destination.length;
+  for (const part of body) length += typeof part === "number" ? 4 : Array.isArray(part) ? 2 + part[0].length : part.length;
+  const bytes = new Uint8Array(length);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = ROUTE_FRAME_BYTE0;
+  bytes[1] = f.type;
+  bytes[2] = f.forwarded ? ROUTE_FORWARDED : 0;
+  bytes[3] = 0;
+  let at = 4;
+  for (const id of [origin, destination]) {
+    bytes[at] = id.length;
+    bytes.set(id, at + 1);
+    at += 1 + id.length;
+  }
+  for (const part of body) {
+    if (typeof part === "number") {
+      view.setUint32(at, part >>> 0);
+      at += 4;
+    } else if (Array.isArray(part)) {
+      if (part[0].length > 0xffff) throw new RangeError("A route frame field is at most 65535 bytes.");
+      view.setUint16(at, part[0].length);
+      bytes.set(part[0], at + 2);
+      at += 2 + part[0].length;
+    } else {
+      bytes.set(part, at);
+      at += part.length;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Decodes a route frame; throws an Error saying what is wrong for anything but a well-formed frame (another version,
+ * an unknown type, unknown flags or reserved bits, empty or truncated ids, a body that does not match its type —
+ * trailing bytes included — or, in Data, a message frame whose header is not one of "Frames", kinds 1-4).
+ * @param {Uint8Array} bytes
+ * @returns {RouteFrame}
+ */
+export function decodeRouteFrame(bytes) {
+  if (bytes.length < 4 || bytes[0] !== ROUTE_FRAME_BYTE0) throw new Error("not a version 1 route frame");
+  const type = bytes[1];
+  if (type < RouteFrameType.Data || type > RouteFrameType.Unreachable) throw new Error(`unknown route frame type ${type}`);
+  if ((bytes[2] & ~ROUTE_FORWARDED) !== 0 || bytes[3] !== 0) throw new Error(`unknown flags 0x${bytes[2].toString(16)} or reserved byte ${bytes[3]}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 4;
+  const need = (/** @type {number} */ n, /** @type {string} */ what) => {
+    if (at + n > bytes.length) throw new Error(`truncated ${what}`);
+  };
+  const id = (/** @type {string} */ what) => {
+    need(1, what);
+    const length = bytes[at];
+    if (length === 0) throw new Error(`empty ${what}`);
+    need(1 + length, what);
+    let text;
+    try {
+      text = strictDecoder.decode(bytes.subarray(at + 1, at + 1 + length));
+    } catch {
+      throw new Error(`the ${what} is not UTF-8`);
+    }
+    at += 1 + length;
+    return text;
+  };
+  const u32 = (/** @type {string} */ what) => {
+    need(4, what);
+    const value = view.getUint32(at);
+    at += 4;
+    return value;
+  };
+  const field = (/** @type {string} */ what) => {
+    need(2, what);
+    const length = view.getUint16(at);
+    need(2 + length, what);
+    const value = bytes.slice(at + 2, at + 2 + length);
+    at += 2 + length;
+    return value;
+  };
+  /** @type {RouteFrame} */
+  const f = { type, forwarded: (bytes[2] & ROUTE_FORWARDED) !== 0, origin: id("origin id"), destination: id("destination id") };
+  switch (type) {
+    case RouteFrameType.Data: {
+      f.seq = u32("seq");
+      f.offset = u32("offset");
+      f.signature = field("signature");
+      f.frame = bytes.subarray(at);
+      at = bytes.length;
+      const header = readFrameHeader(f.frame);
+      if (header === null) throw new Error("the message frame inside is not a Broadcast, Request, Reply or Error frame");
+      const end = f.offset + f.frame.length - FRAME_HEADER_SIZE;
+      if (end > header.totalLength || header.final !== (end === header.totalLength)) {
+        throw new Error(`the fragment (offset ${f.offset}, ${f.frame.length - FRAME_HEADER_SIZE} bytes${header.final ? ", final" : ""}) does not fit the message's ${header.totalLength} bytes`);
+      }
+      break;
+    }
+    case RouteFrameType.Ack:
+      f.seq = u32("seq");
+      f.signature = field("signature");
+      break;
+    case RouteFrameType.Probe:
+    case RouteFrameType.ProbeReply:
+      f.probeId = u32("probe id");
+      f.proof = field("identity proof");
+      break;
+    default:
+      f.reference = u32("reference");
+      need(1, "reason");
+      f.reason = bytes[at++];
+      if (f.reason < UnreachableReason.NoRoute || f.reason > UnreachableReason.BadSignature) throw new Error(`unknown Unreachable reason ${f.reason}`);
+  }
+  if (at !== bytes.length) throw new Error(`${bytes.length - at} trailing bytes`);
+  return f;
+}
+
+/**
+ * What the origin of a relayed message signs (on its final fragment): this text, then the whole message's bytes.
+ * @param {{groupId: string, origin: string, destination: string, seq: number, kind: number, messageId: number}} fields
+ */
+export function routedDataTranscript(fields) {
+  return `${ROUTED_DATA_TAG}\ngroup:${fields.groupId}\norigin:${fields.origin}\ndestination:${fields.destination}\nseq:${fields.seq}\nkind:${fields.kind}\nid:${fields.messageId}\n`;
+}
+
+/**
+ * What the acknowledging member signs in an Ack (`origin` is the acknowledging member, `destination` the message's origin).
+ * @param {{groupId: string, origin: string, destination: string, seq: number}} fields
+ */
+export function routedAckTranscript(fields) {
+  return `${ROUTED_ACK_TAG}\ngroup:${fields.groupId}\norigin:${fields.origin}\ndestination:${fields.destination}\nseq:${fields.seq}`;
+}
+
+/**
+ * The transcript of a routed identity proof (in Probe and ProbeReply): as the direct one, without fingerprints.
+ * @param {{groupId: string, name: string, signerId: string, peerId: string}} fields
+ */
+export function routedIdentityTranscript(fields) {
+  return [ROUTED_IDENTITY_TAG, `group:${fields.groupId}`, `name:${fields.name}`, `signer:${fields.signerId}`, `peer:${fields.peerId}`].join("\n");
+}
+
+/** @param {string} text @param {Uint8Array} bytes */
+function textThenBytes(text, bytes) {
+  const head = encoder.encode(text);
+  const all = new Uint8Array(head.length + bytes.length);
+  all.set(head);
+  all.set(bytes, head.length);
+  return all;
+}
+
+/** @param {CryptoKey} key @param {Uint8Array} signature @param {Uint8Array} data */
+async function verifySignature(key, signature, data) {
+  if (signature.length !== ROUTE_SIGNATURE_BYTES) return false;
+  try {
+    return await crypto.subtle.verify(ECDSA_SHA256, key, /** @type {Uint8Array<ArrayBuffer>} */ (signature), /** @type {Uint8Array<ArrayBuffer>} */ (data));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A message being sent through a relay.
+ * @typedef {object} OutgoingMessage
+ * @property {number} seq
+ * @property {number} kind
+ * @property {number} messageId
+ * @property {Uint8Array} bytes
+ * @property {Uint8Array|null} signature computed once, before the first send
+ * @property {number} sentEpoch the route epoch it was (last) sent on; -1: not yet
+ * @property {boolean} settled acknowledged or failed
+ * @property {Deferred} done
+ * @property {ReturnType<typeof setTimeout>|undefined} timer
+ */
+
+/**
+ * What this member knows about relaying with one other member: the route to it, the messages on their way, the
+ * messages coming from it.
+ */
+class RouteState {
+  /** @param {string} id the other member */
+  constructor(id) {
+    this.id = id;
+    /** The relay (a directly connected member) the route goes through, or null. @type {string|null} */
+    this.relay = null;
+    /** Bumped whenever the route changes: messages not acknowledged on the new route are sent again. */
+    this.epoch = 0;
+    /** The route search under way. @type {{id: number, timer: ReturnType<typeof setTimeout>|undefined, decided: boolean}|null} */
+    this.probe = null;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.retryTimer = undefined;
+    /** The member's identity, accepted from its routed proof: relayed messages and acks from it must be signed with it. @type {VerifiedIdentity|null} */
+    this.identity = null;
+    /** Relays through which the member got a message whose signature did not verify: not probed through again. @type {Set<string>} */
+    this.suspects = new Set();
+    /** The member refused this member's identity (or this member refused the member's) in the last route search. @type {GroupError|null} */
+    this.refusal = null;
+    // ---- sending ----
+    this.nextSeq = 1;
+    this.nextMessageId = 0;
+    /** Messages not acknowledged yet, in seq order. @type {OutgoingMessage[]} */
+    this.outbox = [];
+    this.pumping = false;
+    /** Relayed requests waiting for their reply, by request id. @type {Map<number, Deferred>} */
+    this.pendingRequests = new Map();
+    // ---- receiving ----
+    /** The message being received (one per origin). @type {{seq: number, kind: number, messageId: number, totalLength: number, buffer: Uint8Array|null, received: number}|null} */
+    this.partial = null;
+    /** Every seq up to this one was delivered... */
+    this.deliveredThrough = 0;
+    /** ...and these above it. @type {Set<number>} */
+    this.deliveredAbove = new Set();
+    /** Completed messages are checked and delivered one after another, in arrival order. @type {Promise<void>} */
+    this.inbound = Promise.resolve();
+  }
+
+  /** @param {number} seq */
+  wasDelivered(seq) { return seq <= this.deliveredThrough || this.deliveredAbove.has(seq); }
+
+  /** @param {number} seq */
+  markDelivered(seq) {
+    this.deliveredAbove.add(seq);
+    while (this.deliveredAbove.delete(this.deliveredThrough + 1)) this.deliveredThrough++;
+  }
+}
+
+/**
+ * One group's relaying: the relay role (forwarding route frames between two members connected to this one) and the
+ * endpoint role (finding a route to a member whose direct connection failed, sending and receiving through it).
+ */
+class Router {
+  /** @param {Group} group @param {Required<RelayingOptions>} options */
+  constructor(group, options) {
+    this._group = group;
+    this.options = options;
+    /** @type {Map<string, RouteState>} */
+    this._states = new Map();
+    /** Frames waiting for room in a destination's channel, by destination: they keep their arrival order. @type {Map<string, {frames: {bytes: Uint8Array, from: string, reference: number}[], bytes: number}>} */
+    this._forwarding = new Map();
+    this._nextProbeId = (Math.random() * 0x100000000) >>> 0;
+    this._closed = false;
+  }
+
+  get _log() { return this._group._logger; }
+
+  // ---- what the rest of the client asks ----
+
+  /** The relay a member is reached through, or null (no route, or the extension is off). @param {string} memberId */
+  relayOf(memberId) {
+    const relay = this._states.get(memberId)?.relay ?? null;
+    return relay !== null && this._messengerOf(relay) !== null ? relay : null;
+  }
+
+  /** True when messages to the member can go through a relay now. @param {string} memberId */
+  hasRoute(memberId) { return this.relayOf(memberId) !== null; }
+
+  /** True while a route search for the member is under way. @param {string} memberId */
+  isProbing(memberId) { return (this._states.get(memberId)?.probe ?? null) !== null; }
+
+  /** Why the last route search for the member found no route, when the member refused this one's identity. @param {string} memberId */
+  refusalOf(memberId) { return this._states.get(memberId)?.refusal ?? null; }
+
+  /**
+   * Sends one message to `memberId` through its relay; resolves when the member acknowledged it. It is sent again,
+   * whole and with the same seq, when the route changes before that; it fails after the group's request timeout.
+   * @param {string} memberId @param {number} kind a `FrameKind` @param {number|null} messageId null: a new one
+   * @param {Uint8Array} bytes @param {AbortSignal|null} signal
+   * @returns {Promise<void>}
+   */
+  send(memberId, kind, messageId, bytes, signal) {
+    if (this._closed) return Promise.reject(new GroupError(GroupErrorCode.GroupClosed, `This member left group ${this._group.id}.`));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const state = this._state(memberId);
+    if (messageId === null) messageId = state.nextMessageId = (state.nextMessageId + 1) >>> 0;
+    /** @type {OutgoingMessage} */
+    const message = { seq: state.nextSeq, kind, messageId, bytes, signature: null, sentEpoch: -1, settled: false, done: new Deferred(), timer: undefined };
+    state.nextSeq = (state.nextSeq + 1) >>> 0;
+    const timeout = this._group.options.requestTimeout;
+    message.timer = setTimeout(() => this._settle(state, message,
+      new GroupError(GroupErrorCode.Timeout, `Member ${memberId} did not acknowledge a relayed message within ${formatDuration(timeout)}.`)), timeout);
+    if (signal) {
+      const onAbort = () => this._settle(state, message, signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      message.done.promise.then(() => signal.removeEventListener("abort", onAbort), () => signal.removeEventListener("abort", onAbort));
+    }
+    state.outbox.push(message);
+    if (state.relay === null) this._probe(state);
+    else void this._pump(state);
+    return message.done.promise;
+  }
+
+  /**
+   * A relayed request: resolves with the relayed reply (rejects with the relayed error, or a local one).
+   * @param {string} memberId @param {Uint8Array} bytes @param {AbortSignal} signal
+   * @returns {Promise<Uint8Array>}
+   */
+  async request(memberId, bytes, signal) {
+    const state = this._state(memberId);
+    const id = state.nextMessageId = (state.nextMessageId + 1) >>> 0;
+    const reply = new Deferred();
+    state.pendingRequests.set(id, reply);
+    try {
+      this.send(memberId, FrameKind.Request, id, bytes, signal).catch((error) => reply.reject(error));
+      return await abortable(reply.promise, signal);
+    } finally {
+      if (state.pendingRequests.get(id) === reply) state.pendingRequests.delete(id);
+    }
+  }
+
+  /**
+   * The direct connection to `link`'s member changed state: a failed one starts a route search; one that is up
+   * again makes searches for others worth a try (it may relay); one that went down breaks the routes through it.
+   * @param {PeerLink} link @param {string} previous the previous direct state
+   */
+  onDirectStateChanged(link, previous) {
+    if (!this.options.enabled || this._closed) return;
+    const id = link.member.id;
+    const wasUp = previous === PeerState.Connected || previous === PeerState.Interrupted;
+    if (wasUp && !link.isDirectlyConnected) {
+      for (const state of this._states.values()) {
+        if (state.relay === id) this._routeBroken(state, `the connection to relay ${id} is ${link._directState}`);
+      }
+      this._dropForwarding(id);
+    }
+    if (link._directState === PeerState.Failed) {
+      const state = this._state(id);
+      if (state.relay === null) this._probe(state);
+    } else if (link._directState === PeerState.Connected && !wasUp) {
+      const own = this._states.get(id);
+      if (own) clearTimeout(own.retryTimer);
+      for (const other of this._group._links.values()) {
+        if (other === link || other.isDirectlyConnected || other._directState !== PeerState.Failed) continue;
+        const state = this._state(other.member.id);
+        if (state.relay === null && state.probe === null) this._probe(state);
+      }
+    }
+  }
+
+  /** A member left: its routes, messages and forwarding are gone; routes through it break. @param {string} memberId @param {GroupError} reason */
+  onMemberLeft(memberId, reason) {
+    const state = this._states.get(memberId);
+    if (state) {
+      this._states.delete(memberId);
+      this._failAll(state, reason);
+      clearTimeout(state.retryTimer);
+      if (state.probe) clearTimeout(state.probe.timer);
+    }
+    this._dropForwarding(memberId);
+    for (const other of this._states.values()) {
+      if (other.relay === memberId) this._routeBroken(other, `relay ${memberId} left the group`);
+    }
+  }
+
+  /** This member left the group. @param {GroupError} reason */
+  shutdown(reason) {
+    this._closed = true;
+    for (const state of this._states.values()) {
+      this._failAll(state, reason);
+      clearTimeout(state.retryTimer);
+      if (state.probe) clearTimeout(state.probe.timer);
+    }
+    this._states.clear();
+    this._forwarding.clear();
+  }
+
+  /**
+   * A route frame arrived on the direct connection to `link`'s member.
+   * @param {PeerLink} link @param {Uint8Array} bytes
+   */
+  onFrame(link, bytes) {
+    const from = link.member.id;
+    if (!this.options.enabled) {
+      this._log.warn(`Dropped a route frame from member ${from}: relaying is off (relaying.enabled)`);
+      return;
+    }
+    if (bytes.length > MAX_ROUTE_FRAME_SIZE) {
+      this._log.warn(`Dropped a route frame of ${bytes.length} bytes from member ${from}: larger than ${MAX_ROUTE_FRAME_SIZE}`);
+      return;
+    }
+    let frame;
+    try {
+      frame = decodeRouteFrame(bytes);
+    } catch (error) {
+      this._log.warn(`Dropped a malformed route frame from member ${from} (${bytes.length} bytes): ${messageOf(error)}`);
+      return;
+    }
+    if (!frame.forwarded) {
+      this._forward(link, frame, bytes);
+      return;
+    }
+    if (frame.destination !== this._group.localId) {
+      this._log.warn(`Dropped a forwarded route frame from member ${from} for ${frame.destination}: forwarded frames are never forwarded again`);
+      return;
+    }
+    switch (frame.type) {
+      case RouteFrameType.Data: this._onData(link, frame); break;
+      case RouteFrameType.Ack: void this._onAck(frame); break;
+      case RouteFrameType.Probe: void this._onProbe(link, frame); break;
+      case RouteFrameType.ProbeReply: void this._onProbeReply(link, frame); break;
+      default: this._onUnreachable(link, frame); break;
+    }
+  }
+
+  // ---- the relay role ----
+
+  /**
+   * First hop: `link`'s member asks this member to pass a frame on. Forwarded (same bytes, Forwarded set) to a
+   * directly connected destination, in arrival order; otherwise answered with Unreachable "no route".
+   * @param {PeerLink} link @param {RouteFrame} frame @param {Uint8Array} bytes
+   */
+  _forward(link, frame, bytes) {
+    const group = this._group;
+    const from = link.member.id;
+    if (frame.origin !== from) {
+      this._log.warn(`Dropped a route frame from member ${from} that claims to be from ${frame.origin}: at the first hop a member speaks only for itself`);
+      return;
+    }
+    if (frame.destination === from || frame.destination === group.localId) {
+      this._log.warn(`Dropped a route frame from member ${from} for ${frame.destination}: not a frame to forward`);
+      return;
+    }
+    const reference = frame.type === RouteFrameType.Data || frame.type === RouteFrameType.Ack ? frame.seq ?? 0
+      : frame.type === RouteFrameType.Probe || frame.type === RouteFrameType.ProbeReply ? frame.probeId ?? 0 : 0;
+    const noRoute = (/** @type {string} */ why) => {
+      this._log.debug(`Cannot forward a route frame from member ${from} to ${frame.destination}: ${why}`);
+      this._sendTo(from, { type: RouteFrameType.Unreachable, forwarded: true, origin: frame.destination, destination: from, reference, reason: UnreachableReason.NoRoute });
+    };
+    if (!this.options.forward) return noRoute("forwarding is off (relaying.forward)");
+    const messenger = this._messengerOf(frame.destination);
+    if (messenger === null) return noRoute("no connection to it");
+    if (bytes.length > messenger.remoteMaxMessageSize) return noRoute(`the frame (${bytes.length} bytes) exceeds its maximum message size`);
+    let copy = bytes.slice();
+    copy[2] |= ROUTE_FORWARDED;
+    if (group._forwardHook) copy = group._forwardHook(copy);
+    let queue = this._forwarding.get(frame.destination);
+    if (queue === undefined && messenger._channel.bufferedAmount <= SEND_HIGH_WATER) {
+      try {
+        messenger._sendFrame(copy);
+      } catch (error) {
+        noRoute(messageOf(error));
+      }
+      return;
+    }
+    const start = queue === undefined;
+    if (queue === undefined) {
+      queue = { frames: [], bytes: 0 };
+      this._forwarding.set(frame.destination, queue);
+    }
+    if (queue.bytes + copy.length > MAX_FORWARD_BACKLOG) return noRoute("too much is waiting for its channel");
+    queue.frames.push({ bytes: copy, from, reference });
+    queue.bytes += copy.length;
+    if (start) void this._pumpForwarding(frame.destination, queue);
+  }
+
+  /** Sends the frames waiting for a destination's channel as it drains. @param {string} destination @param {{frames: {bytes: Uint8Array, from: string, reference: number}[], bytes: number}} queue */
+  async _pumpForwarding(destination, queue) {
+    try {
+      while (queue.frames.length > 0 && this._forwarding.get(destination) === queue) {
+        const messenger = this._messengerOf(destination);
+        if (messenger === null) throw new Error("no connection to it");
+        await messenger._waitForRoom(null);
+        if (this._forwarding.get(destination) !== queue) return;
+        const next = /** @type {{bytes: Uint8Array, from: string, reference: number}} */ (queue.frames.shift());
+        queue.bytes -= next.bytes.length;
+        messenger._sendFrame(next.bytes);
+      }
+    } catch (error) {
+      for (const waiting of queue.frames) {
+        this._sendTo(waiting.from, { type: RouteFrameType.Unreachable, forwarded: true, origin: destination, destination: waiting.from, reference: waiting.reference, reason: UnreachableReason.NoRoute });
+      }
+      this._log.debug(`Stopped forwarding to member ${destination}: ${messageOf(error)}`);
+    } finally {
+      if (this._forwarding.get(destination) === queue) this._forwarding.delete(destination);
+    }
+  }
+
+  /** @param {string} destination */
+  _dropForwarding(destination) {
+    const queue = this._forwarding.get(destination);
+    if (queue === undefined) return;
+    this._forwarding.delete(destination);
+    for (const waiting of queue.frames) {
+      this._sendTo(waiting.from, { type: RouteFrameType.Unreachable, forwarded: true, origin: destination, destination: waiting.from, reference: waiting.reference, reason: UnreachableReason.NoRoute });
+    }
+  }
+
+  // ---- finding a route ----
+
+  /**
+   * Searches a route to a member: a Probe to every directly connected member (but it); the first valid ProbeReply
+   * within the probe timeout wins. Without one, searches again after the retry interval while still needed.
+   * @param {RouteState} state
+   */
+  _probe(state) {
+    const group = this._group;
+    if (!this.options.enabled || this._closed || state.probe !== null || !group._links.has(state.id)) return;
+    clearTimeout(state.retryTimer);
+    state.retryTimer = undefined;
+    const relays = [...group._links.values()]
+      .filter((l) => l.member.id !== state.id && l.messenger() !== null && !state.suspects.has(l.member.id)).map((l) => l.member.id);
+    const probe = { id: this._nextProbeId = (this._nextProbeId + 1) >>> 0, timer: /** @type {ReturnType<typeof setTimeout>|undefined} */ (undefined), decided: false };
+    state.probe = probe;
+    if (relays.length === 0) {
+      this._log.debug(`No member to relay to ${state.id} through`);
+      this._probeEnded(state, probe);
+      return;
+    }
+    this._log.info(`Looking for a route to member ${state.id} through ${relays.length} member(s)`);
+    probe.timer = setTimeout(() => this._probeEnded(state, probe), this.options.probeTimeout);
+    void (async () => {
+      const proof = await this._proof(state.id);
+      if (state.probe !== probe) return;
+      for (const relay of relays) {
+        this._sendTo(relay, { type: RouteFrameType.Probe, forwarded: false, origin: group.localId, destination: state.id, probeId: probe.id, proof });
+      }
+    })().catch((error) => this._log.warn(`Could not probe for a route to member ${state.id}: ${messageOf(error)}`));
+  }
+
+  /** A route search is over (won, timed out, refused): without a route, search again later. @param {RouteState} state @param {{id: number, timer: any, decided: boolean}} probe */
+  _probeEnded(state, probe) {
+    if (state.probe !== probe) return;
+    clearTimeout(probe.timer);
+    state.probe = null;
+    const link = this._group._links.get(state.id);
+    if (!link || this._closed) return;
+    if (state.relay === null && (!link.isDirectlyConnected || state.outbox.length > 0)) {
+      this._log.debug(`No route to member ${state.id}; searching again in ${formatDuration(this.options.retryInterval)}`);
+      clearTimeout(state.retryTimer);
+      state.retryTimer = setTimeout(() => this._probe(state), this.options.retryInterval);
+    }
+    link.notifyChanged();
+  }
+
+  /** Uses `relay` for the route to the member (a new relay: messages not acknowledged are sent again). @param {RouteState} state @param {string} relay */
+  _adopt(state, relay) {
+    state.refusal = null;
+    clearTimeout(state.retryTimer);
+    state.retryTimer = undefined;
+    if (state.relay !== relay) {
+      state.relay = relay;
+      state.epoch++;
+      this._log.info(`Member ${state.id} is reached through member ${relay}`);
+    }
+    this._group._links.get(state.id)?.publishState();
+    void this._pump(state);
+  }
+
+  /** The route through `state.relay` no longer works: search another (messages wait, and are sent again on it). @param {RouteState} state @param {string} why */
+  _routeBroken(state, why) {
+    if (state.relay === null) return;
+    this._log.info(`The route to member ${state.id} through ${state.relay} broke (${why}); looking for another`);
+    state.relay = null;
+    state.epoch++;
+    const link = this._group._links.get(state.id);
+    link?.publishState();
+    if (link && (!link.isDirectlyConnected || state.outbox.length > 0)) this._probe(state);
+  }
+
+  /** This member's routed identity proof for `peerId` (empty without a key). @param {string} peerId */
+  async _proof(peerId) {
+    const group = this._group;
+    const settings = group._identity;
+    if (!settings.key) return EMPTY;
+    const signature = await settings.key.sign(encoder.encode(routedIdentityTranscript({ groupId: group.id, name: settings.name, signerId: group.localId, peerId })));
+    return encodeIdentityPayload({ name: settings.name, publicKey: settings.key.spki, signature });
+  }
+
+  /**
+   * Checks a member's routed identity proof: verified over the routed transcript and accepted by the trust policy
+   * (null: none, allowed when this member does not require one). Throws an `IdentityRejected` GroupError.
+   * @param {string} memberId @param {Uint8Array} proof
+   * @returns {Promise<VerifiedIdentity|null>}
+   */
+  async _checkProof(memberId, proof) {
+    const group = this._group;
+    if (proof.length === 0 || (globalThis.crypto?.subtle === undefined && !group._identity.required)) {
+      if (group._identity.required) {
+        throw identityError(IdentityFailureReason.Missing, `Member ${memberId} proved no identity in its routed probe; this member requires one (identity.requirePeerIdentity).`);
+      }
+      return null;
+    }
+    const { name, publicKey, signature } = decodeIdentityPayload(proof);
+    let key;
+    try {
+      key = await crypto.subtle.importKey("spki", /** @type {Uint8Array<ArrayBuffer>} */ (publicKey), ECDSA_P256, true, ["verify"]);
+    } catch (error) {
+      throw identityError(IdentityFailureReason.Malformed, `Malformed routed identity from member ${memberId}: the public key is not an ECDSA P-256 SubjectPublicKeyInfo (${messageOf(error)}).`);
+    }
+    const transcript = encoder.encode(routedIdentityTranscript({ groupId: group.id, name, signerId: memberId, peerId: group.localId }));
+    if (!(await verifySignature(key, signature, transcript))) {
+      throw identityError(IdentityFailureReason.BadSignature, `Bad routed identity signature from member ${memberId} for "${name}".`);
+    }
+    const identity = { name, keyId: await identityKeyId(publicKey), publicKey, key };
+    let trusted = false;
+    let reason = "";
+    try {
+      trusted = (await group._identity.trust({ ...identity, memberId, groupId: group.id })) === true;
+    } catch (error) {
+      reason = `: ${messageOf(error)}`;
+    }
+    if (!trusted) {
+      throw identityError(IdentityFailureReason.Refused, `Member ${memberId}'s identity "${name}" (key id ${identity.keyId}) was refused by the trust policy${reason}.`);
+    }
+    return identity;
+  }
+
+  /** Remembers a member's accepted routed identity. @param {RouteState} state @param {VerifiedIdentity|null} identity */
+  _acceptIdentity(state, identity) {
+    state.identity = identity;
+    const member = this._group._links.get(state.id)?.member;
+    if (!member) return;
+    const changed = identity !== null && member._routedIdentity?.keyId !== identity.keyId;
+    member._routedIdentity = identity;
+    if (changed) this._group._post(new MemberEvent("memberidentified", member));
+  }
+
+  /** A forwarded Probe for this member: answer with a ProbeReply, or Unreachable. @param {PeerLink} link @param {RouteFrame} frame */
+  async _onProbe(link, frame) {
+    const group = this._group;
+    const origin = frame.origin;
+    const answer = (/** @type {RouteFrame} */ f) => this._sendOn(link, f);
+    if (!group._links.has(origin)) {
+      this._log.warn(`Refused a routed probe from ${origin} (through ${link.member.id}): not a member of group ${group.id} as far as this member knows`);
+      answer({ type: RouteFrameType.Unreachable, forwarded: false, origin: group.localId, destination: origin, reference: frame.probeId ?? 0, reason: UnreachableReason.NotMember });
+      return;
+    }
+    let identity;
+    try {
+      identity = await this._checkProof(origin, frame.proof ?? EMPTY);
+    } catch (error) {
+      this._log.warn(`Refused a routed probe from member ${origin} (through ${link.member.id}): ${messageOf(error)}`);
+      answer({ type: RouteFrameType.Unreachable, forwarded: false, origin: group.localId, destination: origin, reference: frame.probeId ?? 0, reason: UnreachableReason.Refused });
+      return;
+    }
+    if (this._closed || !group._links.has(origin)) return;
+    const state = this._state(origin);
+    this._acceptIdentity(state, identity);
+    answer({ type: RouteFrameType.ProbeReply, forwarded: false, origin: group.localId, destination: origin, probeId: frame.probeId ?? 0, proof: await this._proof(origin) });
+    // It looks for a route to this member, so this member will need one back (for replies): look now. (Not just the
+    // way the probe came: this member's own probe is what tells whether the member accepts this member's identity.)
+    const peer = group._links.get(origin);
+    if (peer && !peer.isDirectlyConnected && state.relay === null) this._probe(state);
+  }
+
+  /** A forwarded ProbeReply: the first valid one for the current probe sets the route. @param {PeerLink} link @param {RouteFrame} frame */
+  async _onProbeReply(link, frame) {
+    const state = this._states.get(frame.origin);
+    const probe = state?.probe ?? null;
+    if (!state || probe === null || probe.id !== frame.probeId || probe.decided) {
+      this._log.debug(`Ignored a late or unknown probe reply from ${frame.origin} (through ${link.member.id})`);
+      return;
+    }
+    let identity;
+    try {
+      identity = await this._checkProof(frame.origin, frame.proof ?? EMPTY);
+    } catch (error) {
+      this._log.warn(`Not using the route to member ${frame.origin} through ${link.member.id}: ${messageOf(error)}`);
+      if (error instanceof GroupError) this._refused(state, identityError(IdentityFailureReason.Refused, `Member ${frame.origin}'s identity was not accepted through relay ${link.member.id}: ${error.message}`, { cause: error }));
+      return;
+    }
+    if (probe.decided || this._states.get(frame.origin) !== state || this._messengerOf(link.member.id) === null) return;
+    probe.decided = true;
+    this._acceptIdentity(state, identity);
+    this._adopt(state, link.member.id);
+    this._probeEnded(state, probe);
+  }
+
+  /** @param {PeerLink} link @param {RouteFrame} frame */
+  _onUnreachable(link, frame) {
+    const state = this._states.get(frame.origin);
+    if (!state) return;
+    const reference = frame.reference ?? 0;
+    const aboutProbe = state.probe !== null && state.probe.id === reference;
+    const fromRelay = state.relay === link.member.id;
+    switch (frame.reason) {
+      case UnreachableReason.NoRoute:
+      case UnreachableReason.BadSignature:
+      case UnreachableReason.NotMember:
+        this._log.debug(`Member ${link.member.id} reports member ${frame.origin} unreachable (reason ${frame.reason}, reference ${reference})`);
+        if (frame.reason === UnreachableReason.BadSignature) state.suspects.add(link.member.id); // altered by the relay?
+        if (!aboutProbe && fromRelay) this._routeBroken(state, frame.reason === UnreachableReason.BadSignature ? "a relayed message arrived with a bad signature" : "the relay cannot reach it");
+        return;
+      default: {
+        this._log.warn(`Member ${frame.origin} refused this member's identity (routed, through ${link.member.id})`);
+        const error = identityError(IdentityFailureReason.Refused, `Member ${frame.origin} refused this member's identity for relayed messages (or requires one this member does not have).`);
+        this._refused(state, error);
+        this._failAll(state, error);
+        if (state.relay !== null) {
+          state.relay = null;
+          state.epoch++;
+          this._group._links.get(state.id)?.publishState();
+        }
+        if (state.probe) this._probeEnded(state, state.probe);
+      }
+    }
+  }
+
+  /** A route search met a refusal (either way): remembered as the reason the member is unreachable. @param {RouteState} state @param {GroupError} error */
+  _refused(state, error) {
+    state.refusal = error;
+    const member = this._group._links.get(state.id)?.member;
+    if (member && member.state !== PeerState.Connected) member._lastError = error;
+  }
+
+  // ---- sending ----
+
+  /** Sends the outbox through the current route, one message at a time (its fragments contiguous). @param {RouteState} state */
+  async _pump(state) {
+    if (state.pumping) return;
+    state.pumping = true;
+    try {
+      while (!this._closed) {
+        const relay = state.relay;
+        const messenger = relay === null ? null : this._messengerOf(relay);
+        if (relay === null || messenger === null) return;
+        const next = state.outbox.find((m) => !m.settled && m.sentEpoch !== state.epoch);
+        if (!next) return;
+        const epoch = state.epoch;
+        next.sentEpoch = epoch;
+        try {
+          await this._sendMessage(state, next, messenger, epoch);
+        } catch (error) {
+          if (state.epoch === epoch && state.relay === relay) this._routeBroken(state, messageOf(error));
+        }
+      }
+    } finally {
+      state.pumping = false;
+    }
+  }
+
+  /** @param {RouteState} state @param {OutgoingMessage} message @param {Messenger} messenger @param {number} epoch */
+  async _sendMessage(state, message, messenger, epoch) {
+    const group = this._group;
+    const key = group._identity.key;
+    if (key && message.signature === null) {
+      const transcript = routedDataTranscript({ groupId: group.id, origin: group.localId, destination: state.id, seq: message.seq, kind: message.kind, messageId: message.messageId });
+      message.signature = await key.sign(textThenBytes(transcript, message.bytes));
+    }
+    const limit = Math.min(MAX_ROUTE_FRAME_SIZE, messenger.remoteMaxMessageSize, group.options.maxFrameSize);
+    const overhead = 4 + 1 + encoder.encode(group.localId).length + 1 + encoder.encode(state.id).length + 4 + 4 + 2 + ROUTE_SIGNATURE_BYTES + FRAME_HEADER_SIZE;
+    const capacity = limit - overhead;
+    if (capacity <= 0) throw new Error(`the relay's maximum message size (${limit} bytes) leaves no room for a fragment`);
+    const total = message.bytes.length;
+    let offset = 0;
+    do {
+      await messenger._waitForRoom(null);
+      if (message.settled || state.epoch !== epoch || this._closed) return; // failed meanwhile, or another route took over
+      const end = Math.min(offset + capacity, total);
+      const final = end === total;
+      const inner = new Uint8Array(FRAME_HEADER_SIZE + end - offset);
+      writeFrameHeader(inner, { kind: message.kind, final, messageId: message.messageId, totalLength: total });
+      inner.set(message.bytes.subarray(offset, end), FRAME_HEADER_SIZE);
+      messenger._sendFrame(encodeRouteFrame({
+        type: RouteFrameType.Data, forwarded: false, origin: group.localId, destination: state.id,
+        seq: message.seq, offset, signature: final ? message.signature ?? EMPTY : EMPTY, frame: inner,
+      }));
+      offset = end;
+    } while (offset < total);
+  }
+
+  /** Acknowledged or failed (error): the message leaves the outbox. @param {RouteState} state @param {OutgoingMessage} message @param {unknown} [error] */
+  _settle(state, message, error) {
+    if (message.settled) return;
+    message.settled = true;
+    clearTimeout(message.timer);
+    const i = state.outbox.indexOf(message);
+    if (i >= 0) state.outbox.splice(i, 1);
+    if (error === undefined) message.done.resolve();
+    else message.done.reject(error);
+  }
+
+  /** @param {RouteState} state @param {unknown} error */
+  _failAll(state, error) {
+    for (const message of [...state.outbox]) this._settle(state, message, error);
+    for (const reply of state.pendingRequests.values()) reply.reject(error);
+    state.pendingRequests.clear();
+  }
+
+  /** A forwarded Ack: the message is done (its signature checked when the member's identity was accepted). @param {RouteFrame} frame */
+  async _onAck(frame) {
+    const state = this._states.get(frame.origin);
+    const message = state?.outbox.find((m) => m.seq === frame.seq);
+    if (!state || !message) {
+      this._log.debug(`Ignored an ack from member ${frame.origin} for seq ${frame.seq}: nothing waits for it`);
+      return;
+    }
+    if (state.identity) {
+      const transcript = routedAckTranscript({ groupId: this._group.id, origin: frame.origin, destination: this._group.localId, seq: frame.seq ?? 0 });
+      if (!(await verifySignature(state.identity.key, frame.signature ?? EMPTY, encoder.encode(transcript)))) {
+        this._log.warn(`Ignored an ack from member ${frame.origin} for seq ${frame.seq}: its signature does not verify`);
+        return;
+      }
+    }
+    this._settle(state, message);
+  }
+
+  // ---- receiving ----
+
+  /** A forwarded Data frame: one partial message per origin; a complete one is checked, acknowledged and delivered. @param {PeerLink} link @param {RouteFrame} frame */
+  _onData(link, frame) {
+    const group = this._group;
+    const origin = frame.origin;
+    const offset = frame.offset ?? 0;
+    const seq = frame.seq ?? 0;
+    if (!group._links.has(origin)) {
+      this._log.warn(`Dropped a relayed message from ${origin} (through ${link.member.id}): not a member of group ${group.id} as far as this member knows`);
+      if (offset === 0) this._sendOn(link, { type: RouteFrameType.Unreachable, forwarded: false, origin: group.localId, destination: origin, reference: seq, reason: UnreachableReason.NotMember });
+      return;
+    }
+    const state = this._state(origin);
+    const inner = /** @type {Uint8Array} */ (frame.frame);
+    const header = /** @type {FrameHeader} */ (readFrameHeader(inner));
+    const fragment = inner.subarray(FRAME_HEADER_SIZE);
+    let partial = state.partial;
+    if (offset === 0) {
+      if (partial !== null) this._log.debug(`Dropped a partly received relayed message from member ${origin} (seq ${partial.seq}): another one starts`);
+      const tooLarge = header.totalLength > group.options.maxMessageSize;
+      partial = { seq, kind: header.kind, messageId: header.messageId, totalLength: header.totalLength, buffer: tooLarge ? null : new Uint8Array(header.totalLength), received: 0 };
+      state.partial = partial;
+    } else if (partial === null || partial.seq !== seq || partial.kind !== header.kind || partial.messageId !== header.messageId
+      || partial.totalLength !== header.totalLength || partial.received !== offset) {
+      this._log.debug(`Dropped a relayed fragment from member ${origin} (seq ${seq}, offset ${offset}): it does not continue the message being received`);
+      return;
+    }
+    partial.buffer?.set(fragment, offset);
+    partial.received = offset + fragment.length;
+    if (!header.final) return;
+    state.partial = null;
+    const complete = { ...partial, signature: frame.signature ?? EMPTY, link };
+    state.inbound = state.inbound.then(() => this._onMessage(state, complete)).catch((error) =>
+      this._log.warn(`A relayed message from member ${origin} could not be handled: ${messageOf(error)}`));
+  }
+
+  /**
+   * A complete relayed message: dedup, identity, Ack (back through the relay it came through), then delivery as from
+   * its origin with the same rules as on a direct connection.
+   * @param {RouteState} state
+   * @param {{seq: number, kind: number, messageId: number, totalLength: number, buffer: Uint8Array|null, signature: Uint8Array, link: PeerLink}} m
+   */
+  async _onMessage(state, m) {
+    const group = this._group;
+    const origin = state.id;
+    const refuse = (/** @type {number} */ reason) =>
+      this._sendOn(m.link, { type: RouteFrameType.Unreachable, forwarded: false, origin: group.localId, destination: origin, reference: m.seq, reason });
+    if (state.wasDelivered(m.seq)) {
+      this._log.debug(`Member ${origin}'s relayed message ${m.seq} arrived again (sent again after a route change); acknowledged again`);
+      await this._ack(state, m.seq, m.link);
+      return;
+    }
+    if (m.buffer !== null) {
+      if (state.identity) {
+        const transcript = routedDataTranscript({ groupId: group.id, origin, destination: group.localId, seq: m.seq, kind: m.kind, messageId: m.messageId });
+        if (!(await verifySignature(state.identity.key, m.signature, textThenBytes(transcript, m.buffer)))) {
+          this._log.warn(`Dropped a relayed message from member ${origin} (seq ${m.seq}, through ${m.link.member.id}): its signature does not verify`);
+          refuse(UnreachableReason.BadSignature);
+          return;
+        }
+      } else if (group._identity.required) {
+        this._log.warn(`Dropped a relayed message from member ${origin} (seq ${m.seq}): it proved no identity and this member requires one`);
+        refuse(UnreachableReason.Refused);
+        return;
+      }
+    }
+    if (this._closed || state.wasDelivered(m.seq)) return;
+    state.markDelivered(m.seq);
+    await this._ack(state, m.seq, m.link);
+    const member = group._links.get(origin)?.member;
+    if (!member) return;
+    const respond = (/** @type {number} */ kind, /** @type {Uint8Array} */ payload) => this.send(origin, kind, m.messageId, payload, group._lifetime.signal);
+    if (m.buffer === null) {
+      this._log.warn(`Dropped a relayed message (kind ${m.kind}) of ${m.totalLength} bytes from member ${origin}: larger than the limit of ${group.options.maxMessageSize} bytes`);
+      if (m.kind === FrameKind.Request) {
+        respond(FrameKind.Error, encodeErrorPayload(GroupErrorCode.TooLarge, `The request (${m.totalLength} bytes) exceeds the receiver's limit of ${group.options.maxMessageSize} bytes.`)).catch(() => {});
+      } else if (m.kind === FrameKind.Reply || m.kind === FrameKind.Error) {
+        this._reply(state, m.messageId, new GroupError(GroupErrorCode.TooLarge, `The reply from member ${origin} (${m.totalLength} bytes) exceeds the limit of ${group.options.maxMessageSize} bytes.`));
+      }
+      return;
+    }
+    switch (m.kind) {
+      case FrameKind.Broadcast:
+        if (!mayBroadcast(group.capability, origin, group.ownerId)) {
+          this._log.warn(`Dropped a relayed broadcast from member ${origin}: the group's capability ${group.capability} forbids it`);
+          return;
+        }
+        group._enqueueBroadcast(member, m.buffer);
+        return;
+      case FrameKind.Request:
+        if (!mayUnicast(group.capability, origin, group.localId, group.ownerId)) {
+          this._log.warn(`Refused a relayed request from member ${origin}: the group's capability ${group.capability} forbids it`);
+          respond(FrameKind.Error, encodeErrorPayload(GroupErrorCode.Forbidden, `The group's capability (${group.capability}) forbids unicast from ${origin} to ${group.localId}.`)).catch(() => {});
+          return;
+        }
+        void group._answerRequest(member, m.buffer, respond, () => this._closed || !this._states.has(origin));
+        return;
+      case FrameKind.Reply:
+        this._reply(state, m.messageId, null, m.buffer);
+        return;
+      default: {
+        const { code, message: text } = decodeErrorPayload(m.buffer);
+        this._reply(state, m.messageId, new GroupError(code, `Member ${origin} answered with an error (${codeName(GroupErrorCode, code)}): ${text}`, { remoteMemberId: origin, remoteMessage: text }));
+      }
+    }
+  }
+
+  /**
+   * A relayed reply (or error) to a relayed request: it also shows the request arrived, so the request is done.
+   * @param {RouteState} state @param {number} requestId @param {GroupError|null} error @param {Uint8Array} [reply]
+   */
+  _reply(state, requestId, error, reply) {
+    const waiting = state.pendingRequests.get(requestId);
+    if (!waiting) {
+      this._log.debug(`Dropped a relayed reply from member ${state.id} to request ${requestId}, which no longer waits`);
+      return;
+    }
+    state.pendingRequests.delete(requestId);
+    const request = state.outbox.find((m) => m.kind === FrameKind.Request && m.messageId === requestId);
+    if (request) this._settle(state, request);
+    if (error) waiting.reject(error);
+    else waiting.resolve(reply);
+  }
+
+  /** Acknowledges a relayed message on the connection it came through. @param {RouteState} state @param {number} seq @param {PeerLink} link */
+  async _ack(state, seq, link) {
+    const group = this._group;
+    const key = group._identity.key;
+    const signature = key
+      ? await key.sign(encoder.encode(routedAckTranscript({ groupId: group.id, origin: group.localId, destination: state.id, seq })))
+      : EMPTY;
+    this._sendOn(link, { type: RouteFrameType.Ack, forwarded: false, origin: group.localId, destination: state.id, seq, signature });
+  }
+
+  // ---- helpers ----
+
+  /** @param {string} memberId */
+  _state(memberId) {
+    let state = this._states.get(memberId);
+    if (state === undefined) {
+      state = new RouteState(memberId);
+      this._states.set(memberId, state);
+    }
+    return state;
+  }
+
+  /** The live direct messenger of a member, or null. @param {string} memberId */
+  _messengerOf(memberId) {
+    return this._group._links.get(memberId)?.messenger() ?? null;
+  }
+
+  /** Sends a route frame to a directly connected member (dropped, logged, when that is not possible). @param {string} memberId @param {RouteFrame} frame */
+  _sendTo(memberId, frame) {
+    const messenger = this._messengerOf(memberId);
+    if (messenger === null) {
+      this._log.debug(`Could not send a route frame (type ${frame.type}) to member ${memberId}: not connected`);
+      return;
+    }
+    try {
+      messenger._sendFrame(encodeRouteFrame(frame));
+    } catch (error) {
+      this._log.debug(`Could not send a route frame (type ${frame.type}) to member ${memberId}: ${messageOf(error)}`);
+    }
+  }
+
+  /** @param {PeerLink} link @param {RouteFrame} frame */
+  _sendOn(link, frame) {
+    this._sendTo(link.member.id, frame);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -2746,6 +3827,7 @@ function remoteMaxMessageSize(pc) {
  * @property {number} [maxFrameSize] the largest frame sent, bytes (default 64 KiB; never more than the remote's max-message-size)
  * @property {number} [maxConcurrentRequests] request handlers running at once in this group (default 16)
  * @property {IdentityOptions|null} [identity] this member's identity key and whom it trusts (default none: no identity handshake is required, a peer's is still verified)
+ * @property {RelayingOptions|null} [relaying] relayed members: reaching members through others when a direct connection fails, and forwarding for others (default: both on)
  */
 
 /**
@@ -2776,10 +3858,12 @@ function groupOptions(options, defaults) {
     maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
     maxConcurrentRequests: 16,
     identity: null,
+    relaying: null,
     ...defaults,
     ...options,
   };
   resolveIdentity(result.identity); // validates
+  resolveRelaying(result.relaying); // validates
   if (!(Number.isInteger(result.maxMessageSize) && result.maxMessageSize >= 0 && result.maxMessageSize <= 0x7fffffff - 64)) {
     throw new RangeError("maxMessageSize must be an integer between 0 and 2 GiB.");
   }
@@ -2844,6 +3928,10 @@ export class Group extends EventTarget {
     if (key) this._local._identity = { name: this._identity.name, keyId: key.keyId, publicKey: key.spki, key: key.publicKey };
     /** Test hook: rewrites (or, returning null, withholds) the Identity frame about to be sent. @type {((frame: Uint8Array) => Uint8Array|null)|null} */
     this._identityFrameHook = null;
+    /** Test hook: rewrites the route frames this member forwards for others (a relay that alters them). @type {((frame: Uint8Array) => Uint8Array)|null} */
+    this._forwardHook = null;
+    /** Relayed members: routes to members this one cannot reach directly, and forwarding for others. */
+    this._router = new Router(this, resolveRelaying(options.relaying));
   }
 
   /** The user id of the group's recorded owner (its creator; kept by the server after the owner leaves). */
@@ -2889,11 +3977,13 @@ export class Group extends EventTarget {
     const failed = [];
     for (const link of this._links.values()) {
       const messenger = link.messenger();
-      if (!messenger) {
+      if (messenger) {
+        sends.push([link.member, messenger.send(FrameKind.Broadcast, messenger.nextMessageId(), bytes, signal)]);
+      } else if (this._router.hasRoute(link.member.id)) {
+        sends.push([link.member, this._router.send(link.member.id, FrameKind.Broadcast, null, bytes, signal)]);
+      } else {
         failed.push({ member: link.member, error: new GroupError(GroupErrorCode.NotConnected, `Member ${link.member.id} is not connected (${link.member.state}).`, { cause: link.member.lastError }) });
-        continue;
       }
-      sends.push([link.member, messenger.send(FrameKind.Broadcast, messenger.nextMessageId(), bytes, signal)]);
     }
     /** @type {Member[]} */
     const delivered = [];
@@ -2939,9 +4029,9 @@ export class Group extends EventTarget {
     const signal = AbortSignal.any(signals);
     let connected = false;
     try {
-      const messenger = await link.waitForMessenger(signal);
+      const messenger = await link.waitForPath(signal);
       connected = true;
-      return await messenger.request(bytes, signal);
+      return messenger ? await messenger.request(bytes, signal) : await this._router.request(memberId, bytes, signal);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timer.signal.aborted && error === timer.signal.reason) {
@@ -2959,7 +4049,8 @@ export class Group extends EventTarget {
   }
 
   /**
-   * Resolves when every current member is connected (pass a timeout or signal: an unreachable member keeps it waiting).
+   * Resolves when every current member is reachable: connected, or `relayed` (reached through another member; see
+   * "Relayed members"). Pass a timeout or signal: an unreachable member keeps it waiting.
    * @param {{signal?: AbortSignal, timeout?: number}} [options]
    */
   async whenAllConnected(options = {}) {
@@ -2970,7 +4061,7 @@ export class Group extends EventTarget {
     for (;;) {
       const changed = this._meshChanged.promise;
       this._throwIfClosed();
-      if (this.members.every((member) => member.state === PeerState.Connected)) return;
+      if (this.members.every((member) => member.state === PeerState.Connected || member.state === PeerState.Relayed)) return;
       await abortable(changed, signal);
     }
   }
@@ -3034,7 +4125,9 @@ export class Group extends EventTarget {
     this._links.delete(userId);
     this._post(new MemberEvent("memberleft", link.member));
     this._logger.info(`Member ${userId} is gone: ${why}`);
-    link.remove(new GroupError(GroupErrorCode.NotConnected, `Member ${userId} is no longer in the group: ${why}.`), true);
+    const reason = new GroupError(GroupErrorCode.NotConnected, `Member ${userId} is no longer in the group: ${why}.`);
+    link.remove(reason, true);
+    this._router.onMemberLeft(userId, reason);
     this._signalMeshChanged();
   }
 
@@ -3056,7 +4149,7 @@ export class Group extends EventTarget {
   _onSignalingClosed() {
     this._signalingClosed = true;
     for (const link of [...this._links.values()]) {
-      if (!link.messenger()) this._removeMember(link.member.id, "the signaling connection closed before it was connected");
+      if (!link.messenger() && !this._router.hasRoute(link.member.id)) this._removeMember(link.member.id, "the signaling connection closed before it was connected");
     }
   }
 
@@ -3108,6 +4201,58 @@ export class Group extends EventTarget {
     return link;
   }
 
+  /**
+   * Runs the request handler for a request from `from` (direct or relayed) and sends its answer through `respond`
+   * (kind Reply or Error, and the payload).
+   * @param {Member} from @param {Uint8Array} request
+   * @param {(kind: number, payload: Uint8Array) => Promise<void>} respond
+   * @param {() => boolean} cannotAnswer true when the way back is gone (a handler's error is then not sent)
+   */
+  async _answerRequest(from, request, respond, cannotAnswer) {
+    const lifetime = this._lifetime.signal;
+    const sendError = (/** @type {number} */ code, /** @type {string} */ message) => respond(FrameKind.Error, encodeErrorPayload(code, message));
+    try {
+      await this._requestSlots.acquire(lifetime);
+    } catch {
+      return; // left the group
+    }
+    try {
+      if (this._closing) {
+        await sendError(GroupErrorCode.Unavailable, `Member ${this.localId} is leaving the group.`);
+        return;
+      }
+      const handler = this.requestHandler;
+      if (!handler) {
+        this._logger.warn(`Refused a request from member ${from.id}: no request handler is set`);
+        await sendError(GroupErrorCode.NoHandler, `Member ${this.localId} has no request handler.`);
+        return;
+      }
+      let reply;
+      try {
+        reply = toBytes((await handler(from, request, lifetime)) ?? EMPTY);
+      } catch (error) {
+        if (lifetime.aborted || cannotAnswer()) return; // nobody can be answered
+        if (error instanceof GroupError && error.code > 0 && error.code < 100) {
+          await sendError(error.code, error.message);
+        } else {
+          this._logger.warn(`The request handler failed for a request from member ${from.id}:`, error);
+          await sendError(GroupErrorCode.HandlerFailed, messageOf(error));
+        }
+        return;
+      }
+      if (reply.length > this.options.maxMessageSize) {
+        this._logger.warn(`The reply to member ${from.id} (${reply.length} bytes) exceeds the message size limit`);
+        await sendError(GroupErrorCode.TooLarge, `The reply (${reply.length} bytes) exceeds the limit of ${this.options.maxMessageSize} bytes.`);
+        return;
+      }
+      await respond(FrameKind.Reply, reply);
+    } catch (error) {
+      this._logger.debug(`Could not answer a request from member ${from.id}: ${messageOf(error)}`);
+    } finally {
+      this._requestSlots.release();
+    }
+  }
+
   /** @param {Member} sender @param {Uint8Array} data */
   _enqueueBroadcast(sender, data) {
     if (this._closing) return;
@@ -3145,6 +4290,7 @@ export class Group extends EventTarget {
     this._links.clear();
     const reason = new GroupError(GroupErrorCode.GroupClosed, `This member left group ${this.id}.`);
     for (const link of links) link.remove(reason, false);
+    this._router.shutdown(reason);
     this._lifetime.abort(reason);
     this._inbound = [];
     this._signalMeshChanged();

@@ -98,7 +98,7 @@ function snapshot() {
     ownerId: g.ownerId,
     capability: g.capability,
     isClosed: g.isClosed,
-    members: g.members.map((m) => ({ id: m.id, state: m.state, isOwner: m.isOwner, lastError: m.lastError?.message ?? null })),
+    members: g.members.map((m) => ({ id: m.id, state: m.state, relayedVia: m.relayedVia, isOwner: m.isOwner, lastError: m.lastError?.message ?? null })),
   };
 }
 
@@ -157,7 +157,7 @@ function attach(group) {
   }
   group.addEventListener("memberstatechanged", (event) => {
     state.events.push({
-      type: "memberstatechanged", member: event.member.id, previous: event.previous, state: event.state,
+      type: "memberstatechanged", member: event.member.id, previous: event.previous, state: event.state, relayedVia: event.relayedVia,
       identity: identityOf(event.identity),
       error: event.error ? { code: event.error.code ?? null, reason: event.error.reason ?? null, message: event.error.message } : null,
     });
@@ -203,6 +203,7 @@ window.t = {
       iceTransportPolicy: options.iceTransportPolicy ?? "all",
       // Only loopback candidates: tests never send elsewhere (and a netns has nothing else anyway).
       candidateFilter: (c) => / 127\.0\.0\.1 /.test(` ${c.candidate} `),
+      defaultGroupOptions: { ...(options.relaying ? { relaying: options.relaying } : {}), ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}) },
     });
     state.service.signaling.addEventListener("memberjoined", notify);
     state.service.signaling.addEventListener("memberleft", notify);
@@ -236,6 +237,61 @@ window.t = {
       timeoutMs, `${memberId} ${memberState}`);
   },
   verbose(on) { state.verbose = on; },
+
+  // ---- relayed members ----
+  /**
+   * Makes direct connections to these members impossible (call before joining): relays (offers, candidates) to them
+   * fail and relays from them are refused, so every attempt of either side fails and they can only be relayed.
+   */
+  blockDirect(ids) {
+    const blocked = new Set(ids);
+    const signaling = state.service.signaling;
+    const relay = signaling.relay.bind(signaling);
+    signaling.relay = (groupId, to, data, options) => blocked.has(to)
+      ? Promise.reject(new p2p.SignalingError(p2p.SignalingErrorCode.RelayHandlerFailed, `test: no direct connection to ${to}`))
+      : relay(groupId, to, data, options);
+    const handler = signaling.relayHandler;
+    signaling.relayHandler = (request) => {
+      if (blocked.has(request.fromUserId)) throw new p2p.SignalingError(p2p.SignalingErrorCode.RelayHandlerFailed, `test: no direct connection from ${request.fromUserId}`);
+      return handler(request);
+    };
+  },
+  /** Makes this page a relay that alters what it forwards: the last byte of every forwarded Data frame is flipped. */
+  tamperForwarded() {
+    group()._forwardHook = (frame) => {
+      if (frame[1] === p2p.RouteFrameType.Data) frame[frame.length - 1] ^= 0x01;
+      return frame;
+    };
+  },
+  /** Waits until `count` members are reachable (connected or relayed). */
+  async waitReachable(count, timeoutMs) {
+    return waitUntil(() => {
+      const g = state.group;
+      return g !== null && g.members.length === count && g.members.every((m) => m.state === p2p.PeerState.Connected || m.state === p2p.PeerState.Relayed) ? snapshot() : null;
+    }, timeoutMs, `${count} reachable members`);
+  },
+  /** The member's state and relay: {state, relayedVia}. */
+  member(memberId) {
+    const m = group().getMember(memberId);
+    return m === null ? null : { state: m.state, relayedVia: m.relayedVia, identity: identityOf(m.identity) };
+  },
+  /** Waits until `bytes` of a relayed message from a member have arrived (the message being received, not yet complete). */
+  async waitRelayedProgress(memberId, bytes, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const received = group()._router._states.get(memberId)?.partial?.received ?? 0;
+      if (received >= bytes) return received;
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${bytes} relayed bytes from ${memberId} (${received} so far)`);
+      await new Promise((r) => setTimeout(r, 5)); // no event marks a fragment: poll
+    }
+  },
+  /** Waits until a member is relayed (through `via`, when given); returns {state, relayedVia}. */
+  async waitRelayed(memberId, via, timeoutMs) {
+    return waitUntil(() => {
+      const m = state.group?.getMember(memberId);
+      return m && m.state === p2p.PeerState.Relayed && (via === null || m.relayedVia === via) ? { state: m.state, relayedVia: m.relayedVia, identity: identityOf(m.identity) } : null;
+    }, timeoutMs, `${memberId} relayed through ${via ?? "any member"}`);
+  },
   logs: () => state.logs,
   events: () => state.events,
   received: () => state.received,

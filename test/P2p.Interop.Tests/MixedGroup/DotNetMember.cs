@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using P2p.Core;
 using P2p.Signaling.WebSockets;
+using P2p.Testing;
 using P2p.Transport.WebRtc;
 
 namespace P2p.Interop.Tests.BrowserClient.MixedGroup;
@@ -21,11 +22,35 @@ internal sealed class DotNetMember : IAsyncDisposable
 
     public byte[]? LargestRequest { get; private set; }
 
-    public static async Task<DotNetMember> CreateAsync(Uri server, string? groupId, CancellationToken ct, P2p.Core.Identity.IdentityOptions? identity = null)
+    /// <summary>How many requests arrived.</summary>
+    public int Requests => _requests;
+
+    /// <summary>How many requests larger than 1 KiB arrived.</summary>
+    public int LargeRequests => _largeRequests;
+
+    /// <summary>The transport: <see cref="BlockingPeerConnectionFactory.Block"/> makes direct connections to a member impossible.</summary>
+    public BlockingPeerConnectionFactory Transport { get; private set; } = null!;
+
+    private int _largeRequests;
+    private int _requests;
+
+    /// <param name="server">The signaling server.</param>
+    /// <param name="groupId">The group to join; null creates one.</param>
+    /// <param name="ct">Cancels the join.</param>
+    /// <param name="identity">The member's identity settings.</param>
+    /// <param name="options">Service settings (timeouts).</param>
+    /// <param name="blocked">Members this one can never connect to directly (see <see cref="BlockingPeerConnectionFactory"/>).</param>
+    public static async Task<DotNetMember> CreateAsync(Uri server, string? groupId, CancellationToken ct, P2p.Core.Identity.IdentityOptions? identity = null, P2pOptions? options = null, IEnumerable<string>? blocked = null)
     {
         var member = new DotNetMember();
-        var transport = new WebRtcPeerConnectionFactory(new WebRtcTransportOptions { AddressFilter = a => a.Equals(IPAddress.Loopback) });
-        var options = new GroupOptions
+        var transport = new BlockingPeerConnectionFactory(new WebRtcPeerConnectionFactory(new WebRtcTransportOptions { AddressFilter = a => a.Equals(IPAddress.Loopback) }));
+        foreach (var id in blocked ?? [])
+        {
+            transport.Block(id);
+        }
+
+        member.Transport = transport;
+        var groupOptions = new GroupOptions
         {
             Identity = identity,
             MessageHandler = (from, data, _) =>
@@ -36,9 +61,11 @@ internal sealed class DotNetMember : IAsyncDisposable
             },
             RequestHandler = (from, data, _) =>
             {
+                Interlocked.Increment(ref member._requests);
                 if (data.Length > 1024)
                 {
                     member.LargestRequest = data.ToArray();
+                    Interlocked.Increment(ref member._largeRequests);
                     return ValueTask.FromResult(data);
                 }
 
@@ -47,8 +74,8 @@ internal sealed class DotNetMember : IAsyncDisposable
         };
         var signaling = await WebSocketSignalingChannel.ConnectAsync(server, cancellationToken: ct);
         member.Group = groupId is null
-            ? await P2p.Core.Group.CreateAsync(signaling, transport, GroupCapability.All, options, cancellationToken: ct)
-            : await P2p.Core.Group.JoinAsync(signaling, transport, groupId, options, cancellationToken: ct);
+            ? await P2p.Core.Group.CreateAsync(signaling, transport, GroupCapability.All, groupOptions, options, ct)
+            : await P2p.Core.Group.JoinAsync(signaling, transport, groupId, groupOptions, options, ct);
         return member;
     }
 
