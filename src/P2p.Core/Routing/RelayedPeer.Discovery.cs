@@ -8,14 +8,17 @@ namespace P2p.Core.Routing;
 /// <summary>Finding a route: probes through every directly connected member, answers to them, and Unreachable reports.</summary>
 internal sealed partial class RelayedPeer
 {
-    /// <summary>Sends a probe through every directly connected member (except suspects); the first valid answer becomes the route.</summary>
-    private void ProbeRound()
+    /// <summary>
+    /// Sends a probe through every directly connected member (except suspects); the first valid answer becomes the route.
+    /// Only while a route is wanted (the direct link failed), unless <paramref name="evenIfDirect"/>.
+    /// </summary>
+    private void ProbeRound(bool evenIfDirect = false)
     {
         var candidates = Candidates();
         List<(LinkMessenger Link, byte[] Frame)> sends;
         lock (_gate)
         {
-            if (_closed is not null || _looking || !_wanted || _relay is not null)
+            if (_closed is not null || _looking || (!_wanted && !evenIfDirect) || _relay is not null)
             {
                 return;
             }
@@ -71,7 +74,7 @@ internal sealed partial class RelayedPeer
         if (sends.Count == 0)
         {
             _looking = false;
-            ArmTimerLocked(_router.Options.RetryInterval, ProbeRound);
+            ArmTimerLocked(_router.Options.RetryInterval, () => ProbeRound());
             SignalLocked();
             return sends;
         }
@@ -111,17 +114,17 @@ internal sealed partial class RelayedPeer
             if (_relay is null && _wanted && _closed is null)
             {
                 Logger.LogInformation("No member relays for member {MemberId}; looking again in {Interval}", Member.Id, _router.Options.RetryInterval);
-                ArmTimerLocked(_router.Options.RetryInterval, ProbeRound);
+                ArmTimerLocked(_router.Options.RetryInterval, () => ProbeRound());
             }
         }
     }
 
     /// <summary>
-    /// A forwarded probe from this member through <paramref name="relayId"/>: answer with a reply (and this member's proof),
-    /// or Unreachable when its identity is not accepted. Without a route of its own yet, this member uses the same relay
-    /// back (it just proved to reach the member), so it can answer relayed requests before its own probes come back.
+    /// A forwarded probe from this member: answer with a reply (and this member's proof), or Unreachable when its identity
+    /// is not accepted. Without a route of its own, this member then looks for one (so that it can answer relayed requests),
+    /// even while its direct link is still being attempted.
     /// </summary>
-    private async Task OnProbeAsync(string relayId, LinkMessenger link, uint probeId, byte[] proof)
+    private async Task OnProbeAsync(LinkMessenger link, uint probeId, byte[] proof)
     {
         var (identity, problem) = await CheckProofAsync(proof).ConfigureAwait(false);
         if (problem is not null)
@@ -137,27 +140,10 @@ internal sealed partial class RelayedPeer
         }
 
         await _router.SendQuietlyAsync(link, RouteFrame.Create(RouteFrameType.ProbeReply, false, Group.LocalId, Member.Id, probeId, OwnProof())).ConfigureAwait(false);
-        bool adopted;
-        lock (_gate)
-        {
-            adopted = _closed is null && _relay is null;
-            if (adopted)
-            {
-                _relay = relayId;
-                _routeVersion++;
-                _looking = false;
-                _probes.Clear();
-                CancelTimerLocked();
-                SignalLocked();
-                adopted = _wanted;
-            }
-        }
 
-        if (adopted)
-        {
-            Logger.LogInformation("Member {MemberId} is reached through member {Relay} (the route its probe took)", Member.Id, relayId);
-            Group.OnRelayChanged(Member, relayId);
-        }
+        // Answers to this member (replies, acks of its own messages) need a route back: look for one now if there is none.
+        // Not the probe's relay as it is: this member's own proof must be accepted by the other before a route counts.
+        ProbeRound(evenIfDirect: true);
     }
 
     /// <summary>An answer to one of this member's probes, through <paramref name="relayId"/>: the first valid one becomes the route.</summary>
@@ -223,7 +209,7 @@ internal sealed partial class RelayedPeer
     /// <summary>An Unreachable report through <paramref name="relayId"/> (from the relay itself, or from this member through it).</summary>
     private void OnUnreachable(string relayId, uint reference, UnreachableReason reason)
     {
-        TaskCompletionSource? failed = null;
+        var failing = new List<TaskCompletionSource>();
         Exception? error = null;
         lock (_gate)
         {
@@ -251,16 +237,27 @@ internal sealed partial class RelayedPeer
                     break;
             }
 
-            if (error is not null)
+            if (error is IdentityException)
             {
-                _unacked.Remove(reference, out failed);
+                // The member will refuse every message from this one: all waiting ones fail, and so do later sends until a new route is accepted.
+                _refusal = error;
+                failing.AddRange(_unacked.Values);
+                _unacked.Clear();
+            }
+            else if (error is not null && _unacked.Remove(reference, out var failed))
+            {
+                failing.Add(failed);
             }
         }
 
         if (error is not null)
         {
             Logger.LogWarning("A relayed message to member {MemberId} failed: {Reason}", Member.Id, error.Message);
-            failed?.TrySetException(error);
+            foreach (var waiting in failing)
+            {
+                waiting.TrySetException(error);
+            }
+
             return;
         }
 

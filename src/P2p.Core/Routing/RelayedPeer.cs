@@ -199,7 +199,7 @@ internal sealed partial class RelayedPeer
         switch (route.Type)
         {
             case RouteFrameType.Probe when route.TryReadNumberAndField(out var probeId, out var proof):
-                return OnProbeAsync(relay.Id, link, probeId, proof.ToArray());
+                return OnProbeAsync(link, probeId, proof.ToArray());
             case RouteFrameType.ProbeReply when route.TryReadNumberAndField(out var probeId, out var proof):
                 return OnProbeReplyAsync(relay.Id, probeId, proof.ToArray());
             case RouteFrameType.Ack when route.TryReadNumberAndField(out var seq, out var signature):
