@@ -33,7 +33,7 @@ internal sealed partial class PeerLink
     private readonly Lock _gate = new();
     private readonly List<IceCandidatePayload> _earlyCandidates = [];
     private LinkAttempt? _current;
-    private CancellationTokenSource? _timer;
+    private readonly OneShotTimer _timer;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _attempts;
     private int _failures;
@@ -46,6 +46,7 @@ internal sealed partial class PeerLink
         WeOffer = weOffer;
         _logger = group.Logger;
         _scope = new LogScope(group.Id, member.Id);
+        _timer = new OneShotTimer(group.Work, group.TimeProvider, group.Lifetime);
     }
 
     /// <summary>The remote member.</summary>
@@ -745,63 +746,15 @@ internal sealed partial class PeerLink
         return delay;
     }
 
-    /// <summary>
-    /// Runs <paramref name="action"/> after <paramref name="delay"/> unless cancelled. The timer is registered
-    /// before this returns (under the lock), so a test's fake clock can be advanced as soon as the state
-    /// change that armed it is visible.
-    /// </summary>
-    private void ArmTimerLocked(TimeSpan delay, Action action)
-    {
-        CancelTimerLocked();
-        var timer = CancellationTokenSource.CreateLinkedTokenSource(_group.Lifetime);
-        _timer = timer;
-        var elapsed = Task.Delay(delay, _group.TimeProvider, timer.Token);
-        _group.Work.Track(FireAsync());
-
-        async Task FireAsync()
+    /// <summary>Runs <paramref name="action"/> (in the link's log scope) after <paramref name="delay"/> unless cancelled or re-armed.</summary>
+    private void ArmTimerLocked(TimeSpan delay, Action action) =>
+        _timer.Arm(delay, () =>
         {
-            await Task.Yield(); // never run the action on the caller's stack (it holds the lock)
-            try
-            {
-                await elapsed.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    if (_timer == timer)
-                    {
-                        _timer = null;
-                    }
-                }
-
-                timer.Dispose();
-            }
-
             using var scope = _logger.BeginScope(_scope);
             action();
-        }
-    }
+        });
 
-    private void CancelTimerLocked()
-    {
-        if (_timer is { } timer)
-        {
-            _timer = null;
-            try
-            {
-                timer.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // It fired and cleaned up meanwhile.
-            }
-        }
-    }
+    private void CancelTimerLocked() => _timer.Cancel();
 
     /// <summary>Moves the link to <paramref name="next"/>; when the member's direct state follows it to another value, tells the group (unless <paramref name="raiseEvent"/> is false) and wakes waiters.</summary>
     private void SetStateLocked(LinkState next, Exception? error, bool raiseEvent = true)

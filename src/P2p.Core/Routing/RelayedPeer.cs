@@ -29,7 +29,7 @@ internal sealed partial class RelayedPeer
     private readonly HashSet<string> _suspects = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _lifetime;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private CancellationTokenSource? _timer;
+    private readonly OneShotTimer _timer;
     private string? _relay;
     private long _routeVersion;
     private bool _looking;
@@ -47,6 +47,7 @@ internal sealed partial class RelayedPeer
         Member = member;
         _inbox = new RelayedInbox(router.Group.Options.MaxMessageSize);
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(router.Group.Lifetime);
+        _timer = new OneShotTimer(router.Group.Work, router.Group.TimeProvider, _lifetime.Token);
     }
 
     /// <summary>The other member.</summary>
@@ -218,43 +219,9 @@ internal sealed partial class RelayedPeer
 
     private void SignalLocked() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    private void CancelTimerLocked()
-    {
-        if (_timer is { } timer)
-        {
-            _timer = null;
-            timer.Cancel();
-        }
-    }
+    private void CancelTimerLocked() => _timer.Cancel();
 
-    /// <summary>Runs <paramref name="action"/> after <paramref name="delay"/> unless another timer replaces this one.</summary>
-    private void ArmTimerLocked(TimeSpan delay, Action action)
-    {
-        CancelTimerLocked();
-        var timer = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-        _timer = timer;
-        var elapsed = Task.Delay(delay, Group.TimeProvider, timer.Token);
-        Group.Work.Track(FireAsync());
-
-        async Task FireAsync()
-        {
-            await Task.Yield();
-            try
-            {
-                await elapsed.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            finally
-            {
-                timer.Dispose();
-            }
-
-            action();
-        }
-    }
+    private void ArmTimerLocked(TimeSpan delay, Action action) => _timer.Arm(delay, action);
 
     private async Task<bool> TrustAsync(PeerIdentity identity)
     {

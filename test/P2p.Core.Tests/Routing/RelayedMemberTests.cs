@@ -36,13 +36,8 @@ public sealed class RelayedMemberTests
     public async Task Two_members_that_cannot_connect_exchange_broadcasts_requests_and_large_messages_through_a_third()
     {
         await using var mesh = await StartAsync();
-        var relay = await mesh.CreateAsync();
-        var a = await mesh.JoinAsync(relay.Group.Id);
-        await TestMesh.WaitForFullMeshAsync([relay, a]);
-        mesh.Network.Fault = OnlyThrough(a, relay);
-        var b = await mesh.JoinAsync(relay.Group.Id);
+        var (relay, a, b) = await FormRelayedAsync(mesh);
 
-        await WaitRelayedAsync(a, b, relay);
         await WaitRelayedAsync(b, a, relay);
         await a.Group.WhenAllConnectedAsync().WaitAsync(TimeSpan.FromSeconds(15));
         Assert.That(a.Events, Does.Contain($"{b.Id} Relayed"));
@@ -132,12 +127,7 @@ public sealed class RelayedMemberTests
     public async Task Without_identity_keys_a_relay_can_alter_what_it_forwards_undetected()
     {
         await using var mesh = await StartAsync();
-        var tamperer = await mesh.CreateAsync();
-        var a = await mesh.JoinAsync(tamperer.Group.Id);
-        await TestMesh.WaitForFullMeshAsync([tamperer, a]);
-        mesh.Network.Fault = OnlyThrough(a, tamperer);
-        var b = await mesh.JoinAsync(tamperer.Group.Id);
-        await WaitRelayedAsync(a, b, tamperer);
+        var (tamperer, a, b) = await FormRelayedAsync(mesh);
 
         tamperer.MeshGroup!.Router.TamperWithForwardedData = true;
         await a.Group.BroadcastAsync("original"u8.ToArray());
@@ -150,12 +140,7 @@ public sealed class RelayedMemberTests
     public async Task When_the_direct_link_succeeds_later_the_member_is_connected_directly_again()
     {
         await using var mesh = await StartAsync();
-        var relay = await mesh.CreateAsync();
-        var a = await mesh.JoinAsync(relay.Group.Id);
-        await TestMesh.WaitForFullMeshAsync([relay, a]);
-        mesh.Network.Fault = OnlyThrough(a, relay);
-        var b = await mesh.JoinAsync(relay.Group.Id);
-        await WaitRelayedAsync(a, b, relay);
+        var (relay, a, b) = await FormRelayedAsync(mesh);
         var forwarded = relay.MeshGroup!.Router.ForwardedFrames;
 
         mesh.Network.Fault = null;
@@ -172,12 +157,7 @@ public sealed class RelayedMemberTests
     public async Task Capability_rules_hold_end_to_end_through_a_relay()
     {
         await using var mesh = await StartAsync();
-        var owner = await mesh.CreateAsync(GroupCapability.BroadcastOwner | GroupCapability.UnicastOwner);
-        var a = await mesh.JoinAsync(owner.Group.Id);
-        await TestMesh.WaitForFullMeshAsync([owner, a]);
-        mesh.Network.Fault = OnlyThrough(a, owner);
-        var b = await mesh.JoinAsync(owner.Group.Id);
-        await WaitRelayedAsync(a, b, owner);
+        var (owner, a, b) = await FormRelayedAsync(mesh, GroupCapability.BroadcastOwner | GroupCapability.UnicastOwner);
 
         a.MeshGroup!.BypassSenderChecks = true; // a modified peer
         await a.Group.BroadcastAsync("forbidden"u8.ToArray());
@@ -234,6 +214,18 @@ public sealed class RelayedMemberTests
     }
 
     private async Task<TestMesh> StartAsync() => _mesh = await TestMesh.StartAsync();
+
+    /// <summary>A relay (the group's owner) and two members a and b that can connect only to it; returns once a reaches b through it.</summary>
+    private static async Task<(TestMember Relay, TestMember A, TestMember B)> FormRelayedAsync(TestMesh mesh, GroupCapability capability = GroupCapability.All)
+    {
+        var relay = await mesh.CreateAsync(capability);
+        var a = await mesh.JoinAsync(relay.Group.Id);
+        await TestMesh.WaitForFullMeshAsync([relay, a]);
+        mesh.Network.Fault = OnlyThrough(a, relay);
+        var b = await mesh.JoinAsync(relay.Group.Id);
+        await WaitRelayedAsync(a, b, relay);
+        return (relay, a, b);
+    }
 
     /// <summary>A fault under which <paramref name="member"/> connects only to <paramref name="relays"/>.</summary>
     private static Func<Transport.PeerConnectionContext, InMemoryFault> OnlyThrough(TestMember member, params TestMember[] relays) =>
