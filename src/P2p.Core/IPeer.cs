@@ -22,7 +22,9 @@ public interface IPeer
     /// The member's identity as verified on the current connection (docs/concepts.md, "Identity"), or <see langword="null"/>
     /// when it proved none (no key, not connected yet, or an older client). When this member requires peer identity it is set
     /// before the member is reported connected; otherwise it appears when the member's first frame (its proof) is read,
-    /// possibly just after. For the local member: its own configured identity.
+    /// possibly just after. While the member is <see cref="PeerState.Relayed"/>: the identity it proved in the route's probe
+    /// (docs/protocol.md, "Relayed members (extension)"), which its relayed messages are then signed with. For the local
+    /// member: its own configured identity.
     /// </summary>
     Identity.PeerIdentity? Identity => null;
 

@@ -197,6 +197,29 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         AssertNoPageErrors(page);
     }
 
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task When_a_direct_link_succeeds_later_a_relayed_page_and_dot_net_member_are_connected_directly_again(CancellationToken ct)
+    {
+        var options = new P2pOptions { ConnectTimeout = DotNetConnectTimeout, RetryMaxDelay = TimeSpan.FromSeconds(2) };
+        var page = await OpenPageAsync("returning-page", identity: false, "");
+        await using var relay = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct, options: options);
+        await using var member = await DotNetMember.CreateAsync(Server.WebSocketUri, relay.Group.Id, ct, options: options, blocked: [page.Id]);
+        await page.CallAsync("join", relay.Group.Id);
+        await page.CallAsync("waitRelayed", member.Id, relay.Id, RelayWaitMs);
+        await WaitRelayedAsync(member.Group, page.Id, relay.Id, ct).WaitAsync(Timeout, ct);
+
+        member.Transport.Unblock(page.Id); // the page's next offer (it retries at most every 2 s) gets through
+
+        await WaitStateAsync(member.Group, page.Id, p => p is { State: PeerState.Connected, RelayedVia: null }, ct).WaitAsync(Timeout, ct);
+        var atPage = await page.CallAsync("waitState", member.Id, "connected", WaitMs);
+        Assert.That(atPage.TryGetProperty("relayedVia", out var via) ? via.ValueKind : System.Text.Json.JsonValueKind.Null, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
+        var reply = await member.Group.UnicastAsync(page.Id, Encoding.UTF8.GetBytes("direct again"), ct);
+        Assert.That(Encoding.UTF8.GetString(reply.Span), Is.EqualTo("echo:direct again"));
+        Assert.That((await page.CallAsync("unicastText", member.Id, "direct too", WaitMs)).GetProperty("reply").GetString(), Is.EqualTo("dotnet got: direct too"));
+        AssertNoPageErrors(page);
+    }
+
     [TestCase(true)]
     [TestCase(false)]
     [CancelAfter(180_000)]
