@@ -73,14 +73,23 @@ status=0
   || status=$?
 
 # --- summary from the TRX counters ---
-passed=0; failed=0
+# No test may skip (a missing tool must fail its test) or end inconclusive: both count as failed, and are listed.
+passed=0; failed=0; skipped=0; inconclusive=0
 for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
   line=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
   get() { echo "$line" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
   passed=$((passed + $(get passed)))
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted) + $(get notRunnable)))
+  inconclusive=$((inconclusive + $(get inconclusive)))
+  grep -o '<UnitTestResult [^>]*outcome="\(NotExecuted\|Inconclusive\|NotRunnable\)"[^>]*>' "$trx" \
+    | grep -o 'testName="[^"]*"' | sed 's/^testName=/test.sh: skipped or inconclusive: /'
 done
+if [ $((skipped + inconclusive)) -gt 0 ]; then
+  echo "test.sh: $skipped skipped and $inconclusive inconclusive tests count as failed (nothing may skip)"
+  failed=$((failed + skipped + inconclusive))
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "test.sh: the test run failed without a failed test result (a crashed test host?)"
   failed=1

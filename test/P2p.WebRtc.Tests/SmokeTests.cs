@@ -1,1 +1,0 @@
-namespace P2p.WebRtc.Tests; public class SmokeTests { [Test] public void Builds() => Assert.Pass(); }
