@@ -51,6 +51,9 @@ public sealed class P2pOptions
     /// <summary>Settings used for a group when <c>CreateGroupAsync</c>/<c>JoinGroupAsync</c> get none.</summary>
     public GroupOptions DefaultGroupOptions { get; set; } = new();
 
+    /// <summary>Checks the settings; throws <see cref="ArgumentException"/> naming the first invalid one.</summary>
+    public void Validate() => Validated();
+
     internal P2pOptions Validated()
     {
         ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));
