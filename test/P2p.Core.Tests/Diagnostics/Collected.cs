@@ -25,9 +25,15 @@ internal static class Collected
         where T : struct
     {
         using var timeout = new CancellationTokenSource(Patience);
-        while (!condition(collector))
+        while (true)
         {
+            // Counted before the check: a measurement that lands in between wakes the wait at once.
             var count = collector.GetMeasurementSnapshot().Count;
+            if (condition(collector))
+            {
+                return;
+            }
+
             try
             {
                 await collector.WaitForMeasurementsAsync(count + 1, timeout.Token);
