@@ -127,6 +127,7 @@ public sealed class CoreMetricsTests
         using var forwarded = Collected.Of<long>("p2p.relay.forwarded.frames");
         using var forwardedBytes = Collected.Of<long>("p2p.relay.forwarded.bytes");
         using var routes = Collected.Of<long>("p2p.relay.routes.found");
+        using var routesLost = Collected.Of<long>("p2p.relay.routes.lost");
         using var sent = Collected.Of<long>("p2p.messages.sent");
         using var received = Collected.Of<long>("p2p.messages.received");
         using var duration = Collected.Of<double>("p2p.request.duration");
@@ -160,6 +161,10 @@ public sealed class CoreMetricsTests
         Assert.That(received.Total(("p2p.message.kind", "request"), ("p2p.message.path", "relayed")), Is.EqualTo(1));
         await sent.UntilAsync(c => c.Total(("p2p.message.kind", "reply"), ("p2p.message.path", "relayed")) == 1, "b to count its reply once a acknowledged it");
         Assert.That(duration.Tagged(("p2p.request.outcome", "ok"), ("p2p.message.path", "relayed")).Count(), Is.EqualTo(1));
+
+        Assert.That(routesLost.Total(), Is.Zero);
+        await relay.Service.DisposeAsync();
+        await routesLost.UntilAsync(c => c.Total() == 2, "a and b to lose their routes through the member that left");
     }
 
     /// <summary>Members by state, as an exporter would read them now.</summary>
