@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using P2p.Core.Diagnostics;
 using P2p.Core.Mesh;
 using P2p.Core.Transport;
 using P2p.Signaling.Abstractions;
@@ -120,25 +122,55 @@ public sealed class P2pService : IService
             throw new ArgumentOutOfRangeException(nameof(capability), capability, "A capability is a combination of the four GroupCapability flags.");
         }
 
-        var me = await JoinAsync(cancellationToken).ConfigureAwait(false);
-        var groupOptions = PrepareOptions(options);
-        var groupId = await _signaling.CreateGroupAsync((int)capability, cancellationToken).ConfigureAwait(false);
-        var group = NewGroup(groupId, me.Id, groupOptions);
-        if (!_groups.TryAdd(groupId, group))
+        using var activity = CoreMetrics.Source.StartActivity("p2p.group.create", ActivityKind.Client);
+        activity?.SetTag("p2p.group.capability", capability.ToString());
+        try
         {
-            await group.ShutdownAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"The server returned the id of a group this service is already in: {groupId}.");
-        }
+            var me = await JoinAsync(cancellationToken).ConfigureAwait(false);
+            var groupOptions = PrepareOptions(options);
+            var groupId = await _signaling.CreateGroupAsync((int)capability, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(CoreMetrics.GroupIdTag, groupId).SetTag(CoreMetrics.LocalMemberTag, me.Id);
+            var group = NewGroup(groupId, me.Id, groupOptions);
+            if (!_groups.TryAdd(groupId, group))
+            {
+                await group.ShutdownAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"The server returned the id of a group this service is already in: {groupId}.");
+            }
 
-        group.Initialize(new GroupInfo(groupId, me.Id, (int)capability, [me.Id]));
-        return group;
+            group.Initialize(new GroupInfo(groupId, me.Id, (int)capability, [me.Id]));
+            activity?.SetStatus(ActivityStatusCode.Ok);
+            return group;
+        }
+        catch (Exception ex)
+        {
+            CoreMetrics.Fail(activity, ex);
+            throw;
+        }
     }
 
     /// <inheritdoc />
     public async Task<IGroup> JoinGroupAsync(string groupId, GroupOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(groupId);
+        using var activity = CoreMetrics.Source.StartActivity("p2p.group.join", ActivityKind.Client);
+        activity?.SetTag(CoreMetrics.GroupIdTag, groupId);
+        try
+        {
+            var group = await JoinGroupCoreAsync(groupId, options, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetStatus(ActivityStatusCode.Ok);
+            return group;
+        }
+        catch (Exception ex)
+        {
+            CoreMetrics.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<IGroup> JoinGroupCoreAsync(string groupId, GroupOptions? options, Activity? activity, CancellationToken cancellationToken)
+    {
         var me = await JoinAsync(cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(CoreMetrics.LocalMemberTag, me.Id);
         var group = NewGroup(groupId, me.Id, PrepareOptions(options));
 
         // Registered before joining: offers from members who join right after us can arrive before get_group answers.
@@ -155,6 +187,7 @@ public sealed class P2pService : IService
             joined = true;
             var info = await _signaling.GetGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
             group.Initialize(info);
+            activity?.SetTag("p2p.group.member_count", info.Members.Count);
             return group;
         }
         catch

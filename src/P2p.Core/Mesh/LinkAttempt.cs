@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using P2p.Core.Diagnostics;
 using P2p.Core.Messaging;
 using P2p.Core.Transport;
 using P2p.Signaling.Abstractions;
@@ -13,11 +15,16 @@ internal sealed class LinkAttempt : IDisposable
     private readonly CancellationTokenSource _end;
     private readonly CancellationTokenSource _deadline;
     private readonly CancellationTokenSource _setup;
+    private readonly TimeProvider _time;
+    private Activity? _activity;
+    private int _setupEnded;
 
     public LinkAttempt(long number, PeerConnectionRole role, IPeerConnection connection, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken groupLifetime)
     {
         Number = number;
         Role = role;
+        _time = timeProvider;
+        StartedAt = timeProvider.GetTimestamp();
         Connection = connection;
         _end = CancellationTokenSource.CreateLinkedTokenSource(groupLifetime);
         _deadline = new CancellationTokenSource(connectTimeout, timeProvider);
@@ -27,6 +34,9 @@ internal sealed class LinkAttempt : IDisposable
     }
 
     public long Number { get; }
+
+    /// <summary>When the attempt started (a <see cref="TimeProvider"/> timestamp), for <c>p2p.link.setup.duration</c>.</summary>
+    public long StartedAt { get; }
 
     public PeerConnectionRole Role { get; }
 
@@ -82,6 +92,44 @@ internal sealed class LinkAttempt : IDisposable
 
     /// <summary>While connected but <see cref="PeerConnectionState.Disconnected"/>: cancelled when the connection recovers.</summary>
     public CancellationTokenSource? RecoveryTimer { get; set; }
+
+    /// <summary>Starts the attempt's <c>p2p.link.connect</c> activity when someone listens (not the caller's ambient activity).</summary>
+    public void StartActivity(string groupId, string remoteId)
+    {
+        _activity = CoreMetrics.StartDetached("p2p.link.connect", ActivityKind.Internal);
+        _activity?.SetTag(CoreMetrics.GroupIdTag, groupId)
+            .SetTag(CoreMetrics.RemoteMemberTag, remoteId)
+            .SetTag(CoreMetrics.LinkRoleTag, CoreMetrics.TagValue(Role))
+            .SetTag(CoreMetrics.AttemptTag, Number);
+    }
+
+    /// <summary>
+    /// The set-up is over (connected, or ended before): records <c>p2p.link.setup.duration</c> and ends the activity, once;
+    /// later calls do nothing.
+    /// </summary>
+    public void EndSetup(CoreMetrics.LinkOutcome outcome, Exception? error = null)
+    {
+        if (Interlocked.Exchange(ref _setupEnded, 1) != 0)
+        {
+            return;
+        }
+
+        CoreMetrics.LinkEnded(_time, StartedAt, Role, outcome);
+        if (Interlocked.Exchange(ref _activity, null) is { } activity)
+        {
+            activity.SetTag(CoreMetrics.LinkOutcomeTag, CoreMetrics.TagValue(outcome));
+            if (outcome == CoreMetrics.LinkOutcome.Connected)
+            {
+                activity.SetStatus(ActivityStatusCode.Ok);
+            }
+            else if (error is not null)
+            {
+                CoreMetrics.Fail(activity, error);
+            }
+
+            activity.Dispose();
+        }
+    }
 
     /// <summary>Marks the attempt ended (under the link's lock); returns false if it already was.</summary>
     public bool MarkEnded()

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using P2p.Core.Diagnostics;
 using P2p.Core.Framing;
 using P2p.Core.Messaging;
 using P2p.Core.Transport;
@@ -76,6 +77,8 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
             Work.Run(RaiseEventsAsync);
             Work.Run(RunRoutingEventsAsync);
         }
+
+        CoreMetrics.Track(this);
     }
 
     public string Id { get; }
@@ -163,6 +166,18 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         lock (_gate)
         {
             return _links.GetValueOrDefault(userId);
+        }
+    }
+
+    /// <summary>Adds the other members to <paramref name="counts"/>, indexed by <see cref="PeerState"/> (for <c>p2p.group.members</c>).</summary>
+    internal void CountMembers(Span<long> counts)
+    {
+        lock (_gate)
+        {
+            foreach (var link in _links.Values)
+            {
+                counts[(int)link.Member.State]++;
+            }
         }
     }
 
@@ -545,49 +560,82 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
             throw new GroupException(GroupErrorCode.Forbidden, $"The group's capability ({Capability}) does not allow unicast from {LocalId} to {memberId}.");
         }
 
-        var link = GetLink(memberId) ?? throw new GroupException(GroupErrorCode.NotMember, $"No member {memberId} in group {Id}.");
-        using var timeout = new CancellationTokenSource(Options.RequestTimeout, TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
-        var connected = false;
+        var started = CoreMetrics.RequestDurationEnabled ? TimeProvider.GetTimestamp() : 0;
+        using var activity = CoreMetrics.Source.HasListeners() ? CoreMetrics.Source.StartActivity("p2p.unicast", System.Diagnostics.ActivityKind.Client) : null;
+        activity?.SetTag(CoreMetrics.GroupIdTag, Id).SetTag(CoreMetrics.RemoteMemberTag, memberId).SetTag("p2p.message.size", data.Length);
+        var relayedPath = false;
         try
         {
-            while (true)
+            var link = GetLink(memberId) ?? throw new GroupException(GroupErrorCode.NotMember, $"No member {memberId} in group {Id}.");
+            using var timeout = new CancellationTokenSource(Options.RequestTimeout, TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
+            var connected = false;
+            ReadOnlyMemory<byte> reply;
+            try
             {
-                if (link.TryGetMessenger() is { } direct)
+                while (true)
                 {
-                    connected = true;
-                    return await direct.RequestAsync(data, linked.Token).ConfigureAwait(false);
-                }
+                    if (link.TryGetMessenger() is { } direct)
+                    {
+                        connected = true;
+                        reply = await direct.RequestAsync(data, linked.Token).ConfigureAwait(false);
+                        break;
+                    }
 
-                var relayed = Router.Find(memberId);
-                if (link.Member.State == PeerState.Relayed && relayed is not null)
-                {
-                    connected = true;
-                    return await relayed.RequestAsync(data, linked.Token).ConfigureAwait(false);
-                }
+                    var relayed = Router.Find(memberId);
+                    if (link.Member.State == PeerState.Relayed && relayed is not null)
+                    {
+                        connected = true;
+                        relayedPath = true;
+                        reply = await relayed.RequestAsync(data, linked.Token).ConfigureAwait(false);
+                        break;
+                    }
 
-                if (relayed is not { IsReachable: true })
-                {
-                    // Not relayed and no route being looked for: wait for the direct link as before (fails at once when it failed).
-                    var messenger = await link.WaitForMessengerAsync(linked.Token).ConfigureAwait(false);
-                    connected = true;
-                    return await messenger.RequestAsync(data, linked.Token).ConfigureAwait(false);
-                }
+                    if (relayed is not { IsReachable: true })
+                    {
+                        // Not relayed and no route being looked for: wait for the direct link as before (fails at once when it failed).
+                        var messenger = await link.WaitForMessengerAsync(linked.Token).ConfigureAwait(false);
+                        connected = true;
+                        reply = await messenger.RequestAsync(data, linked.Token).ConfigureAwait(false);
+                        break;
+                    }
 
-                await Task.WhenAny(link.Changed, relayed.Changed).WaitAsync(linked.Token).ConfigureAwait(false);
+                    await Task.WhenAny(link.Changed, relayed.Changed).WaitAsync(linked.Token).ConfigureAwait(false);
+                }
             }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+            {
+                throw new GroupException(
+                    GroupErrorCode.Timeout,
+                    connected
+                        ? $"No reply from member {memberId} within {Options.RequestTimeout}."
+                        : $"Member {memberId} did not connect within {Options.RequestTimeout}.");
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _lifetime.IsCancellationRequested)
+            {
+                throw new GroupException(GroupErrorCode.GroupClosed, $"This member left group {Id}.");
+            }
+
+            CoreMetrics.RequestEnded(TimeProvider, started, CoreMetrics.RequestOutcome.Ok, relayedPath);
+            activity?.SetTag(CoreMetrics.RequestOutcomeTag, CoreMetrics.TagValue(CoreMetrics.RequestOutcome.Ok)).SetTag(CoreMetrics.PathTag, CoreMetrics.PathValue(relayedPath));
+            return reply;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        catch (Exception ex)
         {
-            throw new GroupException(
-                GroupErrorCode.Timeout,
-                connected
-                    ? $"No reply from member {memberId} within {Options.RequestTimeout}."
-                    : $"Member {memberId} did not connect within {Options.RequestTimeout}.");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _lifetime.IsCancellationRequested)
-        {
-            throw new GroupException(GroupErrorCode.GroupClosed, $"This member left group {Id}.");
+            var outcome = ex switch
+            {
+                GroupException { Code: GroupErrorCode.Timeout } => CoreMetrics.RequestOutcome.Timeout,
+                OperationCanceledException => CoreMetrics.RequestOutcome.Cancelled,
+                _ => CoreMetrics.RequestOutcome.Error,
+            };
+            CoreMetrics.RequestEnded(TimeProvider, started, outcome, relayedPath);
+            if (activity is not null)
+            {
+                activity.SetTag(CoreMetrics.RequestOutcomeTag, CoreMetrics.TagValue(outcome)).SetTag(CoreMetrics.PathTag, CoreMetrics.PathValue(relayedPath));
+                CoreMetrics.Fail(activity, ex);
+            }
+
+            throw;
         }
     }
 
@@ -673,6 +721,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         }
 
         Router.Close(reason);
+        CoreMetrics.Untrack(this);
         _routingEvents.Writer.TryComplete();
 
         await _lifetime.CancelAsync().ConfigureAwait(false);

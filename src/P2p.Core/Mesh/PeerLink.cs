@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using P2p.Core.Diagnostics;
 using P2p.Core.Identity;
 using P2p.Core.Messaging;
 using P2p.Core.Transport;
@@ -410,6 +411,7 @@ internal sealed partial class PeerLink
             InterruptionTimeout = _group.ServiceOptions.InterruptionTimeout,
         });
         var attempt = new LinkAttempt(number, role, connection, _group.ServiceOptions.ConnectTimeout, _group.TimeProvider, _group.Lifetime);
+        attempt.StartActivity(_group.Id, RemoteId);
         connection.StateChanged += (_, state) => OnTransportState(attempt, state);
         connection.LocalCandidate += (_, candidate) => OnLocalCandidate(attempt, candidate);
         connection.Channel.Closed += (_, _) => OnAttemptFailed(attempt, new GroupException(GroupErrorCode.ConnectionLost, $"The channel to member {RemoteId} closed."));
@@ -629,6 +631,7 @@ internal sealed partial class PeerLink
             SetStateLocked(LinkState.Connected, null);
         }
 
+        attempt.EndSetup(CoreMetrics.LinkOutcome.Connected);
         _logger.LogInformation(
             "Connected to member {MemberId} (attempt {Attempt}, as {Role}, max message size {MaxMessageSize}{Identity})",
             RemoteId, attempt.Number, attempt.Role, attempt.Connection.Channel.MaxMessageSize,
@@ -703,6 +706,11 @@ internal sealed partial class PeerLink
             }
         }
 
+        attempt.EndSetup(
+            !wasCurrent || _group.IsClosing ? CoreMetrics.LinkOutcome.Cancelled
+            : error is TimeoutException ? CoreMetrics.LinkOutcome.Timeout
+            : CoreMetrics.LinkOutcome.Failed,
+            error);
         EndAttempt(attempt, error as GroupException ?? new GroupException(GroupErrorCode.ConnectionLost, $"The connection to member {RemoteId} was lost: {error.Message}", error));
         if (removeMember)
         {
@@ -719,6 +727,7 @@ internal sealed partial class PeerLink
             reason = new GroupException(GroupErrorCode.GroupClosed, $"This member left group {_group.Id}.", reason);
         }
 
+        attempt.EndSetup(CoreMetrics.LinkOutcome.Cancelled, reason);
         attempt.Cancel();
         attempt.Connected.TrySetException(reason);
         attempt.Messenger?.FailAll(reason);

@@ -6,6 +6,7 @@ using P2p.Core.Framing;
 using P2p.Core.Identity;
 using P2p.Core.Mesh;
 using P2p.Core.Transport;
+using P2p.Core.Diagnostics;
 
 namespace P2p.Core.Messaging;
 
@@ -312,6 +313,8 @@ internal sealed class LinkMessenger
                 await SendFrameAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
                 sent++;
             }
+
+            CoreMetrics.MessageSent(kind, relayed: false, message.Length);
         }
         catch (OperationCanceledException) when (sent > 0 && !_lifetime.IsCancellationRequested)
         {
@@ -378,6 +381,7 @@ internal sealed class LinkMessenger
             case ReassemblyStatus.Incomplete:
                 return;
             case ReassemblyStatus.Complete:
+                CoreMetrics.MessageReceived(header.Kind, relayed: false, message.Length);
                 break;
             case ReassemblyStatus.TooLarge:
                 if (header.Final)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using P2p.Core.Identity;
 using P2p.Core.Messaging;
+using P2p.Core.Diagnostics;
 
 namespace P2p.Core.Routing;
 
@@ -191,6 +192,7 @@ internal sealed partial class RelayedPeer
 
             _relay = relayId;
             _routeVersion++;
+            CoreMetrics.RouteFound();
             _refusal = null;
             _looking = false;
             _probes.Clear();

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using P2p.Core.Framing;
 using P2p.Core.Messaging;
+using P2p.Core.Diagnostics;
 
 namespace P2p.Core.Routing;
 
@@ -85,6 +86,7 @@ internal sealed partial class RelayedPeer
             return;
         }
 
+        CoreMetrics.MessageReceived(header.Kind, relayed: true, message.Length);
         var lifetime = _lifetime.Token;
         switch (header.Kind)
         {

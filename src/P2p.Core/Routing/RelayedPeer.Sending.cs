@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 using P2p.Core.Framing;
 using P2p.Core.Messaging;
+using P2p.Core.Diagnostics;
 
 namespace P2p.Core.Routing;
 
@@ -68,6 +69,7 @@ internal sealed partial class RelayedPeer
         }
 
         var timeout = Group.Options.RequestTimeout;
+        var again = false;
         using var deadline = new CancellationTokenSource(timeout, Group.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, _lifetime.Token);
         try
@@ -75,6 +77,12 @@ internal sealed partial class RelayedPeer
             while (true)
             {
                 var (relay, link, version) = await WaitForRouteAsync(linked.Token).ConfigureAwait(false);
+                if (again)
+                {
+                    CoreMetrics.Resent();
+                }
+
+                again = true;
                 try
                 {
                     // Bounded by the relay's link too: a send that waits on a link going away ends with it.
@@ -90,6 +98,7 @@ internal sealed partial class RelayedPeer
                 if (await WaitForAckAsync(acked.Task, version, linked.Token).ConfigureAwait(false))
                 {
                     await acked.Task.ConfigureAwait(false); // throws when refused
+                    CoreMetrics.MessageSent(kind, relayed: true, message.Length);
                     return;
                 }
 

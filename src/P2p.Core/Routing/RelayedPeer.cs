@@ -5,6 +5,7 @@ using P2p.Core.Framing;
 using P2p.Core.Identity;
 using P2p.Core.Mesh;
 using P2p.Core.Messaging;
+using P2p.Core.Diagnostics;
 
 namespace P2p.Core.Routing;
 
@@ -148,6 +149,7 @@ internal sealed partial class RelayedPeer
             SignalLocked();
         }
 
+        CoreMetrics.RouteLost();
         Logger.LogInformation("The route to member {MemberId} through {Relay} is lost: {Why}", Member.Id, relayId, why);
         Group.OnRelayChanged(Member, null);
         SendProbes(sends);

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Logging;
 using P2p.Core.Mesh;
 using P2p.Core.Messaging;
+using P2p.Core.Diagnostics;
 
 namespace P2p.Core.Routing;
 
@@ -232,6 +233,7 @@ internal sealed class Router(MeshGroup group)
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(link.Lifetime, target.Lifetime);
                 await target.SendFrameAsync(copy.AsMemory(0, frame.Length), both.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _forwarded);
+                CoreMetrics.FrameForwarded(frame.Length);
                 return;
             }
             catch (Exception ex) when (ex is OperationCanceledException or GroupException)
