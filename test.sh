@@ -45,6 +45,11 @@ if ! dotnet build P2p.sln -c Release -nologo -clp:NoSummary -v:q; then
   exit 1
 fi
 
+# --- packages: pack src/, build and run a consumer of the packages, install the tool (docs/packages.md);
+#     counted as one test in the summary below ---
+pack_passed=0; pack_failed=0
+if build/pack-and-consume.sh; then pack_passed=1; else pack_failed=1; fi
+
 # --- run every test project inside a network namespace of its own when we can create one ---
 # Its interfaces: lo (127.0.0.1, ::1) and lan0, one end of a veth pair whose other end (lan1) stays inside
 # too, with the lab address 198.51.100.10/24 and a default route into it: Firefox gathers no loopback
@@ -73,7 +78,7 @@ status=0
   || status=$?
 
 # --- summary from the TRX counters ---
-passed=0; failed=0
+passed=$pack_passed; failed=$pack_failed   # the packages step above
 for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
   line=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
