@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test in the repository: installs what the tests need when it is missing (Chromium,
 # coturn, openssl, iptables and redis-server from Debian's packages; the foreign WebRTC peers of the interop matrix through
-# test/interop-peers/install.sh: Firefox ESR, pion, werift, aiortc, libdatachannel), builds the solution,
+# test/interop-peers/install.sh: Firefox ESR, pion, werift, aiortc, libdatachannel), builds the solution, checks the
+# packages (build/pack-and-consume.sh, one test),
 # runs all test projects and prints one summary line "N passed, M failed". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")"
