@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test in the repository: installs what the tests need when it is missing (Chromium,
 # coturn, openssl, iptables and redis-server from Debian's packages; the foreign WebRTC peers of the interop matrix through
-# test/interop-peers/install.sh: Firefox ESR, pion, werift, aiortc, libdatachannel), builds the solution,
+# test/interop-peers/install.sh: Firefox ESR, pion, werift, aiortc, libdatachannel), builds the solution, checks the
+# packages (build/pack-and-consume.sh, one test),
 # runs all test projects and prints one summary line "N passed, M failed". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -45,6 +46,11 @@ if ! dotnet build P2p.sln -c Release -nologo -clp:NoSummary -v:q; then
   exit 1
 fi
 
+# --- packages: pack src/, build and run a consumer of the packages, install the tool (docs/packages.md);
+#     counted as one test in the summary below ---
+pack_passed=0; pack_failed=0
+if build/pack-and-consume.sh; then pack_passed=1; else pack_failed=1; fi
+
 # --- run every test project inside a network namespace of its own when we can create one ---
 # Its interfaces: lo (127.0.0.1, ::1) and lan0, one end of a veth pair whose other end (lan1) stays inside
 # too, with the lab address 198.51.100.10/24 and a default route into it: Firefox gathers no loopback
@@ -74,7 +80,7 @@ status=0
 
 # --- summary from the TRX counters ---
 # No test may skip (a missing tool must fail its test) or end inconclusive: both count as failed, and are listed.
-passed=0; failed=0; skipped=0; inconclusive=0
+passed=$pack_passed; failed=$pack_failed; skipped=0; inconclusive=0   # starting from the packages step above
 for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
   line=$(grep -o '<Counters [^>]*>' "$trx" | head -1)

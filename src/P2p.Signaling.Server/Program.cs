@@ -5,22 +5,8 @@
 // client and its demo page at http://127.0.0.1:3001/ (`--P2pSignaling:ServeBrowserClient false` turns that off),
 // and its health checks at http://127.0.0.1:3001/healthz (200 while serving, 503 once stopping).
 // `--redis HOST:PORT` (or P2pSignaling:Redis) makes it one instance of several sharing groups through Redis.
-using P2p.Signaling.Server;
+// The same host is the `p2p-signaling` .NET tool (src/P2p.Signaling.Server.Tool); `--help` lists the options.
+return await P2p.Signaling.Server.SignalingServerHost.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--redis"] = "P2pSignaling:Redis" });
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-{
-    builder.WebHost.UseUrls(SignalingServerOptions.DefaultUrl);
-}
-
-builder.Services.AddP2pSignaling(options =>
-{
-    options.ServeBrowserClient = true;
-    builder.Configuration.GetSection("P2pSignaling").Bind(options);
-});
-
-var app = builder.Build();
-app.MapP2pSignaling("/");
-app.MapP2pSignalingHealthChecks("/healthz");
-await app.RunAsync();
+// Not public API: this package is a library first (and the tool has no API at all).
+internal sealed partial class Program;
