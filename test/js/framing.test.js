@@ -1,4 +1,3 @@
-// @ts-check
 // The browser client's framing against the .NET side's vectors (test/P2p.Core.Tests/Framing/FramingTests.cs,
 // test/P2p.Interop.Tests/BrowserClient/FramingCompatibilityTests.cs): the same bytes, the same verdicts.
 import { test } from "node:test";

@@ -1,4 +1,3 @@
-// @ts-check
 // Identity transcripts and frames, and route frames, against the .NET side's vectors
 // (test/P2p.Core.Tests/Identity/IdentityHandshakeTests.cs, test/P2p.Interop.Tests/BrowserClient/BrowserClientIdentityTests.cs,
 // test/P2p.Core.Tests/Routing/RouteFrameTests.cs, src/P2p.Core/Routing/RouteSignatures.cs).
