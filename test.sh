@@ -51,6 +51,10 @@ fi
 pack_passed=0; pack_failed=0
 if build/pack-and-consume.sh; then pack_passed=1; else pack_failed=1; fi
 
+# --- the browser client's JS checks (build/check-js.sh: tsc --noEmit, declarations, node --test), counted as ONE test ---
+js_passed=0; js_failed=0
+if CHECK_JS_LOG="$results/check-js.log" build/check-js.sh; then js_passed=1; else js_failed=1; fi
+
 # --- run every test project inside a network namespace of its own when we can create one ---
 # Its interfaces: lo (127.0.0.1, ::1) and lan0, one end of a veth pair whose other end (lan1) stays inside
 # too, with the lab address 198.51.100.10/24 and a default route into it: Firefox gathers no loopback
@@ -100,5 +104,6 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "test.sh: the test run failed without a failed test result (a crashed test host?)"
   failed=1
 fi
+passed=$((passed + js_passed)); failed=$((failed + js_failed))   # the JS checks' one test (above)
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

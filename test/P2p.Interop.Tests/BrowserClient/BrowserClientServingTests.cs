@@ -27,7 +27,22 @@ public class BrowserClientServingTests
         using var module = await Http.GetAsync(new Uri(server.HttpUri, "p2p.js"));
         Assert.That(module.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(module.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/javascript"));
-        Assert.That(await module.Content.ReadAsStringAsync(), Does.Contain("export class P2pService"));
+        Assert.That(await module.Content.ReadAsStringAsync(), Does.Contain("export { P2pService } from \"./p2p/service.js\""));
+
+        // The modules the entry re-exports, under p2p/; not the package's tooling.
+        foreach (var file in new[] { "p2p/service.js", "p2p/framing.js", "p2p/signaling.js", "p2p/routing.js" })
+        {
+            using var response = await Http.GetAsync(new Uri(server.HttpUri, file));
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), file);
+            Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/javascript"), file);
+            Assert.That(await response.Content.ReadAsStringAsync(), Does.StartWith("// @ts-check"), file);
+        }
+
+        foreach (var file in new[] { "package.json", "tsconfig.json", "types/p2p.d.ts" })
+        {
+            using var response = await Http.GetAsync(new Uri(server.HttpUri, file));
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), file);
+        }
 
         foreach (var (file, type) in new[] { ("demo.js", "text/javascript"), ("demo.css", "text/css"), ("index.html", "text/html") })
         {
@@ -69,6 +84,8 @@ public class BrowserClientServingTests
         Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("./p2p.js"));
         using var module = await Http.GetAsync(new Uri(withoutSlash + "/p2p.js"));
         Assert.That(module.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var submodule = await Http.GetAsync(new Uri(withoutSlash + "/p2p/group.js"));
+        Assert.That(submodule.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         using var atRoot = await Http.GetAsync(new Uri(server.HttpUri, "/p2p.js"));
         Assert.That(atRoot.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
 

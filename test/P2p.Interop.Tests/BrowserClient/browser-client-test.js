@@ -377,6 +377,34 @@ window.t = {
     return { delivered: result.delivered.map((m) => m.id), failed: result.failed.map((f) => f.member.id) };
   },
 
+  /**
+   * Back-pressure: broadcasts `count` messages of `size` bytes (pattern seeds 0..count-1) one after another, each
+   * awaited, while sampling the largest `bufferedAmount` of any of the group's channels (every 2 ms and after each
+   * broadcast). Returns {elapsedMs, maxBuffered, delivered (members per message), failed, heapBefore, heapAfter}.
+   */
+  async floodBroadcasts(count, size) {
+    const channels = () => [...group()._links.values()].map((link) => link._current?.messenger?._channel).filter((c) => c);
+    let maxBuffered = 0;
+    const sample = () => { for (const channel of channels()) maxBuffered = Math.max(maxBuffered, channel.bufferedAmount); };
+    const heap = () => /** @type {any} */ (performance).memory?.usedJSHeapSize ?? null;
+    const heapBefore = heap();
+    const sampler = setInterval(sample, 2);
+    const started = performance.now();
+    const delivered = [];
+    let failed = 0;
+    try {
+      for (let seed = 0; seed < count; seed++) {
+        const result = await group().broadcast(pattern(size, seed));
+        sample();
+        delivered.push(result.delivered.length);
+        failed += result.failed.length;
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    return { elapsedMs: performance.now() - started, maxBuffered, delivered, failed, heapBefore, heapAfter: heap() };
+  },
+
   async unicastText(memberId, text, timeoutMs) {
     try {
       const reply = await group().unicast(memberId, text, timeoutMs ? { timeout: timeoutMs } : {});
