@@ -28,7 +28,7 @@ head -n "$(wc -l <"$logs/quickstart.cs")" build/consumer/Program.cs | diff -u "$
 version=$(dotnet msbuild src/P2p.Core/P2p.Core.csproj -nologo -getProperty:PackageVersion -p:Configuration=Release 2>/dev/null)
 [ -n "$version" ] || fail "could not read the packages' version"
 dotnet pack build/packages.slnf -c Release -o "$feed" -nologo -clp:NoSummary >"$logs/pack.log" 2>&1 || fail "dotnet pack failed (pack.log)"
-expected=(P2p.Signaling.Abstractions P2p.Signaling.WebSockets P2p.Signaling.Server P2p.Signaling.Server.Tool P2p.Core P2p.WebRtc P2p.Transport.WebRtc)
+expected=(P2p.Signaling.Abstractions P2p.Signaling.WebSockets P2p.Signaling.Server P2p.Signaling.Server.Tool P2p.Core P2p.WebRtc P2p.Transport.WebRtc P2p.Hosting)
 for id in "${expected[@]}"; do
   nupkg="$feed/$id.$version.nupkg"
   [ -f "$nupkg" ] || fail "$id.$version.nupkg was not produced"
