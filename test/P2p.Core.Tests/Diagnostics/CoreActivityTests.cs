@@ -34,13 +34,7 @@ public sealed class CoreActivityTests
     public void StopListening()
     {
         _listener?.Dispose();
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed && _mesh is { } mesh)
-        {
-            foreach (var entry in mesh.Log.Entries)
-            {
-                TestContext.Out.WriteLine(entry);
-            }
-        }
+        _mesh?.PrintLogIfTestFailed();
 
         _mesh = null;
     }

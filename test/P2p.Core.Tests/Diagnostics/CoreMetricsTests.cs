@@ -16,13 +16,7 @@ public sealed class CoreMetricsTests
     [TearDown]
     public void PrintLogOnFailure()
     {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed && _mesh is { } mesh)
-        {
-            foreach (var entry in mesh.Log.Entries)
-            {
-                TestContext.Out.WriteLine(entry);
-            }
-        }
+        _mesh?.PrintLogIfTestFailed();
 
         _mesh = null;
     }

@@ -24,6 +24,20 @@ public sealed class TestMesh : IAsyncDisposable
 
     public TestLog Log { get; } = new();
 
+    /// <summary>Writes the mesh's log to the test output when the current test failed (call it from a [TearDown]).</summary>
+    public void PrintLogIfTestFailed()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status != NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            return;
+        }
+
+        foreach (var entry in Log.Entries)
+        {
+            TestContext.Out.WriteLine(entry);
+        }
+    }
+
     public IReadOnlyList<TestMember> Members => _members;
 
     public P2pOptions Options { get; set; } = new();
