@@ -16,6 +16,11 @@ public sealed class StreamReceiver
     private readonly StreamReceiverOptions _options;
     private readonly ConcurrentDictionary<(string Sender, Guid Id), IncomingTransfer> _transfers = new();
 
+    /// <summary>Transfers that ended with an error, and why (so that their late chunks are refused at once, not taken for a new transfer); bounded.</summary>
+    private readonly ConcurrentDictionary<(string Sender, Guid Id), string> _ended = new();
+
+    private const int MaxRememberedEnded = 256;
+
     /// <summary>Creates a receiver.</summary>
     /// <param name="openSink">Returns the stream a new transfer is written to (a file, a <see cref="MemoryStream"/>...); throwing refuses the transfer.</param>
     /// <param name="completed">Told when a transfer ended: the error is <see langword="null"/> when every byte was written and flushed.</param>
@@ -51,6 +56,11 @@ public sealed class StreamReceiver
         }
 
         var key = (sender.Id, id);
+        if (_ended.TryGetValue(key, out var cause))
+        {
+            throw new GroupException(GroupErrorCode.HandlerFailed, $"Stream {id} was dropped: {cause}");
+        }
+
         if (first && !_transfers.ContainsKey(key) && _transfers.Count >= _options.MaxConcurrentTransfers)
         {
             throw new GroupException(GroupErrorCode.Unavailable, $"Too many streams at once (at most {_options.MaxConcurrentTransfers}).");
@@ -89,6 +99,7 @@ public sealed class StreamReceiver
         private Stream? _sink;
         private long _next;
         private int _ended;
+        private Exception? _endError;
 
         public IncomingTransfer(StreamReceiver owner, (string Sender, Guid Id) key, StreamReceiverOptions options)
         {
@@ -108,7 +119,7 @@ public sealed class StreamReceiver
             {
                 if (Volatile.Read(ref _ended) != 0)
                 {
-                    throw new GroupException(GroupErrorCode.HandlerFailed, $"Stream {_key.Id} was dropped.");
+                    throw new GroupException(GroupErrorCode.HandlerFailed, $"Stream {_key.Id} was dropped: {_endError?.Message}");
                 }
 
                 if (offset < _next || _waiting.ContainsKey(offset))
@@ -160,9 +171,20 @@ public sealed class StreamReceiver
 
         private async Task EndAsync(Exception? error, bool fromTimer = false)
         {
+            _endError ??= error;
             if (Interlocked.Exchange(ref _ended, 1) != 0)
             {
                 return;
+            }
+
+            if (error is not null)
+            {
+                if (_owner._ended.Count >= MaxRememberedEnded)
+                {
+                    _owner._ended.Clear();
+                }
+
+                _owner._ended[_key] = error.Message;
             }
 
             _owner._transfers.TryRemove(_key, out _);

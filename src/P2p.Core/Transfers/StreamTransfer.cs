@@ -94,13 +94,15 @@ public static class StreamTransfer
         {
             try
             {
-                await group.UnicastAsync(memberId, buffer.AsMemory(0, length), failed.Token).ConfigureAwait(false);
+                // Not cancelled by another chunk's failure: every chunk in flight ends with its own answer, and the first
+                // chunk's error (the cause) is the one reported.
+                await group.UnicastAsync(memberId, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
                 var now = Interlocked.Add(ref confirmed, dataLength);
                 progress?.Report(new StreamTransferProgress(now, total));
             }
             catch
             {
-                await failed.CancelAsync().ConfigureAwait(false); // stop reading and sending: the first error is the answer
+                await failed.CancelAsync().ConfigureAwait(false); // stop reading and sending new chunks
                 throw;
             }
             finally
