@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using P2p.Core.Transport;
 using P2p.WebRtc.DataChannels;
+using P2p.WebRtc.Sctp;
 
 namespace P2p.Transport.WebRtc;
 
@@ -12,8 +13,13 @@ internal sealed class WebRtcMessageChannel : IMessageChannel
     // The group's receive loop (P2p.Core's LinkMessenger) continues on the thread that delivered the
     // message, which saves a thread-pool hop per message: it only reassembles, checks and hands frames
     // on to queues and tasks of its own, never blocks and never runs application code.
-    private readonly Channel<ReadOnlyMemory<byte>> _incoming =
-        Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+    // Each frame keeps its bytes counted against the SCTP receive window until the loop takes it, so when the
+    // application falls behind (the group's receive queue is full and the loop waits) the window closes and the
+    // peer stops sending: this queue stays within the receive window instead of growing without bound.
+    private readonly Channel<(ReadOnlyMemory<byte> Frame, SctpReceiveCredit Credit)> _incoming =
+        Channel.CreateUnbounded<(ReadOnlyMemory<byte>, SctpReceiveCredit)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+
+    private readonly CreditReleasingReader _reader;
 
     private int _closed;
 
@@ -21,7 +27,15 @@ internal sealed class WebRtcMessageChannel : IMessageChannel
     {
         _channel = channel;
         _remoteMaxMessageSize = remoteMaxMessageSize;
-        channel.MessageReceived += (_, e) => _incoming.Writer.TryWrite(e.Data);
+        _reader = new CreditReleasingReader(_incoming.Reader);
+        channel.MessageReceived += (_, e) =>
+        {
+            var credit = e.DeferConsumption();
+            if (!_incoming.Writer.TryWrite((e.Data, credit)))
+            {
+                credit.Release(); // closed: nobody will read it
+            }
+        };
         channel.Error += (_, error) => Complete(error);
         channel.Closed += (_, _) => Complete(null);
     }
@@ -30,7 +44,7 @@ internal sealed class WebRtcMessageChannel : IMessageChannel
 
     public int MaxMessageSize => (int)Math.Min(_remoteMaxMessageSize(), int.MaxValue);
 
-    public ChannelReader<ReadOnlyMemory<byte>> Incoming => _incoming.Reader;
+    public ChannelReader<ReadOnlyMemory<byte>> Incoming => _reader;
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
         _channel.SendAsync(message, cancellationToken);
@@ -44,5 +58,39 @@ internal sealed class WebRtcMessageChannel : IMessageChannel
 
         _incoming.Writer.TryComplete(error);
         Closed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>Hands frames to the receive loop, releasing each one's receive-window credit as it is taken.</summary>
+    private sealed class CreditReleasingReader(ChannelReader<(ReadOnlyMemory<byte> Frame, SctpReceiveCredit Credit)> inner)
+        : ChannelReader<ReadOnlyMemory<byte>>
+    {
+        public override Task Completion => inner.Completion;
+
+        public override bool CanCount => inner.CanCount;
+
+        public override int Count => inner.Count;
+
+        public override bool TryRead(out ReadOnlyMemory<byte> item)
+        {
+            if (inner.TryRead(out var entry))
+            {
+                entry.Credit.Release();
+                item = entry.Frame;
+                return true;
+            }
+
+            item = default;
+            return false;
+        }
+
+        public override bool TryPeek(out ReadOnlyMemory<byte> item)
+        {
+            var found = inner.TryPeek(out var entry);
+            item = entry.Frame;
+            return found;
+        }
+
+        public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) =>
+            inner.WaitToReadAsync(cancellationToken);
     }
 }

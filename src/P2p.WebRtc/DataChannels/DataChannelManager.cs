@@ -218,7 +218,7 @@ internal sealed class DataChannelManager : IDataChannelOwner
             return;
         }
 
-        if (!channel.OnMessage(ppid, message.Payload))
+        if (!channel.OnMessage(ppid, message.Payload, _sctp))
         {
             _logger.LogWarning(
                 "Dropping a message on data channel {Label} (stream {Id}): nothing subscribed to MessageReceived, and {Count} messages or {Bytes} bytes are already held for the first handler",

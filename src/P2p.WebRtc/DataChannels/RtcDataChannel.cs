@@ -1,3 +1,4 @@
+using P2p.WebRtc.Sctp;
 using System.Text;
 
 namespace P2p.WebRtc.DataChannels;
@@ -307,8 +308,11 @@ public sealed class RtcDataChannel
     }
 
     /// <summary>On the SCTP thread: raises <see cref="MessageReceived"/>, or holds the message until there is a handler.</summary>
+    /// <param name="ppid">The message's payload protocol identifier.</param>
+    /// <param name="payload">The message.</param>
+    /// <param name="sctp">The association raising it (a handler may defer the message's consumption on it); null in tests.</param>
     /// <returns>False when the message was dropped: no handler yet and the held messages are at their bound.</returns>
-    internal bool OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload)
+    internal bool OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload, SctpTransport? sctp = null)
     {
         var isText = ppid is DataChannelPpid.String or DataChannelPpid.StringEmpty or DataChannelPpid.StringPartial;
         var empty = ppid is DataChannelPpid.StringEmpty or DataChannelPpid.BinaryEmpty;
@@ -317,7 +321,16 @@ public sealed class RtcDataChannel
         {
             if (_messageReceived is { } handler)
             {
-                handler(this, message);
+                message.Sctp = sctp;
+                try
+                {
+                    handler(this, message);
+                }
+                finally
+                {
+                    message.Sctp = null;
+                }
+
                 return true;
             }
 
@@ -327,6 +340,7 @@ public sealed class RtcDataChannel
                 return false;
             }
 
+            message.Replayed = true;
             _held.Enqueue(message); // the payload is a fresh array per message (SctpMessage)
             _heldBytes += message.Data.Length;
             return true;

@@ -54,11 +54,15 @@ public sealed partial class SctpAssociation
             return true;
         }
 
-        // §6.2: with the window used up, drop new data beyond the highest TSN received (gap fills still fit).
-        if (tsn != tracker.CumulativeTsn + 1 && SerialNumber.Gt(tsn, tracker.HighestReceived)
-            && reassembly.BufferedBytes + data.UserData.Length > _options.ReceiveWindow)
+        // §6.2: with the window used up, drop new data beyond the highest TSN received (gap fills still fit) and say so
+        // in a SACK at once. The next chunk in order still fits while the upper layer holds nothing: a message larger
+        // than the window must be reassembled whole, and only its own fragments can make room for it.
+        if (SerialNumber.Gt(tsn, tracker.HighestReceived)
+            && reassembly.BufferedBytes + _heldBytes + data.UserData.Length > _options.ReceiveWindow
+            && (tsn != tracker.CumulativeTsn + 1 || _heldBytes > 0))
         {
             SctpLog.ChunkIgnored(_logger, chunk.TypeByte, "receive window full");
+            tracker.RequestAckNow();
             return true;
         }
 
@@ -136,6 +140,7 @@ public sealed partial class SctpAssociation
 
         cc.OnSack(outcome.CumAdvanced, sack.CumulativeTsnAck, outcome.BytesNewlyAcked, flightBefore, _retransmissions.BytesInFlight);
         _peerRwnd = Math.Max(0, (long)sack.ARwnd - _retransmissions.BytesInFlight);
+        OnPeerWindow(sack.ARwnd, outcome.BytesNewlyAcked, now);
         if (outcome.NewFastRetransmits > 0)
         {
             _fastRetransmits++;
@@ -192,6 +197,36 @@ public sealed partial class SctpAssociation
         reassembly.ForwardTo(newCum, forward, _tracker.CumulativeTsn);
     }
 
+    /// <summary>
+    /// Zero window probing (§6.1 A). While the peer's window cannot take what is in flight, a probe may be dropped by the
+    /// peer (§6.2): those timeouts are not errors as long as the peer keeps answering, since a receiver may keep its window
+    /// closed for as long as its reader is busy. When a SACK opens the window again, what is still in flight was dropped
+    /// (a probe the peer took would be acknowledged by that SACK), so it is sent again now rather than after a backed-off
+    /// retransmission timeout.
+    /// </summary>
+    private void OnPeerWindow(uint aRwnd, long newlyAcked, TimeSpan now)
+    {
+        var inFlight = _retransmissions.BytesInFlight;
+        if (inFlight > 0 && aRwnd < inFlight)
+        {
+            _peerWindowClosed = true;
+            _zeroWindowSackSinceT3 = true;
+            return;
+        }
+
+        if (_peerWindowClosed && (inFlight == 0 || aRwnd >= inFlight + _options.MaxPacketSize))
+        {
+            _peerWindowClosed = false;
+
+            // A SACK that acknowledges nothing new yet opens the window: what is in flight was dropped by a full window.
+            if (inFlight > 0 && newlyAcked == 0 && _retransmissions.MarkAllForRetransmission(now) > 0)
+            {
+                _rto.ResetBackoff();
+                _t3Rtx.Start(now, _rto.Rto);
+            }
+        }
+    }
+
     /// <summary>T3-rtx expiry (§6.3.3): back off, collapse cwnd, mark everything in flight for retransmission.</summary>
     private void OnT3Expired(TimeSpan now)
     {
@@ -210,7 +245,10 @@ public sealed partial class SctpAssociation
             _forwardTsnPending = true;
         }
 
-        if (CountError())
+        // §6.1 A: unacknowledged window probes do not count while the peer keeps answering.
+        var probing = _zeroWindowSackSinceT3;
+        _zeroWindowSackSinceT3 = false;
+        if (!probing && CountError())
         {
             return;
         }

@@ -148,7 +148,9 @@ public sealed partial class SctpAssociation
             var room = mtu - pos;
             if (tracker.SackSize(room) <= room)
             {
-                pos += tracker.WriteSack(destination[pos..], room, AdvertisedWindow());
+                var window = AdvertisedWindow();
+                pos += tracker.WriteSack(destination[pos..], room, window);
+                _lastAdvertisedWindow = window;
                 _delayedAck.Stop();
                 _sacksSent++;
             }
@@ -288,8 +290,9 @@ public sealed partial class SctpAssociation
         return pos;
     }
 
+    /// <summary>a_rwnd (§6.2): the window less what reassembly holds and what the upper layer holds unconsumed.</summary>
     private uint AdvertisedWindow()
-        => (uint)Math.Max(0, _options.ReceiveWindow - (_reassembly?.BufferedBytes ?? 0));
+        => (uint)Math.Max(0, _options.ReceiveWindow - (_reassembly?.BufferedBytes ?? 0) - _heldBytes);
 
     /// <summary>RFC 9260 §8.5, §8.5.1: which verification tag each kind of packet must carry.</summary>
     private bool CheckVerificationTag(SctpCommonHeader header, RawChunk first, int count)

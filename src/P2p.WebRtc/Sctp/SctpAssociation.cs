@@ -63,6 +63,18 @@ public sealed partial class SctpAssociation
     private CongestionController? _cc;
     private long _peerRwnd;
     private int _errorCount;
+
+    /// <summary>Bytes of delivered messages the upper layer holds and has not consumed (<see cref="HoldReceived"/>).</summary>
+    private long _heldBytes;
+
+    /// <summary>The a_rwnd of the last SACK sent: a window update follows when consumption opens it well beyond this.</summary>
+    private long _lastAdvertisedWindow = long.MaxValue;
+
+    /// <summary>A SACK arrived since the last T3 expiry while the peer's window could not take what was in flight (§6.1 A).</summary>
+    private bool _zeroWindowSackSinceT3;
+
+    /// <summary>The peer's last SACK left no room for what was in flight: our window probes may have been dropped.</summary>
+    private bool _peerWindowClosed;
     private bool _fastRetransmitPending;
     private bool _forwardTsnPending;
     private TimeSpan _lastDataSentAt;
@@ -180,6 +192,42 @@ public sealed partial class SctpAssociation
         }
     }
 
+    /// <summary>
+    /// Bytes of delivered messages that the upper layer holds and has not consumed yet. They count against the receive
+    /// window (RFC 9260 §6.2: a_rwnd is the receive buffer left), so a reader that falls behind closes the window and the
+    /// peer stops sending instead of the bytes piling up here. Zero unless the upper layer calls <see cref="HoldReceived"/>.
+    /// </summary>
+    public long HeldBytes => _heldBytes;
+
+    /// <summary>
+    /// Counts <paramref name="bytes"/> of delivered messages as held by the upper layer, against the receive window, until
+    /// <see cref="ReleaseReceived"/> gives them back. Call it when taking <see cref="SctpEventType.MessageReceived"/> events.
+    /// </summary>
+    /// <param name="bytes">The payload bytes taken; not negative.</param>
+    public void HoldReceived(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        _heldBytes += bytes;
+    }
+
+    /// <summary>
+    /// The upper layer consumed <paramref name="bytes"/> of held messages. When that opens a window last advertised as
+    /// nearly closed by a quarter of its size or more, a SACK goes out at once to tell the peer (a window update),
+    /// instead of the peer waiting for its probe's retransmission timeout.
+    /// </summary>
+    /// <param name="bytes">The payload bytes consumed; not negative. More than are held is taken as all of them.</param>
+    public void ReleaseReceived(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        _heldBytes = Math.Max(0, _heldBytes - bytes);
+        var window = _options.ReceiveWindow;
+        if (_tracker is { } tracker && AcceptsData && _lastAdvertisedWindow < window / 2
+            && AdvertisedWindow() >= _lastAdvertisedWindow + (window / 4))
+        {
+            tracker.RequestAckNow();
+        }
+    }
+
     /// <summary>Takes the next event; false when there is none.</summary>
     public bool TryDequeueEvent(out SctpEvent sctpEvent) => _events.TryDequeue(out sctpEvent);
 
@@ -281,6 +329,7 @@ public sealed partial class SctpAssociation
         Rto = _rto.Rto,
         BufferedAmount = _sendQueue.TotalBufferedAmount,
         ReceiveBufferedBytes = _reassembly?.BufferedBytes ?? 0,
+        ReceiveHeldBytes = _heldBytes,
     };
 
     /// <summary>

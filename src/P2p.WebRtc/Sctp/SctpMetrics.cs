@@ -72,6 +72,9 @@ public sealed record SctpMetrics
     /// <summary>Bytes queued and not yet sent, all streams.</summary>
     public long BufferedAmount { get; init; }
 
-    /// <summary>Out-of-order bytes held for reassembly (what reduces the advertised window).</summary>
+    /// <summary>Out-of-order bytes held for reassembly (they reduce the advertised window).</summary>
     public long ReceiveBufferedBytes { get; init; }
+
+    /// <summary>Bytes of delivered messages a reader holds and has not consumed (they reduce the advertised window too).</summary>
+    public long ReceiveHeldBytes { get; init; }
 }

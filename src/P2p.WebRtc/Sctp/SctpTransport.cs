@@ -49,6 +49,13 @@ public sealed class SctpTransport : IAsyncDisposable
     private Queue<SctpEvent> _pending = new();
     private Queue<SctpEvent> _dispatchBatch = new();
     private bool _dispatching;
+
+    // The MessageReceived being raised (only the dispatching thread touches these): its bytes, and whether a handler
+    // deferred their consumption (DeferConsumption); bytes of messages raised and not deferred, consumed after the batch.
+    private int _raisingThread = -1;
+    private int _raisingBytes;
+    private bool _raisingDeferred;
+    private long _consumedInBatch;
     private TimeSpan _armed = TimeSpan.MaxValue;
     private bool _disposed;
     private SctpCloseInfo? _closeInfo;
@@ -493,6 +500,9 @@ public sealed class SctpTransport : IAsyncDisposable
     private void FlushLocked()
     {
         var now = Now();
+
+        // Messages just delivered count against the window before the SACKs below advertise it.
+        CollectEventsLocked();
         while (true)
         {
             var buffer = _packetBuffers.Rent(_packetSize);
@@ -506,11 +516,7 @@ public sealed class SctpTransport : IAsyncDisposable
             _outbox.Enqueue((buffer, n));
         }
 
-        while (_association.TryDequeueEvent(out var e))
-        {
-            _pending.Enqueue(e);
-        }
-
+        CollectEventsLocked();
         if (_sendWaiters.Count > 0 && (_association.IsClosed || _association.TotalBufferedAmount <= SendBufferLimit / 2))
         {
             foreach (var w in _sendWaiters)
@@ -528,6 +534,76 @@ public sealed class SctpTransport : IAsyncDisposable
             var due = deadline - now;
             _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    /// <summary>Moves the association's events to the pending queue; the bytes of delivered messages are held until raised.</summary>
+    private void CollectEventsLocked()
+    {
+        long held = 0;
+        while (_association.TryDequeueEvent(out var e))
+        {
+            if (e.Type == SctpEventType.MessageReceived)
+            {
+                held += e.Message.Payload.Length;
+            }
+
+            _pending.Enqueue(e);
+        }
+
+        if (held > 0)
+        {
+            _association.HoldReceived(held);
+        }
+    }
+
+    /// <summary>
+    /// Inside a <see cref="MessageReceived"/> handler: the message's bytes stay counted against the receive window until
+    /// the returned credit is released (see <see cref="SctpReceiveCredit"/>), instead of being taken as consumed when the
+    /// handler returns.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not inside a <see cref="MessageReceived"/> handler, or already deferred.</exception>
+    internal SctpReceiveCredit DeferCurrentMessage()
+    {
+        if (_raisingThread != Environment.CurrentManagedThreadId)
+        {
+            throw new InvalidOperationException("A message's consumption can only be deferred inside its MessageReceived handler.");
+        }
+
+        if (_raisingDeferred)
+        {
+            throw new InvalidOperationException("This message's consumption is already deferred.");
+        }
+
+        _raisingDeferred = true;
+        return new SctpReceiveCredit(this, _raisingBytes);
+    }
+
+    /// <summary>Gives back <paramref name="bytes"/> of deferred messages to the receive window (see <see cref="SctpReceiveCredit.Release"/>).</summary>
+    internal void ReleaseReceived(long bytes)
+    {
+        if (bytes <= 0)
+        {
+            return;
+        }
+
+        if (_raisingThread == Environment.CurrentManagedThreadId)
+        {
+            _consumedInBatch += bytes; // released inside a handler (the usual case): given back with the batch
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _association.ReleaseReceived(bytes);
+            FlushLocked();
+        }
+
+        Drain();
     }
 
     /// <summary>Sends the outbox, then raises pending events: both outside the lock.</summary>
@@ -632,10 +708,17 @@ public sealed class SctpTransport : IAsyncDisposable
             Queue<SctpEvent> batch;
             lock (_lock)
             {
+                if (_consumedInBatch > 0)
+                {
+                    _association.ReleaseReceived(_consumedInBatch);
+                    _consumedInBatch = 0;
+                    FlushLocked();
+                }
+
                 if (_pending.Count == 0)
                 {
                     _dispatching = false;
-                    return;
+                    break;
                 }
 
                 batch = _pending;
@@ -655,6 +738,8 @@ public sealed class SctpTransport : IAsyncDisposable
                 }
             }
         }
+
+        SendOutbox(); // a window update released above
     }
 
     private void Raise(SctpEvent e)
@@ -666,7 +751,22 @@ public sealed class SctpTransport : IAsyncDisposable
                 Connected?.Invoke(this, EventArgs.Empty);
                 break;
             case SctpEventType.MessageReceived:
-                MessageReceived?.Invoke(this, e.Message);
+                _raisingBytes = e.Message.Payload.Length;
+                _raisingDeferred = false;
+                _raisingThread = Environment.CurrentManagedThreadId;
+                try
+                {
+                    MessageReceived?.Invoke(this, e.Message);
+                }
+                finally
+                {
+                    _raisingThread = -1;
+                    if (!_raisingDeferred)
+                    {
+                        _consumedInBatch += _raisingBytes;
+                    }
+                }
+
                 break;
             case SctpEventType.IncomingStreamsReset:
                 IncomingStreamsReset?.Invoke(this, e.Streams!);

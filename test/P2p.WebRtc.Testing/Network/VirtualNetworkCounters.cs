@@ -7,6 +7,8 @@ public sealed class VirtualNetworkCounters
     private long _sent;
     private long _delivered;
     private long _duplicated;
+    private long _triggerAt = long.MaxValue;
+    private Action? _trigger;
 
     /// <summary>Datagrams given to a socket's <c>Send</c> (refused ones excluded).</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -59,7 +61,29 @@ public sealed class VirtualNetworkCounters
 
     internal void CountSent() => Interlocked.Increment(ref _sent);
 
-    internal void CountDelivered() => Interlocked.Increment(ref _delivered);
+    /// <summary>
+    /// Runs <paramref name="action"/> once, on the delivering thread, right after the datagram that makes
+    /// <see cref="Delivered"/> reach <paramref name="delivered"/> is handed over, before any later datagram is: for a test
+    /// that must act at an exact point of a transfer, which polling the counter cannot promise on a busy machine.
+    /// One trigger at a time; a new one replaces the old.
+    /// </summary>
+    /// <param name="delivered">The value of <see cref="Delivered"/> to act at (already reached: at the next delivery).</param>
+    /// <param name="action">What to do (it must not wait for the network).</param>
+    public void WhenDelivered(long delivered, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Volatile.Write(ref _trigger, action);
+        Interlocked.Exchange(ref _triggerAt, delivered);
+    }
+
+    internal void CountDelivered()
+    {
+        if (Interlocked.Increment(ref _delivered) >= Interlocked.Read(ref _triggerAt)
+            && Interlocked.Exchange(ref _triggerAt, long.MaxValue) != long.MaxValue)
+        {
+            Interlocked.Exchange(ref _trigger, null)?.Invoke();
+        }
+    }
 
     internal void CountDuplicated() => Interlocked.Increment(ref _duplicated);
 
