@@ -81,6 +81,10 @@ internal sealed class WebRtcPeerConnection : IPeerConnection
     /// <summary>Our stack restarts ICE on the same connection (DTLS, SCTP and the channel stay).</summary>
     public bool CanRestartIce => true;
 
+    public PeerConnectionStatistics? GetStatistics() => _pc.SctpMetrics is { } sctp
+        ? new PeerConnectionStatistics { RoundTripTime = sctp.SmoothedRtt, Retransmissions = sctp.DataChunksRetransmitted }
+        : null;
+
     public async Task<SessionDescriptionPayload> CreateRestartOfferAsync(CancellationToken cancellationToken)
     {
         _pc.RestartIce();

@@ -50,7 +50,8 @@ internal static class CoreMetrics
     /// <summary>The error code of a failed call (<see cref="GroupErrorCode"/> name), on activities.</summary>
     public const string ErrorTypeTag = "error.type";
 
-    private static readonly Meter Meter = new(P2pTelemetry.MeterName);
+    /// <summary>P2p.Core's meter (the instruments of <see cref="LinkStatisticsMetrics"/> are on it too).</summary>
+    internal static readonly Meter Meter = new(P2pTelemetry.MeterName);
 
     /// <summary>P2p.Core's activity source.</summary>
     public static readonly ActivitySource Source = new(P2pTelemetry.ActivitySourceName);
@@ -152,7 +153,23 @@ internal static class CoreMetrics
     }
 
     /// <summary>Counts this group's members in <c>p2p.group.members</c> until <see cref="Untrack"/>.</summary>
-    public static void Track(MeshGroup group) => Groups.AddOrUpdate(group, null);
+    public static void Track(MeshGroup group)
+    {
+        Groups.AddOrUpdate(group, null);
+        LinkStatisticsMetrics.EnsureStarted();
+    }
+
+    /// <summary>The groups of the process that have not closed.</summary>
+    public static IEnumerable<MeshGroup> TrackedGroups
+    {
+        get
+        {
+            foreach (var (group, _) in Groups)
+            {
+                yield return group;
+            }
+        }
+    }
 
     /// <summary>The group closed.</summary>
     public static void Untrack(MeshGroup group) => Groups.Remove(group);

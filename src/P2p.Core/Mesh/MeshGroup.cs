@@ -169,6 +169,24 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         }
     }
 
+    /// <summary>Adds what the transport measures about each connected direct link (for <c>p2p.link.rtt</c> and <c>p2p.link.retransmissions</c>).</summary>
+    internal void CollectLinkStatistics(List<PeerConnectionStatistics> into)
+    {
+        PeerLink[] links;
+        lock (_gate)
+        {
+            links = [.. _links.Values];
+        }
+
+        foreach (var link in links)
+        {
+            if (link.GetStatistics() is { } statistics)
+            {
+                into.Add(statistics);
+            }
+        }
+    }
+
     /// <summary>Adds the other members to <paramref name="counts"/>, indexed by <see cref="PeerState"/> (for <c>p2p.group.members</c>).</summary>
     internal void CountMembers(Span<long> counts)
     {

@@ -97,6 +97,23 @@ internal sealed partial class PeerLink
 
     private string RemoteId => Member.Id;
 
+    /// <summary>What the transport measures about the connected connection; null when not connected or none.</summary>
+    internal PeerConnectionStatistics? GetStatistics()
+    {
+        IPeerConnection connection;
+        lock (_gate)
+        {
+            if (_current is not { IsConnected: true, Ended: false } attempt)
+            {
+                return null;
+            }
+
+            connection = attempt.Connection;
+        }
+
+        return LinkStatisticsMetrics.Read(connection);
+    }
+
     /// <summary>Starts connecting: offers when this side offers, otherwise waits (bounded) for the remote's offer.</summary>
     public void Start()
     {
@@ -735,6 +752,7 @@ internal sealed partial class PeerLink
         {
             try
             {
+                LinkStatisticsMetrics.ConnectionEnded(attempt.Connection);
                 await attempt.Connection.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception ex)

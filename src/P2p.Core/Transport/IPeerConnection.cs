@@ -68,6 +68,14 @@ public interface IPeerConnection : IAsyncDisposable
     Task AddRemoteCandidateAsync(IceCandidatePayload candidate, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What the transport measures about this connection: round-trip time and retransmissions. Called from the group's
+    /// metrics while the connection is connected, and once more just before it is disposed; it must be cheap, thread-safe
+    /// and never throw. The default, for transports that measure nothing, is null.
+    /// </summary>
+    /// <returns>The statistics, or null when the transport has none.</returns>
+    PeerConnectionStatistics? GetStatistics() => null;
+
+    /// <summary>
     /// <see langword="true"/> when the connection can restart ICE (RFC 8445 §9) without a new connection:
     /// <see cref="CreateRestartOfferAsync"/> and <see cref="AcceptRestartOfferAsync"/> work. Default <see langword="false"/>:
     /// an interrupted link of such a transport can only wait for the path to return, or fail and reconnect.

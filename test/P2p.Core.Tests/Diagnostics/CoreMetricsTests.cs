@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using P2p.Core.Diagnostics;
 using P2p.Core.Tests.Support;
+using P2p.Core.Transport;
 
 namespace P2p.Core.Tests.Diagnostics;
 
@@ -162,6 +164,70 @@ public sealed class CoreMetricsTests
     }
 
     /// <summary>Members by state, as an exporter would read them now.</summary>
+    [Test]
+    public async Task Links_report_the_transports_round_trip_time_and_retransmissions_and_those_of_ended_connections_stay_counted()
+    {
+        using var rtt = Collected.Of<double>("p2p.link.rtt");
+        using var retransmissions = Collected.Of<long>("p2p.link.retransmissions");
+        await using var mesh = _mesh = await TestMesh.StartAsync();
+        var before = ObserveTotal(retransmissions); // the meter is process-wide: earlier tests' connections count too
+        var all = await FormOneByOneAsync(mesh, 3);
+        foreach (var connection in mesh.Network.Connections)
+        {
+            connection.Statistics = new PeerConnectionStatistics { RoundTripTime = TimeSpan.FromMilliseconds(3), Retransmissions = 5 };
+        }
+
+        LinkStatisticsMetrics.Sample();
+        Assert.That(rtt.GetMeasurementSnapshot().Select(m => m.Value), Is.EqualTo(Enumerable.Repeat(0.003, 6)), "one sample per connected link side");
+        Assert.That(rtt.GetMeasurementSnapshot().SelectMany(m => m.Tags), Is.Empty, "no member or group id as a tag");
+        Assert.That(ObserveTotal(retransmissions) - before, Is.EqualTo(30), "six connections' five retransmissions");
+
+        var third = all[2];
+        var thirdsConnections = mesh.Network.Connections
+            .Where(c => c.Context.LocalUserId == third.Id || c.Context.RemoteUserId == third.Id).ToArray();
+        Assert.That(thirdsConnections, Has.Length.EqualTo(4));
+        var closed = Task.WhenAll(thirdsConnections.Select(ClosedAsync));
+        await third.Service.DisposeAsync();
+        await closed.WaitAsync(TimeSpan.FromSeconds(15));
+
+        // The four ended connections' 20 stay counted; the two left now report 6 each.
+        foreach (var connection in mesh.Network.Connections.Except(thirdsConnections))
+        {
+            connection.Statistics = new PeerConnectionStatistics { RoundTripTime = TimeSpan.FromMilliseconds(3), Retransmissions = 6 };
+        }
+
+        Assert.That(ObserveTotal(retransmissions) - before, Is.EqualTo(32), "ended connections' retransmissions stay in the total");
+
+        rtt.Clear();
+        LinkStatisticsMetrics.Sample();
+        Assert.That(rtt.GetMeasurementSnapshot(), Has.Count.EqualTo(2), "only connected links are sampled");
+    }
+
+    private static Task ClosedAsync(InMemoryConnection connection)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.StateChanged += (_, state) =>
+        {
+            if (state is PeerConnectionState.Closed or PeerConnectionState.Failed)
+            {
+                closed.TrySetResult();
+            }
+        };
+        if (connection.State is PeerConnectionState.Closed or PeerConnectionState.Failed)
+        {
+            closed.TrySetResult();
+        }
+
+        return closed.Task;
+    }
+
+    private static long ObserveTotal(MetricCollector<long> counter)
+    {
+        counter.Clear();
+        counter.RecordObservableInstruments();
+        return counter.GetMeasurementSnapshot().Single().Value;
+    }
+
     private static Dictionary<string, long> Observe(MetricCollector<long> members)
     {
         members.Clear();

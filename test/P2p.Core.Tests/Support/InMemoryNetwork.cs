@@ -146,6 +146,12 @@ public sealed partial class InMemoryConnection : IPeerConnection
     /// <inheritdoc />
     public PeerConnectionState State => (PeerConnectionState)Volatile.Read(ref _state);
 
+    /// <summary>What <see cref="GetStatistics"/> reports (null: nothing measured, like a transport without statistics).</summary>
+    public PeerConnectionStatistics? Statistics { get; set; }
+
+    /// <inheritdoc />
+    public PeerConnectionStatistics? GetStatistics() => Statistics;
+
     /// <inheritdoc />
     public IMessageChannel Channel => ChannelImpl;
 

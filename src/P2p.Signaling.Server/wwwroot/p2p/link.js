@@ -578,10 +578,26 @@ export class PeerLink {
     void this._verifyIdentity(attempt, payload);
   }
 
+  /**
+   * Resolves once the page sees both descriptions of the attempt (each change of them is a signalingstatechange), or the
+   * attempt ended.
+   * @param {Attempt} attempt
+   */
+  async _descriptionsApplied(attempt) {
+    const pc = attempt.pc;
+    while (!attempt.ended && pc.signalingState !== "closed" && (pc.remoteDescription === null || pc.localDescription === null)) {
+      await new Promise((resolve) => pc.addEventListener("signalingstatechange", resolve, { once: true }));
+    }
+  }
+
   /** Verifies the remote's Identity payload over this connection's transcript and asks the trust policy. @param {Attempt} attempt @param {Uint8Array} payload */
   async _verifyIdentity(attempt, payload) {
     const group = this._group;
     try {
+      // The channel may open, and the remote's Identity frame arrive, in the moment between the browser applying a
+      // description and the page seeing it (the setRemoteDescription/setLocalDescription promise not yet resolved).
+      await this._descriptionsApplied(attempt);
+      if (attempt.ended) return;
       const signerFingerprint = sdpFingerprint(attempt.pc.remoteDescription?.sdp);
       const peerFingerprint = sdpFingerprint(attempt.pc.localDescription?.sdp);
       if (signerFingerprint === null || peerFingerprint === null) {
