@@ -40,7 +40,9 @@ test("an Identity frame: header (kind 5, final, id 0), version 1, three u16-pref
   const payloadLength = 1 + 2 + 4 + 2 + 3 + 2 + 64;
   assert.equal(hex(frame), "15" + "01" + "00000000" + payloadLength.toString(16).padStart(8, "0")
     + "01" + "0004" + "5a6fc3ab" + "0003" + "305901" + "0040" + hex(signature));
-  const back = decodeIdentityPayload(identityFramePayload(frame));
+  const framed = identityFramePayload(frame);
+  assert.ok(framed !== null, "an Identity frame has a payload");
+  const back = decodeIdentityPayload(framed);
   assert.equal(back.name, "Zoë");
   assert.deepEqual(back.publicKey, bytes(0x30, 0x59, 0x01));
   assert.deepEqual(back.signature, signature);
@@ -59,7 +61,7 @@ test("the SDP fingerprint is the first a=fingerprint line, algorithm lowercased,
 
 test("a key id is the lowercase hex SHA-256 of the SPKI; a signed payload verifies over its transcript only", async () => {
   const key = await P2pIdentity.generate();
-  assert.equal(await identityKeyId(key.spki), Buffer.from(await crypto.subtle.digest("SHA-256", key.spki)).toString("hex"));
+  assert.equal(await identityKeyId(key.spki), Buffer.from(await crypto.subtle.digest("SHA-256", new Uint8Array(key.spki))).toString("hex"));
   assert.equal(key.keyId.length, 64);
   const fields = { groupId: "g", name: "n", signerId: "s", peerId: "p", signerFingerprint: "sha-256 AA", peerFingerprint: "sha-256 BB" };
   const payload = await signIdentityPayload(key, fields);
