@@ -6,9 +6,26 @@ namespace P2p.Core.Mesh;
 internal sealed class BackgroundWork
 {
     private readonly ConcurrentDictionary<Task, byte> _tasks = new();
+    private int _counted;
+    private TaskCompletionSource? _countedIdle;
 
-    /// <summary>How many tracked tasks are still running.</summary>
-    public int Count => _tasks.Count;
+    /// <summary>How many tracked tasks and counted pieces of work are still running.</summary>
+    public int Count => _tasks.Count + Volatile.Read(ref _counted);
+
+    /// <summary>
+    /// Counts a piece of work that <see cref="Exit"/> ends (a request handler: cheaper than tracking its task). It must not
+    /// throw past its own code, since nobody observes it.
+    /// </summary>
+    public void Enter() => Interlocked.Increment(ref _counted);
+
+    /// <summary>Ends a piece of work counted by <see cref="Enter"/>.</summary>
+    public void Exit()
+    {
+        if (Interlocked.Decrement(ref _counted) == 0)
+        {
+            Volatile.Read(ref _countedIdle)?.TrySetResult();
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> on the thread pool and tracks it.</summary>
     public void Run(Func<Task> work) => Track(Task.Run(work));
@@ -37,6 +54,18 @@ internal sealed class BackgroundWork
         while (true)
         {
             var running = _tasks.Keys.ToArray();
+            if (Volatile.Read(ref _counted) > 0)
+            {
+                var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _countedIdle, idle);
+                if (Volatile.Read(ref _counted) == 0)
+                {
+                    idle.TrySetResult(); // it ended in between
+                }
+
+                running = [.. running, idle.Task];
+            }
+
             if (running.Length == 0)
             {
                 return true;

@@ -563,7 +563,23 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         return new BroadcastResult(delivered, failed);
     }
 
-    public async Task<ReadOnlyMemory<byte>> UnicastAsync(string memberId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    public Task<ReadOnlyMemory<byte>> UnicastAsync(string memberId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        // The usual case, a member connected directly and nobody tracing or timing requests: a small state machine around
+        // the messenger's request. Everything else, errors included, goes the general way.
+        if (memberId is not null && !IsClosing && data.Length <= Options.MaxMessageSize
+            && !string.Equals(memberId, LocalId, StringComparison.Ordinal)
+            && (BypassSenderChecks || CapabilityRules.MayUnicast(Capability, LocalId, memberId, OwnerId))
+            && !CoreMetrics.RequestDurationEnabled && !CoreMetrics.Source.HasListeners()
+            && GetLink(memberId)?.TryGetMessenger() is { } messenger)
+        {
+            return messenger.RequestAsync(data, Options.RequestTimeout, cancellationToken).AsTask();
+        }
+
+        return UnicastAnyWayAsync(memberId!, data, cancellationToken);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> UnicastAnyWayAsync(string memberId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(memberId);
         ThrowIfClosed();
@@ -585,10 +601,20 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         try
         {
             var link = GetLink(memberId) ?? throw new GroupException(GroupErrorCode.NotMember, $"No member {memberId} in group {Id}.");
+            ReadOnlyMemory<byte> reply;
+            if (link.TryGetMessenger() is { } connectedLink)
+            {
+                // The usual case, connected directly: the messenger bounds the request by RequestTimeout itself, with
+                // reused state instead of two token sources per request (leaving ends the link, which fails the request).
+                reply = await connectedLink.RequestAsync(data, Options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+                CoreMetrics.RequestEnded(TimeProvider, started, CoreMetrics.RequestOutcome.Ok, relayed: false);
+                activity?.SetTag(CoreMetrics.RequestOutcomeTag, CoreMetrics.TagValue(CoreMetrics.RequestOutcome.Ok)).SetTag(CoreMetrics.PathTag, CoreMetrics.PathValue(false));
+                return reply;
+            }
+
             using var timeout = new CancellationTokenSource(Options.RequestTimeout, TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
             var connected = false;
-            ReadOnlyMemory<byte> reply;
             try
             {
                 while (true)

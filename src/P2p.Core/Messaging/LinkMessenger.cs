@@ -16,7 +16,7 @@ namespace P2p.Core.Messaging;
 /// requests waiting for their replies.
 /// </summary>
 #pragma warning disable CA1001 // The semaphores never allocate a wait handle; nothing needs disposing.
-internal sealed class LinkMessenger
+internal sealed class LinkMessenger : IRequestAnswerer
 #pragma warning restore CA1001
 {
     /// <summary>
@@ -37,7 +37,12 @@ internal sealed class LinkMessenger
     private readonly LinkFingerprints _fingerprints;
     private readonly int _frameSize;
     private readonly MessageReassembler _reassembler;
-    private readonly ConcurrentDictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>> _pending = new();
+    /// <summary>How many finished <see cref="PendingRequest"/>s are kept for reuse.</summary>
+    private const int MaxPooledRequests = 16;
+
+    // Requests waiting for their answer, and finished ones kept for reuse; under the dictionary's lock.
+    private readonly Dictionary<uint, PendingRequest> _pending = [];
+    private readonly Stack<PendingRequest> _freeRequests = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _splitSlots = new(MaxSplitMessagesInFlight, MaxSplitMessagesInFlight);
     private Exception? _failure;
@@ -72,7 +77,16 @@ internal sealed class LinkMessenger
     public CancellationToken Lifetime => _lifetime;
 
     /// <summary>How many requests wait for a reply (for tests).</summary>
-    public int PendingRequestCount => _pending.Count;
+    public int PendingRequestCount
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _pending.Count;
+            }
+        }
+    }
 
     /// <summary>
     /// Sends this side's Identity frame (docs/protocol.md, "Identity (extension)") when it has an identity key; does nothing
@@ -104,8 +118,24 @@ internal sealed class LinkMessenger
             var reader = _channel.Incoming;
             if (await HandshakeAsync(reader, onIdentityAccepted).ConfigureAwait(false))
             {
-                while (await WaitToReadAsync(reader).ConfigureAwait(false))
+                while (true)
                 {
+                    // Awaited here, not through WaitToReadAsync: this loop's one state machine serves every wait.
+                    bool more;
+                    try
+                    {
+                        more = await reader.WaitToReadAsync(_lifetime).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !_lifetime.IsCancellationRequested)
+                    {
+                        throw new TransportClosedException(ex);
+                    }
+
+                    if (!more)
+                    {
+                        break;
+                    }
+
                     while (reader.TryRead(out var frame))
                     {
                         await OnFrameAsync(frame).ConfigureAwait(false);
@@ -257,11 +287,31 @@ internal sealed class LinkMessenger
     public uint NextMessageId() => (uint)Interlocked.Increment(ref _nextMessageId);
 
     /// <summary>Sends a request and waits for its reply or error (the caller bounds the wait through <paramref name="cancellationToken"/>).</summary>
-    public async Task<ReadOnlyMemory<byte>> RequestAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public ValueTask<ReadOnlyMemory<byte>> RequestAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        RequestAsync(data, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// Sends a request and waits for its reply or error, at most <paramref name="timeout"/> (then a
+    /// <see cref="GroupException"/> with <see cref="GroupErrorCode.Timeout"/>). In the steady state it allocates nothing of
+    /// its own: the awaitable, its deadline and this method's state are reused.
+    /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ReadOnlyMemory<byte>> RequestAsync(ReadOnlyMemory<byte> data, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var id = NextMessageId();
-        var reply = new TaskCompletionSource<ReadOnlyMemory<byte>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = reply;
+        PendingRequest? pending;
+        lock (_pending)
+        {
+            pending = _freeRequests.TryPop(out var free) ? free : null;
+        }
+
+        pending ??= new PendingRequest(_group.TimeProvider);
+        pending.Start(timeout, cancellationToken);
+        lock (_pending)
+        {
+            _pending[id] = pending;
+        }
+
         try
         {
             if (Volatile.Read(ref _failure) is { } failure)
@@ -269,12 +319,40 @@ internal sealed class LinkMessenger
                 throw failure;
             }
 
-            await SendAsync(FrameKind.Request, id, data, cancellationToken).ConfigureAwait(false);
-            return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await SendAsync(FrameKind.Request, id, data, pending.Token).ConfigureAwait(false);
+            return await new ValueTask<ReadOnlyMemory<byte>>(pending, pending.Version).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout != Timeout.InfiniteTimeSpan && pending.Token.IsCancellationRequested)
+        {
+            throw new GroupException(GroupErrorCode.Timeout, $"No reply from member {_peer.Id} within {timeout}.");
         }
         finally
         {
-            _pending.TryRemove(id, out _);
+            var reusable = pending.Finish();
+            lock (_pending)
+            {
+                if (_pending.TryGetValue(id, out var current) && current == pending)
+                {
+                    _pending.Remove(id);
+                }
+
+                if (reusable && _freeRequests.Count < MaxPooledRequests)
+                {
+                    _freeRequests.Push(pending);
+                    pending = null;
+                }
+            }
+
+            pending?.Dispose();
+        }
+    }
+
+    /// <summary>Takes the request waiting for <paramref name="id"/>'s answer, if any.</summary>
+    private PendingRequest? TakePending(uint id)
+    {
+        lock (_pending)
+        {
+            return _pending.Remove(id, out var pending) ? pending : null;
         }
     }
 
@@ -282,12 +360,16 @@ internal sealed class LinkMessenger
     public void FailAll(Exception error)
     {
         Volatile.Write(ref _failure, error);
-        foreach (var id in _pending.Keys)
+        PendingRequest[] waiting;
+        lock (_pending)
         {
-            if (_pending.TryRemove(id, out var reply))
-            {
-                reply.TrySetException(error);
-            }
+            waiting = [.. _pending.Values];
+            _pending.Clear();
+        }
+
+        foreach (var pending in waiting)
+        {
+            pending.TrySetException(error);
         }
     }
 
@@ -393,7 +475,7 @@ internal sealed class LinkMessenger
                     {
                         SendErrorInBackground(header.MessageId, GroupErrorCode.TooLarge, $"The request ({header.TotalLength} bytes) exceeds the receiver's limit of {_reassembler.MaxMessageSize} bytes.");
                     }
-                    else if (header.Kind is FrameKind.Reply or FrameKind.Error && _pending.TryRemove(header.MessageId, out var tooLarge))
+                    else if (header.Kind is FrameKind.Reply or FrameKind.Error && TakePending(header.MessageId) is { } tooLarge)
                     {
                         tooLarge.TrySetException(new GroupException(GroupErrorCode.TooLarge, $"The reply from member {_peer.Id} ({header.TotalLength} bytes) exceeds the limit of {_reassembler.MaxMessageSize} bytes."));
                     }
@@ -429,19 +511,11 @@ internal sealed class LinkMessenger
                 }
 
                 await _group.RequestSlots.WaitAsync(_lifetime).ConfigureAwait(false);
-                if (_group.Options.RunRequestHandlerInline)
-                {
-                    _group.Work.Track(HandleRequestAsync(header.MessageId, message));
-                }
-                else
-                {
-                    _group.Work.Run(() => HandleRequestAsync(header.MessageId, message));
-                }
-
+                RequestInvoker.Dispatch(_group, _peer, header.MessageId, message, this, _logger, _group.Options.RunRequestHandlerInline, _lifetime);
                 return;
 
             case FrameKind.Reply:
-                if (_pending.TryRemove(header.MessageId, out var reply))
+                if (TakePending(header.MessageId) is { } reply)
                 {
                     reply.TrySetResult(message);
                 }
@@ -454,7 +528,7 @@ internal sealed class LinkMessenger
 
             case FrameKind.Error:
                 var (code, text) = ErrorPayload.Decode(message.Span);
-                if (_pending.TryRemove(header.MessageId, out var failed))
+                if (TakePending(header.MessageId) is { } failed)
                 {
                     failed.TrySetException(new GroupException(code, $"Member {_peer.Id} answered with an error ({code}): {text}", null, _peer.Id));
                 }
@@ -467,8 +541,8 @@ internal sealed class LinkMessenger
         }
     }
 
-    private Task HandleRequestAsync(uint requestId, ReadOnlyMemory<byte> request) =>
-        RequestInvoker.RunAsync(_group, _peer, requestId, request, (kind, id, payload) => SendAsync(kind, id, payload, _lifetime), _logger, _lifetime);
+    /// <inheritdoc/>
+    public Task AnswerAsync(FrameKind kind, uint requestId, ReadOnlyMemory<byte> payload) => SendAsync(kind, requestId, payload, _lifetime);
 
     private void SendErrorInBackground(uint requestId, GroupErrorCode code, string message) =>
         _group.Work.Run(async () =>

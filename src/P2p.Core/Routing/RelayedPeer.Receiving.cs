@@ -109,8 +109,7 @@ internal sealed partial class RelayedPeer
                 }
 
                 await Group.RequestSlots.WaitAsync(lifetime).ConfigureAwait(false);
-                var requestId = header.MessageId;
-                Group.Work.Run(() => RequestInvoker.RunAsync(Group, Member, requestId, message, (kind, id, payload) => SendAsync(kind, id, payload, lifetime), Logger, lifetime));
+                RequestInvoker.Dispatch(Group, Member, header.MessageId, message, new RouteAnswerer(this, lifetime), Logger, inline: false, lifetime);
                 return;
 
             case FrameKind.Reply:
@@ -150,4 +149,10 @@ internal sealed partial class RelayedPeer
                 Logger.LogDebug("Could not send a relayed error to member {MemberId}: {Reason}", Member.Id, ex.Message);
             }
         });
+
+    /// <summary>Answers a relayed request through this relayed member's route, while <paramref name="lifetime"/> lasts.</summary>
+    private sealed class RouteAnswerer(RelayedPeer peer, CancellationToken lifetime) : IRequestAnswerer
+    {
+        public Task AnswerAsync(FrameKind kind, uint requestId, ReadOnlyMemory<byte> payload) => peer.SendAsync(kind, requestId, payload, lifetime);
+    }
 }
