@@ -361,15 +361,23 @@ internal sealed class LinkMessenger : IRequestAnswerer
     {
         Volatile.Write(ref _failure, error);
         PendingRequest[] waiting;
+        PendingRequest[] free;
         lock (_pending)
         {
             waiting = [.. _pending.Values];
             _pending.Clear();
+            free = [.. _freeRequests];
+            _freeRequests.Clear();
         }
 
         foreach (var pending in waiting)
         {
             pending.TrySetException(error);
+        }
+
+        foreach (var pending in free)
+        {
+            pending.Dispose(); // their deadlines' timers; requests still running return theirs to a pool nobody uses again
         }
     }
 
