@@ -7,7 +7,7 @@ public sealed class AllScenario : IScenario
 {
     public string Name => "all";
 
-    public string Description => "the whole report in one table, Chromium alongside (~10 min; --quick, --only set-up,throughput,latency,turn,mesh,memory,signaling,signaling-cluster,interop,micro, --out FILE, --no-chromium)";
+    public string Description => "the whole report in one table, Chromium alongside (~10 min; --quick, --only ceilings,set-up,throughput,latency,turn,mesh,fan-out,memory,signaling,signaling-cluster,interop,micro, --out FILE, --no-chromium)";
 
     public Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
         ReportRunner.RunAsync("P2p.Benchmarks all " + string.Join(' ', args), Settings.Parse(args), new Args(args).String("--out"), cancellationToken);

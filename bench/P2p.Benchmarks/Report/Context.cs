@@ -15,4 +15,10 @@ internal sealed class Context
     public required EmbeddedSignalingServer Signaling { get; init; }
 
     public RtcCertificate Certificate { get; } = RtcCertificate.Generate();
+
+    /// <summary>
+    /// The raw-UDP ceiling measured by the <c>ceilings</c> section in this run (MB/s of 1,200-byte datagram
+    /// payload received on 127.0.0.1); null when that section did not run or failed.
+    /// </summary>
+    public double? RawUdpCeiling { get; set; }
 }

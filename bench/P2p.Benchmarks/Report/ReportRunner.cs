@@ -13,7 +13,7 @@ namespace P2p.Benchmarks.Report;
 internal static class ReportRunner
 {
     /// <summary>The sections in the order they run (names for <c>--only</c>).</summary>
-    public static readonly string[] Sections = ["set-up", "throughput", "latency", "turn", "mesh", "memory", "signaling", "signaling-cluster", "interop", "micro"];
+    public static readonly string[] Sections = ["ceilings", "set-up", "throughput", "latency", "turn", "mesh", "fan-out", "memory", "signaling", "signaling-cluster", "interop", "micro"];
 
     public static async Task<int> RunAsync(string command, Settings s, string? outFile, CancellationToken ct)
     {
@@ -83,11 +83,13 @@ internal static class ReportRunner
 
     private static Task RunSectionAsync(string section, Settings s, Context c, CancellationToken ct) => section switch
     {
+        "ceilings" => CeilingsSection.RunAsync(s, c, ct),
         "set-up" => SetupSection.RunSetupAsync(s, c),
         "throughput" => ThroughputSection.RunAsync(s, c),
         "latency" => LatencySection.RunAsync(s, c, ct),
         "turn" => TurnSection.RunAsync(s, c, ct),
         "mesh" => SetupSection.RunMeshAsync(s, c, ct),
+        "fan-out" => FanOutSection.RunAsync(s, c, ct),
         "memory" => MemorySection.RunAsync(s, c, ct),
         "signaling" => SignalingSection.RunAsync(s, c, ct),
         "signaling-cluster" => SignalingClusterSection.RunAsync(s, c, ct),

@@ -29,6 +29,17 @@ internal sealed record Settings
 
     public int IdlePeerPairs { get; init; } = 16;
 
+    /// <summary>Seconds each ceiling run measures (after a warm-up); the section takes the median of <see cref="CeilingRuns"/>.</summary>
+    public double CeilingSeconds { get; init; } = 2;
+
+    public int CeilingRuns { get; init; } = 3;
+
+    /// <summary>MiB each sender broadcasts per fan-out run (64 KiB messages).</summary>
+    public int FanOutMib { get; init; } = 32;
+
+    /// <summary>Members of the fan-out group (one sender reaches the other N − 1).</summary>
+    public int FanOutMembers { get; init; } = 8;
+
     public int AllocationMessages { get; init; } = 20_000;
 
     public bool Chromium { get; init; } = true;
@@ -48,6 +59,7 @@ internal sealed record Settings
             {
                 Mib = 16, MessageKib = [64], Runs = 1, Pings = 300, Setups = 3, MeshSizes = [4, 8], MeshRuns = 1,
                 SignalingClients = [200], SignalingSeconds = 3, ClusterClients = 600, IdlePeerPairs = 4, AllocationMessages = 4000,
+                CeilingSeconds = 1, FanOutMib = 8,
             }
             : new Settings();
         return s with
@@ -62,6 +74,8 @@ internal sealed record Settings
             SignalingClients = Ints(a.String("--clients")) ?? s.SignalingClients,
             SignalingSeconds = a.Int("--seconds", s.SignalingSeconds),
             ClusterClients = a.Int("--cluster-clients", s.ClusterClients),
+            FanOutMib = a.Int("--fan-out-mib", s.FanOutMib),
+            FanOutMembers = a.Int("--fan-out-members", s.FanOutMembers),
             Chromium = !a.Flag("--no-chromium"),
             Micro = !a.Flag("--no-micro"),
             Only = a.String("--only") is { } only ? [.. only.Split(',')] : null,
