@@ -18,10 +18,14 @@ public sealed class RtcCertificate
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(30);
 
     private readonly byte[] _der;
+    private readonly ECDsa _signingKey;
+    private readonly Lock _signing = new();
 
-    private RtcCertificate(byte[] der, byte[] privateKeyD, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    private RtcCertificate(byte[] der, ECParameters key, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         _der = der;
+        var privateKeyD = key.D!;
+        _signingKey = ECDsa.Create(key);
         PrivateKey = new ECPrivateKeyParameters("EC", new BcBigInteger(1, privateKeyD), SecObjectIdentifiers.SecP256r1);
         NotBefore = notBefore;
         NotAfter = notAfter;
@@ -40,8 +44,19 @@ public sealed class RtcCertificate
     /// <summary>End of the validity period.</summary>
     public DateTimeOffset NotAfter { get; }
 
-    /// <summary>The private key in BouncyCastle form, used to sign the handshake.</summary>
+    /// <summary>The private key in BouncyCastle form (the handshake signs with <see cref="SignHash"/>; benchmarks use this).</summary>
     internal ECPrivateKeyParameters PrivateKey { get; }
+
+    /// <summary>Signs a handshake hash with the certificate's key (native ECDSA), DER-encoded as TLS wants it (RFC 8422 §5.4).</summary>
+    /// <param name="hash">The hash of what is signed.</param>
+    /// <returns>The DER-encoded signature.</returns>
+    internal byte[] SignHash(byte[] hash)
+    {
+        lock (_signing)
+        {
+            return _signingKey.SignHash(hash, DSASignatureFormat.Rfc3279DerSequence);
+        }
+    }
 
     /// <summary>
     /// Generates a new self-signed ECDSA P-256 certificate (subject <c>CN=WebRTC</c>, SHA-256 with
@@ -74,7 +89,7 @@ public sealed class RtcCertificate
         var parameters = key.ExportParameters(includePrivateParameters: true);
         try
         {
-            return new RtcCertificate(certificate.RawData, parameters.D!, notBefore, notAfter);
+            return new RtcCertificate(certificate.RawData, parameters, notBefore, notAfter);
         }
         finally
         {

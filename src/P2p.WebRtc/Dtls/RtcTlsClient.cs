@@ -80,10 +80,9 @@ internal sealed class RtcTlsClient : AbstractTlsClient
         {
             var crypto = client._crypto;
             var certificate = new BcCertificate([crypto.CreateCertificate(client._certificate.GetDerUnsafe())]);
-            return new BcDefaultTlsCredentialedSigner(
+            return new DefaultTlsCredentialedSigner(
                 new TlsCryptoParameters(client.m_context),
-                crypto,
-                client._certificate.PrivateKey,
+                new SystemEcdsaSigner(client._certificate),
                 certificate,
                 DtlsCipherSuites.LocalSignature);
         }

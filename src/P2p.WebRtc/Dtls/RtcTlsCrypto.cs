@@ -8,10 +8,12 @@ using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 namespace P2p.WebRtc.Dtls;
 
 /// <summary>
-/// BouncyCastle's TLS crypto with one change: the record ciphers (AES-GCM, ChaCha20-Poly1305) come
+/// BouncyCastle's TLS crypto with two changes: the record ciphers (AES-GCM, ChaCha20-Poly1305) come
 /// from System.Security.Cryptography through <see cref="DtlsRecordCipher"/>, and the cipher made
-/// for the connection is kept so the record layer can be taken over after the handshake. Key
-/// exchange, signatures and the PRF stay BouncyCastle's. One instance per connection.
+/// for the connection is kept so the record layer can be taken over after the handshake; and the
+/// peer's ECDSA signatures are verified natively (<see cref="SystemEcdsaTlsCertificate"/>; ours are
+/// made natively by <see cref="SystemEcdsaSigner"/>). Key exchange and the PRF stay BouncyCastle's.
+/// One instance per connection.
 /// </summary>
 internal sealed class RtcTlsCrypto : BcTlsCrypto
 {
@@ -29,6 +31,10 @@ internal sealed class RtcTlsCrypto : BcTlsCrypto
 
     /// <summary>The cipher BouncyCastle made when <see cref="UseSystemRecordCipher"/> is false (benchmarks).</summary>
     public TlsCipher? CreatedBcCipher { get; private set; }
+
+    /// <summary>X.509 certificates whose ECDSA signatures the platform verifies (<see cref="SystemEcdsaTlsCertificate"/>).</summary>
+    public override TlsCertificate CreateCertificate(short type, byte[] encoding) =>
+        type == CertificateType.X509 ? new SystemEcdsaTlsCertificate(this, encoding) : base.CreateCertificate(type, encoding);
 
     public override TlsCipher CreateCipher(TlsCryptoParameters cryptoParams, int encryptionAlgorithm, int macAlgorithm)
     {

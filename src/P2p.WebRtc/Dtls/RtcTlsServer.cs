@@ -90,6 +90,6 @@ internal sealed class RtcTlsServer : DefaultTlsServer
         }
 
         var certificate = new BcCertificate([_crypto.CreateCertificate(_certificate.GetDerUnsafe())]);
-        return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(m_context), _crypto, _certificate.PrivateKey, certificate, signature);
+        return new DefaultTlsCredentialedSigner(new TlsCryptoParameters(m_context), new SystemEcdsaSigner(_certificate), certificate, signature);
     }
 }
