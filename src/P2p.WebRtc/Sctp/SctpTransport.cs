@@ -703,6 +703,7 @@ public sealed class SctpTransport : IAsyncDisposable
             _dispatching = true;
         }
 
+        var released = false;
         while (true)
         {
             Queue<SctpEvent> batch;
@@ -713,6 +714,7 @@ public sealed class SctpTransport : IAsyncDisposable
                     _association.ReleaseReceived(_consumedInBatch);
                     _consumedInBatch = 0;
                     FlushLocked();
+                    released = true;
                 }
 
                 if (_pending.Count == 0)
@@ -739,7 +741,10 @@ public sealed class SctpTransport : IAsyncDisposable
             }
         }
 
-        SendOutbox(); // a window update released above
+        if (released)
+        {
+            SendOutbox(); // a window update the releases above may have queued
+        }
     }
 
     private void Raise(SctpEvent e)
