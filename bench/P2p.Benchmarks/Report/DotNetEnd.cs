@@ -10,6 +10,9 @@ internal sealed class DotNetEnd(RtcPeerConnection connection) : IBenchEnd
 {
     private readonly ConcurrentDictionary<int, RtcDataChannel> _channels = new();
     private TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<int, PooledCounter> _pooledCounters = new();
+    private readonly ConcurrentDictionary<int, SemaphoreSlim> _pooledReplies = new();
+    private byte[]? _bulkMessage;
 
     public RtcPeerConnection Connection { get; } = connection;
 
@@ -28,17 +31,30 @@ internal sealed class DotNetEnd(RtcPeerConnection connection) : IBenchEnd
     public async Task SendBulkAsync(int id, long total, int size)
     {
         var channel = _channels[id];
-        var message = new byte[size];
-        for (var i = 0; i < size; i++)
-        {
-            message[i] = (byte)((i * 31) + 7);
-        }
+        var message = BulkMessage(size);
 
         // RtcDataChannel's defaults are the browser benchmark's: pause above 4 MiB, resume at 1 MiB.
         for (long sent = 0; sent < total; sent += size)
         {
             await channel.SendAsync(message);
         }
+    }
+
+    /// <summary>The bulk message of this size, made once (so that a transfer's allocations are the stack's own).</summary>
+    private byte[] BulkMessage(int size)
+    {
+        if (_bulkMessage?.Length != size)
+        {
+            var message = new byte[size];
+            for (var i = 0; i < size; i++)
+            {
+                message[i] = (byte)((i * 31) + 7);
+            }
+
+            _bulkMessage = message;
+        }
+
+        return _bulkMessage;
     }
 
     public Task ArmCountAsync(int id, long total)
@@ -57,6 +73,71 @@ internal sealed class DotNetEnd(RtcPeerConnection connection) : IBenchEnd
     }
 
     public Task ReceivedAsync() => _received.Task.WaitAsync(TimeSpan.FromMinutes(5));
+
+    /// <summary>
+    /// <see cref="ArmCountAsync"/> through the pooled receive API: each message's lease is disposed at once. The channel
+    /// may be armed again for another transfer (one handler, subscribed on the first call).
+    /// </summary>
+    public Task ArmCountPooledAsync(int id, long total)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _received = done;
+        var counter = _pooledCounters.GetOrAdd(id, _ => new PooledCounter());
+        counter.Arm(total, done);
+        if (counter.Subscribe())
+        {
+            _channels[id].PooledMessageReceived += counter.OnMessage;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary><see cref="EchoAsync"/> through the pooled receive API.</summary>
+    public Task EchoPooledAsync(int id)
+    {
+        var channel = _channels[id];
+        channel.PooledMessageReceived += (c, m) =>
+        {
+            c.Send(m.Data.Span);
+            m.Dispose();
+        };
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> blocking round trips through the pooled receive API, timing none of them (so that the
+    /// only allocations are the stack's own).
+    /// </summary>
+    public Task PingPongPooledAsync(int id, int count, int size)
+    {
+        var channel = _channels[id];
+        var reply = _pooledReplies.GetOrAdd(id, _ =>
+        {
+            var replies = new SemaphoreSlim(0);
+            channel.PooledMessageReceived += (_, m) =>
+            {
+                m.Dispose();
+                replies.Release();
+            };
+            return replies;
+        });
+        var message = new byte[size];
+        return Task.Factory.StartNew(
+            () =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    channel.Send(message);
+                    if (!reply.Wait(TimeSpan.FromSeconds(10)))
+                    {
+                        throw new TimeoutException($"no echo for ping {i}");
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+    }
 
     public Task EchoAsync(int id)
     {
@@ -127,5 +208,35 @@ internal sealed class DotNetEnd(RtcPeerConnection connection) : IBenchEnd
         }
 
         return open.Task;
+    }
+
+    /// <summary>Counts the bytes received on one channel through the pooled API towards the armed total.</summary>
+    private sealed class PooledCounter
+    {
+        private long _got;
+        private long _total;
+        private TaskCompletionSource? _done;
+        private bool _subscribed;
+
+        public void Arm(long total, TaskCompletionSource done)
+        {
+            Volatile.Write(ref _done, null);
+            _got = 0;
+            _total = total;
+            Volatile.Write(ref _done, done);
+        }
+
+        /// <summary>True on the first call.</summary>
+        public bool Subscribe() => !_subscribed && (_subscribed = true);
+
+        public void OnMessage(RtcDataChannel channel, RtcDataChannelMessageLease message)
+        {
+            _got += message.Data.Length;
+            message.Dispose();
+            if (_got >= _total)
+            {
+                Volatile.Read(ref _done)?.TrySetResult();
+            }
+        }
     }
 }

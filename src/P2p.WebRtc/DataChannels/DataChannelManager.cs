@@ -34,7 +34,7 @@ internal sealed class DataChannelManager : IDataChannelOwner
         RemoteMaxMessageSize = remoteMaxMessageSize;
         _announce = announce;
         _logger = logger;
-        sctp.MessageReceived += OnMessage;
+        sctp.PooledMessageReceived = OnMessage;
         sctp.BufferedAmountLow += (_, id) => Find(id)?.OnBufferedAmountLow();
         sctp.IncomingStreamsReset += (_, ids) => OnStreamsReset(ids, incoming: true);
         sctp.OutgoingStreamsReset += (_, ids) => OnStreamsReset(ids, incoming: false);
@@ -197,34 +197,41 @@ internal sealed class DataChannelManager : IDataChannelOwner
         channel.OnOpen();
     }
 
-    private void OnMessage(object? sender, SctpMessage message)
+    /// <summary>A message from the association, over its pooled buffer; true when a lease took the buffer.</summary>
+    private bool OnMessage(SctpMessage message, byte[]? buffer)
     {
         if (message.Ppid == (uint)DataChannelPpid.Dcep)
         {
             OnDcep(message.StreamId, message.Payload.Span);
-            return;
+            return false;
         }
 
         if (Find(message.StreamId) is not { } channel)
         {
             _logger.LogDebug("Dropping a message on stream {Id}, which has no data channel", message.StreamId);
-            return;
+            return false;
         }
 
         var ppid = (DataChannelPpid)message.Ppid;
-        if (!Enum.IsDefined(ppid))
+        if (!IsKnown(ppid))
         {
             _logger.LogDebug("Dropping a message with unknown PPID {Ppid} on stream {Id}", message.Ppid, message.StreamId);
-            return;
+            return false;
         }
 
-        if (!channel.OnMessage(ppid, message.Payload, _sctp))
+        var delivered = channel.OnMessage(ppid, message.Payload, buffer, _sctp, out var kept);
+        if (!delivered)
         {
             _logger.LogWarning(
                 "Dropping a message on data channel {Label} (stream {Id}): nothing subscribed to MessageReceived, and {Count} messages or {Bytes} bytes are already held for the first handler",
                 channel.Label, message.StreamId, RtcDataChannel.MaxHeldMessages, RtcDataChannel.MaxHeldBytes);
         }
+
+        return kept;
     }
+
+    private static bool IsKnown(DataChannelPpid ppid) => ppid is DataChannelPpid.Dcep or DataChannelPpid.String or DataChannelPpid.BinaryPartial
+        or DataChannelPpid.Binary or DataChannelPpid.StringPartial or DataChannelPpid.StringEmpty or DataChannelPpid.BinaryEmpty;
 
     private void OnDcep(ushort id, ReadOnlySpan<byte> payload)
     {

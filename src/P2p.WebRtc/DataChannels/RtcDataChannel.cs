@@ -58,6 +58,7 @@ public sealed class RtcDataChannel
 
     private readonly Lock _deliverLock = new();
     private EventHandler<RtcDataChannelMessageEventArgs>? _messageReceived;
+    private RtcDataChannelLeaseHandler? _pooledMessageReceived;
     private Queue<RtcDataChannelMessageEventArgs>? _held;
     private long _heldBytes;
 
@@ -91,6 +92,46 @@ public sealed class RtcDataChannel
             lock (_deliverLock)
             {
                 _messageReceived -= value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A message arrived, handed over as a lease of a pooled buffer instead of an array of its own: the opt-in receive
+    /// API that allocates nothing per message in the steady state. Dispose the lease once the message is consumed (see
+    /// <see cref="RtcDataChannelMessageLease"/>); until then it counts against the connection's receive window.
+    /// </summary>
+    /// <remarks>
+    /// Usually a channel has one handler of one kind. With handlers on both this event and
+    /// <see cref="MessageReceived"/>, each message goes to both (the latter as an array copy; the lease alone then holds
+    /// the receive window). Several handlers of this event share one lease: the first to dispose it ends it for all.
+    /// Messages held for the first handler (see <see cref="MessageReceived"/>) go to the first handler of either event;
+    /// as leases they are not pooled and already count as consumed.
+    /// </remarks>
+    public event RtcDataChannelLeaseHandler? PooledMessageReceived
+    {
+        add
+        {
+            lock (_deliverLock)
+            {
+                _pooledMessageReceived += value;
+                if (value is not null && _held is { } held)
+                {
+                    _held = null;
+                    _heldBytes = 0;
+                    while (held.TryDequeue(out var message))
+                    {
+                        value(this, LeasedMessage.Lease(message.IsText, message.Data, null, pooled: false, default));
+                    }
+                }
+            }
+        }
+
+        remove
+        {
+            lock (_deliverLock)
+            {
+                _pooledMessageReceived -= value;
             }
         }
     }
@@ -312,39 +353,80 @@ public sealed class RtcDataChannel
     /// <param name="payload">The message.</param>
     /// <param name="sctp">The association raising it (a handler may defer the message's consumption on it); null in tests.</param>
     /// <returns>False when the message was dropped: no handler yet and the held messages are at their bound.</returns>
-    internal bool OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload, SctpTransport? sctp = null)
+    internal bool OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload, SctpTransport? sctp = null) =>
+        OnMessage(ppid, payload, null, sctp, out _);
+
+    /// <summary>On the SCTP thread: raises the message to either event, or holds a copy until there is a handler.</summary>
+    /// <param name="ppid">The message's payload protocol identifier.</param>
+    /// <param name="payload">The message, over <paramref name="buffer"/> when it has one.</param>
+    /// <param name="buffer">The pooled array under <paramref name="payload"/> (<see cref="MessageBufferPool"/>), or null when the payload is the receiver's already.</param>
+    /// <param name="sctp">The association raising it; null in tests.</param>
+    /// <param name="kept">True when <paramref name="buffer"/> went to a lease (whose disposal returns it to the pool).</param>
+    /// <returns>False when the message was dropped: no handler yet and the held messages are at their bound.</returns>
+    internal bool OnMessage(DataChannelPpid ppid, ReadOnlyMemory<byte> payload, byte[]? buffer, SctpTransport? sctp, out bool kept)
     {
+        kept = false;
         var isText = ppid is DataChannelPpid.String or DataChannelPpid.StringEmpty or DataChannelPpid.StringPartial;
         var empty = ppid is DataChannelPpid.StringEmpty or DataChannelPpid.BinaryEmpty;
-        var message = new RtcDataChannelMessageEventArgs(isText, empty ? ReadOnlyMemory<byte>.Empty : payload);
+        if (empty)
+        {
+            payload = ReadOnlyMemory<byte>.Empty;
+        }
+
         lock (_deliverLock)
         {
-            if (_messageReceived is { } handler)
+            var pooled = _pooledMessageReceived;
+            var handler = _messageReceived;
+            if (pooled is null && handler is null)
             {
-                message.Sctp = sctp;
+                return Hold(new RtcDataChannelMessageEventArgs(isText, Own(payload, buffer)));
+            }
+
+            // The array handlers' copy first: a lease may be disposed (its buffer reused) as soon as it is handed over.
+            var message = handler is null ? null : new RtcDataChannelMessageEventArgs(isText, Own(payload, buffer));
+            if (pooled is not null)
+            {
+                var credit = sctp?.DeferCurrentMessage() ?? default;
+                kept = buffer is not null;
+                pooled(this, LeasedMessage.Lease(isText, payload, buffer, kept, credit));
+            }
+
+            if (message is not null)
+            {
+                // With a lease holding the window, the array handlers cannot defer it again (their credit is empty).
+                message.Sctp = pooled is null ? sctp : null;
+                message.Replayed = pooled is not null;
                 try
                 {
-                    handler(this, message);
+                    handler!(this, message);
                 }
                 finally
                 {
                     message.Sctp = null;
                 }
-
-                return true;
             }
 
-            _held ??= new Queue<RtcDataChannelMessageEventArgs>();
-            if (_held.Count >= MaxHeldMessages || _heldBytes + message.Data.Length > MaxHeldBytes)
-            {
-                return false;
-            }
-
-            message.Replayed = true;
-            _held.Enqueue(message); // the payload is a fresh array per message (SctpMessage)
-            _heldBytes += message.Data.Length;
             return true;
         }
+    }
+
+    /// <summary>The payload as an array of the receiver's own: a copy when it lies in a pooled buffer.</summary>
+    private static ReadOnlyMemory<byte> Own(ReadOnlyMemory<byte> payload, byte[]? buffer) =>
+        buffer is null || payload.IsEmpty ? payload : payload.ToArray();
+
+    /// <summary>Holds a message for the first handler; false at the bound. Call under <see cref="_deliverLock"/>.</summary>
+    private bool Hold(RtcDataChannelMessageEventArgs message)
+    {
+        _held ??= new Queue<RtcDataChannelMessageEventArgs>();
+        if (_held.Count >= MaxHeldMessages || _heldBytes + message.Data.Length > MaxHeldBytes)
+        {
+            return false;
+        }
+
+        message.Replayed = true;
+        _held.Enqueue(message); // the payload is an array of its own (Own)
+        _heldBytes += message.Data.Length;
+        return true;
     }
 
     internal void OnBufferedAmountLow()

@@ -233,7 +233,7 @@ public sealed partial class SctpAssociation
         _started = true;
         _tracker = new DataTracker(_peerInitialTsn, _options.AckEveryPackets);
         var window = Math.Clamp(_options.ReceiveWindow / 64, 1024, 32768);
-        _reassembly = new ReassemblyQueue(_peerInitialTsn, _options.MaxReceiveMessageSize, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)window), _events, _options.MaxPacketSize);
+        _reassembly = new ReassemblyQueue(_peerInitialTsn, _options.MaxReceiveMessageSize, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)window), _events, _options.MaxPacketSize, _options.ReceiveWindow);
         _cc = new CongestionController(_maxPayload, _peerInitialRwnd);
         _peerRwnd = _peerInitialRwnd;
         _retransmissions.PartialReliabilitySupported = _peerForwardTsn;

@@ -54,4 +54,10 @@ public readonly record struct SctpEvent
 
     /// <summary>A description, for <see cref="SctpEventType.PeerError"/>.</summary>
     public string? Text { get; init; }
+
+    /// <summary>
+    /// For <see cref="SctpEventType.MessageReceived"/>: the pooled array (<see cref="MessageBufferPool"/>) under the
+    /// message's payload. Whoever takes the event owns it; a driver that is done with the bytes may return it.
+    /// </summary>
+    internal byte[]? Rented { get; init; }
 }

@@ -7,6 +7,6 @@ namespace P2p.WebRtc.Sctp;
 /// </summary>
 /// <param name="StreamId">The SCTP stream identifier.</param>
 /// <param name="Ppid">The payload protocol identifier.</param>
-/// <param name="Payload">The message bytes (a fresh array per message).</param>
+/// <param name="Payload">The message bytes, which the receiver owns (raised by <see cref="SctpTransport.MessageReceived"/>: a fresh array per message).</param>
 /// <param name="Unordered">True when it was sent unordered.</param>
 public readonly record struct SctpMessage(ushort StreamId, uint Ppid, ReadOnlyMemory<byte> Payload, bool Unordered);

@@ -26,8 +26,11 @@ namespace P2p.WebRtc.Sctp;
 /// </remarks>
 public sealed class SctpTransport : IAsyncDisposable
 {
-    /// <summary>Outbox buffers kept for reuse (at most about 360 KiB with 1.4 KB packets).</summary>
-    private const int MaxRetainedPacketBuffers = 256;
+    /// <summary>
+    /// Outbox buffers kept for reuse at least (about 360 KiB with 1.4 KB packets); up to a receive window's worth are
+    /// kept, as a flush after a large SACK or a retransmission can put a whole window of packets in the outbox at once.
+    /// </summary>
+    private const int MinRetainedPacketBuffers = 256;
 
     private readonly IDatagramTransport _transport;
     private readonly SctpAssociation _association;
@@ -80,7 +83,7 @@ public sealed class SctpTransport : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _start = _time.GetTimestamp();
         _packetSize = options.MaxPacketSize;
-        _packetBuffers = new PacketBufferPool(_packetSize, MaxRetainedPacketBuffers);
+        _packetBuffers = new PacketBufferPool(_packetSize, Math.Max(MinRetainedPacketBuffers, (options.ReceiveWindow / _packetSize) + 1));
         _timer = _time.CreateTimer(static s => ((SctpTransport)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport.Closed += OnTransportClosed;
         transport.SetReceiveHandler(OnDatagram);
@@ -91,6 +94,13 @@ public sealed class SctpTransport : IAsyncDisposable
 
     /// <summary>Raised for every complete message, in order per ordered stream.</summary>
     public event EventHandler<SctpMessage>? MessageReceived;
+
+    /// <summary>
+    /// The data channel layer's receiver, raised before <see cref="MessageReceived"/>: the message over its pooled
+    /// buffer (<see cref="MessageBufferPool"/>, null when it has none); true when the handler keeps the buffer (and
+    /// returns it to the pool itself), false to let the transport return it once the message is raised.
+    /// </summary>
+    internal Func<SctpMessage, byte[]?, bool>? PooledMessageReceived { get; set; }
 
     /// <summary>The peer reset these incoming streams (an empty list: all). With the default options our outgoing side of each is reset in turn (RFC 8831 §6.7).</summary>
     public event EventHandler<IReadOnlyList<ushort>>? IncomingStreamsReset;
@@ -557,6 +567,42 @@ public sealed class SctpTransport : IAsyncDisposable
     }
 
     /// <summary>
+    /// Raises a message: to <see cref="PooledMessageReceived"/> over its pooled buffer, which that handler may keep, and
+    /// to <see cref="MessageReceived"/> as an array of its own; the buffer goes back to the pool unless kept.
+    /// </summary>
+    private void RaiseMessage(SctpMessage message, byte[]? rented)
+    {
+        _raisingBytes = message.Payload.Length;
+        _raisingDeferred = false;
+        _raisingThread = Environment.CurrentManagedThreadId;
+        var kept = false;
+        try
+        {
+            // The array handlers' own copy, taken first: the pooled handler may hand the buffer on at once.
+            var owned = rented is not null && MessageReceived is not null ? message with { Payload = message.Payload.ToArray() } : message;
+            if (PooledMessageReceived is { } pooled)
+            {
+                kept = pooled(message, rented);
+            }
+
+            MessageReceived?.Invoke(this, owned);
+        }
+        finally
+        {
+            _raisingThread = -1;
+            if (!_raisingDeferred)
+            {
+                _consumedInBatch += _raisingBytes;
+            }
+
+            if (!kept && rented is not null)
+            {
+                MessageBufferPool.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
     /// Inside a <see cref="MessageReceived"/> handler: the message's bytes stay counted against the receive window until
     /// the returned credit is released (see <see cref="SctpReceiveCredit"/>), instead of being taken as consumed when the
     /// handler returns.
@@ -756,22 +802,7 @@ public sealed class SctpTransport : IAsyncDisposable
                 Connected?.Invoke(this, EventArgs.Empty);
                 break;
             case SctpEventType.MessageReceived:
-                _raisingBytes = e.Message.Payload.Length;
-                _raisingDeferred = false;
-                _raisingThread = Environment.CurrentManagedThreadId;
-                try
-                {
-                    MessageReceived?.Invoke(this, e.Message);
-                }
-                finally
-                {
-                    _raisingThread = -1;
-                    if (!_raisingDeferred)
-                    {
-                        _consumedInBatch += _raisingBytes;
-                    }
-                }
-
+                RaiseMessage(e.Message, e.Rented);
                 break;
             case SctpEventType.IncomingStreamsReset:
                 IncomingStreamsReset?.Invoke(this, e.Streams!);

@@ -68,6 +68,53 @@ public class PeerConnectionAllocationTests
         Assert.That(perMessage, Is.LessThan(DeliveredBytes + Slack));
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Ping_pong_through_the_pooled_receive_API_allocates_nothing_per_message()
+    {
+        await using var pair = new PeerPair();
+        var a = pair.Offerer.CreateDataChannel("alloc", new RtcDataChannelInit { Negotiated = true, Id = 0 });
+        var b = pair.Answerer.CreateDataChannel("alloc", new RtcDataChannelInit { Negotiated = true, Id = 0 });
+        await pair.ConnectAsync();
+        await Task.WhenAll(PeerPair.WaitOpenAsync(a), PeerPair.WaitOpenAsync(b));
+
+        // As above, but each side receives a lease and disposes it: nothing is handed to the application to keep.
+        var atA = new Meter(WarmUp, Measured);
+        var atB = new Meter(WarmUp, Measured);
+        var payload = new byte[MessageSize];
+        b.PooledMessageReceived += (channel, message) =>
+        {
+            Volatile.Read(ref atB).OnMessage();
+            channel.Send(message.Data.Span);
+            message.Dispose();
+        };
+        a.PooledMessageReceived += (channel, message) =>
+        {
+            message.Dispose();
+            if (Volatile.Read(ref atA).OnMessage())
+            {
+                channel.Send(payload);
+            }
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            a.Send(payload);
+            await Task.WhenAll(atA.Done, atB.Done).WaitAsync(PeerPair.Timeout * 4);
+            if (atA.SameThread && atB.SameThread)
+            {
+                break;
+            }
+
+            Assert.That(attempt, Is.LessThan(3), "three measured windows each moved between threads: the per-thread counters cannot be read");
+            Volatile.Write(ref atA, new Meter(WarmUp, Measured));
+            Volatile.Write(ref atB, new Meter(WarmUp, Measured));
+        }
+
+        var perMessage = (atA.Allocated + atB.Allocated) / (2.0 * Measured);
+        TestContext.Out.WriteLine($"{perMessage:F2} bytes allocated per {MessageSize}-byte message (sent and received, pooled)");
+        Assert.That(perMessage, Is.LessThan(1), "no object per message (one would add at least 24 bytes)");
+    }
+
     /// <summary>Counts messages on one side and reads the thread's allocation counter when the window opens and closes.</summary>
     private sealed class Meter(int warmUp, int measured)
     {

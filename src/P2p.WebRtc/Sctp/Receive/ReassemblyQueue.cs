@@ -1,4 +1,3 @@
-using System.Buffers;
 using P2p.WebRtc.Sctp.Chunks;
 
 namespace P2p.WebRtc.Sctp.Receive;
@@ -22,8 +21,14 @@ internal sealed class ReassemblyQueue
 {
     private const int EarlyDeliveryMaxFragments = 512;
 
-    /// <summary>Out-of-order chunk buffers kept for reuse (at most about 0.7 MiB with 1.4 KB packets).</summary>
-    private const int MaxRetainedChunkBuffers = 512;
+    /// <summary>The smallest buffer an assembly of several fragments starts with.</summary>
+    private const int MinAssemblyBuffer = 16 * 1024;
+
+    /// <summary>
+    /// Out-of-order chunk buffers kept for reuse at least (about 0.6 MiB with 1.2 KB packets); up to a receive window's
+    /// worth are kept, as a loss under bulk load fills the whole window above the gap and again at the next loss.
+    /// </summary>
+    private const int MinRetainedChunkBuffers = 512;
     private readonly Queue<SctpEvent> _events;
     private readonly int _maxMessageSize;
     private readonly int _maxWindow;
@@ -42,14 +47,18 @@ internal sealed class ReassemblyQueue
     private byte[] _asmBuffer = [];
     private int _asmLength;
 
+    /// <summary>The last assembled message's length: what the next assembly rents at first (bulk messages repeat a size).</summary>
+    private int _asmHint = MinAssemblyBuffer;
+
     /// <param name="peerInitialTsn">The peer's initial TSN.</param>
     /// <param name="maxMessageSize">The largest message accepted.</param>
     /// <param name="maxWindow">How far above the cumulative TSN chunks are accepted, in TSNs.</param>
     /// <param name="events">Where delivered messages go.</param>
     /// <param name="chunkBufferSize">The size of the buffers that hold out-of-order chunks (a packet's size fits any chunk of it).</param>
-    public ReassemblyQueue(uint peerInitialTsn, int maxMessageSize, int maxWindow, Queue<SctpEvent> events, int chunkBufferSize = 1200)
+    /// <param name="receiveWindowBytes">The advertised receive window: how many out-of-order chunk buffers are kept for reuse.</param>
+    public ReassemblyQueue(uint peerInitialTsn, int maxMessageSize, int maxWindow, Queue<SctpEvent> events, int chunkBufferSize = 1200, int receiveWindowBytes = 0)
     {
-        _chunkBuffers = new PacketBufferPool(chunkBufferSize, MaxRetainedChunkBuffers);
+        _chunkBuffers = new PacketBufferPool(chunkBufferSize, Math.Max(MinRetainedChunkBuffers, (receiveWindowBytes / chunkBufferSize) + 1));
         _processed = peerInitialTsn - 1;
         _maxMessageSize = maxMessageSize;
         _maxWindow = maxWindow;
@@ -205,7 +214,7 @@ internal sealed class ReassemblyQueue
         BufferedBytes = 0;
         if (_asmBuffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_asmBuffer);
+            MessageBufferPool.Shared.Return(_asmBuffer);
             _asmBuffer = [];
         }
 
@@ -283,7 +292,9 @@ internal sealed class ReassemblyQueue
                     return;
                 }
 
-                Deliver(stream, ssn, ppid, unordered, data.ToArray());
+                var whole = MessageBufferPool.Shared.Rent(data.Length);
+                data.CopyTo(whole);
+                Deliver(stream, ssn, ppid, unordered, whole, data.Length);
                 return;
             }
 
@@ -310,11 +321,12 @@ internal sealed class ReassemblyQueue
 
         if (_asmBuffer.Length < _asmLength + data.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_asmLength + data.Length, Math.Max(_asmBuffer.Length * 2, 16 * 1024)));
+            var size = _asmBuffer.Length == 0 ? _asmHint : _asmBuffer.Length * 2;
+            var bigger = MessageBufferPool.Shared.Rent(Math.Max(_asmLength + data.Length, size));
             _asmBuffer.AsSpan(0, _asmLength).CopyTo(bigger);
             if (_asmBuffer.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_asmBuffer);
+                MessageBufferPool.Shared.Return(_asmBuffer);
             }
 
             _asmBuffer = bigger;
@@ -324,14 +336,13 @@ internal sealed class ReassemblyQueue
         _asmLength += data.Length;
         if ((flags & DataChunk.FlagEnd) != 0)
         {
+            // The buffer goes with the message (the receiver returns it to the pool); the next assembly rents another.
             _assembling = false;
-            Deliver(_asmStream, _asmSsn, _asmPpid, _asmUnordered, _asmBuffer.AsSpan(0, _asmLength).ToArray());
+            var message = _asmBuffer;
+            _asmBuffer = [];
+            _asmHint = Math.Max(_asmLength, MinAssemblyBuffer);
+            Deliver(_asmStream, _asmSsn, _asmPpid, _asmUnordered, message, _asmLength);
             _asmLength = 0;
-            if (_asmBuffer.Length > 1024 * 1024)
-            {
-                ArrayPool<byte>.Shared.Return(_asmBuffer);
-                _asmBuffer = [];
-            }
         }
     }
 
@@ -341,7 +352,8 @@ internal sealed class ReassemblyQueue
         _asmLength = 0;
     }
 
-    private void Deliver(ushort stream, ushort ssn, uint ppid, bool unordered, byte[] payload)
+    /// <summary>Queues a whole message; <paramref name="buffer"/> (from <see cref="MessageBufferPool"/>) goes with it.</summary>
+    private void Deliver(ushort stream, ushort ssn, uint ppid, bool unordered, byte[] buffer, int length)
     {
         if (!unordered)
         {
@@ -349,6 +361,7 @@ internal sealed class ReassemblyQueue
             if (ssn != expected && SerialNumber.Lt(ssn, expected))
             {
                 // Older than what was delivered: only a misbehaving peer sends this.
+                MessageBufferPool.Shared.Return(buffer);
                 return;
             }
 
@@ -359,7 +372,8 @@ internal sealed class ReassemblyQueue
         _events.Enqueue(new SctpEvent
         {
             Type = SctpEventType.MessageReceived,
-            Message = new SctpMessage(stream, ppid, payload, unordered),
+            Message = new SctpMessage(stream, ppid, buffer.AsMemory(0, length), unordered),
+            Rented = buffer,
         });
     }
 
@@ -415,7 +429,7 @@ internal sealed class ReassemblyQueue
                 return;
             }
 
-            var payload = new byte[total];
+            var payload = MessageBufferPool.Shared.Rent((int)total);
             var offset = 0;
             var ppid = _slots[begin & _mask].Ppid;
             for (var t = begin; t != end + 1; t++)
@@ -428,7 +442,7 @@ internal sealed class ReassemblyQueue
                 s = new Slot { State = SlotState.Consumed };
             }
 
-            Deliver(stream, ssn, ppid, unordered, payload);
+            Deliver(stream, ssn, ppid, unordered, payload, (int)total);
             if (unordered)
             {
                 return;

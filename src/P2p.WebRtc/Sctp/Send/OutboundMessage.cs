@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace P2p.WebRtc.Sctp.Send;
 
 /// <summary>
@@ -15,7 +13,7 @@ internal sealed class OutboundMessage
     /// <summary>Takes a copy of the payload and resets every field (a recycled object starts afresh).</summary>
     public void Initialize(ReadOnlySpan<byte> payload, ushort streamId, uint ppid, bool unordered, TimeSpan expiresAt, int maxRetransmits)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(payload.Length);
+        _buffer = MessageBufferPool.Shared.Rent(payload.Length);
         payload.CopyTo(_buffer);
         Length = payload.Length;
         StreamId = streamId;
@@ -78,7 +76,7 @@ internal sealed class OutboundMessage
         if (b is not null)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(b);
+            MessageBufferPool.Shared.Return(b);
         }
     }
 
