@@ -198,16 +198,17 @@ public sealed partial class SctpAssociation
     }
 
     /// <summary>
-    /// Zero window probing (§6.1 A). While the peer's window cannot take what is in flight, a probe may be dropped by the
+    /// Zero window probing (§6.1 A). While the peer's window cannot take another packet, a probe may be dropped by the
     /// peer (§6.2): those timeouts are not errors as long as the peer keeps answering, since a receiver may keep its window
-    /// closed for as long as its reader is busy. When a SACK opens the window again, what is still in flight was dropped
-    /// (a probe the peer took would be acknowledged by that SACK), so it is sent again now rather than after a backed-off
-    /// retransmission timeout.
+    /// closed for as long as its reader is busy. When a SACK opens the window again without acknowledging the probe still
+    /// in flight, the peer dropped it, so it is sent again now rather than after a backed-off retransmission timeout.
     /// </summary>
     private void OnPeerWindow(uint aRwnd, long newlyAcked, TimeSpan now)
     {
+        // Closed: the peer cannot take one more packet while something is in flight (a window that is merely smaller
+        // than what is in flight is ordinary flow, and says nothing of drops).
         var inFlight = _retransmissions.BytesInFlight;
-        if (inFlight > 0 && aRwnd < inFlight)
+        if (inFlight > 0 && aRwnd < _options.MaxPacketSize)
         {
             _peerWindowClosed = true;
             _zeroWindowSackSinceT3 = true;
@@ -218,8 +219,9 @@ public sealed partial class SctpAssociation
         {
             _peerWindowClosed = false;
 
-            // A SACK that acknowledges nothing new yet opens the window: what is in flight was dropped by a full window.
-            if (inFlight > 0 && newlyAcked == 0 && _retransmissions.MarkAllForRetransmission(now) > 0)
+            // A SACK that acknowledges nothing new yet opens the window: the probe in flight was dropped by the full
+            // window. Only a probe's worth is resent; more in flight than that was not sent against a closed window.
+            if (inFlight > 0 && inFlight <= _options.MaxPacketSize && newlyAcked == 0 && _retransmissions.MarkAllForRetransmission(now) > 0)
             {
                 _rto.ResetBackoff();
                 _t3Rtx.Start(now, _rto.Rto);
