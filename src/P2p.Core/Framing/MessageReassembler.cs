@@ -17,6 +17,28 @@ public sealed class MessageReassembler(long maxMessageSize, int maxPartialMessag
         : throw new ArgumentOutOfRangeException(nameof(maxMessageSize), maxMessageSize, "The message size limit must be between 0 and 2 GiB.");
 
     /// <summary>
+    /// As <see cref="Add(ReadOnlySpan{byte}, out FrameHeader, out ReadOnlyMemory{byte})"/>, for a frame the caller gives
+    /// away (the transport hands each reader a buffer of its own): a message that fits in this one frame is returned as
+    /// a slice of it instead of a copy.
+    /// </summary>
+    internal ReassemblyStatus AddOwned(ReadOnlyMemory<byte> frame, out FrameHeader header, out ReadOnlyMemory<byte> message)
+    {
+        var span = frame.Span;
+        if (FrameHeader.TryRead(span, out header)
+            && header.Final
+            && header.TotalLength == span.Length - FrameHeader.Size
+            && header.TotalLength <= MaxMessageSize
+            && !_partials.ContainsKey((header.Kind, header.MessageId)))
+        {
+            // Exactly the case in which Add completes a message with a copy of the fragment.
+            message = frame[FrameHeader.Size..];
+            return ReassemblyStatus.Complete;
+        }
+
+        return Add(span, out header, out message);
+    }
+
+    /// <summary>
     /// Adds one received frame. On <see cref="ReassemblyStatus.Complete"/>, <paramref name="message"/>
     /// holds the whole message (a new array the caller owns).
     /// </summary>

@@ -465,7 +465,7 @@ internal sealed class LinkMessenger : IRequestAnswerer
             return;
         }
 
-        var status = _reassembler.Add(frame.Span, out var header, out var message);
+        var status = _reassembler.AddOwned(frame, out var header, out var message);
         switch (status)
         {
             case ReassemblyStatus.Incomplete:

@@ -63,6 +63,37 @@ public class FramingTests
             && done.Single(d => d.Item1 == FrameKind.Request).Item2.SequenceEqual(second)).ToProperty();
     }
 
+    [FsCheck.NUnit.Property(MaxTest = 200)]
+    public Property AddOwned_agrees_with_Add_on_any_frames(byte[] first, byte[] second, PositiveInt frameRoom, PositiveInt limit)
+    {
+        first ??= [];
+        second ??= [];
+        var maxFrame = FrameHeader.Size + 1 + (frameRoom.Get % 64);
+        var frames = Frames(FrameKind.Broadcast, 1, first, maxFrame).Concat(Frames(FrameKind.Broadcast, 1, second, 1 << 16)).ToList();
+        var copying = new MessageReassembler(limit.Get % 300);
+        var owning = new MessageReassembler(limit.Get % 300);
+        return frames.All(frame =>
+        {
+            var expected = copying.Add(frame, out var expectedHeader, out var expectedMessage);
+            var actual = owning.AddOwned(frame, out var actualHeader, out var actualMessage);
+            return expected == actual && expectedHeader == actualHeader && expectedMessage.Span.SequenceEqual(actualMessage.Span);
+        }).ToProperty();
+    }
+
+    [Test]
+    public void AddOwned_hands_back_a_message_of_one_frame_as_a_slice_of_that_frame()
+    {
+        var frame = Frames(FrameKind.Request, 3, [1, 2, 3], 100).Single();
+        var reassembler = new MessageReassembler(1000);
+
+        Assert.That(reassembler.AddOwned(frame, out var header, out var message), Is.EqualTo(ReassemblyStatus.Complete));
+
+        Assert.That(header.MessageId, Is.EqualTo(3));
+        Assert.That(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message, out var segment), Is.True);
+        Assert.That(segment.Array, Is.SameAs(frame), "no copy");
+        Assert.That(message.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3 }));
+    }
+
     [FsCheck.NUnit.Property]
     public Property Garbage_never_throws(byte[] garbage)
     {
