@@ -24,8 +24,14 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
     /// <summary>At most this many datagrams wait for the handshake; more are dropped (a peer flooding us).</summary>
     public const int MaxQueued = 256;
 
-    // RFC 6347 §4.1: a record is at most 2^14 + 2048 bytes of fragment plus its header.
-    private const int ReceiveLimit = 16384 + 2048 + DtlsRecordLayer.HeaderLength;
+    /// <summary>
+    /// The largest handshake datagram taken; larger ones are dropped (logged once). RFC 6347 §4.1.1 has handshake
+    /// messages fragmented to the path MTU (WebRTC stacks send at most ~1,200–1,500 bytes; a whole flight of a
+    /// self-signed certificate's handshake is about 1.5 KB). Not the 18 KB a record may reach: BouncyCastle allocates a
+    /// buffer of this size for every receive call (twice, ~13 calls per handshake), which was half of what forming a
+    /// mesh allocated.
+    /// </summary>
+    public const int ReceiveLimit = 4096;
 
     private readonly IDatagramTransport _lower;
     private readonly CancellationToken _abort;
@@ -39,6 +45,7 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
     private bool _certificateVerifyForwarded;
     private byte[]? _heldChangeCipherSpec;
     private bool _disposed;
+    private bool _oversizedLogged;
 
     /// <param name="lower">The lower transport.</param>
     /// <param name="guardChangeCipherSpec">
@@ -69,8 +76,19 @@ internal sealed class HandshakeDatagramTransport : BcDatagramTransport, IDisposa
     {
         lock (_queueLock)
         {
-            if (_disposed || _queue.Count >= MaxQueued || datagram.Length > ReceiveLimit)
+            if (_disposed || _queue.Count >= MaxQueued)
             {
+                return false;
+            }
+
+            if (datagram.Length > ReceiveLimit)
+            {
+                if (!_oversizedLogged)
+                {
+                    _oversizedLogged = true;
+                    _logger.LogWarning("DTLS handshake datagram of {Length} bytes dropped: larger than {Limit} bytes (the peer does not fragment its handshake to the path MTU)", datagram.Length, ReceiveLimit);
+                }
+
                 return false;
             }
 
