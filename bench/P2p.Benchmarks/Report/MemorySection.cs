@@ -63,7 +63,7 @@ internal static class MemorySection
         await pair.RoundTripsAsync(requests, 0, ct);
         var perRequest = (GC.GetTotalAllocatedBytes(precise: true) - start) / (double)requests;
         c.Table.Add("memory", $"allocated per 32 B UnicastAsync request + reply, group API, {requests} requests (B)",
-            perRequest.ToString("F0", CultureInfo.InvariantCulture));
+            perRequest.ToString("F0", CultureInfo.InvariantCulture), "≤ 300 B", perRequest <= 300);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using P2p.WebRtc.Sctp;
 using System.Text;
 
@@ -31,6 +32,7 @@ public sealed class RtcDataChannel
     private RtcDataChannelState _state = RtcDataChannelState.Connecting;
     private long _lowThreshold = DefaultBufferedAmountLowThreshold;
     private TaskCompletionSource? _drained;
+    private readonly DrainWaiter _drainWaiter = new();
 
     internal RtcDataChannel(string label, RtcDataChannelInit init, ushort? id)
     {
@@ -231,22 +233,41 @@ public sealed class RtcDataChannel
     /// <returns>A task that completes when the message is queued.</returns>
     /// <exception cref="InvalidOperationException">The channel is not open, or closed while waiting.</exception>
     /// <exception cref="ArgumentException">The message is larger than <see cref="MaxMessageSize"/>.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         while (BufferedAmount > MaxBufferedAmount)
         {
-            Task drained;
+            // One sender's pause reuses the channel's DrainWaiter (nothing allocated per pause); other senders
+            // waiting at the same time share a completion source.
+            Task? drained = null;
+            ValueTask wait;
             lock (_sync)
             {
                 ThrowIfNotOpen();
-                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                drained = _drained.Task;
+                if (!_drainWaiter.TryBegin(cancellationToken, out wait))
+                {
+                    _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    drained = _drained.Task;
+                }
             }
 
-            if (BufferedAmount > MaxBufferedAmount)
+            if (drained is not null)
             {
-                await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (BufferedAmount > MaxBufferedAmount)
+                {
+                    await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
             }
+
+            if (BufferedAmount <= MaxBufferedAmount)
+            {
+                _drainWaiter.Signal(null); // drained meanwhile: end our own wait
+            }
+
+            await wait.ConfigureAwait(false);
         }
 
         Send(data.Span);
@@ -339,7 +360,9 @@ public sealed class RtcDataChannel
             }
         }
 
-        drained?.TrySetException(new InvalidOperationException($"The {this} closed."));
+        var closed = new InvalidOperationException($"The {this} closed.");
+        _drainWaiter.Signal(closed);
+        drained?.TrySetException(closed);
         if (error is not null)
         {
             Error?.Invoke(this, error);
@@ -438,6 +461,7 @@ public sealed class RtcDataChannel
             _drained = null;
         }
 
+        _drainWaiter.Signal(null);
         drained?.TrySetResult();
         BufferedAmountLow?.Invoke(this, EventArgs.Empty);
     }

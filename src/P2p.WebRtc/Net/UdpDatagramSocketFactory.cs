@@ -11,9 +11,9 @@ namespace P2p.WebRtc.Net;
 /// interfaces, and UDP sockets with large kernel buffers and a dedicated receive thread each.
 /// </summary>
 /// <remarks>
-/// The interface addresses are read from the operating system at most every <see cref="AddressListLifetime"/>: a
-/// process forming many connections at once (a 32-member mesh in one process gathers ~1,000 times) would otherwise
-/// spend a twentieth of its CPU enumerating interfaces.
+/// The interface addresses are read from the operating system at most every <see cref="AddressListLifetime"/> per
+/// network namespace: a process forming many connections at once (a 32-member mesh in one process gathers ~1,000
+/// times) would otherwise spend a twentieth of its CPU enumerating interfaces.
 /// </remarks>
 /// <param name="bufferSize">SO_RCVBUF and SO_SNDBUF asked for on every socket (Linux caps them at net.core.rmem_max / wmem_max).</param>
 /// <param name="logger">Where the sockets log; nothing when <see langword="null"/>.</param>
@@ -25,25 +25,55 @@ public sealed class UdpDatagramSocketFactory(int bufferSize = UdpDatagramSocketF
     /// <summary>How long one reading of the interface addresses is reused.</summary>
     public static readonly TimeSpan AddressListLifetime = TimeSpan.FromMilliseconds(250);
 
+    private const int MaxCachedNamespaces = 16;
     private static readonly Lock CacheLock = new();
-    private static IPAddress[]? _cachedAddresses;
-    private static long _cachedAt;
+    private static readonly Dictionary<string, (IPAddress[] Addresses, long ReadAt)> Cache = new(StringComparer.Ordinal);
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
     /// <inheritdoc/>
     public IReadOnlyList<IPAddress> GetLocalAddresses()
     {
+        // Per network namespace of the calling thread: a thread may have entered another one (Linux setns).
+        var key = NetworkNamespaceOfThisThread();
+        var now = Environment.TickCount64;
         lock (CacheLock)
         {
-            var now = Environment.TickCount64;
-            if (_cachedAddresses is null || now - _cachedAt >= (long)AddressListLifetime.TotalMilliseconds)
+            if (Cache.TryGetValue(key, out var cached) && now - cached.ReadAt < (long)AddressListLifetime.TotalMilliseconds)
             {
-                _cachedAddresses = ReadLocalAddresses();
-                _cachedAt = now;
+                return cached.Addresses;
+            }
+        }
+
+        var addresses = ReadLocalAddresses();
+        lock (CacheLock)
+        {
+            if (Cache.Count >= MaxCachedNamespaces)
+            {
+                Cache.Clear();
             }
 
-            return _cachedAddresses;
+            Cache[key] = (addresses, now);
+        }
+
+        return addresses;
+    }
+
+    /// <summary>The network namespace the calling thread is in ("net:[inode]" on Linux; empty elsewhere).</summary>
+    private static string NetworkNamespaceOfThisThread()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            return new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? string.Empty;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
         }
     }
 
