@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 
@@ -10,9 +11,18 @@ namespace P2p.Signaling.WebSockets.Protocol;
 /// so a frame usually leaves without a thread hop; a send that has to wait continues asynchronously
 /// and the queuer returns.
 /// </summary>
-internal sealed class FrameSender
+/// <remarks>
+/// With a <see cref="ConnectionTap"/> (a client connection), frames bypass <see cref="WebSocket.SendAsync(ReadOnlyMemory{byte}, WebSocketMessageType, bool, CancellationToken)"/>:
+/// everything queued is framed (<see cref="ClientFrameEncoder"/>) into one buffer and written at once. A receive loop
+/// can <see cref="Cork"/> the sender while it handles messages that arrived together, so the answers it queues
+/// leave together when it <see cref="Uncork"/>s.
+/// </remarks>
+internal sealed class FrameSender : IThreadPoolWorkItem
 {
+    private const int BatchBufferSize = 16 * 1024;
+
     private readonly WebSocket _socket;
+    private readonly ConnectionTap? _tap;
     private readonly Action<Exception> _onError;
     private readonly ConcurrentQueue<OutgoingFrame> _queue = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -20,13 +30,16 @@ internal sealed class FrameSender
     private long _queuedBytes;
     private volatile bool _completed;
     private volatile bool _failed;
+    private volatile bool _corked;
 
     /// <param name="socket">The socket to write.</param>
     /// <param name="onError">Called once if a send fails (the socket is then unusable); must not throw.</param>
-    public FrameSender(WebSocket socket, Action<Exception> onError)
+    /// <param name="tap">The client socket's connection stream, to write framed messages to directly; <see langword="null"/> to send through the socket.</param>
+    public FrameSender(WebSocket socket, Action<Exception> onError, ConnectionTap? tap = null)
     {
         _socket = socket;
         _onError = onError;
+        _tap = tap;
     }
 
     /// <summary>Bytes queued and not yet sent.</summary>
@@ -43,14 +56,32 @@ internal sealed class FrameSender
 
         Interlocked.Add(ref _queuedBytes, frame.Length);
         _queue.Enqueue(frame);
-        TryPump();
+        if (!_corked)
+        {
+            TryPump();
+        }
+
         return true;
+    }
+
+    /// <summary>Holds frames queued from now on until <see cref="Uncork"/> (a hint: a send already under way still drains the queue).</summary>
+    public void Cork() => _corked = true;
+
+    /// <summary>Sends what was held back by <see cref="Cork"/>, and sends at once again.</summary>
+    public void Uncork()
+    {
+        if (_corked)
+        {
+            _corked = false;
+            TryPump();
+        }
     }
 
     /// <summary>Accepts no more frames; completes when everything queued was sent (or dropped after a failure).</summary>
     public Task CompleteAsync()
     {
         _completed = true;
+        _corked = false;
         TryPump();
         return _drained.Task;
     }
@@ -59,14 +90,32 @@ internal sealed class FrameSender
     {
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
         {
-            _ = PumpAsync();
+            if (_tap is null)
+            {
+                _ = PumpAsync();
+            }
+            else
+            {
+                // Behind the work already queued, so that what is queued meanwhile leaves in the same write.
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
     }
+
+    void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
 
     private async Task PumpAsync()
     {
         while (true)
         {
+            if (_tap is not null)
+            {
+                while (!_queue.IsEmpty)
+                {
+                    await SendBatchAsync(_tap).ConfigureAwait(false);
+                }
+            }
+
             while (_queue.TryDequeue(out var frame))
             {
                 try
@@ -111,6 +160,66 @@ internal sealed class FrameSender
         if ((_completed || _failed) && _queue.IsEmpty)
         {
             _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Frames what is queued (as much as fits <see cref="BatchBufferSize"/>, at least one message) into one buffer and writes it.</summary>
+    private async ValueTask SendBatchAsync(ConnectionTap tap)
+    {
+        var batch = ArrayPool<byte>.Shared.Rent(BatchBufferSize);
+        var used = 0;
+        long payload = 0;
+        while (_queue.TryPeek(out var next))
+        {
+            var needed = ClientFrameEncoder.MaxFrameLength(next.Length);
+            if (used + needed > batch.Length)
+            {
+                if (used > 0)
+                {
+                    break;
+                }
+
+                ArrayPool<byte>.Shared.Return(batch);
+                batch = ArrayPool<byte>.Shared.Rent(needed);
+            }
+
+            _queue.TryDequeue(out var frame);
+            if (!_failed)
+            {
+                used += ClientFrameEncoder.WriteTextFrame(frame.Memory.Span, batch.AsSpan(used));
+            }
+
+            payload += frame.Length;
+            frame.Release();
+        }
+
+        try
+        {
+            if (!_failed && used > 0)
+            {
+                var write = tap.WriteFramesAsync(batch.AsMemory(0, used));
+                if (write.IsCompletedSuccessfully)
+                {
+                    write.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    await write.ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            if (!_failed)
+            {
+                _failed = true;
+                _onError(ex);
+            }
+        }
+        finally
+        {
+            Interlocked.Add(ref _queuedBytes, -payload);
+            ArrayPool<byte>.Shared.Return(batch);
         }
     }
 }
