@@ -147,7 +147,7 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
         });
         var id = Interlocked.Increment(ref _nextConnectionId);
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        using var connection = new SignalingConnection(this, socket, id, context.User, context.Connection.RemoteIpAddress);
+        using var connection = new SignalingConnection(this, socket, id, context.User, context.Connection.RemoteIpAddress, TappingUpgradeFeature.TapOf(context));
         _connections[id] = connection;
         using var counted = Metrics.TrackConnection();
         try

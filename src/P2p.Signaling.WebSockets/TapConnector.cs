@@ -38,7 +38,7 @@ internal static class TapConnector
             UseProxy = options.Proxy is not null,
             PlaintextStreamFilter = (context, _) =>
             {
-                var created = new ConnectionTap(context.PlaintextStream);
+                var created = new ConnectionTap(context.PlaintextStream, isClient: true);
                 tap = created;
                 return ValueTask.FromResult<Stream>(created);
             },

@@ -9,7 +9,7 @@ using P2p.Signaling.WebSockets.Tests.Support;
 namespace P2p.Signaling.WebSockets.Tests;
 
 /// <summary>
-/// The client's direct send path: masked frames written by <see cref="ClientFrameEncoder"/>, batched by
+/// The client's direct send path: masked frames written by <see cref="FrameEncoder"/>, batched by
 /// <see cref="FrameSender"/> through a <see cref="ConnectionTap"/>, and which socket options allow it.
 /// </summary>
 public class DirectFramingTests
@@ -78,8 +78,8 @@ public class DirectFramingTests
     public void AFrameCarriesItsPayloadMaskedWithTheSmallestLengthEncoding(int length)
     {
         var payload = Bytes(length, length);
-        var wire = new byte[ClientFrameEncoder.MaxFrameLength(length)];
-        var written = ClientFrameEncoder.WriteTextFrame(payload, wire);
+        var wire = new byte[FrameEncoder.MaxFrameLength(length)];
+        var written = FrameEncoder.WriteTextFrame(payload, wire);
         var header = length < 126 ? 2 : length <= 65535 ? 4 : 10;
         Assert.Multiple(() =>
         {
@@ -91,13 +91,37 @@ public class DirectFramingTests
         });
     }
 
+    [TestCase(0)]
+    [TestCase(125)]
+    [TestCase(126)]
+    [TestCase(65535)]
+    [TestCase(65536)]
+    public void AServerFrameIsUnmaskedWithTheSmallestLengthEncoding(int length)
+    {
+        var payload = Enumerable.Range(0, length).Select(i => (byte)('a' + (i % 26))).ToArray(); // valid UTF-8 text
+        var wire = new byte[FrameEncoder.MaxFrameLength(length)];
+        var written = FrameEncoder.WriteUnmaskedTextFrame(payload, wire);
+        var header = length < 126 ? 2 : length <= 65535 ? 4 : 10;
+        using var reader = WebSocket.CreateFromStream(new MemoryStream(wire, 0, written), new WebSocketCreationOptions { IsServer = false });
+        var received = new byte[length + 1];
+        var result = reader.ReceiveAsync(received.AsMemory(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        Assert.Multiple(() =>
+        {
+            Assert.That(written, Is.EqualTo(header + length));
+            Assert.That(wire[1] & 0x80, Is.Zero, "not masked");
+            Assert.That(result.MessageType, Is.EqualTo(WebSocketMessageType.Text));
+            Assert.That(result.EndOfMessage, Is.True);
+            Assert.That(received.AsSpan(0, result.Count).ToArray(), Is.EqualTo(payload));
+        });
+    }
+
     [Test]
     public void TheMaskingKeyIsWrittenAndAppliedInWireOrder()
     {
         var payload = "abcdefghij"u8.ToArray();
-        var wire = new byte[ClientFrameEncoder.MaxFrameLength(payload.Length)];
+        var wire = new byte[FrameEncoder.MaxFrameLength(payload.Length)];
         var key = BitConverter.ToUInt32([0x01, 0x02, 0x03, 0x04]);
-        var written = ClientFrameEncoder.WriteTextFrame(payload, wire, key);
+        var written = FrameEncoder.WriteTextFrame(payload, wire, key);
         Assert.Multiple(() =>
         {
             Assert.That(wire.AsSpan(2, 4).ToArray(), Is.EqualTo(new byte[] { 1, 2, 3, 4 }));
@@ -112,10 +136,10 @@ public class DirectFramingTests
     public void ConsecutiveFramesUseDifferentMaskingKeys()
     {
         var keys = new HashSet<uint>();
-        var wire = new byte[ClientFrameEncoder.MaxFrameLength(1)];
+        var wire = new byte[FrameEncoder.MaxFrameLength(1)];
         for (var i = 0; i < 2000; i++)
         {
-            ClientFrameEncoder.WriteTextFrame("x"u8, wire);
+            FrameEncoder.WriteTextFrame("x"u8, wire);
             keys.Add(BitConverter.ToUInt32(wire, 2));
         }
 
@@ -127,7 +151,7 @@ public class DirectFramingTests
     {
         var wire = new RecordingStream();
         using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions());
-        var tap = new ConnectionTap(wire);
+        var tap = new ConnectionTap(wire, isClient: true);
         var sender = new FrameSender(socket, _ => Assert.Fail("send failed"), tap);
         var payloads = Enumerable.Range(0, 5).Select(i => Encoding.UTF8.GetBytes($$"""{"n":{{i}}}""")).ToList();
         sender.Cork();
@@ -152,7 +176,7 @@ public class DirectFramingTests
     {
         var wire = new RecordingStream();
         using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions());
-        var sender = new FrameSender(socket, _ => Assert.Fail("send failed"), new ConnectionTap(wire));
+        var sender = new FrameSender(socket, _ => Assert.Fail("send failed"), new ConnectionTap(wire, isClient: true));
         byte[][] payloads = [Bytes(10, 1), Bytes(100_000, 2), Bytes(20, 3), Bytes(16_000, 4), Bytes(16_000, 5)];
         sender.Cork();
         foreach (var p in payloads)
@@ -171,7 +195,7 @@ public class DirectFramingTests
         var wire = new RecordingStream { Fail = true };
         using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions());
         var failures = 0;
-        var sender = new FrameSender(socket, _ => Interlocked.Increment(ref failures), new ConnectionTap(wire));
+        var sender = new FrameSender(socket, _ => Interlocked.Increment(ref failures), new ConnectionTap(wire, isClient: true));
         sender.TryEnqueue(Frame("{}"u8.ToArray()));
         await sender.CompleteAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Multiple(() =>

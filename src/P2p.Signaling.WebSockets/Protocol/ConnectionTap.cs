@@ -1,8 +1,8 @@
 namespace P2p.Signaling.WebSockets.Protocol;
 
 /// <summary>
-/// The plaintext stream under a client WebSocket (after TLS, if any), passed through unchanged for the
-/// <see cref="System.Net.WebSockets.ClientWebSocket"/> above it, with a second writer beside it:
+/// The plaintext stream under a WebSocket (a client's after TLS, if any; a server's upgraded HTTP/1.1 connection),
+/// passed through unchanged for the WebSocket above it, with a second writer beside it:
 /// <see cref="FrameSender"/> writes whole, already framed messages here (several in one write) instead
 /// of one <c>SendAsync</c> per message. Writes from both sides go through one gate, so frames never
 /// interleave: the WebSocket writes each of its frames (pings, pongs, close) in one call.
@@ -12,7 +12,16 @@ internal sealed class ConnectionTap : Stream
     private readonly Stream _inner;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
-    public ConnectionTap(Stream inner) => _inner = inner;
+    /// <param name="inner">The connection's plaintext stream.</param>
+    /// <param name="isClient">Whether this end is the client (its frames are masked).</param>
+    public ConnectionTap(Stream inner, bool isClient)
+    {
+        _inner = inner;
+        IsClient = isClient;
+    }
+
+    /// <summary>Whether this end is the client, whose frames must be masked.</summary>
+    public bool IsClient { get; }
 
     public override bool CanRead => _inner.CanRead;
 
@@ -28,7 +37,7 @@ internal sealed class ConnectionTap : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Writes complete WebSocket frames (see <see cref="ClientFrameEncoder"/>) in one write.</summary>
+    /// <summary>Writes complete WebSocket frames (see <see cref="FrameEncoder"/>; masked if <see cref="IsClient"/>) in one write.</summary>
     public ValueTask WriteFramesAsync(ReadOnlyMemory<byte> frames) => WriteGatedAsync(frames, CancellationToken.None);
 
     public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);

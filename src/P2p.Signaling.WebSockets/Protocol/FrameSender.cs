@@ -12,8 +12,8 @@ namespace P2p.Signaling.WebSockets.Protocol;
 /// and the queuer returns.
 /// </summary>
 /// <remarks>
-/// With a <see cref="ConnectionTap"/> (a client connection), frames bypass <see cref="WebSocket.SendAsync(ReadOnlyMemory{byte}, WebSocketMessageType, bool, CancellationToken)"/>:
-/// everything queued is framed (<see cref="ClientFrameEncoder"/>) into one buffer and written at once. A receive loop
+/// With a <see cref="ConnectionTap"/>, frames bypass <see cref="WebSocket.SendAsync(ReadOnlyMemory{byte}, WebSocketMessageType, bool, CancellationToken)"/>:
+/// everything queued is framed (<see cref="FrameEncoder"/>) into one buffer and written at once. A receive loop
 /// can <see cref="Cork"/> the sender while it handles messages that arrived together, so the answers it queues
 /// leave together when it <see cref="Uncork"/>s.
 /// </remarks>
@@ -171,7 +171,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
         long payload = 0;
         while (_queue.TryPeek(out var next))
         {
-            var needed = ClientFrameEncoder.MaxFrameLength(next.Length);
+            var needed = FrameEncoder.MaxFrameLength(next.Length);
             if (used + needed > batch.Length)
             {
                 if (used > 0)
@@ -186,7 +186,9 @@ internal sealed class FrameSender : IThreadPoolWorkItem
             _queue.TryDequeue(out var frame);
             if (!_failed)
             {
-                used += ClientFrameEncoder.WriteTextFrame(frame.Memory.Span, batch.AsSpan(used));
+                used += tap.IsClient
+                    ? FrameEncoder.WriteTextFrame(frame.Memory.Span, batch.AsSpan(used))
+                    : FrameEncoder.WriteUnmaskedTextFrame(frame.Memory.Span, batch.AsSpan(used));
             }
 
             payload += frame.Length;

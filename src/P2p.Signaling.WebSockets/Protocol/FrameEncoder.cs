@@ -5,11 +5,11 @@ using System.Security.Cryptography;
 namespace P2p.Signaling.WebSockets.Protocol;
 
 /// <summary>
-/// Writes one complete, masked client-to-server WebSocket text frame (RFC 6455 section 5.2: FIN, opcode 1,
-/// the MASK bit, a 7/16/64-bit length, a 4-byte masking key, the masked payload). Masking keys come from
+/// Writes one complete WebSocket text frame (RFC 6455 section 5.2: FIN, opcode 1, the MASK bit, a 7/16/64-bit
+/// length, for a client a 4-byte masking key, the payload, masked by a client). Masking keys come from
 /// <see cref="RandomNumberGenerator"/>, fetched a block at a time per thread rather than once per frame.
 /// </summary>
-internal static class ClientFrameEncoder
+internal static class FrameEncoder
 {
     /// <summary>The largest header: 2 bytes, a 64-bit length, the masking key.</summary>
     public const int MaxHeaderLength = 2 + 8 + 4;
@@ -29,34 +29,45 @@ internal static class ClientFrameEncoder
     public static int WriteTextFrame(ReadOnlySpan<byte> payload, Span<byte> destination) =>
         WriteTextFrame(payload, destination, NextKey());
 
+    /// <summary>Writes <paramref name="payload"/> as one unmasked text frame (server to client) at the start of <paramref name="destination"/>; returns the bytes written.</summary>
+    public static int WriteUnmaskedTextFrame(ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        var header = WriteHeader(payload.Length, destination, masked: false);
+        payload.CopyTo(destination[header..]);
+        return header + payload.Length;
+    }
+
     /// <summary>As <see cref="WriteTextFrame(ReadOnlySpan{byte}, Span{byte})"/> with a given masking key (for tests).</summary>
     public static int WriteTextFrame(ReadOnlySpan<byte> payload, Span<byte> destination, uint key)
     {
-        var length = payload.Length;
-        destination[0] = 0x81; // FIN, text
-        int header;
-        if (length < 126)
-        {
-            destination[1] = (byte)(0x80 | length);
-            header = 2;
-        }
-        else if (length <= ushort.MaxValue)
-        {
-            destination[1] = 0x80 | 126;
-            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)length);
-            header = 4;
-        }
-        else
-        {
-            destination[1] = 0x80 | 127;
-            BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)length);
-            header = 10;
-        }
-
+        var header = WriteHeader(payload.Length, destination, masked: true);
         MemoryMarshal.Write(destination[header..], in key);
         header += 4;
-        Mask(payload, destination.Slice(header, length), key);
-        return header + length;
+        Mask(payload, destination.Slice(header, payload.Length), key);
+        return header + payload.Length;
+    }
+
+    /// <summary>FIN, text, the mask bit and the shortest length encoding; returns the header's length (without a masking key).</summary>
+    private static int WriteHeader(int length, Span<byte> destination, bool masked)
+    {
+        var maskBit = masked ? 0x80 : 0;
+        destination[0] = 0x81; // FIN, text
+        if (length < 126)
+        {
+            destination[1] = (byte)(maskBit | length);
+            return 2;
+        }
+
+        if (length <= ushort.MaxValue)
+        {
+            destination[1] = (byte)(maskBit | 126);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)length);
+            return 4;
+        }
+
+        destination[1] = (byte)(maskBit | 127);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)length);
+        return 10;
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> XOR-ed with the key, byte i with key byte i mod 4 (in memory order).</summary>
