@@ -362,7 +362,38 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
         CallAsync(id, frame, method, decoder, duringReconnect: false, cancellationToken);
 
     /// <summary>Sends a request on the current link and waits for its answer. <paramref name="duringReconnect"/>: the channel's own calls (<c>resume</c>) that run while reconnecting.</summary>
-    private async Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, bool duringReconnect, CancellationToken cancellationToken)
+    private Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, bool duringReconnect, CancellationToken cancellationToken)
+    {
+        PendingCall<T> call;
+        try
+        {
+            call = StartCall(id, frame, method, decoder, duringReconnect);
+        }
+        catch (SignalingException ex)
+        {
+            return Task.FromException<T>(ex);
+        }
+
+        // The common case: no per-call timer, registration or state machine; the timeout sweep fails the call, and
+        // the call's task runs its continuations asynchronously (never on the receive loop).
+        return cancellationToken.CanBeCanceled ? WaitAsync(call.Task, id, cancellationToken) : call.Task;
+    }
+
+    private async Task<T> WaitAsync<T>(Task<T> call, long id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _pending.TryRemove(id, out _);
+            throw;
+        }
+    }
+
+    /// <summary>Registers the call and queues its request; throws (the frame released) when the channel cannot take it.</summary>
+    private PendingCall<T> StartCall<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, bool duringReconnect)
     {
         if (!MayCall(duringReconnect))
         {
@@ -390,21 +421,7 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
             throw IsClosed || !CanReconnect ? ClosedException() : ReconnectingException();
         }
 
-        if (!cancellationToken.CanBeCanceled)
-        {
-            // The common case: no per-call timer or registration; the timeout sweep fails the call.
-            return await call.Task.ConfigureAwait(false);
-        }
-
-        try
-        {
-            return await call.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            _pending.TryRemove(id, out _);
-            throw;
-        }
+        return call;
     }
 
     private bool MayCall(bool duringReconnect)

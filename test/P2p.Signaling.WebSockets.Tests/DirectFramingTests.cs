@@ -61,7 +61,7 @@ public class DirectFramingTests
 
     private static OutgoingFrame Frame(byte[] payload)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(1, payload.Length));
+        var buffer = FrameBufferPool.Shared.Rent(Math.Max(1, payload.Length));
         payload.CopyTo(buffer, 0);
         return new OutgoingFrame(buffer, payload.Length, pooled: true);
     }

@@ -21,6 +21,9 @@ internal sealed class FrameSender : IThreadPoolWorkItem
 {
     private const int BatchBufferSize = 16 * 1024;
 
+    [ThreadStatic]
+    private static byte[]? t_batch;
+
     private readonly WebSocket _socket;
     private readonly ConnectionTap? _tap;
     private readonly Action<Exception> _onError;
@@ -31,6 +34,10 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     private volatile bool _completed;
     private volatile bool _failed;
     private volatile bool _corked;
+
+    // A frame taken from the queue that did not fit the last batch (touched by the pump only).
+    private OutgoingFrame _carried;
+    private bool _hasCarried;
 
     /// <param name="socket">The socket to write.</param>
     /// <param name="onError">Called once if a send fails (the socket is then unusable); must not throw.</param>
@@ -110,7 +117,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
         {
             if (_tap is not null)
             {
-                while (!_queue.IsEmpty)
+                while (_hasCarried || !_queue.IsEmpty)
                 {
                     await SendBatchAsync(_tap).ConfigureAwait(false);
                 }
@@ -163,27 +170,49 @@ internal sealed class FrameSender : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Frames what is queued (as much as fits <see cref="BatchBufferSize"/>, at least one message) into one buffer and writes it.</summary>
+    /// <summary>The next frame to send: one held over from the last batch, else the queue's next.</summary>
+    private bool TryTakeNext(out OutgoingFrame frame)
+    {
+        if (_hasCarried)
+        {
+            frame = _carried;
+            _carried = default;
+            _hasCarried = false;
+            return true;
+        }
+
+        return _queue.TryDequeue(out frame);
+    }
+
+    /// <summary>
+    /// Frames what is queued (as much as fits <see cref="BatchBufferSize"/>, at least one message) into one buffer and
+    /// writes it. The buffer is the thread's own while the write completes at once; a larger message gets a pooled one.
+    /// </summary>
     private async ValueTask SendBatchAsync(ConnectionTap tap)
     {
-        var batch = ArrayPool<byte>.Shared.Rent(BatchBufferSize);
+        var batch = t_batch ?? new byte[BatchBufferSize];
+        t_batch = null;
+        var rented = false;
         var used = 0;
         long payload = 0;
-        while (_queue.TryPeek(out var next))
+        while (TryTakeNext(out var frame))
         {
-            var needed = FrameEncoder.MaxFrameLength(next.Length);
+            var needed = FrameEncoder.MaxFrameLength(frame.Length);
             if (used + needed > batch.Length)
             {
                 if (used > 0)
                 {
+                    // Not peeked: ConcurrentQueue.TryPeek would make the queue allocate new segments from then on.
+                    _carried = frame;
+                    _hasCarried = true;
                     break;
                 }
 
-                ArrayPool<byte>.Shared.Return(batch);
+                t_batch = batch;
                 batch = ArrayPool<byte>.Shared.Rent(needed);
+                rented = true;
             }
 
-            _queue.TryDequeue(out var frame);
             if (!_failed)
             {
                 used += tap.IsClient
@@ -221,7 +250,14 @@ internal sealed class FrameSender : IThreadPoolWorkItem
         finally
         {
             Interlocked.Add(ref _queuedBytes, -payload);
-            ArrayPool<byte>.Shared.Return(batch);
+            if (rented)
+            {
+                ArrayPool<byte>.Shared.Return(batch);
+            }
+            else
+            {
+                t_batch ??= batch;
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ namespace P2p.Signaling.WebSockets.Protocol;
 /// <summary>An <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}.Shared"/> arrays whose result is handed off as an <see cref="OutgoingFrame"/>.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
-    private const int MinimumSize = 256;
+    private const int MinimumSize = 512;
     private byte[] _buffer = [];
     private int _written;
 
@@ -56,11 +56,11 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
         }
 
         var size = Math.Max(Math.Max(_buffer.Length * 2, _written + sizeHint), MinimumSize);
-        var grown = ArrayPool<byte>.Shared.Rent(size);
+        var grown = FrameBufferPool.Shared.Rent(size);
         _buffer.AsSpan(0, _written).CopyTo(grown);
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            FrameBufferPool.Shared.Return(_buffer);
         }
 
         _buffer = grown;
