@@ -39,6 +39,9 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
     {
         Options = options.Value;
         Options.Validate();
+
+        // The frame pool's fixed bookkeeping (its slot arrays) is set up with the server, not by its first connection.
+        _ = WebSockets.Protocol.FrameBufferPool.Shared;
         Store = store;
         Time = timeProvider ?? TimeProvider.System;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("P2p.Signaling.Server");

@@ -11,7 +11,7 @@ namespace P2p.Signaling.WebSockets.Protocol;
 internal static class FrameBufferPool
 {
     /// <summary>Larger buffers are allocated and dropped (whole offers with many candidates stay well below it).</summary>
-    public const int MaxPooledLength = 16 * 1024;
+    public const int MaxPooledLength = 8 * 1024;
 
     public const int ArraysPerSize = 1024;
 

@@ -19,6 +19,8 @@ namespace P2p.Signaling.WebSockets.Protocol;
 /// </remarks>
 internal sealed class FrameSender : IThreadPoolWorkItem
 {
+    // A thread's batch buffer starts small and doubles (up to the largest) each time a batch did not fit.
+    private const int FirstBatchBufferSize = 2 * 1024;
     private const int BatchBufferSize = 16 * 1024;
 
     [ThreadStatic]
@@ -185,12 +187,12 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Frames what is queued (as much as fits <see cref="BatchBufferSize"/>, at least one message) into one buffer and
+    /// Frames what is queued (as much as fits the thread's batch buffer, at most <see cref="BatchBufferSize"/>, at least one message) into one buffer and
     /// writes it. The buffer is the thread's own while the write completes at once; a larger message gets a pooled one.
     /// </summary>
     private async ValueTask SendBatchAsync(ConnectionTap tap)
     {
-        var batch = t_batch ?? new byte[BatchBufferSize];
+        var batch = t_batch ?? new byte[FirstBatchBufferSize];
         t_batch = null;
         var rented = false;
         var used = 0;
@@ -205,10 +207,15 @@ internal sealed class FrameSender : IThreadPoolWorkItem
                     // Not peeked: ConcurrentQueue.TryPeek would make the queue allocate new segments from then on.
                     _carried = frame;
                     _hasCarried = true;
+                    if (!rented && batch.Length < BatchBufferSize)
+                    {
+                        t_batch = new byte[batch.Length * 2];
+                    }
+
                     break;
                 }
 
-                t_batch = batch;
+                t_batch ??= batch;
                 batch = ArrayPool<byte>.Shared.Rent(needed);
                 rented = true;
             }

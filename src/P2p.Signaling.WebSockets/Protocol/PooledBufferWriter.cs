@@ -2,14 +2,17 @@ using System.Buffers;
 
 namespace P2p.Signaling.WebSockets.Protocol;
 
-/// <summary>An <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}.Shared"/> arrays whose result is handed off as an <see cref="OutgoingFrame"/>.</summary>
+/// <summary>An <see cref="IBufferWriter{T}"/> over <see cref="FrameBufferPool"/> arrays whose result is handed off as an <see cref="OutgoingFrame"/>.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
-    private const int MinimumSize = 512;
+    private const int MinimumSize = 256;
     private byte[] _buffer = [];
     private int _written;
 
     public int WrittenCount => _written;
+
+    /// <summary>Makes room for about <paramref name="size"/> bytes up front (e.g. a message that carries a payload of known length).</summary>
+    public void Reserve(int size) => Ensure(size);
 
     public void Advance(int count)
     {
