@@ -13,9 +13,10 @@ namespace P2p.Signaling.WebSockets.Protocol;
 /// </summary>
 /// <remarks>
 /// With a <see cref="ConnectionTap"/>, frames bypass <see cref="WebSocket.SendAsync(ReadOnlyMemory{byte}, WebSocketMessageType, bool, CancellationToken)"/>:
-/// everything queued is framed (<see cref="FrameEncoder"/>) into one buffer and written at once. A receive loop
-/// can <see cref="Cork"/> the sender while it handles messages that arrived together, so the answers it queues
-/// leave together when it <see cref="Uncork"/>s.
+/// the sender starts on the thread pool, behind the work already queued there, and everything queued by then is framed
+/// (<see cref="FrameEncoder"/>) into one buffer and written at once, so a busy connection makes one write for many
+/// messages. A receive loop can <see cref="Cork"/> the sender while it handles messages that arrived together, so the
+/// answers it queues leave together when it <see cref="Uncork"/>s.
 /// </remarks>
 internal sealed class FrameSender : IThreadPoolWorkItem
 {
@@ -43,7 +44,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
 
     /// <param name="socket">The socket to write.</param>
     /// <param name="onError">Called once if a send fails (the socket is then unusable); must not throw.</param>
-    /// <param name="tap">The client socket's connection stream, to write framed messages to directly; <see langword="null"/> to send through the socket.</param>
+    /// <param name="tap">The socket's connection stream, to write framed messages to directly; <see langword="null"/> to send through the socket.</param>
     public FrameSender(WebSocket socket, Action<Exception> onError, ConnectionTap? tap = null)
     {
         _socket = socket;
@@ -125,7 +126,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
                 }
             }
 
-            while (_queue.TryDequeue(out var frame))
+            while (_tap is null && _queue.TryDequeue(out var frame))
             {
                 try
                 {
