@@ -8,12 +8,15 @@ namespace P2p.Signaling.Server;
 /// <summary>A connection's relays: those it sends (checked and forwarded to the target) and those it is the target of (<see cref="PendingRelayTable"/>), their answers, timeouts and failures.</summary>
 internal sealed partial class SignalingConnection
 {
+    // Ids up to this length are looked up without making a string first (ours are 32 hex digits).
+    private const int MaxInternedIdLength = 64;
+
     /// <summary>A relay from this client: check, forward, move on (the answer comes back via <see cref="CompleteRelay"/>).</summary>
     private ValueTask OnRelay(byte[] buffer, int length, JsonRpcFrame frame)
     {
         var message = buffer.AsSpan(0, length);
-        var groupId = frame.Param0.GetString(message);
-        var toUserId = frame.Param1.GetString(message);
+        var groupId = ReadGroupId(message, in frame.Param0);
+        var toUserId = ReadUserId(message, in frame.Param1);
         if (frame.ParamCount != 3 || groupId is null || toUserId is null)
         {
             Reject(frame.Id, SignalingErrorCode.InvalidParams, "Invalid params: relay takes [groupId, toUserId, data].");
@@ -86,6 +89,20 @@ internal sealed partial class SignalingConnection
 
             Reject(frame.Id, SignalingErrorCode.TargetUnavailable, $"User '{toUserId}' disconnected.");
         }
+    }
+
+    /// <summary>A string naming one of this connection's groups as that group's id string (no new string); any other value read as usual.</summary>
+    private string? ReadGroupId(ReadOnlySpan<byte> message, in JsonSlice slice)
+    {
+        Span<char> chars = stackalloc char[MaxInternedIdLength];
+        return slice.TryGetChars(message, chars, out var written) && _groups.TryGet(chars[..written], out var id) ? id : slice.GetString(message);
+    }
+
+    /// <summary>A string naming a user connected here as that connection's user id string (no new string); any other value read as usual.</summary>
+    private string? ReadUserId(ReadOnlySpan<byte> message, in JsonSlice slice)
+    {
+        Span<char> chars = stackalloc char[MaxInternedIdLength];
+        return slice.TryGetChars(message, chars, out var written) && _hub.Peers.TryGetLocal(chars[..written], out var peer) ? peer.UserId : slice.GetString(message);
     }
 
     /// <summary>Counts a relay that waits for an answer (one with an id); false (answered -32007) when too many wait already.</summary>

@@ -43,7 +43,13 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
     private string? _userId;
     private bool _closeReceived;
 
-    public SignalingConnection(SignalingHub hub, WebSocket socket, long id, ClaimsPrincipal? user = null, IPAddress? remoteAddress = null)
+    /// <param name="hub">The server.</param>
+    /// <param name="socket">The accepted WebSocket.</param>
+    /// <param name="id">The connection's number (for logs).</param>
+    /// <param name="user">The authenticated user, if any.</param>
+    /// <param name="remoteAddress">The client's address, if known.</param>
+    /// <param name="tap">The stream under <paramref name="socket"/>, to write queued messages to in one write; <see langword="null"/> to send through the socket.</param>
+    public SignalingConnection(SignalingHub hub, WebSocket socket, long id, ClaimsPrincipal? user = null, IPAddress? remoteAddress = null, ConnectionTap? tap = null)
     {
         _hub = hub;
         _user = user ?? new ClaimsPrincipal(new ClaimsIdentity());
@@ -51,7 +57,7 @@ internal sealed partial class SignalingConnection : ISignalingPeer, IDisposable
         _socket = socket;
         _id = id;
         _options = hub.Options;
-        _sender = new FrameSender(socket, _ => Abort());
+        _sender = new FrameSender(socket, _ => Abort(), tap);
         _groups = new(hub.Metrics);
     }
 

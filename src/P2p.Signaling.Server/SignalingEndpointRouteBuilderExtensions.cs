@@ -33,6 +33,7 @@ public static class SignalingEndpointRouteBuilderExtensions
 
         // The WebSocket middleware runs only for this endpoint, so the application needs no UseWebSockets().
         var pipeline = endpoints.CreateApplicationBuilder();
+        pipeline.Use(TappingUpgradeFeature.InstallAsync);
         pipeline.UseWebSockets(new WebSocketOptions { KeepAliveInterval = hub.Options.KeepAliveInterval, KeepAliveTimeout = hub.Options.KeepAliveTimeout });
         if (hub.Options.ServeBrowserClient)
         {

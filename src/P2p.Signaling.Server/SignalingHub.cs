@@ -39,6 +39,9 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
     {
         Options = options.Value;
         Options.Validate();
+
+        // The frame pool's fixed bookkeeping (its slot arrays) is set up with the server, not by its first connection.
+        _ = WebSockets.Protocol.FrameBufferPool.Shared;
         Store = store;
         Time = timeProvider ?? TimeProvider.System;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("P2p.Signaling.Server");
@@ -147,7 +150,7 @@ internal sealed partial class SignalingHub : IHostedService, IDisposable
         });
         var id = Interlocked.Increment(ref _nextConnectionId);
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        using var connection = new SignalingConnection(this, socket, id, context.User, context.Connection.RemoteIpAddress);
+        using var connection = new SignalingConnection(this, socket, id, context.User, context.Connection.RemoteIpAddress, TappingUpgradeFeature.TapOf(context));
         _connections[id] = connection;
         using var counted = Metrics.TrackConnection();
         try

@@ -11,10 +11,13 @@ internal sealed class SocketLink
 {
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public SocketLink(WebSocket socket, Action<SocketLink, Exception> onSendFailed)
+    /// <param name="socket">The link's WebSocket.</param>
+    /// <param name="tap">The socket's connection stream when the sender may write framed messages to it directly; <see langword="null"/> to send through the socket.</param>
+    /// <param name="onSendFailed">Called once if a send fails.</param>
+    public SocketLink(WebSocket socket, ConnectionTap? tap, Action<SocketLink, Exception> onSendFailed)
     {
         Socket = socket;
-        Sender = new FrameSender(socket, ex => onSendFailed(this, ex));
+        Sender = new FrameSender(socket, ex => onSendFailed(this, ex), tap);
     }
 
     public WebSocket Socket { get; }

@@ -142,7 +142,7 @@ public sealed partial class WebSocketSignalingChannel
     private async Task<int?> TryResumeAsync(TimeSpan remaining, CancellationToken stop)
     {
         var connectTimeout = remaining < _options.ConnectTimeout ? remaining : _options.ConnectTimeout;
-        var socket = await OpenSocketAsync(_uri!, _options, connectTimeout, stop).ConfigureAwait(false);
+        var (socket, tap) = await OpenSocketAsync(_uri!, _options, connectTimeout, stop).ConfigureAwait(false);
         var previous = _link;
         try
         {
@@ -154,7 +154,7 @@ public sealed partial class WebSocketSignalingChannel
             // Abort it below.
         }
 
-        _link = StartLink(socket);
+        _link = StartLink(socket, tap);
         previous.Socket.Abort();
         if (IsClosed)
         {

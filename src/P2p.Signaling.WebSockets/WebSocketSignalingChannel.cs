@@ -43,6 +43,9 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     private const int ReconnectingState = 1;
     private const int ClosedState = 2;
 
+    // Messages handled back to back before the answers held meanwhile are sent anyway.
+    private const int MaxCorkedMessages = 32;
+
     private readonly Uri? _uri;
     private readonly WebSocketSignalingChannelOptions _options;
     private readonly ILogger _logger;
@@ -61,13 +64,13 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     private string _closeReason = "";
     private volatile string? _userId;
 
-    private WebSocketSignalingChannel(WebSocket socket, Uri? uri, WebSocketSignalingChannelOptions options, ILogger? logger)
+    private WebSocketSignalingChannel(WebSocket socket, ConnectionTap? tap, Uri? uri, WebSocketSignalingChannelOptions options, ILogger? logger)
     {
         _uri = uri;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _time = options.TimeProvider;
-        _link = StartLink(socket);
+        _link = StartLink(socket, tap);
         if (options.RequestTimeout != Timeout.InfiniteTimeSpan)
         {
             // In the clock's timestamp units, so a call's deadline is one addition.
@@ -120,17 +123,17 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     {
         ArgumentNullException.ThrowIfNull(uri);
         options = (options ?? new WebSocketSignalingChannelOptions()).Validated();
-        var socket = await OpenSocketAsync(uri, options, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var (socket, tap) = await OpenSocketAsync(uri, options, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         Log.Connected(logger ?? NullLogger.Instance, uri);
-        return new WebSocketSignalingChannel(socket, uri, options, logger);
+        return new WebSocketSignalingChannel(socket, tap, uri, options, logger);
     }
 
     /// <summary>
     /// Opens a <see cref="ClientWebSocket"/> with the options' settings (and a fresh access token, if a provider is set),
     /// within <paramref name="timeout"/>. A refused upgrade (HTTP 401/403) throws <see cref="SignalingErrorCode.Forbidden"/>;
-    /// other failures <see cref="SignalingErrorCode.ConnectionClosed"/>.
+    /// other failures <see cref="SignalingErrorCode.ConnectionClosed"/>. Also returns the socket's <see cref="ConnectionTap"/>, if it has one (<see cref="TapConnector"/>).
     /// </summary>
-    private static async Task<ClientWebSocket> OpenSocketAsync(Uri uri, WebSocketSignalingChannelOptions options, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<(ClientWebSocket Socket, ConnectionTap? Tap)> OpenSocketAsync(Uri uri, WebSocketSignalingChannelOptions options, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = options.KeepAliveInterval;
@@ -146,8 +149,8 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
                 await SetAccessTokenAsync(socket, provider, uri, linked.Token).ConfigureAwait(false);
             }
 
-            await socket.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
-            return socket;
+            var tap = await TapConnector.ConnectAsync(socket, uri, linked.Token).ConfigureAwait(false);
+            return (socket, tap);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -211,7 +214,7 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     public static WebSocketSignalingChannel FromWebSocket(WebSocket socket, WebSocketSignalingChannelOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return new WebSocketSignalingChannel(socket, null, (options ?? new WebSocketSignalingChannelOptions()).Validated(), logger);
+        return new WebSocketSignalingChannel(socket, null, null, (options ?? new WebSocketSignalingChannelOptions()).Validated(), logger);
     }
 
     /// <inheritdoc />
@@ -359,7 +362,38 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
         CallAsync(id, frame, method, decoder, duringReconnect: false, cancellationToken);
 
     /// <summary>Sends a request on the current link and waits for its answer. <paramref name="duringReconnect"/>: the channel's own calls (<c>resume</c>) that run while reconnecting.</summary>
-    private async Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, bool duringReconnect, CancellationToken cancellationToken)
+    private Task<T> CallAsync<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, bool duringReconnect, CancellationToken cancellationToken)
+    {
+        PendingCall<T> call;
+        try
+        {
+            call = StartCall(id, frame, method, decoder, duringReconnect);
+        }
+        catch (SignalingException ex)
+        {
+            return Task.FromException<T>(ex);
+        }
+
+        // The common case: no per-call timer, registration or state machine; the timeout sweep fails the call, and
+        // the call's task runs its continuations asynchronously (never on the receive loop).
+        return cancellationToken.CanBeCanceled ? WaitAsync(call.Task, id, cancellationToken) : call.Task;
+    }
+
+    private async Task<T> WaitAsync<T>(Task<T> call, long id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _pending.TryRemove(id, out _);
+            throw;
+        }
+    }
+
+    /// <summary>Registers the call and queues its request; throws (the frame released) when the channel cannot take it.</summary>
+    private PendingCall<T> StartCall<T>(long id, OutgoingFrame frame, string method, ResultDecoder<T> decoder, bool duringReconnect)
     {
         if (!MayCall(duringReconnect))
         {
@@ -387,21 +421,7 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
             throw IsClosed || !CanReconnect ? ClosedException() : ReconnectingException();
         }
 
-        if (!cancellationToken.CanBeCanceled)
-        {
-            // The common case: no per-call timer or registration; the timeout sweep fails the call.
-            return await call.Task.ConfigureAwait(false);
-        }
-
-        try
-        {
-            return await call.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            _pending.TryRemove(id, out _);
-            throw;
-        }
+        return call;
     }
 
     private bool MayCall(bool duringReconnect)
@@ -431,9 +451,9 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
     private SignalingException ReconnectingException() =>
         new(SignalingErrorCode.Reconnecting, $"The signaling connection dropped and is reconnecting: {Volatile.Read(ref _dropReason)}.");
 
-    private SocketLink StartLink(WebSocket socket)
+    private SocketLink StartLink(WebSocket socket, ConnectionTap? tap)
     {
-        var link = new SocketLink(socket, OnSendFailed);
+        var link = new SocketLink(socket, tap, OnSendFailed);
         link.ReceiveLoop = Task.Run(() => ReceiveLoopAsync(link));
         return link;
     }
@@ -453,11 +473,23 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
         var socket = link.Socket;
         using (var reader = new WebSocketMessageReader(_options.MaxMessageSize))
         {
+            var sender = link.Sender;
+            var burst = 0;
             try
             {
                 while (true)
                 {
-                    var (kind, length) = await reader.ReceiveAsync(socket, _lifetime.Token).ConfigureAwait(false);
+                    // Answers to messages that arrived together leave together: the sender holds them until the
+                    // next message is not there yet (or after a burst of MaxCorkedMessages).
+                    var receive = reader.ReceiveAsync(socket, _lifetime.Token);
+                    if (!receive.IsCompleted || ++burst >= MaxCorkedMessages)
+                    {
+                        sender.Uncork();
+                        burst = 0;
+                    }
+
+                    var (kind, length) = await receive.ConfigureAwait(false);
+                    sender.Cork();
                     if (kind == ReceivedMessageKind.Close)
                     {
                         var description = socket.CloseStatusDescription;
@@ -491,6 +523,10 @@ public sealed partial class WebSocketSignalingChannel : ISignalingChannel
             {
                 error = ex;
                 reason = $"the connection failed: {ex.Message}";
+            }
+            finally
+            {
+                sender.Uncork();
             }
         }
 

@@ -131,6 +131,50 @@ public class RelayTests
     }
 
     [Test]
+    public async Task A_burst_of_small_and_large_relays_reaches_the_target_byte_exact_and_in_order()
+    {
+        // Frames queued together leave the server in one write; one of them is larger than the batch buffer.
+        var (a, b, group) = await PairAsync(_server);
+        await using var disposeA = a;
+        await using var disposeB = b;
+        int[] sizes = [1, 200, 70_000, 3, 16_000, 16_500, 125, 126, 65_535, 65_536];
+        var payloads = sizes.Select((n, i) => $$"""{"seq":{{i}},"pad":"{{new string((char)('a' + i), n)}}","esc":"é\n"}""").ToArray();
+        var calls = payloads.Select(p => a.CallAsync("relay", $"[\"{group}\",\"{b.UserId}\",{p}]")).ToArray();
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            var request = await b.RelayRequestAsync();
+            Assert.That(request.GetProperty("params")[2].GetRawText(), Is.EqualTo(payloads[i]));
+            await b.AnswerAsync(request, "\"result\":" + i);
+        }
+
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            Assert.That((await calls[i]).GetProperty("result").GetInt32(), Is.EqualTo(i));
+        }
+    }
+
+    [Test]
+    public async Task Ids_written_with_escapes_route_as_the_same_ids()
+    {
+        // The group and target ids are looked up without making strings when they have no escapes; escaped ones are read as before.
+        var (a, b, group) = await PairAsync(_server);
+        await using var disposeA = a;
+        await using var disposeB = b;
+        static string Escaped(string id) => string.Concat(id.Select(c => $"\\u{(int)c:x4}"));
+        var call = a.CallAsync("relay", $"[\"{Escaped(group)}\",\"{Escaped(b.UserId)}\",1]");
+        var request = await b.RelayRequestAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(request.GetProperty("params")[0].GetString(), Is.EqualTo(group));
+            Assert.That(request.GetProperty("params")[1].GetString(), Is.EqualTo(a.UserId));
+        });
+        await b.AnswerAsync(request, "\"result\":2");
+        Assert.That((await call).GetProperty("result").GetInt32(), Is.EqualTo(2));
+        var notMember = await a.CallAsync("relay", "[\"no-such-group\",\"" + b.UserId + "\",1]");
+        Assert.That(notMember.GetProperty("error").GetProperty("message").GetString(), Does.Contain("no-such-group"));
+    }
+
+    [Test]
     public async Task Too_many_pending_relays_are_refused()
     {
         await using var server = await TestServer.StartAsync(o => o.MaxPendingRelaysPerConnection = 2);

@@ -36,6 +36,37 @@ public class JsonRpcCodecTests
         });
     }
 
+    [TestCase("\"abc\"", true, "abc")]
+    [TestCase("\"\"", true, "")]
+    [TestCase("\"h\\u00e9llo\"", false, null)]
+    [TestCase("\"a\\nb\"", false, null)]
+    [TestCase("\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefX\"", false, null)]
+    [TestCase("12", false, null)]
+    [TestCase("null", false, null)]
+    [TestCase("[\"a\"]", false, null)]
+    public void StringCharsAreDecodedOnlyWithoutEscapesAndWhenTheyFit(string param, bool decoded, string? expected)
+    {
+        var bytes = Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"method\":\"relay\",\"params\":[" + param + "]}");
+        Assert.That(JsonRpcFrame.TryParse(bytes, out var frame), Is.EqualTo(JsonRpcParseStatus.Ok));
+        Span<char> chars = stackalloc char[64];
+        var ok = frame.Param0.TryGetChars(bytes, chars, out var written);
+        Assert.That(ok, Is.EqualTo(decoded));
+        if (decoded)
+        {
+            Assert.That(chars[..written].ToString(), Is.EqualTo(expected));
+        }
+    }
+
+    [Test]
+    public void NonAsciiStringCharsAreDecoded()
+    {
+        var bytes = Encoding.UTF8.GetBytes("{\"method\":\"relay\",\"params\":[\"gr\u00fcppe-\u65e5\"]}"); // raw UTF-8, no JSON escapes
+        Assert.That(JsonRpcFrame.TryParse(bytes, out var frame), Is.EqualTo(JsonRpcParseStatus.Ok));
+        Span<char> chars = stackalloc char[64];
+        Assert.That(frame.Param0.TryGetChars(bytes, chars, out var written), Is.True);
+        Assert.That(chars[..written].ToString(), Is.EqualTo(frame.Param0.GetString(bytes)));
+    }
+
     [TestCase("""{"method":"init"}""", "Notification")]
     [TestCase("""{"jsonrpc":"2.0","method":"member_left","params":["g","u"]}""", "Notification")]
     [TestCase("""{"jsonrpc":"2.0","id":null,"method":"init","params":[]}""", "Request")]

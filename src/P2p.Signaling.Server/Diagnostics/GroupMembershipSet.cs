@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 
 namespace P2p.Signaling.Server.Diagnostics;
 
@@ -16,6 +17,10 @@ internal sealed class GroupMembershipSet(SignalingMetrics metrics) : IReadOnlyCo
 
     /// <summary>Whether the connection is a member of <paramref name="groupId"/>.</summary>
     public bool Contains(string groupId) => _groups.Contains(groupId);
+
+    /// <summary>Finds a group of this connection by an id not made a string yet, and returns its id string.</summary>
+    public bool TryGet(ReadOnlySpan<char> groupId, [NotNullWhen(true)] out string? id) =>
+        _groups.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(groupId, out id);
 
     /// <summary>Adds a membership; false when already there.</summary>
     public bool Add(string groupId)

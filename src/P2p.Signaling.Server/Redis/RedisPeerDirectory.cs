@@ -73,4 +73,11 @@ internal sealed class RedisPeerDirectory(RedisBackplane backplane) : IPeerDirect
         peer = _local.TryGetValue(userId, out var entry) ? entry.Peer : null;
         return peer is not null;
     }
+
+    /// <inheritdoc />
+    public bool TryGetLocal(ReadOnlySpan<char> userId, [NotNullWhen(true)] out ISignalingPeer? peer)
+    {
+        peer = _local.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(userId, out var entry) ? entry.Peer : null;
+        return peer is not null;
+    }
 }

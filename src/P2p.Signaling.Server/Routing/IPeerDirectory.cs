@@ -23,4 +23,7 @@ internal interface IPeerDirectory
 
     /// <summary>Finds a user's connection in this process.</summary>
     bool TryGetLocal(string userId, [NotNullWhen(true)] out ISignalingPeer? peer);
+
+    /// <summary>As <see cref="TryGetLocal(string, out ISignalingPeer?)"/> for an id not made a string yet (the peer's <see cref="ISignalingPeer.UserId"/> is then the string).</summary>
+    bool TryGetLocal(ReadOnlySpan<char> userId, [NotNullWhen(true)] out ISignalingPeer? peer);
 }

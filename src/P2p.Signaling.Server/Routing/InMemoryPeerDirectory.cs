@@ -25,4 +25,7 @@ internal sealed class InMemoryPeerDirectory : IPeerDirectory
     public bool TryGet(string userId, [NotNullWhen(true)] out ISignalingPeer? peer) => _peers.TryGetValue(userId, out peer);
 
     public bool TryGetLocal(string userId, [NotNullWhen(true)] out ISignalingPeer? peer) => _peers.TryGetValue(userId, out peer);
+
+    public bool TryGetLocal(ReadOnlySpan<char> userId, [NotNullWhen(true)] out ISignalingPeer? peer) =>
+        _peers.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(userId, out peer);
 }

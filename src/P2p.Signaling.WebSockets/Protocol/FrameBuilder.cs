@@ -27,11 +27,17 @@ internal sealed class FrameBuilder
 
     public Utf8JsonWriter Writer { get; }
 
-    public static FrameBuilder Start()
+    /// <param name="expectedLength">About how long the message will be (0: unknown), so its buffer need not grow while it is written.</param>
+    public static FrameBuilder Start(int expectedLength = 0)
     {
         var builder = t_cached ?? new FrameBuilder();
         t_cached = null;
         builder.Writer.Reset(builder._buffer);
+        if (expectedLength > 0)
+        {
+            builder._buffer.Reserve(expectedLength);
+        }
+
         return builder;
     }
 

@@ -10,6 +10,10 @@ namespace P2p.Signaling.WebSockets.Protocol;
 /// </summary>
 internal static class JsonRpcWriter
 {
+    // Room for a message's fixed parts (jsonrpc, id, method, the punctuation) when sizing its buffer up front: a
+    // message that outgrows its first buffer costs a second, as Utf8JsonWriter then asks for 4 KiB more at once.
+    private const int EnvelopeLength = 128;
+
     private static void Begin(Utf8JsonWriter w)
     {
         w.WriteStartObject();
@@ -75,7 +79,7 @@ internal static class JsonRpcWriter
     /// <summary>A client's <c>relay [groupId, toUserId, data]</c>.</summary>
     public static OutgoingFrame RelayRequest(long id, string groupId, string toUserId, JsonElement data)
     {
-        var b = FrameBuilder.Start();
+        var b = FrameBuilder.Start(EnvelopeLength + groupId.Length + toUserId.Length + RawLength(data));
         var w = b.Writer;
         BeginRequest(w, id, "relay");
         w.WriteStringValue(groupId);
@@ -92,7 +96,7 @@ internal static class JsonRpcWriter
     /// </summary>
     public static OutgoingFrame ForwardedRelay(in RequestId id, string groupId, string fromUserId, ReadOnlySpan<byte> rawData)
     {
-        var b = FrameBuilder.Start();
+        var b = FrameBuilder.Start(EnvelopeLength + groupId.Length + fromUserId.Length + rawData.Length);
         var w = b.Writer;
         Begin(w);
         if (id.IsPresent)
@@ -275,7 +279,7 @@ internal static class JsonRpcWriter
     /// <summary>A result that is any JSON value (<c>default</c> writes <c>null</c>).</summary>
     public static OutgoingFrame Result(in RequestId id, JsonElement value)
     {
-        var b = FrameBuilder.Start();
+        var b = FrameBuilder.Start(EnvelopeLength + RawLength(value));
         var w = b.Writer;
         Begin(w);
         WriteId(w, id);
@@ -288,7 +292,7 @@ internal static class JsonRpcWriter
     /// <summary>A response carrying a raw (already validated) <c>result</c> or <c>error</c> value.</summary>
     public static OutgoingFrame RawResponse(in RequestId id, bool isError, ReadOnlySpan<byte> rawValue)
     {
-        var b = FrameBuilder.Start();
+        var b = FrameBuilder.Start(EnvelopeLength + rawValue.Length);
         var w = b.Writer;
         Begin(w);
         WriteId(w, id);
@@ -318,6 +322,10 @@ internal static class JsonRpcWriter
         w.WriteEndObject();
         return b.Finish();
     }
+
+    /// <summary>The length of the value's JSON as parsed (0 for <c>default</c>): about what writing it takes.</summary>
+    private static int RawLength(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Undefined ? 0 : System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value).Length;
 
     private static void WriteElement(Utf8JsonWriter w, JsonElement value)
     {

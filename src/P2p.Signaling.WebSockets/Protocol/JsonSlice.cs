@@ -22,6 +22,22 @@ internal readonly record struct JsonSlice(int Start, int Length, JsonTokenType T
         return reader.GetString();
     }
 
+    /// <summary>
+    /// Decodes a string value without escapes into <paramref name="destination"/> (no string made); <see langword="false"/> when the
+    /// value is not a string, has escapes or does not fit. The message was validated when parsed, so its UTF-8 is well-formed.
+    /// </summary>
+    public bool TryGetChars(ReadOnlySpan<byte> message, Span<char> destination, out int written)
+    {
+        written = 0;
+        if (Type != JsonTokenType.String || Length < 2)
+        {
+            return false;
+        }
+
+        var raw = message.Slice(Start + 1, Length - 2);
+        return raw.IndexOf((byte)'\\') < 0 && System.Text.Encoding.UTF8.TryGetChars(raw, destination, out written);
+    }
+
     /// <summary>Reads an integer value; <see langword="false"/> when it is not an integer that fits an <see cref="int"/>.</summary>
     public bool TryGetInt32(ReadOnlySpan<byte> message, out int value)
     {

@@ -4,7 +4,7 @@ namespace P2p.Signaling.WebSockets.Protocol;
 
 /// <summary>
 /// One serialized JSON-RPC message waiting to be sent as one WebSocket text message. A pooled frame
-/// owns an <see cref="ArrayPool{T}.Shared"/> array and must be <see cref="Release"/>d exactly once.
+/// owns a <see cref="FrameBufferPool"/> array and must be <see cref="Release"/>d exactly once.
 /// </summary>
 internal readonly struct OutgoingFrame
 {
@@ -29,7 +29,7 @@ internal readonly struct OutgoingFrame
     {
         if (_pooled)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            FrameBufferPool.Shared.Return(_buffer);
         }
     }
 

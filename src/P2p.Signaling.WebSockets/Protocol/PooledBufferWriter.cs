@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace P2p.Signaling.WebSockets.Protocol;
 
-/// <summary>An <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}.Shared"/> arrays whose result is handed off as an <see cref="OutgoingFrame"/>.</summary>
+/// <summary>An <see cref="IBufferWriter{T}"/> over <see cref="FrameBufferPool"/> arrays whose result is handed off as an <see cref="OutgoingFrame"/>.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
     private const int MinimumSize = 256;
@@ -10,6 +10,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
     private int _written;
 
     public int WrittenCount => _written;
+
+    /// <summary>Makes room for about <paramref name="size"/> bytes up front (e.g. a message that carries a payload of known length).</summary>
+    public void Reserve(int size) => Ensure(size);
 
     public void Advance(int count)
     {
@@ -56,11 +59,11 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
         }
 
         var size = Math.Max(Math.Max(_buffer.Length * 2, _written + sizeHint), MinimumSize);
-        var grown = ArrayPool<byte>.Shared.Rent(size);
+        var grown = FrameBufferPool.Shared.Rent(size);
         _buffer.AsSpan(0, _written).CopyTo(grown);
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            FrameBufferPool.Shared.Return(_buffer);
         }
 
         _buffer = grown;
