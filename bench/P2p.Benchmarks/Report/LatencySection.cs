@@ -69,7 +69,7 @@ internal static class LatencySection
         Row(".NET ↔ .NET, group API UnicastAsync with RunRequestHandlerInline", [.. inline], false);
         var overhead = Stats.Median(group) - Stats.Median(raw);
         c.Table.Add("latency", "group API overhead: UnicastAsync p50 − data channel p50 (µs)", overhead.ToString("F0", System.Globalization.CultureInfo.InvariantCulture),
-            "≤ 20 µs", overhead <= 20);
+            "≤ 10 µs", overhead <= 10);
         c.Table.Add("latency", "the same with RunRequestHandlerInline (no thread switch to the handler) (µs)",
             (Stats.Median(inline) - Stats.Median(raw)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture));
     }

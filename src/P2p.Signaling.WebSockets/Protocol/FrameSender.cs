@@ -145,11 +145,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
                 }
                 catch (Exception ex)
                 {
-                    if (!_failed)
-                    {
-                        _failed = true;
-                        _onError(ex);
-                    }
+                    Fail(ex);
                 }
                 finally
                 {
@@ -249,11 +245,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
         }
         catch (Exception ex)
         {
-            if (!_failed)
-            {
-                _failed = true;
-                _onError(ex);
-            }
+            Fail(ex);
         }
         finally
         {
@@ -266,6 +258,16 @@ internal sealed class FrameSender : IThreadPoolWorkItem
             {
                 t_batch ??= batch;
             }
+        }
+    }
+
+    /// <summary>The first send failure is reported (the connection is then going down); later frames are dropped quietly.</summary>
+    private void Fail(Exception ex)
+    {
+        if (!_failed)
+        {
+            _failed = true;
+            _onError(ex);
         }
     }
 }
