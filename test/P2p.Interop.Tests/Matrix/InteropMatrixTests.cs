@@ -49,16 +49,32 @@ public sealed class InteropMatrixTests
     {
         var stack = ForeignStack.Get(stackName);
         using var logging = NewLog();
-        var options = new ScenarioPeerOptions { Mib = Mib, Timeout = Timeout, LoggerFactory = logging };
-        await using var ours = await ScenarioPeer.StartAsync(p2pRole, options);
-        await using var theirs = ForeignPeerProcess.Start(stack, Other(p2pRole), Mib, Timeout, TestContext.Progress.WriteLine);
+        var result = await RunCellAsync(stack, p2pRole, logging);
 
-        var result = p2pRole == ScenarioRole.Offer
-            ? await InteropPairing.RunAsync(ours, theirs, Timeout)
-            : await InteropPairing.RunAsync(theirs, ours, Timeout);
+        // A maxRetransmits=0 message may be lost (RFC 8831 §6.1), and on this 2-core machine under load every one of
+        // the 100 sometimes is, between two foreign stacks too (firefox_with_firefox_as_reference has shown it): they
+        // go out once, beside 16 MiB of bulk filling the windows. Everything else of that run must pass; the whole
+        // scenario then runs once more, and P2p must get at least one through in that run.
+        if (result.Ok && (result.OffererReport.Partial == 0 || result.AnswererReport.Partial == 0))
+        {
+            Record(result);
+            AssertScenarioPassed(result, minimumPartial: 0, log: logging);
+            TestContext.Progress.WriteLine($"{stackName}, P2p {p2pRole}: every maxRetransmits=0 message was lost in one direction; running the cell once more");
+            result = await RunCellAsync(stack, p2pRole, logging);
+        }
 
         Record(result);
         AssertScenarioPassed(result, log: logging);
+    }
+
+    private static async Task<PairingResult> RunCellAsync(ForeignStack stack, ScenarioRole p2pRole, ILoggerFactory logging)
+    {
+        var options = new ScenarioPeerOptions { Mib = Mib, Timeout = Timeout, LoggerFactory = logging };
+        await using var ours = await ScenarioPeer.StartAsync(p2pRole, options);
+        await using var theirs = ForeignPeerProcess.Start(stack, Other(p2pRole), Mib, Timeout, TestContext.Progress.WriteLine);
+        return p2pRole == ScenarioRole.Offer
+            ? await InteropPairing.RunAsync(ours, theirs, Timeout)
+            : await InteropPairing.RunAsync(theirs, ours, Timeout);
     }
 
     [TestCaseSource(nameof(References))]
