@@ -77,10 +77,8 @@ public sealed class RtcDataChannel
             lock (_deliverLock)
             {
                 _messageReceived += value;
-                if (value is not null && _held is { } held)
+                if (value is not null && TakeHeld() is { } held)
                 {
-                    _held = null;
-                    _heldBytes = 0;
                     while (held.TryDequeue(out var message))
                     {
                         value(this, message);
@@ -117,10 +115,8 @@ public sealed class RtcDataChannel
             lock (_deliverLock)
             {
                 _pooledMessageReceived += value;
-                if (value is not null && _held is { } held)
+                if (value is not null && TakeHeld() is { } held)
                 {
-                    _held = null;
-                    _heldBytes = 0;
                     while (held.TryDequeue(out var message))
                     {
                         value(this, LeasedMessage.Lease(message.IsText, message.Data, null, pooled: false, default));
@@ -136,6 +132,15 @@ public sealed class RtcDataChannel
                 _pooledMessageReceived -= value;
             }
         }
+    }
+
+    /// <summary>Under <c>_deliverLock</c>: the messages held for the first handler, if any, which are no longer held.</summary>
+    private Queue<RtcDataChannelMessageEventArgs>? TakeHeld()
+    {
+        var held = _held;
+        _held = null;
+        _heldBytes = 0;
+        return held;
     }
 
     /// <summary><see cref="BufferedAmount"/> fell to <see cref="BufferedAmountLowThreshold"/> or below.</summary>

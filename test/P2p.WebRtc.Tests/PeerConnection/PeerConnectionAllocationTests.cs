@@ -33,37 +33,21 @@ public class PeerConnectionAllocationTests
         // trip (receive, decrypt, SCTP, delivery, send, SACK) runs on the two UDP receive threads,
         // whose own allocation counters are read at the start and end of the measured window.
         // A window counts only when each side ran on one thread throughout (the counters are per thread): up to three tries.
-        var atA = new Meter(WarmUp, Measured);
-        var atB = new Meter(WarmUp, Measured);
+        var meters = new Meters();
         var payload = new byte[MessageSize];
         b.MessageReceived += (_, e) =>
         {
-            Volatile.Read(ref atB).OnMessage();
+            meters.B.OnMessage();
             b.Send(e.Data.Span);
         };
         a.MessageReceived += (_, _) =>
         {
-            if (Volatile.Read(ref atA).OnMessage())
+            if (meters.A.OnMessage())
             {
                 a.Send(payload);
             }
         };
-        for (var attempt = 1; ; attempt++)
-        {
-            a.Send(payload);
-            await Task.WhenAll(atA.Done, atB.Done).WaitAsync(PeerPair.Timeout * 4);
-            if (atA.SameThread && atB.SameThread)
-            {
-                break;
-            }
-
-            Assert.That(attempt, Is.LessThan(3), "three measured windows each moved between threads: the per-thread counters cannot be read");
-            // Nothing is in flight: a window ends when A stops answering its last echo.
-            Volatile.Write(ref atA, new Meter(WarmUp, Measured));
-            Volatile.Write(ref atB, new Meter(WarmUp, Measured));
-        }
-
-        var perMessage = (atA.Allocated + atB.Allocated) / (2.0 * Measured);
+        var perMessage = await meters.MeasureAsync(() => a.Send(payload));
         TestContext.Out.WriteLine($"{perMessage:F1} bytes allocated per {MessageSize}-byte message (sent and received)");
         Assert.That(perMessage, Is.LessThan(DeliveredBytes + Slack));
     }
@@ -79,40 +63,59 @@ public class PeerConnectionAllocationTests
         await Task.WhenAll(PeerPair.WaitOpenAsync(a), PeerPair.WaitOpenAsync(b));
 
         // As above, but each side receives a lease and disposes it: nothing is handed to the application to keep.
-        var atA = new Meter(WarmUp, Measured);
-        var atB = new Meter(WarmUp, Measured);
+        var meters = new Meters();
         var payload = new byte[MessageSize];
         b.PooledMessageReceived += (channel, message) =>
         {
-            Volatile.Read(ref atB).OnMessage();
+            meters.B.OnMessage();
             channel.Send(message.Data.Span);
             message.Dispose();
         };
         a.PooledMessageReceived += (channel, message) =>
         {
             message.Dispose();
-            if (Volatile.Read(ref atA).OnMessage())
+            if (meters.A.OnMessage())
             {
                 channel.Send(payload);
             }
         };
-        for (var attempt = 1; ; attempt++)
-        {
-            a.Send(payload);
-            await Task.WhenAll(atA.Done, atB.Done).WaitAsync(PeerPair.Timeout * 4);
-            if (atA.SameThread && atB.SameThread)
-            {
-                break;
-            }
-
-            Assert.That(attempt, Is.LessThan(3), "three measured windows each moved between threads: the per-thread counters cannot be read");
-            Volatile.Write(ref atA, new Meter(WarmUp, Measured));
-            Volatile.Write(ref atB, new Meter(WarmUp, Measured));
-        }
-
-        var perMessage = (atA.Allocated + atB.Allocated) / (2.0 * Measured);
+        var perMessage = await meters.MeasureAsync(() => a.Send(payload));
         TestContext.Out.WriteLine($"{perMessage:F2} bytes allocated per {MessageSize}-byte message (sent and received, pooled)");
         Assert.That(perMessage, Is.LessThan(1), "no object per message (one would add at least 24 bytes)");
+    }
+
+    /// <summary>The two sides' meters, replaced together when a measured window has to be repeated.</summary>
+    private sealed class Meters
+    {
+        private Meter _a = new(WarmUp, Measured);
+        private Meter _b = new(WarmUp, Measured);
+
+        public Meter A => Volatile.Read(ref _a);
+
+        public Meter B => Volatile.Read(ref _b);
+
+        /// <summary>
+        /// Starts the ping-pong with <paramref name="kick"/> and returns the bytes allocated per message (sent and
+        /// received) in a window in which each side ran on one thread throughout (the counters are per thread): up to
+        /// three tries.
+        /// </summary>
+        public async Task<double> MeasureAsync(Action kick)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                kick();
+                await Task.WhenAll(A.Done, B.Done).WaitAsync(PeerPair.Timeout * 4);
+                if (A.SameThread && B.SameThread)
+                {
+                    return (A.Allocated + B.Allocated) / (2.0 * Measured);
+                }
+
+                Assert.That(attempt, Is.LessThan(3), "three measured windows each moved between threads: the per-thread counters cannot be read");
+                // Nothing is in flight: a window ends when A stops answering its last echo.
+                Volatile.Write(ref _a, new Meter(WarmUp, Measured));
+                Volatile.Write(ref _b, new Meter(WarmUp, Measured));
+            }
+        }
     }
 
     /// <summary>Counts messages on one side and reads the thread's allocation counter when the window opens and closes.</summary>
