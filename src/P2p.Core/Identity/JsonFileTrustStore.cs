@@ -48,7 +48,7 @@ public sealed class JsonFileTrustStore(string path) : ITrustStore
             var stream = File.Create(temporary);
             await using (stream.ConfigureAwait(false))
             {
-                await JsonSerializer.SerializeAsync(stream, keys, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await JsonSerializer.SerializeAsync(stream, keys, TrustStoreJsonContext.Default.DictionaryStringString, cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(temporary, Path, overwrite: true);
@@ -70,7 +70,7 @@ public sealed class JsonFileTrustStore(string path) : ITrustStore
         var stream = File.OpenRead(Path);
         await using (stream.ConfigureAwait(false))
         {
-            var keys = await JsonSerializer.DeserializeAsync<Dictionary<string, string>>(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var keys = await JsonSerializer.DeserializeAsync(stream, TrustStoreJsonContext.Default.DictionaryStringString, cancellationToken).ConfigureAwait(false);
             return keys is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(keys, StringComparer.Ordinal);
         }
     }
