@@ -10,6 +10,14 @@ namespace P2p.WebRtc.Ice;
 /// <summary>The check list: pairing, pacing, sending checks, their responses, nomination and selection (RFC 8445 §6–§8).</summary>
 public sealed partial class IceAgent
 {
+    /// <summary>
+    /// The most remote candidates one ICE generation takes from signalling (with the peer-reflexive ones learned so far):
+    /// a browser signals a handful, and a peer that trickles without end would otherwise grow the agent without bound.
+    /// Further signalled candidates are ignored, with one warning; a peer-reflexive candidate learned from an
+    /// authenticated check is always kept.
+    /// </summary>
+    public const int MaxRemoteCandidates = 256;
+
     /// <param name="c">The signalled candidate.</param>
     /// <param name="resolved">The address its mDNS host name resolved to (see IceAgent.Mdns.cs).</param>
     private void AddRemoteLocked(IceCandidate c, IPAddress? resolved = null)
@@ -47,6 +55,17 @@ public sealed partial class IceAgent
                 // The signalled candidate replaces the one learned from a check (RFC 8445 §7.3.1.3).
                 existing.Candidate = c;
                 RecomputePriorities();
+            }
+
+            return;
+        }
+
+        if (_remoteCandidates.Count >= MaxRemoteCandidates)
+        {
+            if (!_remoteCandidatesCapped)
+            {
+                _remoteCandidatesCapped = true;
+                _logger.LogWarning("ICE {Ufrag}: the peer signalled more than {Max} candidates; the rest are ignored", LocalUfrag, MaxRemoteCandidates);
             }
 
             return;

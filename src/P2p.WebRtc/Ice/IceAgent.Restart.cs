@@ -12,7 +12,11 @@ namespace P2p.WebRtc.Ice;
 public sealed partial class IceAgent
 {
     private readonly List<HostSocket> _retiredSockets = [];
+    /// <summary>How many earlier generations' remote ufrags are remembered (their late candidates are ignored).</summary>
+    private const int MaxStaleRemoteUfrags = 16;
+
     private readonly HashSet<string> _staleRemoteUfrags = new(StringComparer.Ordinal);
+    private readonly Queue<string> _staleRemoteUfragOrder = new();
     private int _generation;
     private bool _restarting;
 
@@ -92,14 +96,20 @@ public sealed partial class IceAgent
             _localKey = StunCredentials.ShortTermKey(localPassword);
             _localUsernamePrefix = Encoding.UTF8.GetBytes(localUfrag + ":");
 
-            if (_remoteUfrag is not null)
+            if (_remoteUfrag is not null && _staleRemoteUfrags.Add(_remoteUfrag))
             {
-                _staleRemoteUfrags.Add(_remoteUfrag);
+                // A connection restarted for hours keeps only the latest: a candidate of an older one no longer comes.
+                _staleRemoteUfragOrder.Enqueue(_remoteUfrag);
+                if (_staleRemoteUfragOrder.Count > MaxStaleRemoteUfrags)
+                {
+                    _staleRemoteUfrags.Remove(_staleRemoteUfragOrder.Dequeue());
+                }
             }
 
             _remoteUfrag = null;
             _remoteKey = null;
             _remoteCandidates.Clear();
+            _remoteCandidatesCapped = false;
             _remoteByKey.Clear();
             _checkList.Clear();
             _triggered.Clear();

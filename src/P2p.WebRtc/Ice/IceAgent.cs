@@ -54,6 +54,7 @@ public sealed partial class IceAgent : IAsyncDisposable
     private bool _remoteEndOfCandidates;
     private TimeSpan _remoteEndOfCandidatesAt;
     private bool _checksStopped;
+    private bool _remoteCandidatesCapped;
     private bool _disposed;
     private TimeSpan _lastCheckSent = TimeSpan.MinValue;
     private TimeSpan? _firstValidAt;

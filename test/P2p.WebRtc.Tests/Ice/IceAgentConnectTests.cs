@@ -257,4 +257,18 @@ public class IceAgentConnectTests
         Assert.That(agent.GetCandidatePairs(), Is.Empty);
         Assert.Throws<SdpParseException>(() => agent.AddRemoteCandidate("candidate:garbage"));
     }
+
+    [Test]
+    public async Task A_peer_that_signals_candidates_without_end_is_held_to_the_cap_and_to_the_pair_limit()
+    {
+        await using var agent = new IceAgent(IceTestAgents.Options(IceRole.Controlling));
+        agent.StartGathering();
+        for (var i = 0; i < IceAgent.MaxRemoteCandidates + 500; i++)
+        {
+            agent.AddRemoteCandidate($"candidate:{i} 1 udp {2130706431 - i} 127.0.0.1 {10000 + i} typ host");
+        }
+
+        Assert.That(agent.GetRemoteCandidates(), Has.Count.EqualTo(IceAgent.MaxRemoteCandidates));
+        Assert.That(agent.GetCandidatePairs(), Has.Count.LessThanOrEqualTo(new IceAgentOptions().MaxCandidatePairs));
+    }
 }
