@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using P2p.ColdStart;
 using P2p.WebRtc;
 
 // The first .NET ↔ .NET connection of this fresh process (offer created → the channel open on both ends, two peer
@@ -31,12 +32,7 @@ static async Task<double> ConnectAsync()
     var clock = Stopwatch.StartNew();
     var channel = offerer.CreateDataChannel("ctl");
     channel.Opened += (_, _) => opened.TrySetResult();
-    var offer = await offerer.CreateOfferAsync();
-    await offerer.SetLocalDescriptionAsync(offer);
-    await answerer.SetRemoteDescriptionAsync(offer);
-    var answer = await answerer.CreateAnswerAsync();
-    await answerer.SetLocalDescriptionAsync(answer);
-    await offerer.SetRemoteDescriptionAsync(answer);
+    await Negotiation.ExchangeAsync(offerer, answerer);
     await Task.WhenAll(opened.Task, announced.Task).WaitAsync(TimeSpan.FromSeconds(30));
     return clock.Elapsed.TotalMilliseconds;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using P2p.ColdStart;
 using P2p.Testing.Chromium;
 using P2p.WebRtc;
 using P2p.WebRtc.DataChannels;
@@ -69,12 +70,7 @@ internal sealed class BenchLink : IAsyncDisposable
 
             var clock = Stopwatch.StartNew();
             var opened = DotNetEnd.OpenedAsync(offerer.CreateDataChannel("ctl"));
-            var offer = await offerer.CreateOfferAsync();
-            await offerer.SetLocalDescriptionAsync(offer);
-            await answerer.SetRemoteDescriptionAsync(offer);
-            var answer = await answerer.CreateAnswerAsync();
-            await answerer.SetLocalDescriptionAsync(answer);
-            await offerer.SetRemoteDescriptionAsync(answer);
+            await Negotiation.ExchangeAsync(offerer, answerer);
             await Task.WhenAll(opened, announced.Task).WaitAsync(TimeSpan.FromSeconds(30));
             var setup = clock.Elapsed.TotalMilliseconds;
             return new BenchLink(".NET ↔ .NET", new DotNetEnd(offerer), new DotNetEnd(answerer), setup, async () =>
