@@ -42,7 +42,13 @@ internal static class ThroughputSection
                 {
                     foreach (var (name, link, from, to) in pairings)
                     {
+                        var before = (from as DotNetEnd)?.Connection.SctpMetrics;
                         var rate = await TransferAsync(link, from, to, total, kib << 10);
+                        if (before is not null && Environment.GetEnvironmentVariable("P2P_BENCH_TRACE") == "1" && ((DotNetEnd)from).Connection.SctpMetrics is { } after)
+                        {
+                            Console.Error.WriteLine($"      sender SCTP: {after.PacketsSent - before.PacketsSent} packets, {after.DataChunksRetransmitted - before.DataChunksRetransmitted} chunks retransmitted, {after.FastRetransmits - before.FastRetransmits} fast retransmits, {after.T3Expirations - before.T3Expirations} T3 expirations, {after.SacksReceived - before.SacksReceived} SACKs; cwnd {after.CongestionWindow}, ssthresh {after.SlowStartThreshold}, peer rwnd {after.PeerReceiveWindow}, srtt {after.SmoothedRtt?.TotalMilliseconds:F1} ms, rto {after.Rto.TotalMilliseconds:F0} ms");
+                        }
+
                         Console.Error.WriteLine($"    {name}, {kib} KiB: {rate:F1} MB/s{(run == 0 ? " (warm-up)" : "")}");
                         if (run > 0)
                         {
