@@ -184,6 +184,12 @@ internal sealed class ReassemblyQueue
         return false;
     }
 
+    /// <summary>How many incoming resets wait for data.</summary>
+    public int DeferredResetCount => _deferred.Count;
+
+    /// <summary>True when a reset with this last TSN would be performed at once (everything up to it processed).</summary>
+    public bool IsResetDue(uint lastTsn) => SerialNumber.Le(lastTsn, _processed);
+
     /// <summary>True when a reset for this request is waiting for data.</summary>
     public bool IsResetDeferred(uint requestSequenceNumber)
     {
