@@ -11,7 +11,7 @@
 import { PeerState, mayBroadcast, mayUnicast } from "./codes.js";
 import { GroupError, GroupErrorCode, IdentityFailureReason, codeName, identityError } from "./errors.js";
 import { Deferred, EMPTY, abortable, encoder, formatDuration, messageOf } from "./util.js";
-import { FRAME_HEADER_SIZE, FrameKind, decodeErrorPayload, encodeErrorPayload, readFrameHeader, writeFrameHeader } from "./framing.js";
+import { FRAME_HEADER_SIZE, FrameKind, FragmentBuffer, decodeErrorPayload, encodeErrorPayload, readFrameHeader, writeFrameHeader } from "./framing.js";
 import { ECDSA_P256, decodeIdentityPayload, encodeIdentityPayload, identityKeyId } from "./identity.js";
 import { MemberEvent } from "./member.js";
 import { SEND_HIGH_WATER } from "./messenger.js";
@@ -91,7 +91,7 @@ class RouteState {
     /** Relayed requests waiting for their reply, by request id. @type {Map<number, Deferred>} */
     this.pendingRequests = new Map();
     // ---- receiving ----
-    /** The message being received (one per origin). @type {{seq: number, kind: number, messageId: number, totalLength: number, buffer: Uint8Array|null, received: number}|null} */
+    /** The message being received (one per origin). @type {{seq: number, kind: number, messageId: number, totalLength: number, buffer: FragmentBuffer|null, received: number}|null} */
     this.partial = null;
     /** Every seq up to this one was delivered... */
     this.deliveredThrough = 0;
@@ -703,18 +703,26 @@ export class Router {
     if (offset === 0) {
       if (partial !== null) this._log.debug(`Dropped a partly received relayed message from member ${origin} (seq ${partial.seq}): another one starts`);
       const tooLarge = header.totalLength > group.options.maxMessageSize;
-      partial = { seq, kind: header.kind, messageId: header.messageId, totalLength: header.totalLength, buffer: tooLarge ? null : new Uint8Array(header.totalLength), received: 0 };
+      partial = { seq, kind: header.kind, messageId: header.messageId, totalLength: header.totalLength, buffer: tooLarge ? null : new FragmentBuffer(header.totalLength), received: 0 };
       state.partial = partial;
     } else if (partial === null || partial.seq !== seq || partial.kind !== header.kind || partial.messageId !== header.messageId
       || partial.totalLength !== header.totalLength || partial.received !== offset) {
       this._log.debug(`Dropped a relayed fragment from member ${origin} (seq ${seq}, offset ${offset}): it does not continue the message being received`);
       return;
     }
-    partial.buffer?.set(fragment, offset);
+    if (offset + fragment.length > partial.totalLength || (partial.buffer !== null && !partial.buffer.append(fragment))) {
+      state.partial = null;
+      this._log.debug(`Dropped a relayed message from member ${origin} (seq ${seq}): its fragments go beyond its length`);
+      return;
+    }
     partial.received = offset + fragment.length;
     if (!header.final) return;
     state.partial = null;
-    const complete = { ...partial, signature: frame.signature ?? EMPTY, link };
+    if (partial.received !== partial.totalLength) {
+      this._log.debug(`Dropped a relayed message from member ${origin} (seq ${seq}): final at ${partial.received} of ${partial.totalLength} bytes`);
+      return;
+    }
+    const complete = { ...partial, buffer: partial.buffer?.toMessage() ?? null, signature: frame.signature ?? EMPTY, link };
     state.inbound = state.inbound.then(() => this._onMessage(state, complete)).catch((error) =>
       this._log.warn(`A relayed message from member ${origin} could not be handled: ${messageOf(error)}`));
   }
