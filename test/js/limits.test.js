@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FrameKind, ReassemblyStatus, FRAME_HEADER_SIZE, writeFrameHeader, MessageReassembler } from "../../src/P2p.Signaling.Server/wwwroot/p2p.js";
 import { FragmentBuffer, FRAGMENT_BUFFER_INITIAL_CAPACITY } from "../../src/P2p.Signaling.Server/wwwroot/p2p/framing.js";
+import { RouteState, MAX_REMEMBERED_SEQS } from "../../src/P2p.Signaling.Server/wwwroot/p2p/routing.js";
 
 const SIXTEEN_MIB = 16 * 1024 * 1024;
 
@@ -58,4 +59,13 @@ test("over-large messages count against the partial-message limit and are still 
   const last = reassembler.add(frame(FrameKind.Request, true, 500, 1000, new Uint8Array([1])));
   assert.equal(last.status, ReassemblyStatus.TooLarge);
   assert.equal(last.header?.final, true);
+});
+
+test("the relayed seqs remembered per origin are bounded even when the sender skips seqs", () => {
+  const state = new RouteState("origin");
+  for (let seq = 2; seq <= 2 * (MAX_REMEMBERED_SEQS + 100); seq += 2) state.markDelivered(seq);
+  assert.ok(state.deliveredAbove.size <= MAX_REMEMBERED_SEQS);
+  assert.ok(state.wasDelivered(2 * (MAX_REMEMBERED_SEQS + 100)), "the newest is remembered");
+  assert.ok(state.wasDelivered(2), "an old one is too (forgotten gaps count as delivered)");
+  assert.equal(state.wasDelivered(2 * (MAX_REMEMBERED_SEQS + 101)), false);
 });

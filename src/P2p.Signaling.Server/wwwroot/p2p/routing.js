@@ -61,10 +61,16 @@ export function resolveRelaying(options) {
  */
 
 /**
- * What this member knows about relaying with one other member: the route to it, the messages on their way, the
- * messages coming from it.
+ * The most delivered relayed seqs remembered above the highest contiguous one, per origin (as P2p.Core's
+ * RelayedInbox.MaxRemembered): a gap that old is a message its sender gave up on, and is forgotten.
  */
-class RouteState {
+export const MAX_REMEMBERED_SEQS = 4096;
+
+/**
+ * What this member knows about relaying with one other member: the route to it, the messages on their way, the
+ * messages coming from it. Internal (exported for tests).
+ */
+export class RouteState {
   /** @param {string} id the other member */
   constructor(id) {
     this.id = id;
@@ -106,8 +112,17 @@ class RouteState {
 
   /** @param {number} seq */
   markDelivered(seq) {
+    if (this.wasDelivered(seq)) return;
     this.deliveredAbove.add(seq);
     while (this.deliveredAbove.delete(this.deliveredThrough + 1)) this.deliveredThrough++;
+    if (this.deliveredAbove.size > MAX_REMEMBERED_SEQS) {
+      // A sender that skips seqs would otherwise grow the set without bound: forget the oldest gap.
+      let lowest = Infinity;
+      for (const s of this.deliveredAbove) if (s < lowest) lowest = s;
+      this.deliveredThrough = lowest;
+      for (const s of this.deliveredAbove) if (s <= lowest) this.deliveredAbove.delete(s);
+      while (this.deliveredAbove.delete(this.deliveredThrough + 1)) this.deliveredThrough++;
+    }
   }
 }
 
