@@ -8,11 +8,42 @@ using P2p.WebRtc.Tests.Support;
 namespace P2p.WebRtc.Tests.Sctp;
 
 /// <summary>
-/// Issue 19: what a peer's RE-CONFIG requests make the association hold is bounded: resets waiting for data
-/// (<see cref="SctpAssociation.MaxDeferredIncomingResets"/>) and answers queued (<see cref="SctpAssociation.MaxQueuedResponses"/>).
+/// Issue 19: what a peer's packets make the association hold is bounded: resets waiting for data
+/// (<see cref="SctpAssociation.MaxDeferredIncomingResets"/>), answers queued (<see cref="SctpAssociation.MaxQueuedResponses"/>)
+/// and the memory of out-of-order DATA chunks (<see cref="SctpAssociation.MaxHeldBufferBytes"/>).
 /// </summary>
-public sealed class StreamResetLimitsTests
+public sealed class PeerInputLimitsTests
 {
+    [Test]
+    public void Tiny_chunks_above_a_gap_hold_no_more_memory_than_the_limit()
+    {
+        var (sim, tagOfB, t0, _) = Connected();
+        const int perPacket = 64;
+        var next = t0 + 2; // t0 was A's first message; t0 + 1 stays missing
+        for (var packet = 0; packet < 32_768 / perPacket; packet++)
+        {
+            var chunks = new List<byte[]>();
+            for (var i = 0; i < perPacket; i++, next++)
+            {
+                // A first fragment of one byte: never complete, so it stays buffered.
+                var chunk = new byte[DataChunk.HeaderSize + 4];
+                var n = DataChunk.Write(chunk, DataChunk.FlagBeginning, next, 3, (ushort)(next - t0), 51, [7]);
+                chunks.Add(chunk[..n]);
+            }
+
+            sim.Inject(true, Packet(tagOfB, chunks.SelectMany(c => c).ToArray()));
+        }
+
+        Assert.That(sim.B.HeldBufferBytes, Is.GreaterThan(0));
+        Assert.That(sim.B.HeldBufferBytes, Is.LessThanOrEqualTo(sim.B.MaxHeldBufferBytes + SctpTestUtil.Options().MaxPacketSize));
+        Assert.That(sim.B.IsClosed, Is.False);
+
+        // The chunk in order is still taken, and what was held drains.
+        sim.A.SendOk(sim, 3, 51, [2]);
+        sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.That(sim.B.HeldBufferBytes, Is.LessThan(sim.B.MaxHeldBufferBytes));
+    }
+
     [Test]
     public void Resets_waiting_for_data_are_held_up_to_the_limit_and_further_ones_are_refused()
     {
@@ -21,7 +52,7 @@ public sealed class StreamResetLimitsTests
         for (uint i = 0; i < SctpAssociation.MaxDeferredIncomingResets + extra; i++)
         {
             // Each names another stream and a last TSN far ahead: none can be performed yet.
-            sim.Inject(true, Packet(tagOfB, Request(t0 + i, lastTsn: t0 + 10_000, stream: (ushort)(100 + i))));
+            sim.Inject(true, ReConfigPacket(tagOfB, Request(t0 + i, lastTsn: t0 + 10_000, stream: (ushort)(100 + i))));
         }
 
         sim.RunFor(TimeSpan.FromSeconds(1));
@@ -49,7 +80,7 @@ public sealed class StreamResetLimitsTests
             parameters.Add(Request(t0 + 5000 + i, lastTsn: t0, stream: 1)); // wrong sequence numbers: each is answered
         }
 
-        sim.Inject(true, Packet(tagOfB, [.. parameters.SelectMany(p => p)]));
+        sim.Inject(true, ReConfigPacket(tagOfB, [.. parameters.SelectMany(p => p)]));
         sim.RunFor(TimeSpan.FromSeconds(1));
 
         Assert.That(responses, Has.Count.InRange(1, SctpAssociation.MaxQueuedResponses));
@@ -112,13 +143,18 @@ public sealed class StreamResetLimitsTests
         return parameter[..n];
     }
 
-    private static byte[] Packet(uint tag, byte[] parameters)
+    private static byte[] ReConfigPacket(uint tag, byte[] parameters)
     {
         var chunk = new byte[4 + parameters.Length];
         ReConfigChunk.Write(chunk, parameters);
-        var packet = new byte[SctpCommonHeader.Size + chunk.Length];
+        return Packet(tag, chunk);
+    }
+
+    private static byte[] Packet(uint tag, ReadOnlySpan<byte> chunks)
+    {
+        var packet = new byte[SctpCommonHeader.Size + chunks.Length];
         new SctpCommonHeader(5000, 5000, tag).Write(packet);
-        chunk.CopyTo(packet, SctpCommonHeader.Size);
+        chunks.CopyTo(packet.AsSpan(SctpCommonHeader.Size));
         Crc32c.Stamp(packet);
         return packet;
     }
