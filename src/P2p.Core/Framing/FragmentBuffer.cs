@@ -1,9 +1,12 @@
+using System.Buffers;
+
 namespace P2p.Core.Framing;
 
 /// <summary>
 /// The bytes of one message received in fragments. The buffer grows with the bytes that actually arrive (doubling,
 /// never beyond the announced total), so a peer that announces a large message in a few-byte first fragment costs
-/// what it sent, not what its header claims.
+/// what it sent, not what its header claims. The buffers on the way are rented from the shared pool; the last one is
+/// the message itself, exactly its length, so a large message still costs one allocation of its size.
 /// </summary>
 internal sealed class FragmentBuffer
 {
@@ -14,12 +17,14 @@ internal sealed class FragmentBuffer
     internal const int InitialCapacity = 64 * 1024;
 
     private byte[] _buffer;
+    private bool _rented;
 
     /// <param name="totalLength">The message's announced length.</param>
     public FragmentBuffer(uint totalLength)
     {
         TotalLength = totalLength;
-        _buffer = new byte[Math.Min(totalLength, InitialCapacity)];
+        _rented = totalLength > InitialCapacity;
+        _buffer = _rented ? ArrayPool<byte>.Shared.Rent(InitialCapacity) : new byte[totalLength];
     }
 
     /// <summary>The announced length.</summary>
@@ -37,14 +42,40 @@ internal sealed class FragmentBuffer
         var needed = Received + fragment.Length;
         if (needed > _buffer.Length)
         {
+            // Only a rented buffer grows: one of the whole length is never too small.
             var size = (int)Math.Min(TotalLength, Math.Max((long)needed, (long)_buffer.Length * 2));
-            Array.Resize(ref _buffer, size);
+            var last = size == TotalLength;
+            var grown = last ? new byte[size] : ArrayPool<byte>.Shared.Rent(size);
+            _buffer.AsSpan(0, Received).CopyTo(grown);
+            ReturnRented();
+            _rented = !last;
+            _buffer = grown;
         }
 
         fragment.CopyTo(_buffer.AsSpan(Received));
         Received = needed;
     }
 
-    /// <summary>The whole message, once <see cref="Received"/> equals <see cref="TotalLength"/>: exactly its length.</summary>
-    public byte[] ToMessage() => _buffer.Length == Received ? _buffer : _buffer[..Received];
+    /// <summary>The whole message, once <see cref="Received"/> equals <see cref="TotalLength"/>: exactly its length, the caller's own.</summary>
+    public byte[] ToMessage()
+    {
+        if (!_rented && _buffer.Length == Received)
+        {
+            return _buffer;
+        }
+
+        var message = _buffer[..Received];
+        ReturnRented();
+        _buffer = message;
+        return message;
+    }
+
+    private void ReturnRented()
+    {
+        if (_rented)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _rented = false;
+        }
+    }
 }

@@ -79,6 +79,39 @@ public sealed class ReassemblyLimitsTests
     }
 
     [Test]
+    public void A_large_message_still_costs_one_allocation_of_its_size()
+    {
+        var message = new byte[1 << 20];
+        var frames = new List<byte[]>();
+        const int room = 64 * 1024;
+        for (var offset = 0; offset < message.Length; offset += room)
+        {
+            var n = Math.Min(room, message.Length - offset);
+            frames.Add(Frame(FrameKind.Broadcast, offset + n == message.Length, 3, (uint)message.Length, message.AsSpan(offset, n)));
+        }
+
+        var reassembler = new MessageReassembler(message.Length);
+        Reassemble(); // the growing buffers come from the shared pool, filled once
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = Reassemble();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(result, Has.Length.EqualTo(message.Length));
+        Assert.That(allocated, Is.LessThan(message.Length + (64 * 1024)));
+
+        ReadOnlyMemory<byte> Reassemble()
+        {
+            ReadOnlyMemory<byte> done = default;
+            foreach (var frame in frames)
+            {
+                _ = reassembler.Add(frame, out _, out done);
+            }
+
+            return done;
+        }
+    }
+
+    [Test]
     public void Over_large_messages_count_against_the_partial_message_limit()
     {
         var reassembler = new MessageReassembler(100, maxPartialMessages: 2);
