@@ -116,7 +116,9 @@ internal sealed partial class SignalingConnection
             return;
         }
 
-        foreach (var (groupId, owner, capability) in claimed)
+        // A session cannot have been in more groups than MaxGroupsPerConnection: only that many claims are looked at, so one
+        // message cannot ask the authorizer and the group store about every group id it can hold.
+        foreach (var (groupId, owner, capability) in claimed.Take(_options.MaxGroupsPerConnection))
         {
             if (_groups.Count >= _options.MaxGroupsPerConnection)
             {

@@ -16,7 +16,10 @@ public sealed partial class RtcPeerConnection
     private volatile bool _sctpConnected;
     private volatile bool _sctpClosed;
 
-    /// <summary>The peer opened a data channel (DATA_CHANNEL_OPEN received); it is open when raised.</summary>
+    /// <summary>
+    /// The peer opened a data channel (DATA_CHANNEL_OPEN received); it is open when raised. A channel the peer opens while
+    /// nothing handles this event is refused (its stream reset), as nobody could read it.
+    /// </summary>
     public event EventHandler<RtcDataChannel>? DataChannel;
 
     /// <summary>The SCTP association's counters (retransmissions, congestion window, RTT, …), once it exists.</summary>
@@ -93,7 +96,10 @@ public sealed partial class RtcPeerConnection
             MaxMessageSize = (int)Math.Min(RemoteMaxMessageSize, defaults.MaxSendBufferSize),
         };
         var sctp = new SctpTransport(dtls, options, _loggerFactory.CreateLogger<SctpTransport>(), _configuration.TimeProvider);
-        var manager = new DataChannelManager(sctp, _dtlsRole!.Value, RemoteMaxMessageSize, channel => DataChannel?.Invoke(this, channel), _loggerFactory.CreateLogger<DataChannelManager>());
+        var manager = new DataChannelManager(sctp, _dtlsRole!.Value, RemoteMaxMessageSize, channel => DataChannel?.Invoke(this, channel), _loggerFactory.CreateLogger<DataChannelManager>())
+        {
+            AcceptsPeerChannels = () => DataChannel is not null,
+        };
         sctp.Closed += (_, info) => OnSctpClosed(manager, info);
         foreach (var channel in _unassignedChannels)
         {

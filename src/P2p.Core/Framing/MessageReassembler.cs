@@ -16,6 +16,9 @@ public sealed class MessageReassembler(long maxMessageSize, int maxPartialMessag
         ? maxMessageSize
         : throw new ArgumentOutOfRangeException(nameof(maxMessageSize), maxMessageSize, "The message size limit must be between 0 and 2 GiB.");
 
+    /// <summary>How many messages are partly received (over-large ones being counted through included), for tests.</summary>
+    internal int PartialMessageCount => _partials.Count;
+
     /// <summary>
     /// As <see cref="Add(ReadOnlySpan{byte}, out FrameHeader, out ReadOnlyMemory{byte})"/>, for a frame the caller gives
     /// away (the transport hands each reader a buffer of its own): a message that fits in this one frame is returned as
@@ -60,8 +63,10 @@ public sealed class MessageReassembler(long maxMessageSize, int maxPartialMessag
         {
             if (header.TotalLength > MaxMessageSize)
             {
-                if (!header.Final)
+                if (!header.Final && _partials.Count < maxPartialMessages)
                 {
+                    // Counted like any partial message: a peer cannot grow the table with over-large ones. Past the
+                    // limit, every fragment of the message is reported TooLarge, the final one too.
                     _partials[key] = Partial.Discarding(header.TotalLength);
                 }
 
@@ -111,7 +116,7 @@ public sealed class MessageReassembler(long maxMessageSize, int maxPartialMessag
             return ReassemblyStatus.TooLarge;
         }
 
-        fragment.CopyTo(partial.Buffer.AsSpan((int)partial.Received));
+        partial.Buffer.Append(fragment);
         partial.Received += fragment.Length;
         if (!header.Final)
         {
@@ -124,7 +129,7 @@ public sealed class MessageReassembler(long maxMessageSize, int maxPartialMessag
             return ReassemblyStatus.Malformed;
         }
 
-        message = partial.Buffer;
+        message = partial.Buffer.ToMessage();
         return ReassemblyStatus.Complete;
     }
 
@@ -133,13 +138,13 @@ public sealed class MessageReassembler(long maxMessageSize, int maxPartialMessag
         public Partial(uint totalLength, bool discard = false)
         {
             TotalLength = totalLength;
-            Buffer = discard ? null : new byte[totalLength];
+            Buffer = discard ? null : new FragmentBuffer(totalLength);
         }
 
         public uint TotalLength { get; }
 
         /// <summary>The message being rebuilt, or null while an over-large message is discarded.</summary>
-        public byte[]? Buffer { get; }
+        public FragmentBuffer? Buffer { get; }
 
         public long Received { get; set; }
 

@@ -17,7 +17,7 @@ internal sealed class RelayedInbox(int maxMessageSize)
     private bool _partial;
     private uint _seq;
     private FrameHeader _header;
-    private byte[]? _buffer;
+    private FragmentBuffer? _buffer;
     private long _received;
 
     /// <summary>The largest message kept (larger ones are counted through but not buffered).</summary>
@@ -38,7 +38,7 @@ internal sealed class RelayedInbox(int maxMessageSize)
             _seq = seq;
             _header = header;
             _received = 0;
-            _buffer = header.TotalLength <= (uint)MaxMessageSize ? new byte[header.TotalLength] : null;
+            _buffer = header.TotalLength <= (uint)MaxMessageSize ? new FragmentBuffer(header.TotalLength) : null;
         }
         else if (!_partial || _seq != seq || _received != offset || _header with { Final = header.Final } != header)
         {
@@ -53,7 +53,7 @@ internal sealed class RelayedInbox(int maxMessageSize)
 
         if (_buffer is not null)
         {
-            fragment.CopyTo(_buffer.AsSpan((int)_received));
+            _buffer.Append(fragment);
         }
 
         _received += fragment.Length;
@@ -79,7 +79,7 @@ internal sealed class RelayedInbox(int maxMessageSize)
             return ReassemblyStatus.TooLarge;
         }
 
-        message = buffer;
+        message = buffer.ToMessage();
         return ReassemblyStatus.Complete;
     }
 

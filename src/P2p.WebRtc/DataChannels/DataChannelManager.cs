@@ -22,6 +22,13 @@ internal sealed class DataChannelManager : IDataChannelOwner
     private bool _connected;
     private bool _closed;
 
+    /// <summary>
+    /// Whether a channel the peer opens would reach anyone (the connection's <c>DataChannel</c> event has a handler).
+    /// When not, the peer's DATA_CHANNEL_OPEN is refused (its stream reset): nobody could ever read the channel, and
+    /// each one would otherwise hold up to <see cref="RtcDataChannel.MaxHeldBytes"/> of the peer's messages.
+    /// </summary>
+    public Func<bool> AcceptsPeerChannels { get; init; } = static () => true;
+
     /// <param name="sctp">The association.</param>
     /// <param name="role">This side's DTLS role: the client uses even stream ids, the server odd ones (RFC 8832 §6).</param>
     /// <param name="remoteMaxMessageSize">The peer's <c>a=max-message-size</c>.</param>
@@ -256,10 +263,12 @@ internal sealed class DataChannelManager : IDataChannelOwner
         RtcDataChannel channel;
         lock (_sync)
         {
-            if (id % 2 != peerParity || _channels.ContainsKey(id))
+            if (id % 2 != peerParity || _channels.ContainsKey(id) || !AcceptsPeerChannels())
             {
                 _logger.LogWarning("Refusing DATA_CHANNEL_OPEN for '{Label}' on stream {Id}: {Reason}", open!.Label, id,
-                    id % 2 != peerParity ? "wrong stream-id parity for the peer's DTLS role" : "the stream is in use");
+                    id % 2 != peerParity ? "wrong stream-id parity for the peer's DTLS role"
+                    : _channels.ContainsKey(id) ? "the stream is in use"
+                    : "nothing handles the DataChannel event");
                 channel = null!;
             }
             else

@@ -13,10 +13,19 @@ public sealed partial class IceAgent
     /// <summary>
     /// The most remote candidates one ICE generation takes from signalling (with the peer-reflexive ones learned so far):
     /// a browser signals a handful, and a peer that trickles without end would otherwise grow the agent without bound.
-    /// Further signalled candidates are ignored, with one warning; a peer-reflexive candidate learned from an
-    /// authenticated check is always kept.
+    /// Further signalled candidates are ignored, with one warning; peer-reflexive candidates learned from authenticated
+    /// checks are counted apart (<see cref="MaxPeerReflexiveCandidates"/>), so a flood of signalled ones cannot push
+    /// them out.
     /// </summary>
     public const int MaxRemoteCandidates = 256;
+
+    /// <summary>
+    /// The most peer-reflexive remote candidates learned per ICE generation (64): a peer behind NATs shows a few
+    /// mapped addresses, while a peer holding the ICE password could send authenticated checks from any number of
+    /// (spoofed) source addresses, each otherwise a new candidate, pairs, triggered checks and an accepted source. A
+    /// check from a further new source is dropped unanswered, with one warning.
+    /// </summary>
+    internal const int MaxPeerReflexiveCandidates = 64;
 
     /// <param name="c">The signalled candidate.</param>
     /// <param name="resolved">The address its mDNS host name resolved to (see IceAgent.Mdns.cs).</param>
@@ -101,6 +110,7 @@ public sealed partial class IceAgent
         var remote = new RemoteCandidate(candidate, endPoint);
         _remoteCandidates.Add(remote);
         _remoteByKey[remote.Key] = remote;
+        _peerReflexiveLearned++;
         _logger.LogDebug("ICE {Ufrag}: peer-reflexive remote candidate {EndPoint}", LocalUfrag, endPoint);
         return remote;
     }

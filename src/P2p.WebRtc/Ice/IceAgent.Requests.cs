@@ -142,6 +142,18 @@ public sealed partial class IceAgent
             }
         }
 
+        if (_peerReflexiveLearned >= MaxPeerReflexiveCandidates && !_remoteByKey.ContainsKey(source))
+        {
+            if (!_peerReflexiveCapped)
+            {
+                _peerReflexiveCapped = true;
+                _logger.LogWarning("ICE {Ufrag}: checks from more than {Max} unsignalled addresses; those from further ones are dropped", LocalUfrag, MaxPeerReflexiveCandidates);
+            }
+
+            Interlocked.Increment(ref _stunDropped);
+            return;
+        }
+
         var useCandidate = msg.HasAttribute(StunAttributeType.UseCandidate);
         var sourceEndPoint = source.ToIPEndPoint();
         SendSuccess(socket, msg.TransactionId, sourceEndPoint, remote);

@@ -110,6 +110,8 @@ public sealed partial class IceAgent
             _remoteKey = null;
             _remoteCandidates.Clear();
             _remoteCandidatesCapped = false;
+            _peerReflexiveLearned = 0;
+            _peerReflexiveCapped = false;
             _remoteByKey.Clear();
             _checkList.Clear();
             _triggered.Clear();

@@ -55,6 +55,8 @@ public sealed partial class IceAgent : IAsyncDisposable
     private TimeSpan _remoteEndOfCandidatesAt;
     private bool _checksStopped;
     private bool _remoteCandidatesCapped;
+    private int _peerReflexiveLearned;
+    private bool _peerReflexiveCapped;
     private bool _disposed;
     private TimeSpan _lastCheckSent = TimeSpan.MinValue;
     private TimeSpan? _firstValidAt;

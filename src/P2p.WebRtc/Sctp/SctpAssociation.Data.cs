@@ -10,6 +10,16 @@ namespace P2p.WebRtc.Sctp;
 /// </summary>
 public sealed partial class SctpAssociation
 {
+    /// <summary>
+    /// The most memory held by out-of-order DATA chunks: twice <see cref="SctpOptions.ReceiveWindow"/> (8 MiB by
+    /// default). Full-sized chunks stay well below it (the receive window stops them first); only many small chunks
+    /// above a gap reach it, which would otherwise hold a packet-sized buffer each (up to about 39 MB in the TSN window).
+    /// </summary>
+    internal long MaxHeldBufferBytes => 2L * _options.ReceiveWindow;
+
+    /// <summary>The memory held by out-of-order DATA chunks now (for tests).</summary>
+    internal long HeldBufferBytes => _reassembly?.HeldBufferBytes ?? 0;
+
     private bool AcceptsData => _state is SctpAssociationState.Established or SctpAssociationState.ShutdownPending
         or SctpAssociationState.ShutdownSent or SctpAssociationState.ShutdownReceived;
 
@@ -62,6 +72,16 @@ public sealed partial class SctpAssociation
             && (tsn != tracker.CumulativeTsn + 1 || _heldBytes > 0))
         {
             SctpLog.ChunkIgnored(_logger, chunk.TypeByte, "receive window full");
+            tracker.RequestAckNow();
+            return true;
+        }
+
+        // Out-of-order chunks each hold a packet-sized buffer, however small: past twice the receive window of such
+        // buffers, only the next chunk in order (never buffered) is taken, so tiny chunks above a gap cannot pin
+        // memory out of proportion to the bytes received. A sender retransmits what was dropped.
+        if (tsn != tracker.CumulativeTsn + 1 && reassembly.HeldBufferBytes >= MaxHeldBufferBytes)
+        {
+            SctpLog.ChunkIgnored(_logger, chunk.TypeByte, "out-of-order buffers full");
             tracker.RequestAckNow();
             return true;
         }

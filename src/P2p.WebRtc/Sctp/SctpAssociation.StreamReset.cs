@@ -11,6 +11,20 @@ namespace P2p.WebRtc.Sctp;
 public sealed partial class SctpAssociation
 {
     private const int MaxStreamsPerRequest = 256;
+
+    /// <summary>
+    /// The most Re-configuration Responses queued for the peer (64). Each request parameter of a RE-CONFIG chunk is
+    /// answered, and a request can be smaller than its answer's chunk, so a peer could otherwise queue answers faster
+    /// than they leave; beyond this, requests go unanswered (dropped and logged) and a genuine peer asks again.
+    /// </summary>
+    internal const int MaxQueuedResponses = 64;
+
+    /// <summary>
+    /// The most incoming stream resets waiting for their last TSN (16). A genuine peer waits for the answer to one request
+    /// before it sends the next, so a few is plenty; beyond this a request that would wait is answered "Error - Request already
+    /// in progress" (RFC 6525 §4.4) instead of being held without bound.
+    /// </summary>
+    internal const int MaxDeferredIncomingResets = 16;
     private readonly List<ushort> _resetQueue = [];
     private readonly HashSet<ushort> _resetQueued = [];
     private readonly HashSet<ushort> _resetInFlight = [];
@@ -188,8 +202,19 @@ public sealed partial class SctpAssociation
         }
 
         var result = _hasLastPeerRequest && seq == _lastPeerRequestSeq ? _lastPeerResult : ReconfigurationResult.ErrorBadSequenceNumber;
-        _responses.Add(new ReconfigurationResponseParameter(seq, result));
+        QueueResponse(seq, result);
         return false;
+    }
+
+    private void QueueResponse(uint seq, ReconfigurationResult result)
+    {
+        if (_responses.Count >= MaxQueuedResponses)
+        {
+            SctpLog.StreamReset(_logger, $"response to peer request seq {seq} dropped: {MaxQueuedResponses} responses already queued");
+            return;
+        }
+
+        _responses.Add(new ReconfigurationResponseParameter(seq, result));
     }
 
     private void DenyRequest(uint seq)
@@ -197,7 +222,7 @@ public sealed partial class SctpAssociation
         if (AcceptRequestSeq(seq))
         {
             _lastPeerResult = ReconfigurationResult.Denied;
-            _responses.Add(new ReconfigurationResponseParameter(seq, ReconfigurationResult.Denied));
+            QueueResponse(seq, ReconfigurationResult.Denied);
         }
     }
 
@@ -219,7 +244,15 @@ public sealed partial class SctpAssociation
             // The same reset again under a new sequence number: a sender that retries after "In
             // progress" with a fresh number (as dcSCTP does). Report its state; never reset twice.
             _lastPeerResult = _reassembly!.IsResetDeferred(_lastIncomingResetSeq) ? ReconfigurationResult.InProgress : ReconfigurationResult.SuccessPerformed;
-            _responses.Add(new ReconfigurationResponseParameter(seq, _lastPeerResult));
+            QueueResponse(seq, _lastPeerResult);
+            return;
+        }
+
+        if (!_reassembly!.IsResetDue(request.SendersLastAssignedTsn) && _reassembly.DeferredResetCount >= MaxDeferredIncomingResets)
+        {
+            SctpLog.StreamReset(_logger, $"peer reset seq {seq} refused: {MaxDeferredIncomingResets} resets already wait for data");
+            _lastPeerResult = ReconfigurationResult.ErrorRequestAlreadyInProgress;
+            QueueResponse(seq, _lastPeerResult);
             return;
         }
 
@@ -236,7 +269,7 @@ public sealed partial class SctpAssociation
         else
         {
             _lastPeerResult = ReconfigurationResult.InProgress;
-            _responses.Add(new ReconfigurationResponseParameter(seq, ReconfigurationResult.InProgress));
+            QueueResponse(seq, ReconfigurationResult.InProgress);
         }
     }
 
@@ -256,7 +289,7 @@ public sealed partial class SctpAssociation
                 _lastPeerResult = ReconfigurationResult.SuccessPerformed;
             }
 
-            _responses.Add(new ReconfigurationResponseParameter(seq, ReconfigurationResult.SuccessPerformed));
+            QueueResponse(seq, ReconfigurationResult.SuccessPerformed);
             SctpLog.StreamReset(_logger, $"peer reset {streams.Length} stream(s), seq {seq}");
             _events.Enqueue(new SctpEvent { Type = SctpEventType.IncomingStreamsReset, Streams = streams });
             foreach (var id in streams)

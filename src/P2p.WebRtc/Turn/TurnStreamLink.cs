@@ -105,7 +105,16 @@ internal sealed class TurnStreamLink : ITurnServerLink
                             return;
                         }
 
-                        handler(buffer.AsSpan(consumed, length));
+                        try
+                        {
+                            handler(buffer.AsSpan(consumed, length));
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            // As on a UDP socket's receive loop: a message the layers above fail on is dropped, and the
+                            // link keeps reading (an escaping exception would end the loop without reporting the link closed).
+                            _logger.LogError(e, "TURN {Server}: handling a {Length}-byte message failed; it is dropped", Server, length);
+                        }
                     }
 
                     consumed += padded;

@@ -124,6 +124,49 @@ export function encodeFrames(kind, messageId, message, maxFrameSize) {
   return frames;
 }
 
+/** The most a first fragment reserves ahead of the bytes received: 64 KiB (as P2p.Core's FragmentBuffer). */
+export const FRAGMENT_BUFFER_INITIAL_CAPACITY = 64 * 1024;
+
+/**
+ * The bytes of one message received in fragments. The buffer grows with the bytes that actually arrive (doubling,
+ * never beyond the announced total), so a peer that announces a large message in a few-byte first fragment costs
+ * what it sent, not what its header claims. Internal.
+ */
+export class FragmentBuffer {
+  /** @param {number} totalLength the message's announced length */
+  constructor(totalLength) {
+    this.totalLength = totalLength;
+    this.received = 0;
+    /** @type {Uint8Array} */
+    this._buffer = new Uint8Array(Math.min(totalLength, FRAGMENT_BUFFER_INITIAL_CAPACITY));
+  }
+
+  /** The bytes reserved so far (for tests). */
+  get capacity() { return this._buffer.length; }
+
+  /**
+   * Appends a fragment; false (nothing kept) when it would go beyond the announced length.
+   * @param {Uint8Array} fragment
+   */
+  append(fragment) {
+    const needed = this.received + fragment.length;
+    if (needed > this.totalLength) return false;
+    if (needed > this._buffer.length) {
+      const grown = new Uint8Array(Math.min(this.totalLength, Math.max(needed, this._buffer.length * 2)));
+      grown.set(this._buffer.subarray(0, this.received));
+      this._buffer = grown;
+    }
+    this._buffer.set(fragment, this.received);
+    this.received = needed;
+    return true;
+  }
+
+  /** The whole message once every byte has arrived: exactly its length. */
+  toMessage() {
+    return this._buffer.length === this.received ? this._buffer : this._buffer.slice(0, this.received);
+  }
+}
+
 /**
  * Rebuilds messages from the frames of one channel. Frames of different messages may interleave; the
  * frames of one message arrive in order. (Kind, id) identifies a message being rebuilt.
@@ -137,7 +180,7 @@ export class MessageReassembler {
     if (!(maxMessageSize >= 0 && maxMessageSize <= 0x7fffffff - 64)) throw new RangeError("The message size limit must be between 0 and 2 GiB.");
     this.maxMessageSize = maxMessageSize;
     this.maxPartialMessages = maxPartialMessages;
-    /** @type {Map<number, {totalLength: number, buffer: Uint8Array|null, received: number}>} */
+    /** @type {Map<number, {totalLength: number, buffer: FragmentBuffer|null, received: number}>} */
     this._partials = new Map();
   }
 
@@ -154,7 +197,9 @@ export class MessageReassembler {
     let partial = this._partials.get(key);
     if (partial === undefined) {
       if (header.totalLength > this.maxMessageSize) {
-        if (!header.final) this._partials.set(key, { totalLength: header.totalLength, buffer: null, received: 0 });
+        // Counted like any partial message: a peer cannot grow the table with over-large ones. Past the limit, every
+        // fragment of the message is reported TooLarge, the final one too.
+        if (!header.final && this._partials.size < this.maxPartialMessages) this._partials.set(key, { totalLength: header.totalLength, buffer: null, received: 0 });
         return { status: ReassemblyStatus.TooLarge, header, message: null };
       }
       if (header.final) {
@@ -163,7 +208,7 @@ export class MessageReassembler {
       }
       if (fragment.length >= header.totalLength) return { status: ReassemblyStatus.Malformed, header, message: null };
       if (this._partials.size >= this.maxPartialMessages) return { status: ReassemblyStatus.TooManyPartialMessages, header, message: null };
-      partial = { totalLength: header.totalLength, buffer: new Uint8Array(header.totalLength), received: 0 };
+      partial = { totalLength: header.totalLength, buffer: new FragmentBuffer(header.totalLength), received: 0 };
       this._partials.set(key, partial);
     }
 
@@ -179,12 +224,12 @@ export class MessageReassembler {
       return { status: ReassemblyStatus.TooLarge, header, message: null };
     }
 
-    partial.buffer.set(fragment, partial.received);
+    partial.buffer.append(fragment);
     partial.received += fragment.length;
     if (!header.final) return { status: ReassemblyStatus.Incomplete, header, message: null };
     this._partials.delete(key);
     if (partial.received !== partial.totalLength) return { status: ReassemblyStatus.Malformed, header, message: null };
-    return { status: ReassemblyStatus.Complete, header, message: partial.buffer };
+    return { status: ReassemblyStatus.Complete, header, message: partial.buffer.toMessage() };
   }
 }
 

@@ -11,7 +11,7 @@
 import { PeerState, mayBroadcast, mayUnicast } from "./codes.js";
 import { GroupError, GroupErrorCode, IdentityFailureReason, codeName, identityError } from "./errors.js";
 import { Deferred, EMPTY, abortable, encoder, formatDuration, messageOf } from "./util.js";
-import { FRAME_HEADER_SIZE, FrameKind, decodeErrorPayload, encodeErrorPayload, readFrameHeader, writeFrameHeader } from "./framing.js";
+import { FRAME_HEADER_SIZE, FrameKind, FragmentBuffer, decodeErrorPayload, encodeErrorPayload, readFrameHeader, writeFrameHeader } from "./framing.js";
 import { ECDSA_P256, decodeIdentityPayload, encodeIdentityPayload, identityKeyId } from "./identity.js";
 import { MemberEvent } from "./member.js";
 import { SEND_HIGH_WATER } from "./messenger.js";
@@ -61,10 +61,16 @@ export function resolveRelaying(options) {
  */
 
 /**
- * What this member knows about relaying with one other member: the route to it, the messages on their way, the
- * messages coming from it.
+ * The most delivered relayed seqs remembered above the highest contiguous one, per origin (as P2p.Core's
+ * RelayedInbox.MaxRemembered): a gap that old is a message its sender gave up on, and is forgotten.
  */
-class RouteState {
+export const MAX_REMEMBERED_SEQS = 4096;
+
+/**
+ * What this member knows about relaying with one other member: the route to it, the messages on their way, the
+ * messages coming from it. Internal (exported for tests).
+ */
+export class RouteState {
   /** @param {string} id the other member */
   constructor(id) {
     this.id = id;
@@ -91,7 +97,7 @@ class RouteState {
     /** Relayed requests waiting for their reply, by request id. @type {Map<number, Deferred>} */
     this.pendingRequests = new Map();
     // ---- receiving ----
-    /** The message being received (one per origin). @type {{seq: number, kind: number, messageId: number, totalLength: number, buffer: Uint8Array|null, received: number}|null} */
+    /** The message being received (one per origin). @type {{seq: number, kind: number, messageId: number, totalLength: number, buffer: FragmentBuffer|null, received: number}|null} */
     this.partial = null;
     /** Every seq up to this one was delivered... */
     this.deliveredThrough = 0;
@@ -106,8 +112,17 @@ class RouteState {
 
   /** @param {number} seq */
   markDelivered(seq) {
+    if (this.wasDelivered(seq)) return;
     this.deliveredAbove.add(seq);
     while (this.deliveredAbove.delete(this.deliveredThrough + 1)) this.deliveredThrough++;
+    if (this.deliveredAbove.size > MAX_REMEMBERED_SEQS) {
+      // A sender that skips seqs would otherwise grow the set without bound: forget the oldest gap.
+      let lowest = Infinity;
+      for (const s of this.deliveredAbove) if (s < lowest) lowest = s;
+      this.deliveredThrough = lowest;
+      for (const s of this.deliveredAbove) if (s <= lowest) this.deliveredAbove.delete(s);
+      while (this.deliveredAbove.delete(this.deliveredThrough + 1)) this.deliveredThrough++;
+    }
   }
 }
 
@@ -703,18 +718,26 @@ export class Router {
     if (offset === 0) {
       if (partial !== null) this._log.debug(`Dropped a partly received relayed message from member ${origin} (seq ${partial.seq}): another one starts`);
       const tooLarge = header.totalLength > group.options.maxMessageSize;
-      partial = { seq, kind: header.kind, messageId: header.messageId, totalLength: header.totalLength, buffer: tooLarge ? null : new Uint8Array(header.totalLength), received: 0 };
+      partial = { seq, kind: header.kind, messageId: header.messageId, totalLength: header.totalLength, buffer: tooLarge ? null : new FragmentBuffer(header.totalLength), received: 0 };
       state.partial = partial;
     } else if (partial === null || partial.seq !== seq || partial.kind !== header.kind || partial.messageId !== header.messageId
       || partial.totalLength !== header.totalLength || partial.received !== offset) {
       this._log.debug(`Dropped a relayed fragment from member ${origin} (seq ${seq}, offset ${offset}): it does not continue the message being received`);
       return;
     }
-    partial.buffer?.set(fragment, offset);
+    if (offset + fragment.length > partial.totalLength || (partial.buffer !== null && !partial.buffer.append(fragment))) {
+      state.partial = null;
+      this._log.debug(`Dropped a relayed message from member ${origin} (seq ${seq}): its fragments go beyond its length`);
+      return;
+    }
     partial.received = offset + fragment.length;
     if (!header.final) return;
     state.partial = null;
-    const complete = { ...partial, signature: frame.signature ?? EMPTY, link };
+    if (partial.received !== partial.totalLength) {
+      this._log.debug(`Dropped a relayed message from member ${origin} (seq ${seq}): final at ${partial.received} of ${partial.totalLength} bytes`);
+      return;
+    }
+    const complete = { ...partial, buffer: partial.buffer?.toMessage() ?? null, signature: frame.signature ?? EMPTY, link };
     state.inbound = state.inbound.then(() => this._onMessage(state, complete)).catch((error) =>
       this._log.warn(`A relayed message from member ${origin} could not be handled: ${messageOf(error)}`));
   }

@@ -75,6 +75,12 @@ internal sealed class ReassemblyQueue
     /// <summary>Bytes of out-of-order chunks held (what reduces the advertised window).</summary>
     public long BufferedBytes { get; private set; }
 
+    /// <summary>
+    /// The memory out-of-order chunks hold: their buffers' sizes, a packet's size each however small the chunk. This,
+    /// not <see cref="BufferedBytes"/>, is what many tiny chunks above a gap grow.
+    /// </summary>
+    public long HeldBufferBytes { get; private set; }
+
     /// <summary>Set when the peer sent a message larger than the limit; the association aborts.</summary>
     public bool MessageTooLarge { get; private set; }
 
@@ -113,6 +119,7 @@ internal sealed class ReassemblyQueue
             s.Flags = chunk.Flags;
             s.State = SlotState.Present;
             BufferedBytes += s.Length;
+            HeldBufferBytes += buffer.Length;
             TryEarlyDelivery(tsn);
         }
 
@@ -184,6 +191,12 @@ internal sealed class ReassemblyQueue
         return false;
     }
 
+    /// <summary>How many incoming resets wait for data.</summary>
+    public int DeferredResetCount => _deferred.Count;
+
+    /// <summary>True when a reset with this last TSN would be performed at once (everything up to it processed).</summary>
+    public bool IsResetDue(uint lastTsn) => SerialNumber.Le(lastTsn, _processed);
+
     /// <summary>True when a reset for this request is waiting for data.</summary>
     public bool IsResetDeferred(uint requestSequenceNumber)
     {
@@ -205,6 +218,7 @@ internal sealed class ReassemblyQueue
         {
             if (_slots[i].Buffer is { } b)
             {
+                HeldBufferBytes -= b.Length;
                 _chunkBuffers.Return(b);
             }
 
@@ -232,7 +246,8 @@ internal sealed class ReassemblyQueue
                 case SlotState.Present:
                     Process(s.Flags, s.Stream, s.Ssn, s.Ppid, s.Buffer.AsSpan(0, s.Length));
                     BufferedBytes -= s.Length;
-                    _chunkBuffers.Return(s.Buffer!);
+                    HeldBufferBytes -= s.Buffer!.Length;
+                    _chunkBuffers.Return(s.Buffer);
                     break;
                 default:
                     // Consumed by early delivery or discarded, or skipped by FORWARD TSN: no running
@@ -438,7 +453,8 @@ internal sealed class ReassemblyQueue
                 s.Buffer.AsSpan(0, s.Length).CopyTo(payload.AsSpan(offset));
                 offset += s.Length;
                 BufferedBytes -= s.Length;
-                _chunkBuffers.Return(s.Buffer!);
+                HeldBufferBytes -= s.Buffer!.Length;
+                _chunkBuffers.Return(s.Buffer);
                 s = new Slot { State = SlotState.Consumed };
             }
 
