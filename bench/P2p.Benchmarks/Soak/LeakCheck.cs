@@ -12,6 +12,7 @@ internal sealed class LeakCheck
     private readonly List<WeakReference> _groups = [];
     private readonly List<WeakReference> _channels = [];
     private readonly List<WeakReference> _connections = [];
+    private readonly List<WeakReference> _servers = [];
     private readonly Lock _sync = new();
 
     /// <summary>Remembers a departed membership's objects, once disposed and dropped by the soak.</summary>
@@ -25,13 +26,35 @@ internal sealed class LeakCheck
         }
     }
 
+    /// <summary>Remembers a signaling server that was stopped and disposed (for a restart): its services should go too.</summary>
+    public void Stopped(IServiceProvider services)
+    {
+        lock (_sync)
+        {
+            _servers.Add(new WeakReference(services));
+        }
+    }
+
     /// <summary>After a full collection: how many of each are still alive, of how many.</summary>
-    public (int Groups, int GroupsTotal, int Channels, int ChannelsTotal, int Connections, int ConnectionsTotal) Alive()
+    public LeakCount Alive()
     {
         ProcessMemory.Measure();
         lock (_sync)
         {
-            return (_groups.Count(w => w.IsAlive), _groups.Count, _channels.Count(w => w.IsAlive), _channels.Count, _connections.Count(w => w.IsAlive), _connections.Count);
+            return new(
+                (_groups.Count(w => w.IsAlive), _groups.Count),
+                (_channels.Count(w => w.IsAlive), _channels.Count),
+                (_connections.Count(w => w.IsAlive), _connections.Count),
+                (_servers.Count(w => w.IsAlive), _servers.Count));
         }
     }
+}
+
+/// <summary>Objects still alive after a full collection, of how many that should be gone.</summary>
+internal readonly record struct LeakCount((int Alive, int Of) Groups, (int Alive, int Of) Channels, (int Alive, int Of) Connections, (int Alive, int Of) Servers)
+{
+    public bool Any => Groups.Alive + Channels.Alive + Connections.Alive + Servers.Alive > 0;
+
+    public override string ToString() =>
+        $"{Groups.Alive} of {Groups.Of} / {Channels.Alive} of {Channels.Of} / {Connections.Alive} of {Connections.Of} / {Servers.Alive} of {Servers.Of}";
 }

@@ -103,10 +103,13 @@ internal static class SoakReport
         Console.WriteLine($"| crash → Interrupted (s), median / worst of {crashNoticed.Count} | {Times(crashNoticed)} |");
         Console.WriteLine($"| crash → removed (MemberLeft) (s), median / worst of {crashRemoved.Count} | {Times(crashRemoved)} |");
         Console.WriteLine($"| leave → removed (MemberLeft) (s), median / worst of {leaveRemoved.Count} | {Times(leaveRemoved)} |");
+        var departedAt = all.Where(m => m.Id.Length > 0).ToDictionary(m => m.Id, m => m.DepartedAt ?? double.MaxValue);
+        var failedWhilePresent = all.Sum(m => m.States.Count(s => s.State == PeerState.Failed && s.At < departedAt.GetValueOrDefault(s.Peer, double.MaxValue)));
+        Console.WriteLine($"| links reported Failed while both members were in the group | {failedWhilePresent} |");
         Console.WriteLine($"| departed members still listed at the end / present pairs not connected | {StaleMembers(all)} / {Unconnected(all)} |");
         Console.WriteLine($"| signaling resumed / closed for good (present members) | {all.Sum(m => m.Resumed)} / {all.Count(m => m.IsPresent && m.Signaling?.IsClosed == true)} |");
         var alive = leaks.Alive();
-        Console.WriteLine($"| departed memberships still alive after a full GC: groups / signaling channels / peer connections | {alive.Groups} of {alive.GroupsTotal} / {alive.Channels} of {alive.ChannelsTotal} / {alive.Connections} of {alive.ConnectionsTotal} |");
+        Console.WriteLine($"| still alive after a full GC: departed members' groups / signaling channels / peer connections, stopped servers | {alive} |");
         Console.WriteLine();
         PrintResources(options, sampler);
     }

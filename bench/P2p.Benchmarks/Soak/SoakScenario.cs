@@ -27,15 +27,16 @@ public sealed class SoakScenario : IScenario
         var resumeKey = SignalingServerOptions.NewResumeKey();
         var server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { ResumeKey = resumeKey }, cancellationToken);
         var port = server.Uri.Port;
+        var leaks = new LeakCheck();
         async Task RestartServerAsync()
         {
+            leaks.Stopped(server.Services);
             await server.DisposeAsync();
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
             server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { Url = $"http://127.0.0.1:{port}", ResumeKey = resumeKey }, cancellationToken);
         }
 
         using var net = new VirtualNetwork(options.Seed, TimeProvider.System);
-        var leaks = new LeakCheck();
         var roster = new SoakRoster(options, net, server.Uri, leaks, Now);
         for (var slot = 0; slot < options.Members; slot++)
         {
@@ -88,7 +89,7 @@ public sealed class SoakScenario : IScenario
 
         sampler.Sample();
         SoakReport.Print(options, roster, churn, sampler, leaks, options.Members);
-        var failed = SoakLoss.Of(roster.All).Lost > 0 || SoakReport.StaleMembers(roster.All) > 0 || leaks.Alive().Groups > 0;
+        var failed = SoakLoss.Of(roster.All).Lost > 0 || SoakReport.StaleMembers(roster.All) > 0 || leaks.Alive().Any;
         await roster.DisposeAllAsync();
         await server.DisposeAsync();
         return failed ? 1 : 0;
