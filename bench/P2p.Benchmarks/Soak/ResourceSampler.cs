@@ -83,12 +83,17 @@ internal sealed class ResourceSampler(SoakOptions options, Func<double> now, Fun
         }
     }
 
-    /// <summary>The samples the growth is fitted over: those after the warm-up (all of them when fewer than 3 are).</summary>
+    /// <summary>
+    /// The samples the growth is fitted over: those after the warm-up taken while the group was complete (a member
+    /// away takes its share of memory, timers and sockets with it, which is not growth); when fewer than 3 are, those
+    /// after the warm-up; when fewer than 3 are, all.
+    /// </summary>
     public IReadOnlyList<ResourceSample> Fitted()
     {
         var all = Samples;
         var after = all.Where(s => s.At >= all[0].At + options.Warmup.TotalSeconds).ToList();
-        return after.Count >= 3 ? after : all;
+        var complete = after.Where(s => s.Members == options.Members).ToList();
+        return complete.Count >= 3 ? complete : after.Count >= 3 ? after : all;
     }
 
     /// <summary>The slope of the least-squares line through (time, value), per hour.</summary>

@@ -121,7 +121,7 @@ internal static class SoakReport
         var first = samples[0];
         var warm = fitted[0];
         var last = samples[^1];
-        Console.WriteLine($"Resources: {samples.Count} samples every {options.SampleEvery.TotalSeconds:0} s (after a full GC); growth fitted over the {fitted.Count} from {warm.At / 60:0.#} min on");
+        Console.WriteLine($"Resources: {samples.Count} samples every {options.SampleEvery.TotalSeconds:0} s under traffic, each after a full GC; growth per hour = slope of the least-squares line through the {fitted.Count} taken from {warm.At / 60:0.#} min on with all {options.Members} members in the group");
         Console.WriteLine();
         Console.WriteLine("| resource | start | after warm-up | end | growth per hour (fit) |");
         Console.WriteLine("|---|---:|---:|---:|---:|");

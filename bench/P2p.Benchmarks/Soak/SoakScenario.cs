@@ -68,6 +68,7 @@ public sealed class SoakScenario : IScenario
         }
         finally
         {
+            sampler.Sample(); // the last look under traffic
             await stop.CancelAsync();
             await churn.WhenJoinedAsync();
             await sampling;
@@ -87,7 +88,6 @@ public sealed class SoakScenario : IScenario
             await Task.Delay(200, cancellationToken);
         }
 
-        sampler.Sample();
         SoakReport.Print(options, roster, churn, sampler, leaks, options.Members);
         var failed = SoakLoss.Of(roster.All).Lost > 0 || SoakReport.StaleMembers(roster.All) > 0 || leaks.Alive().Any;
         await roster.DisposeAllAsync();
