@@ -145,6 +145,10 @@ internal sealed class SoakMember
         TrafficStop.Dispose();
     }
 
+    /// <summary>What the soak itself keeps for this member: state changes and departures seen, and sequence ranges.</summary>
+    public (long Events, long Ranges) Bookkeeping() =>
+        (States.Count + Left.Count, Accepted.Values.Sum(r => (long)r.RangeCount) + _seen.Values.Sum(r => (long)r.RangeCount));
+
     /// <summary>The distinct broadcasts from <paramref name="sender"/> that arrived here.</summary>
     public SequenceSet ReceivedFrom(string sender) => _seen.GetOrAdd(sender, _ => new());
 

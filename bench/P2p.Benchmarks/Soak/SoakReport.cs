@@ -110,6 +110,12 @@ internal static class SoakReport
         Console.WriteLine($"| signaling resumed / closed for good (present members) | {all.Sum(m => m.Resumed)} / {all.Count(m => m.IsPresent && m.Signaling?.IsClosed == true)} |");
         var alive = leaks.Alive();
         Console.WriteLine($"| still alive after a full GC: departed members' groups / signaling channels / peer connections, stopped servers | {alive} |");
+        var events = all.Sum(m => m.Bookkeeping().Events);
+        var ranges = all.Sum(m => m.Bookkeeping().Ranges);
+
+        // Rough sizes: an event tuple in a queue segment ~32 B, a range 16 B (+ list slack), a membership's own objects ~2 KiB.
+        var kib = ((events * 32) + (ranges * 24) + (all.Count * 2048)) / 1024.0;
+        Console.WriteLine($"| the soak's own bookkeeping at the end: memberships / events / sequence ranges (≈ KiB) | {all.Count} / {events} / {ranges} (≈ {kib:F0}) |");
         Console.WriteLine();
         PrintResources(options, sampler);
     }
