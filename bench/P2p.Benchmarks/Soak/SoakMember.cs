@@ -18,6 +18,9 @@ internal enum Departure
 
     /// <summary>Crashed: its path and its signaling connection were cut without a word, then its objects were disposed behind the cut.</summary>
     Crashed,
+
+    /// <summary>Its join failed half-way (e.g. the signaling server restarted meanwhile): the others may have seen it come and go.</summary>
+    JoinFailed,
 }
 
 /// <summary>
@@ -125,6 +128,14 @@ internal sealed class SoakMember
         group.MemberStateChanged += (_, e) => States.Enqueue((now(), e.Peer.Id, e.State));
         group.MemberLeft += (_, e) => Left.Enqueue((now(), e.Peer.Id));
         signaling.Reconnected += (_, _) => Interlocked.Increment(ref Resumed);
+    }
+
+    /// <summary>Records a join that failed after the server knew the member as <paramref name="userId"/>.</summary>
+    public void JoinFailed(string userId, double at)
+    {
+        Id = userId;
+        JoinedAt = at;
+        Depart(Departure.JoinFailed, at);
     }
 
     /// <summary>Marks the departure (from now on copies for and from it are no longer owed).</summary>

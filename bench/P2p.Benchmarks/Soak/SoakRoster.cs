@@ -91,6 +91,16 @@ internal sealed class SoakRoster(SoakOptions options, VirtualNetwork net, Uri si
                 Interlocked.Increment(ref _joinRetries);
                 if (signaling is not null)
                 {
+                    if (signaling.UserId is { } userId)
+                    {
+                        // The others may have seen it join: its copies are owed to nobody, and it must not stay listed.
+                        member.JoinFailed(userId, now());
+                        lock (_sync)
+                        {
+                            _all.Add(member);
+                        }
+                    }
+
                     await signaling.DisposeAsync();
                 }
 
