@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using P2p.Benchmarks.Common;
 using P2p.WebRtc.Testing.Network;
 
@@ -28,6 +29,9 @@ internal sealed record SoakOptions
     /// <summary>Samples before this are left out of the growth fit (<c>--warmup</c> minutes; default a sixth of the run, at most 5).</summary>
     public TimeSpan Warmup { get; init; }
 
+    /// <summary>Where the members log, when <c>--log LEVEL</c> (e.g. Information, Warning) is given: stderr, with scopes and times. Default: nowhere.</summary>
+    public LogLevel? LogLevel { get; init; }
+
     public static SoakOptions Parse(string[] args)
     {
         var a = new Args(args);
@@ -48,8 +52,17 @@ internal sealed record SoakOptions
             Seed = a.Int("--seed", 1),
             SampleEvery = sampleEvery,
             Warmup = warmup,
+            LogLevel = a.String("--log") is { } level ? Enum.Parse<LogLevel>(level, ignoreCase: true) : null,
         };
     }
+
+    /// <summary>The members' logger factory (<see cref="LogLevel"/>).</summary>
+    public ILoggerFactory CreateLoggerFactory() => LogLevel is { } level
+        ? LoggerFactory.Create(b => b
+            .AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace)
+            .AddSimpleConsole(o => { o.IncludeScopes = true; o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+            .AddFilter(l => l >= level))
+        : Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
 
     /// <summary>The link of a slot: the last <see cref="Lossy"/> slots lose 2 % and 5 % of datagrams (alternately), with 20 and 50 ms of delay.</summary>
     public LinkConditions ConditionsOf(int slot)

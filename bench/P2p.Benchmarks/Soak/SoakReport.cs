@@ -21,6 +21,17 @@ internal static class SoakReport
         return present.Sum(m => present.Count(o => o != m && m.Group!.GetMember(o.Id)?.State != PeerState.Connected));
     }
 
+    /// <summary>The pairs of present members not connected, by state, with the first error of each state.</summary>
+    public static string UnconnectedDetail(IReadOnlyList<SoakMember> all)
+    {
+        var present = all.Where(m => m.IsPresent && m.Group is not null).ToList();
+        var pairs = present.SelectMany(m => present.Where(o => o != m).Select(o => (Of: m, Peer: m.Group!.GetMember(o.Id), o.Id)))
+            .Where(p => p.Peer?.State != PeerState.Connected)
+            .ToList();
+        return string.Join("; ", pairs.GroupBy(p => p.Peer?.State.ToString() ?? "unknown to it").Select(g =>
+            $"{g.Key} {g.Count()} (e.g. {g.First().Of.Slot}→{g.First().Id[..8]}: {g.First().Peer?.LastError?.Message ?? "no error"})"));
+    }
+
     public static void Print(SoakOptions options, SoakRoster roster, SoakChurn churn, ResourceSampler sampler, LeakCheck leaks, int initialMembers)
     {
         var all = roster.All;
@@ -107,6 +118,11 @@ internal static class SoakReport
         var failedWhilePresent = all.Sum(m => m.States.Count(s => s.State == PeerState.Failed && s.At < departedAt.GetValueOrDefault(s.Peer, double.MaxValue)));
         Console.WriteLine($"| links reported Failed while both members were in the group | {failedWhilePresent} |");
         Console.WriteLine($"| departed members still listed at the end / present pairs not connected | {StaleMembers(all)} / {Unconnected(all)} |");
+        if (Unconnected(all) > 0)
+        {
+            Console.WriteLine($"| not connected at the end, by state | {UnconnectedDetail(all)} |");
+        }
+
         Console.WriteLine($"| signaling resumed / closed for good (present members) | {all.Sum(m => m.Resumed)} / {all.Count(m => m.IsPresent && m.Signaling?.IsClosed == true)} |");
         var alive = leaks.Alive();
         Console.WriteLine($"| still alive after a full GC: departed members' groups / signaling channels / peer connections, stopped servers | {alive} |");

@@ -21,6 +21,7 @@ internal sealed class SoakRoster(SoakOptions options, VirtualNetwork net, Uri si
     private string _groupId = "";
     private int _hosts;
     private int _joinRetries;
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory _logging = options.CreateLoggerFactory();
 
     /// <summary>Every membership so far, in order of joining.</summary>
     public IReadOnlyList<SoakMember> All
@@ -71,8 +72,8 @@ internal sealed class SoakRoster(SoakOptions options, VirtualNetwork net, Uri si
                 var transport = new TrackingConnectionFactory(new WebRtcPeerConnectionFactory(new WebRtcTransportOptions { Ice = new IceAgentOptions { SocketFactory = host } }));
                 signaling = await WebSocketSignalingChannel.ConnectAsync(proxy.Uri, cancellationToken: cancellationToken);
                 var group = _groupId.Length == 0
-                    ? await Group.CreateAsync(signaling, transport, GroupCapability.All, member.Options(), new P2pOptions(), cancellationToken)
-                    : await Group.JoinAsync(signaling, transport, _groupId, member.Options(), new P2pOptions(), cancellationToken);
+                    ? await Group.CreateAsync(signaling, transport, GroupCapability.All, member.Options(), new P2pOptions { LoggerFactory = _logging }, cancellationToken)
+                    : await Group.JoinAsync(signaling, transport, _groupId, member.Options(), new P2pOptions { LoggerFactory = _logging }, cancellationToken);
                 if (_groupId.Length == 0)
                 {
                     _groupId = group.Id;
