@@ -136,6 +136,13 @@ public sealed class FaultyTcpProxy : IAsyncDisposable
                 if (read == 0)
                 {
                     to.Shutdown(SocketShutdown.Send);
+                    if (link.HalfClosed())
+                    {
+                        // Both directions ended cleanly: the connection is over, give its sockets back.
+                        link.Close();
+                        _links.TryRemove(link, out _);
+                    }
+
                     return;
                 }
 
@@ -155,7 +162,18 @@ public sealed class FaultyTcpProxy : IAsyncDisposable
     /// <summary>One proxied connection: the client's socket and the one to the server.</summary>
     private sealed class Link(Socket client, Socket server)
     {
+        private int _finished;
+
         public volatile bool Stalled;
+
+        /// <summary>One direction ended; <see langword="true"/> when it was the second.</summary>
+        public bool HalfClosed() => Interlocked.Increment(ref _finished) == 2;
+
+        public void Close()
+        {
+            client.Dispose();
+            server.Dispose();
+        }
 
         public void Reset()
         {

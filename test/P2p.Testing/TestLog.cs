@@ -9,7 +9,8 @@ namespace P2p.Testing;
 /// The tests' logger: collects entries for assertions (<see cref="Entries"/>, <see cref="Contains"/>) and for a
 /// failure message (<see cref="ToString"/>), and writes each line to the running test's output as it comes when
 /// asked to (<see cref="ToTestOutput"/>, or <c>P2P_TEST_LOG=1</c> in the environment). Lines are stamped with
-/// milliseconds since the log was created.
+/// milliseconds since the log was created. Scopes are kept per async flow, as the real logger factory keeps them
+/// (<see cref="Entry.Scopes"/>).
 /// </summary>
 public sealed class TestLog : ILoggerProvider, ILoggerFactory
 {
@@ -20,6 +21,7 @@ public sealed class TestLog : ILoggerProvider, ILoggerFactory
     private readonly ConcurrentQueue<Entry> _entries = new();
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly bool _echo;
+    private readonly LoggerExternalScopeProvider _scopes = new();
 
     /// <summary>A log that keeps entries of <paramref name="minimum"/> and above.</summary>
     /// <param name="minimum">The lowest level kept.</param>
@@ -84,6 +86,9 @@ public sealed class TestLog : ILoggerProvider, ILoggerFactory
     /// <param name="Exception">The exception logged with it, if any.</param>
     public sealed record Entry(double Milliseconds, LogLevel Level, string Category, string Message, Exception? Exception)
     {
+        /// <summary>The logging scopes the line was written in, outermost first.</summary>
+        public IReadOnlyList<string> Scopes { get; init; } = [];
+
         /// <summary>The line as printed: time, level, the category's last segment, message, exception.</summary>
         public override string ToString()
         {
@@ -96,7 +101,7 @@ public sealed class TestLog : ILoggerProvider, ILoggerFactory
     private sealed class Logger(TestLog log, string category, LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
+            where TState : notnull => log._scopes.Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
 
@@ -104,7 +109,9 @@ public sealed class TestLog : ILoggerProvider, ILoggerFactory
         {
             if (IsEnabled(logLevel))
             {
-                log.Add(new Entry(Stopwatch.GetElapsedTime(log._start).TotalMilliseconds, logLevel, category, formatter(state, exception), exception));
+                var scopes = new List<string>();
+                log._scopes.ForEachScope(static (scope, list) => list.Add(scope?.ToString() ?? ""), scopes);
+                log.Add(new Entry(Stopwatch.GetElapsedTime(log._start).TotalMilliseconds, logLevel, category, formatter(state, exception), exception) { Scopes = scopes });
             }
         }
     }

@@ -1,189 +1,97 @@
 using System.Diagnostics;
-using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
-using P2p.Benchmarks.Common;
-using P2p.Core;
 using P2p.Signaling.Server;
-using P2p.Signaling.WebSockets;
-using P2p.Transport.WebRtc;
-using P2p.WebRtc.Ice;
 using P2p.WebRtc.Testing.Network;
 
 namespace P2p.Benchmarks.Soak;
 
 /// <summary>
-/// A group under steady traffic with periodic faults: every member broadcasts sequenced messages and sends requests;
-/// every few seconds one member's network path is cut for a while and restored, and every third fault is instead a
-/// restart of the signaling server (stopped for 2 s, started again on the same port with the same resume key). The members run over a <see cref="VirtualNetwork"/> on the
-/// system clock; signaling runs on 127.0.0.1. Reports messages lost (must be 0: the channels are reliable), duplicates,
-/// refused sends, detection and recovery times, memory and threads.
+/// A group under steady traffic, faults and churn for a configurable time (docs/benchmarks.md, "Soak"): 8 members by
+/// default, 2 of them behind lossy links, on a <see cref="VirtualNetwork"/> on the system clock, signaling on
+/// 127.0.0.1; path cuts, graceful leaves, crashes, joins and signaling server restarts (<see cref="SoakChurn"/>).
+/// Reports messages lost (must be 0: the channels are reliable; <see cref="SoakLoss"/> has the rule), duplicates,
+/// requests, detection times, and the growth of memory, handles, threads and timers (<see cref="ResourceSampler"/>).
+/// Exit code 1 when a message was lost or a departed member is still listed at the end.
 /// </summary>
 public sealed class SoakScenario : IScenario
 {
     public string Name => "soak";
 
-    public string Description => "group under traffic with periodic path cuts and signaling restarts (--minutes 3 --members 5 --fault-every 10 --seed 1)";
+    public string Description => "group under traffic with path cuts, leaves, crashes, joins and signaling restarts (--minutes 3 --members 8 --lossy 2 --fault-every 10 --seed 1)";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var a = new Args(args);
-        var duration = TimeSpan.FromMinutes(double.Parse(a.String("--minutes") ?? "3", CultureInfo.InvariantCulture));
-        var count = a.Int("--members", 5);
-        var faultEvery = TimeSpan.FromSeconds(a.Int("--fault-every", 10));
-        var random = new Random(a.Int("--seed", 1));
+        var options = SoakOptions.Parse(args);
         var clock = Stopwatch.StartNew();
         double Now() => clock.Elapsed.TotalSeconds;
 
         var resumeKey = SignalingServerOptions.NewResumeKey();
         var server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { ResumeKey = resumeKey }, cancellationToken);
-        var serverRestarts = 0;
-        using var net = new VirtualNetwork(a.Int("--seed", 1), TimeProvider.System);
-        var members = new List<SoakMember>();
-        for (var i = 0; i < count; i++)
+        var port = server.Uri.Port;
+        var leaks = new LeakCheck();
+        async Task RestartServerAsync()
         {
-            var member = new SoakMember(net.Internet.AddHost($"m{i}"));
-            var transport = new WebRtcPeerConnectionFactory(new WebRtcTransportOptions { Ice = new IceAgentOptions { SocketFactory = member.Host } });
-            var signaling = await WebSocketSignalingChannel.ConnectAsync(server.Uri, cancellationToken: cancellationToken);
-            var group = i == 0
-                ? await Group.CreateAsync(signaling, transport, GroupCapability.All, member.Options(), new P2pOptions(), cancellationToken)
-                : await Group.JoinAsync(signaling, transport, members[0].Group.Id, member.Options(), new P2pOptions(), cancellationToken);
-            member.Attach(group, signaling, Now);
-            members.Add(member);
+            leaks.Stopped(server.Services);
+            await server.DisposeAsync();
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { Url = $"http://127.0.0.1:{port}", ResumeKey = resumeKey }, cancellationToken);
         }
 
-        // One member sits behind a lossy, slower link for the whole run.
-        members[^1].Host.Link.Conditions = new LinkConditions { Loss = 0.02, Delay = TimeSpan.FromMilliseconds(20) };
+        using var net = new VirtualNetwork(options.Seed, TimeProvider.System);
+        var roster = new SoakRoster(options, net, server.Uri, leaks, Now);
+        for (var slot = 0; slot < options.Members; slot++)
+        {
+            await roster.JoinAsync(slot, roster.NewHost(slot), cancellationToken);
+        }
+
         using (var formed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             formed.CancelAfter(TimeSpan.FromSeconds(60));
-            await Task.WhenAll(members.Select(m => m.Group.WhenAllConnectedAsync(formed.Token)));
+            await Task.WhenAll(roster.Present.Select(m => m.Group!.WhenAllConnectedAsync(formed.Token)));
         }
 
-        GC.Collect();
-        var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
-        var threadsBefore = Process.GetCurrentProcess().Threads.Count;
-        var faults = new List<(double At, double Length, string Member)>();
+        var sampler = new ResourceSampler(options, Now, () => roster.Present.Count);
+        sampler.Sample();
+        var seeds = new Random(options.Seed);
+        foreach (var member in roster.Present)
+        {
+            member.Traffic = SoakTraffic.Start(member, roster, seeds.Next());
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var traffic = members.Select(m => RunTrafficAsync(m, members, random.Next(), stop.Token)).ToArray();
-        var end = clock.Elapsed + duration;
-        while (clock.Elapsed + faultEvery < end)
+        var sampling = sampler.RunAsync(stop.Token);
+        var churn = new SoakChurn(options, roster, RestartServerAsync, Now);
+        var end = Now() + options.Duration.TotalSeconds;
+        try
         {
-            await Task.Delay(faultEvery, cancellationToken);
-            if ((faults.Count + serverRestarts + 1) % 3 == 0)
-            {
-                var port = server.Uri.Port;
-                await server.DisposeAsync();
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                server = await EmbeddedSignalingServer.StartAsync(new EmbeddedSignalingServerOptions { Url = $"http://127.0.0.1:{port}", ResumeKey = resumeKey }, cancellationToken);
-                serverRestarts++;
-                continue;
-            }
-
-            var victim = members[random.Next(members.Count)];
-            var length = TimeSpan.FromSeconds(1 + (random.NextDouble() * 5));
-            faults.Add((Now(), length.TotalSeconds, victim.Id));
-            victim.Host.Link.Cut();
-            await Task.Delay(length, cancellationToken);
-            victim.Host.Link.Restore();
+            await churn.RunAsync(() => Now() + options.FaultEvery.TotalSeconds > end, stop.Token);
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, end - Now())), cancellationToken);
+        }
+        finally
+        {
+            sampler.Sample(); // the last look under traffic
+            await stop.CancelAsync();
+            await churn.WhenJoinedAsync();
+            await sampling;
         }
 
-        await Task.Delay(end - clock.Elapsed > TimeSpan.Zero ? end - clock.Elapsed : TimeSpan.Zero, cancellationToken);
-        stop.Cancel();
-        await Task.WhenAll(traffic);
+        foreach (var member in roster.Present)
+        {
+            await member.TrafficStop.CancelAsync();
+            await member.Traffic;
+        }
 
-        // Let what is in flight arrive: until every accepted copy is in, or 30 s.
+        // Let what is in flight arrive, the last departures be noticed and the last joins connect: until nothing is
+        // owed, nobody departed is listed and every present pair is connected, or 60 s.
         var settle = Stopwatch.StartNew();
-        while (Lost(members) > 0 && settle.Elapsed < TimeSpan.FromSeconds(30))
+        while ((SoakLoss.Of(roster.All).Lost > 0 || SoakReport.StaleMembers(roster.All) > 0 || SoakReport.Unconnected(roster.All) > 0) && settle.Elapsed < TimeSpan.FromSeconds(60))
         {
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(200, cancellationToken);
         }
 
-        GC.Collect();
-        var memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
-        var threadsAfter = Process.GetCurrentProcess().Threads.Count;
-        Report(members, faults, serverRestarts, duration, memoryBefore, memoryAfter, threadsBefore, threadsAfter);
-        foreach (var member in members)
-        {
-            await member.Group.DisposeAsync();
-            await member.Signaling.DisposeAsync();
-        }
-
+        SoakReport.Print(options, roster, churn, sampler, leaks, options.Members);
+        var failed = SoakLoss.Of(roster.All).Lost > 0 || SoakReport.StaleMembers(roster.All) > 0 || leaks.Alive().Any;
+        await roster.DisposeAllAsync();
         await server.DisposeAsync();
-        return Lost(members) == 0 ? 0 : 1;
-    }
-
-    private static async Task RunTrafficAsync(SoakMember member, List<SoakMember> all, int seed, CancellationToken stop)
-    {
-        var random = new Random(seed);
-        var tick = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(50, stop);
-                await member.BroadcastAsync(stop);
-                if (++tick % 10 == 0)
-                {
-                    var others = all.Where(m => m != member).ToArray();
-                    _ = member.UnicastAsync(others[random.Next(others.Length)].Id, stop);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    private static long Lost(List<SoakMember> members) =>
-        members.Sum(sender => members.Where(r => r != sender).Sum(receiver =>
-            Math.Max(0, sender.Accepted.GetValueOrDefault(receiver.Id) - receiver.ReceivedFrom(sender.Id))));
-
-    private static void Report(List<SoakMember> members, List<(double At, double Length, string Member)> faults, int serverRestarts, TimeSpan duration, long memoryBefore, long memoryAfter, int threadsBefore, int threadsAfter)
-    {
-        var accepted = members.Sum(m => m.Accepted.Values.Sum());
-        var detections = new List<double>();
-        var recoveries = new List<double>();
-        foreach (var (at, length, victim) in faults)
-        {
-            foreach (var observer in members.Where(m => m.Id != victim))
-            {
-                // Only what happened before the next fault counts for this one (a cut too short to notice has no interruption).
-                var seen = observer.States.Where(s => s.Peer == victim && s.At >= at && s.At < at + length + 10);
-                if (seen.FirstOrDefault(s => s.State == PeerState.Interrupted) is { Peer: not null } interrupted)
-                {
-                    detections.Add(interrupted.At - at);
-                    if (seen.FirstOrDefault(s => s.State == PeerState.Connected && s.At >= interrupted.At) is { Peer: not null } back)
-                    {
-                        recoveries.Add(back.At - (at + length));
-                    }
-                }
-            }
-        }
-
-        string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-        Console.WriteLine($"Soak: {members.Count} members (one behind 2 % loss, 20 ms), {duration.TotalMinutes:0.#} min, {faults.Count} path cuts of 1–6 s, {serverRestarts} signaling server restarts");
-        Console.WriteLine();
-        Console.WriteLine("| measurement | value |");
-        Console.WriteLine("|---|---|");
-        Console.WriteLine($"| broadcast copies accepted | {accepted} |");
-        Console.WriteLine($"| **lost** (accepted, never received) | **{Lost(members)}** |");
-        Console.WriteLine($"| duplicates | {members.Sum(m => m.Duplicates)} |");
-        Console.WriteLine($"| refused at once (member not connected) | {members.Sum(m => m.Refused)} |");
-        Console.WriteLine($"| requests answered / failed | {members.Sum(m => m.UnicastsAnswered)} / {members.Sum(m => m.UnicastsFailed)} |");
-        if (detections.Count > 0)
-        {
-            Console.WriteLine($"| cut → Interrupted (s), median / worst of {detections.Count} | {F(Stats.Median(detections))} / {F(detections.Max())} |");
-        }
-
-        if (recoveries.Count > 0)
-        {
-            Console.WriteLine($"| restore → Connected (s), median / worst of {recoveries.Count} | {F(Stats.Median(recoveries))} / {F(recoveries.Max())} |");
-        }
-
-        Console.WriteLine($"| members failed / left | {members.Sum(m => m.States.Count(s => s.State == PeerState.Failed))} / {members.Sum(m => m.Left.Count)} |");
-        Console.WriteLine($"| signaling resumed / closed for good | {members.Sum(m => m.Resumed)} / {members.Count(m => m.Signaling.IsClosed)} |");
-        Console.WriteLine($"| managed memory before → after (MiB) | {memoryBefore / 1048576.0:F1} → {memoryAfter / 1048576.0:F1} |");
-        Console.WriteLine($"| threads before → after | {threadsBefore} → {threadsAfter} |");
+        return failed ? 1 : 0;
     }
 }

@@ -4,6 +4,9 @@ namespace P2p.Core.Mesh;
 /// One pending delayed action at a time: arming replaces whatever was pending, cancelling drops it. The delay is
 /// registered with the clock before <see cref="Arm"/> returns, so a test's fake clock can be advanced as soon as the
 /// state change that armed it is visible; the action never runs on the caller's stack (callers arm under their locks).
+/// Nor in the caller's execution context: the action starts from an empty one (no log scopes, no ambient activity).
+/// Otherwise every action that arms the next one (a retry after a failed retry, for as long as a member is unreachable)
+/// would run inside all the scopes of the ones before it, a chain that grows without end.
 /// </summary>
 internal sealed class OneShotTimer(BackgroundWork work, TimeProvider timeProvider, CancellationToken lifetime)
 {
@@ -14,7 +17,6 @@ internal sealed class OneShotTimer(BackgroundWork work, TimeProvider timeProvide
     public void Arm(TimeSpan delay, Action action)
     {
         var timer = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
-        var elapsed = Task.Delay(delay, timeProvider, timer.Token);
         CancellationTokenSource? replaced;
         lock (_gate)
         {
@@ -23,7 +25,23 @@ internal sealed class OneShotTimer(BackgroundWork work, TimeProvider timeProvide
         }
 
         CancelQuietly(replaced);
-        work.Track(FireAsync());
+        Task elapsed, fire;
+        var suppressed = ExecutionContext.IsFlowSuppressed();
+        var flow = suppressed ? default : ExecutionContext.SuppressFlow();
+        try
+        {
+            elapsed = Task.Delay(delay, timeProvider, timer.Token);
+            fire = FireAsync();
+        }
+        finally
+        {
+            if (!suppressed)
+            {
+                flow.Undo();
+            }
+        }
+
+        work.Track(fire);
 
         async Task FireAsync()
         {

@@ -115,6 +115,28 @@ public class MeshManagerTests
     }
 
     [Test]
+    public async Task Retrying_an_unreachable_member_does_not_nest_the_log_scopes_deeper_with_every_attempt()
+    {
+        // Each retry is armed by the failure of the one before: it must not run inside that one's scopes (found by the
+        // soak, issue 19: after 6 attempts a line carried 15 copies of the link's scope, and the chain never ended).
+        await using var world = new MockWorld("m", ["a", "m"]);
+        world.OnRelay = (_, _, _) => Task.FromException<JsonElement>(new SignalingException(SignalingErrorCode.RelayTimeout, "no answer"));
+        await world.JoinAsync();
+        for (var attempt = 1; attempt <= 6; attempt++)
+        {
+            await world.UntilAsync(() => world.Connections.Count == attempt && world.Connections.Last().Disposed, $"attempt {attempt} to fail");
+            world.Time.Advance(TimeSpan.FromSeconds(10)); // past the longest back-off (8 s + 20 %)
+        }
+
+        var depths = world.Log.Entries
+            .Where(e => e.Message.StartsWith("Connection attempt", StringComparison.Ordinal) && e.Message.Contains(" failed", StringComparison.Ordinal))
+            .Select(e => e.Scopes.Count)
+            .ToList();
+        Assert.That(depths, Has.Count.GreaterThanOrEqualTo(6));
+        Assert.That(depths.Skip(1), Is.All.EqualTo(depths[1]), "scopes of each failed attempt's line: " + string.Join(", ", depths));
+    }
+
+    [Test]
     public async Task An_attempt_that_does_not_connect_in_time_fails_with_a_timeout_and_is_retried()
     {
         await using var world = new MockWorld("m", ["a", "m"]);
