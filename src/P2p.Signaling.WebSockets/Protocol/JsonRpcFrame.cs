@@ -164,8 +164,10 @@ internal struct JsonRpcFrame
             frame.Kind = isResponse ? JsonRpcKind.Response : hasId ? JsonRpcKind.Request : JsonRpcKind.Notification;
             return JsonRpcParseStatus.Ok;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: the reader could not unescape a name or string it compared (a lone surrogate
+            // such as "\ud800" in a member name, "method" or "jsonrpc"), which is well-formed JSON but not text.
             frame = default;
             return JsonRpcParseStatus.ParseError;
         }
