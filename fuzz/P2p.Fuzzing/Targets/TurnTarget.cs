@@ -54,7 +54,7 @@ internal static class TurnTarget
             }
 
             link.Deliver(message);
-            if (allocation.MappedAddress is not null && !allocation.IsLost) // set with the relayed address, synchronously
+            if (allocation.Lifetime > TimeSpan.Zero && !allocation.IsLost) // granted with the relayed address, synchronously
             {
                 allocation.Send([1, 2, 3], Peer);
             }
