@@ -163,6 +163,12 @@ public class JsonRpcCodecTests
         Assert.That(id.IsPresent, Is.False);
     }
 
+    // Found by fuzzing (fuzz/findings/signaling-server/crash-38687cb42332): the relay target's error object is checked member by member.
+    [TestCase("""{"code":-32000,"mess\ud800age":"m"}""")]
+    [TestCase("""{"\udc00":1,"code":-32000,"message":"m"}""")]
+    public void An_error_object_with_a_member_name_that_is_no_text_is_invalid_not_an_exception(string json) =>
+        Assert.That(JsonRpcFrame.IsValidErrorObject(Encoding.UTF8.GetBytes(json)), Is.False);
+
     [TestCase("""{"code":-32000,"message":"m"}""", true)]
     [TestCase("""{"message":"m","data":{"code":"x"},"code":7}""", true)]
     [TestCase("""{"code":1.5,"message":"m"}""", false)]
