@@ -74,9 +74,9 @@ internal static class SignalingClientTarget
         {
             _ = decoder(result);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // PendingCall<T>.Complete turns it into SignalingErrorCode.InvalidResponse
+            // PendingCall<T>.Complete turns both into SignalingErrorCode.InvalidResponse
         }
     }
 
