@@ -77,7 +77,7 @@ for target in "${selected[@]}"; do
     for f in "$out"/default/$kind/id:*; do
       [ -e "$f" ] || continue
       name=${kind%es}; name=${name%s}-$(sha1sum "$f" | cut -c1-12)
-      [ -e "$findings/$name" ] || { cp "$f" "$findings/$name"; echo "fuzz/run.sh: NEW ${kind%s}: fuzz/findings/$target/$name"; }
+      [ -e "$findings/$name" ] || { cp "$f" "$findings/$name"; echo "fuzz/run.sh: NEW ${name%%-*}: fuzz/findings/$target/$name"; }
     done
   done
 
