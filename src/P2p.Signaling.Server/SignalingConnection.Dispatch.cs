@@ -8,7 +8,7 @@ namespace P2p.Signaling.Server;
 /// <summary>A connection's requests: parsing, dispatch by method, <c>init</c>, replies and rejections.</summary>
 internal sealed partial class SignalingConnection
 {
-    private ValueTask OnMessageAsync(byte[] buffer, int length)
+    internal ValueTask OnMessageAsync(byte[] buffer, int length)
     {
         var message = buffer.AsSpan(0, length);
         var status = JsonRpcFrame.TryParse(message, out var frame);

@@ -17,8 +17,9 @@ internal sealed class PendingCall<T>(string method, ResultDecoder<T> decoder, lo
         {
             value = decoder(result);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: JsonElement.GetString of a string that is no text (invalid UTF-8, a lone surrogate).
             _completion.TrySetException(new SignalingException(
                 SignalingErrorCode.InvalidResponse,
                 $"The answer to '{Method}' does not have the expected shape: {ex.Message}",

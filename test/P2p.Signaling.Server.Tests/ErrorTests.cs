@@ -22,6 +22,8 @@ public class ErrorTests
     [TestCase("{not json", -32700)]
     [TestCase("", -32700)]
     [TestCase("{\"id\":1,\"method\":\"init\"} trailing", -32700)]
+    [TestCase("{\"\\ud800\":1,\"id\":1,\"method\":\"init\"}", -32700)] // found by fuzzing: the connection was closed
+    [TestCase("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\\ud800\"}", -32700)] // found by fuzzing
     [TestCase("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"init\"}]", -32600)]
     [TestCase("\"init\"", -32600)]
     [TestCase("{\"jsonrpc\":\"2.0\"}", -32600)]

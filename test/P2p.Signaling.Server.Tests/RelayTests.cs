@@ -70,6 +70,20 @@ public class RelayTests
         Assert.That((await relay).GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32603));
     }
 
+    // Found by fuzzing (fuzz/findings/signaling-server/crash-38687cb42332): a member name that is no text in the target's
+    // error object threw out of the error check, closed the target's connection and left the relay unanswered.
+    [Test]
+    public async Task An_error_object_with_a_name_that_is_no_text_becomes_internal_error_and_the_target_stays_connected()
+    {
+        var (a, b, group) = await PairAsync(_server);
+        await using var disposeA = a;
+        await using var disposeB = b;
+        var relay = a.CallAsync("relay", $"[\"{group}\",\"{b.UserId}\",1]");
+        await b.AnswerAsync(await b.RelayRequestAsync(), "\"error\":{\"code\":-32000,\"mess\\ud800age\":\"no\"}");
+        Assert.That((await relay).GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32603));
+        Assert.That((await b.CallAsync("get_members", $"[\"{group}\"]")).TryGetProperty("result", out _), Is.True, "the target's connection still works");
+    }
+
     [Test]
     public async Task A_relay_without_answer_times_out_and_a_late_answer_is_dropped()
     {

@@ -54,6 +54,8 @@ public class GetIceServersTests
     [TestCase("[{\"urls\":[\"stun:x\",1]}]")]
     [TestCase("[{\"urls\":[\"turn:x\"],\"credential\":7}]")]
     [TestCase("null")]
+    [TestCase("[{\"urls\":[\"stun:\\ud800\"]}]")] // found by fuzzing (fuzz/findings/signaling-client): a string that is no text
+    [TestCase("[{\"urls\":\"turn:x\",\"username\":\"\\udc00\"}]")] // found by fuzzing
     public async Task A_wrong_shape_fails_the_call_with_invalid_response(string result)
     {
         var (channel, server) = await ConnectAsync();

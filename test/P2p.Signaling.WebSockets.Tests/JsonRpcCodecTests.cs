@@ -88,6 +88,28 @@ public class JsonRpcCodecTests
     [TestCase("{\"id\":1}{\"id\":2}")]
     public void InvalidJsonIsAParseError(string json) => Assert.That(Parse(json, out _), Is.EqualTo(JsonRpcParseStatus.ParseError));
 
+    // Found by fuzzing (fuzz/findings/signaling-*): the reader throws InvalidOperationException when it must unescape text
+    // that is well-formed JSON but no string (a lone surrogate), which ended the server's connection and the client's link.
+    [TestCase("""{"\ud800":1,"id":1,"method":"init"}""")]
+    [TestCase("""{"jsonrpc":"2.0","id":1,"method":"\ud800"}""")]
+    [TestCase("""{"jsonrpc":"\ud8002.0","id":1,"method":"init"}""")]
+    [TestCase("""{"jsonrpc":"2.0","id":1,"re\ud800sult":1}""")]
+    public void A_lone_surrogate_where_the_parser_compares_text_is_a_parse_error_not_an_exception(string json) =>
+        Assert.That(Parse(json, out _), Is.EqualTo(JsonRpcParseStatus.ParseError));
+
+    [Test]
+    public void A_string_param_that_is_not_text_reads_as_no_string()
+    {
+        var escaped = Encoding.UTF8.GetBytes("""{"method":"relay","params":["\ud800x","ok"]}""");
+        Assert.That(JsonRpcFrame.TryParse(escaped, out var frame), Is.EqualTo(JsonRpcParseStatus.Ok));
+        Assert.That(frame.Param0.GetString(escaped), Is.Null);
+        Assert.That(frame.Param1.GetString(escaped), Is.EqualTo("ok"));
+
+        byte[] invalidUtf8 = [.. "{\"method\":\"relay\",\"params\":[\""u8, 0xE4, .. "\"]}"u8];
+        Assert.That(JsonRpcFrame.TryParse(invalidUtf8, out var raw), Is.EqualTo(JsonRpcParseStatus.Ok), "the reader does not validate UTF-8 it skips");
+        Assert.That(raw.Param0.GetString(invalidUtf8), Is.Null);
+    }
+
     [TestCase("[]", "Batch")]
     [TestCase("42", "object")]
     [TestCase("""{"jsonrpc":"1.0","id":1,"method":"init"}""", "2.0")]
@@ -140,6 +162,12 @@ public class JsonRpcCodecTests
         (id, _, _) = JsonRpcFrame.ScanPrefix(Encoding.UTF8.GetBytes("garbage"));
         Assert.That(id.IsPresent, Is.False);
     }
+
+    // Found by fuzzing (fuzz/findings/signaling-server/crash-38687cb42332): the relay target's error object is checked member by member.
+    [TestCase("""{"code":-32000,"mess\ud800age":"m"}""")]
+    [TestCase("""{"\udc00":1,"code":-32000,"message":"m"}""")]
+    public void An_error_object_with_a_member_name_that_is_no_text_is_invalid_not_an_exception(string json) =>
+        Assert.That(JsonRpcFrame.IsValidErrorObject(Encoding.UTF8.GetBytes(json)), Is.False);
 
     [TestCase("""{"code":-32000,"message":"m"}""", true)]
     [TestCase("""{"message":"m","data":{"code":"x"},"code":7}""", true)]

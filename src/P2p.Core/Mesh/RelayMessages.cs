@@ -62,19 +62,17 @@ internal static class RelayMessages
 
     /// <summary>The <c>type</c> member of an object, or <see langword="null"/>.</summary>
     public static string? TypeOf(JsonElement data) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-            ? type.GetString()
-            : null;
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty("type", out var type) ? TextOf(type) : null;
 
     public static bool TryParseDescription(JsonElement data, string expectedType, out SessionDescriptionPayload description)
     {
         description = null!;
-        if (TypeOf(data) != expectedType || !data.TryGetProperty("sdp", out var sdp) || sdp.ValueKind != JsonValueKind.String)
+        if (TypeOf(data) != expectedType || !data.TryGetProperty("sdp", out var sdp) || TextOf(sdp) is not { } text)
         {
             return false;
         }
 
-        description = new SessionDescriptionPayload(expectedType, sdp.GetString()!);
+        description = new SessionDescriptionPayload(expectedType, text);
         return true;
     }
 
@@ -82,7 +80,7 @@ internal static class RelayMessages
     {
         candidate = null!;
         if (TypeOf(data) != IceCandidatePayload.CandidateType
-            || !data.TryGetProperty("candidate", out var text) || text.ValueKind != JsonValueKind.String)
+            || !data.TryGetProperty("candidate", out var textElement) || TextOf(textElement) is not { } text)
         {
             return false;
         }
@@ -92,7 +90,11 @@ internal static class RelayMessages
         {
             if (midElement.ValueKind == JsonValueKind.String)
             {
-                mid = midElement.GetString();
+                mid = TextOf(midElement);
+                if (mid is null)
+                {
+                    return false;
+                }
             }
             else if (midElement.ValueKind != JsonValueKind.Null)
             {
@@ -113,8 +115,29 @@ internal static class RelayMessages
             }
         }
 
-        candidate = new IceCandidatePayload(text.GetString()!, mid, index);
+        candidate = new IceCandidatePayload(text, mid, index);
         return true;
+    }
+
+    /// <summary>
+    /// The text of a string value; <see langword="null"/> when it is not a string, or is one that no string can hold (an
+    /// escaped lone surrogate such as <c>"\ud800"</c>, well-formed JSON that <see cref="JsonElement.GetString"/> refuses).
+    /// </summary>
+    private static string? TextOf(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The answer to a restart request: <c>true</c>.</summary>

@@ -164,8 +164,10 @@ internal struct JsonRpcFrame
             frame.Kind = isResponse ? JsonRpcKind.Response : hasId ? JsonRpcKind.Request : JsonRpcKind.Notification;
             return JsonRpcParseStatus.Ok;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: the reader could not unescape a name or string it compared (a lone surrogate
+            // such as "\ud800" in a member name, "method" or "jsonrpc"), which is well-formed JSON but not text.
             frame = default;
             return JsonRpcParseStatus.ParseError;
         }
@@ -281,24 +283,31 @@ internal struct JsonRpcFrame
         }
 
         bool hasCode = false, hasMessage = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        try
         {
-            if (reader.ValueTextEquals("code"u8))
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                reader.Read();
-                hasCode = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out _);
-            }
-            else if (reader.ValueTextEquals("message"u8))
-            {
-                reader.Read();
-                hasMessage = reader.TokenType == JsonTokenType.String;
-            }
-            else
-            {
-                reader.Read();
-            }
+                if (reader.ValueTextEquals("code"u8))
+                {
+                    reader.Read();
+                    hasCode = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out _);
+                }
+                else if (reader.ValueTextEquals("message"u8))
+                {
+                    reader.Read();
+                    hasMessage = reader.TokenType == JsonTokenType.String;
+                }
+                else
+                {
+                    reader.Read();
+                }
 
-            reader.Skip();
+                reader.Skip();
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return false; // a member name that is no text (an escaped lone surrogate): not an error object
         }
 
         return hasCode && hasMessage;

@@ -9,7 +9,10 @@ internal readonly record struct JsonSlice(int Start, int Length, JsonTokenType T
 
     public ReadOnlySpan<byte> Of(ReadOnlySpan<byte> message) => message.Slice(Start, Length);
 
-    /// <summary>Reads a string value; <see langword="null"/> when the value is not a string.</summary>
+    /// <summary>
+    /// Reads a string value; <see langword="null"/> when the value is not a string, or is one that is not text (invalid
+    /// UTF-8, or an escaped lone surrogate such as <c>"\ud800"</c>: well-formed JSON that no string can hold).
+    /// </summary>
     public string? GetString(ReadOnlySpan<byte> message)
     {
         if (Type != JsonTokenType.String)
@@ -19,7 +22,14 @@ internal readonly record struct JsonSlice(int Start, int Length, JsonTokenType T
 
         var reader = new Utf8JsonReader(Of(message));
         reader.Read();
-        return reader.GetString();
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

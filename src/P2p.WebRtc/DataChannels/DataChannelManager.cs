@@ -240,6 +240,23 @@ internal sealed class DataChannelManager : IDataChannelOwner
     private static bool IsKnown(DataChannelPpid ppid) => ppid is DataChannelPpid.Dcep or DataChannelPpid.String or DataChannelPpid.BinaryPartial
         or DataChannelPpid.Binary or DataChannelPpid.StringPartial or DataChannelPpid.StringEmpty or DataChannelPpid.BinaryEmpty;
 
+    /// <summary>The channel a peer's DATA_CHANNEL_OPEN announces on stream <paramref name="id"/> (RFC 8832 §5.1), acknowledged.</summary>
+    internal static RtcDataChannel CreateAnnounced(DataChannelOpenMessage open, ushort id)
+    {
+        var kind = (DataChannelType)((byte)open.ChannelType & 0x7f);
+        return new RtcDataChannel(open.Label, new RtcDataChannelInit
+        {
+            Ordered = !open.Unordered,
+            Protocol = open.Protocol,
+            Priority = open.Priority,
+            MaxRetransmits = kind == DataChannelType.PartialReliableRexmit ? (int)Math.Min(open.ReliabilityParameter, int.MaxValue) : null,
+            MaxPacketLifeTime = kind == DataChannelType.PartialReliableTimed ? TimeSpan.FromMilliseconds(open.ReliabilityParameter) : null,
+        }, id)
+        {
+            Acknowledged = true,
+        };
+    }
+
     private void OnDcep(ushort id, ReadOnlySpan<byte> payload)
     {
         if (payload.Length == 1 && payload[0] == (byte)DcepMessageType.Ack)
@@ -273,19 +290,7 @@ internal sealed class DataChannelManager : IDataChannelOwner
             }
             else
             {
-                var unordered = open!.Unordered;
-                var kind = (DataChannelType)((byte)open.ChannelType & 0x7f);
-                channel = new RtcDataChannel(open.Label, new RtcDataChannelInit
-                {
-                    Ordered = !unordered,
-                    Protocol = open.Protocol,
-                    Priority = open.Priority,
-                    MaxRetransmits = kind == DataChannelType.PartialReliableRexmit ? (int)Math.Min(open.ReliabilityParameter, int.MaxValue) : null,
-                    MaxPacketLifeTime = kind == DataChannelType.PartialReliableTimed ? TimeSpan.FromMilliseconds(open.ReliabilityParameter) : null,
-                }, id)
-                {
-                    Acknowledged = true,
-                };
+                channel = CreateAnnounced(open!, id);
                 _channels[id] = channel;
                 channel.Attach(this);
             }

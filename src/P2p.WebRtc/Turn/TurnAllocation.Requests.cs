@@ -11,6 +11,9 @@ internal sealed partial class TurnAllocation
     /// <summary>How often one request is re-sent after 401/438 before it is given up.</summary>
     private const int MaxAuthRetries = 3;
 
+    /// <summary>The longest the timer is set for (a refresh further away is reached in several steps).</summary>
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
+
     private readonly Dictionary<StunTransactionId, TurnRequest> _requests = [];
     private string? _realm;
     private string? _nonce;
@@ -138,8 +141,10 @@ internal sealed partial class TurnAllocation
             return;
         }
 
+        // A timer takes at most 2^32 - 2 ms (49.7 days), and the server grants the allocation's LIFETIME (32-bit seconds):
+        // a far-off refresh wakes the timer once an hour, which finds nothing due and sets it again.
         var due = next - Now;
-        _timer.Change(due < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : due, Timeout.InfiniteTimeSpan);
+        _timer.Change(due < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : due > MaxTimerDue ? MaxTimerDue : due, Timeout.InfiniteTimeSpan);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -141,7 +141,7 @@ internal sealed class TurnStreamLink : ITurnServerLink
 
     /// <summary>Finds the first whole message: its length and the bytes it occupies on the stream.</summary>
     /// <exception cref="InvalidDataException">The stream is not TURN framing.</exception>
-    private static bool TryFrame(ReadOnlySpan<byte> data, out int length, out int padded)
+    internal static bool TryFrame(ReadOnlySpan<byte> data, out int length, out int padded)
     {
         length = padded = 0;
         if (data.Length < 4)

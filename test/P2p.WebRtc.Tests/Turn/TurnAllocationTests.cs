@@ -95,6 +95,21 @@ public class TurnAllocationTests
         Assert.That(link.Requests().Count(r => r.Method == StunMethod.Refresh), Is.EqualTo(3), "the next refresh, 60 s later");
     }
 
+    // Found by fuzzing (fuzz/findings/turn/): a LIFETIME beyond 49.7 days put the refresh past what a timer accepts;
+    // ITimer.Change threw on the receive path, leaving the allocation without a timer (and a TCP link without its reader).
+    [TestCase(uint.MaxValue)]
+    [TestCase(4_300_000u)]
+    public async Task A_lifetime_longer_than_a_timer_can_wait_is_kept_and_refreshed_in_steps(uint lifetime)
+    {
+        var (allocation, link) = await AllocatedAsync(lifetime);
+        Assert.That(allocation.IsLost, Is.False);
+        Assert.That(allocation.Lifetime, Is.EqualTo(TimeSpan.FromSeconds(lifetime)));
+
+        _time.Advance(TimeSpan.FromHours(3));
+        Assert.That(link.Requests().Count(r => r.Method == StunMethod.Refresh), Is.Zero, "the timer woke up and found nothing due");
+        Assert.That(allocation.IsLost, Is.False);
+    }
+
     [Test]
     public async Task A_refresh_refused_with_a_server_error_is_retried_while_the_allocation_lives_and_437_loses_it()
     {
