@@ -210,8 +210,11 @@ internal sealed partial class SignalingConnection
         }
     }
 
-    /// <summary>Reads <c>[{"id","owner","capability"}, ...]</c>; owner and capability may be absent or null.</summary>
-    private static bool TryParseResumeGroups(ReadOnlySpan<byte> json, out List<(string Id, string? Owner, int? Capability)> groups)
+    /// <summary>
+    /// Reads <c>[{"id","owner","capability"}, ...]</c>; owner and capability may be absent or null. False for anything
+    /// else, including well-formed JSON that no string can hold (an escaped lone surrogate in a name or a value).
+    /// </summary>
+    internal static bool TryParseResumeGroups(ReadOnlySpan<byte> json, out List<(string Id, string? Owner, int? Capability)> groups)
     {
         groups = [];
         try
@@ -243,7 +246,7 @@ internal sealed partial class SignalingConnection
 
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return false;
         }

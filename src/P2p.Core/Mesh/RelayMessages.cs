@@ -55,19 +55,19 @@ internal static class RelayMessages
 
     /// <summary>True when an offer carries <c>"iceRestart":true</c>.</summary>
     public static bool IsIceRestart(JsonElement data) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(IceRestartMember, out var flag) && flag.ValueKind == JsonValueKind.True;
+        data.ValueKind == JsonValueKind.Object && TryGetMember(data, IceRestartMember, out var flag) && flag.ValueKind == JsonValueKind.True;
 
     public static JsonElement ToJson(IceCandidatePayload candidate) =>
         JsonSerializer.SerializeToElement(candidate, SignalingJsonContext.Default.IceCandidatePayload);
 
     /// <summary>The <c>type</c> member of an object, or <see langword="null"/>.</summary>
     public static string? TypeOf(JsonElement data) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty("type", out var type) ? TextOf(type) : null;
+        data.ValueKind == JsonValueKind.Object && TryGetMember(data, "type", out var type) ? TextOf(type) : null;
 
     public static bool TryParseDescription(JsonElement data, string expectedType, out SessionDescriptionPayload description)
     {
         description = null!;
-        if (TypeOf(data) != expectedType || !data.TryGetProperty("sdp", out var sdp) || TextOf(sdp) is not { } text)
+        if (TypeOf(data) != expectedType || !TryGetMember(data, "sdp", out var sdp) || TextOf(sdp) is not { } text)
         {
             return false;
         }
@@ -80,13 +80,13 @@ internal static class RelayMessages
     {
         candidate = null!;
         if (TypeOf(data) != IceCandidatePayload.CandidateType
-            || !data.TryGetProperty("candidate", out var textElement) || TextOf(textElement) is not { } text)
+            || !TryGetMember(data, "candidate", out var textElement) || TextOf(textElement) is not { } text)
         {
             return false;
         }
 
         string? mid = null;
-        if (data.TryGetProperty("sdpMid", out var midElement))
+        if (TryGetMember(data, "sdpMid", out var midElement))
         {
             if (midElement.ValueKind == JsonValueKind.String)
             {
@@ -103,7 +103,7 @@ internal static class RelayMessages
         }
 
         int? index = null;
-        if (data.TryGetProperty("sdpMLineIndex", out var indexElement))
+        if (TryGetMember(data, "sdpMLineIndex", out var indexElement))
         {
             if (indexElement.ValueKind == JsonValueKind.Number && indexElement.TryGetInt32(out var i) && i >= 0)
             {
@@ -117,6 +117,24 @@ internal static class RelayMessages
 
         candidate = new IceCandidatePayload(text, mid, index);
         return true;
+    }
+
+    /// <summary>
+    /// A member of an object; false when it is absent, or when the object has a member name that no string can hold (an
+    /// escaped lone surrogate such as <c>"\ud800"</c>: looking a name up unescapes the others, and
+    /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> throws on that name).
+    /// </summary>
+    private static bool TryGetMember(JsonElement data, string name, out JsonElement value)
+    {
+        try
+        {
+            return data.TryGetProperty(name, out value);
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
     }
 
     /// <summary>

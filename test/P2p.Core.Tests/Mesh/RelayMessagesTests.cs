@@ -25,6 +25,19 @@ public class RelayMessagesTests
         Assert.That(RelayMessages.TryParseDescription(data, "offer", out _), Is.False);
     }
 
+    // Found by fuzzing (fuzz/findings/signaling-client/crash-94b8b3eda03a): a member *name* with an escaped lone surrogate
+    // made JsonElement.TryGetProperty throw while it compared the other names.
+    [TestCase("""{"ty\ud800pe":"candidate","candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host"}""")]
+    [TestCase("""{"type":"candidate","\udc00":1,"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host"}""")]
+    public void A_relayed_object_with_a_member_name_that_is_no_string_is_malformed(string json)
+    {
+        var data = JsonElement.Parse(json);
+        Assert.That(RelayMessages.TypeOf(data), Is.Null.Or.EqualTo("candidate"));
+        Assert.That(RelayMessages.TryParseCandidate(data, out _), Is.False);
+        Assert.That(RelayMessages.TryParseDescription(data, "offer", out _), Is.False);
+        Assert.That(RelayMessages.IsIceRestart(data), Is.False);
+    }
+
     [Test]
     public void A_well_formed_candidate_is_read()
     {
