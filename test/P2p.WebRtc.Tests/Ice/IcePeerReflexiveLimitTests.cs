@@ -20,8 +20,7 @@ public class IcePeerReflexiveLimitTests
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         await agents.ConnectAsync();
         var (a, b) = (agents.A, agents.B);
-        var bCandidate = b.GetLocalCandidates()[0];
-        var bEndPoint = new IPEndPoint(IPAddress.Parse(bCandidate.Address), bCandidate.Port);
+        var bEndPoint = IceTestAgents.FirstLocalEndPoint(b);
         var learnedBefore = b.GetRemoteCandidates().Count(c => c.Type == IceCandidateType.PeerReflexive);
 
         const int extra = 8;

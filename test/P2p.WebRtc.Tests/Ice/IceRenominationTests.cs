@@ -20,8 +20,7 @@ public class IceRenominationTests
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled);
         await agents.ConnectAsync();
         var (a, b) = (agents.A, agents.B);
-        var bCandidate = b.GetLocalCandidates()[0];
-        var bEndPoint = new IPEndPoint(IPAddress.Parse(bCandidate.Address), bCandidate.Port);
+        var bEndPoint = IceTestAgents.FirstLocalEndPoint(b);
 
         // "A" from another address: a raw socket speaking A's credentials.
         using var other = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

@@ -41,6 +41,13 @@ public sealed class IceTestAgents : IAsyncDisposable
         };
     }
 
+    /// <summary>The address of <paramref name="agent"/>'s first local candidate (where checks to it go).</summary>
+    public static IPEndPoint FirstLocalEndPoint(IceAgent agent)
+    {
+        var candidate = agent.GetLocalCandidates()[0];
+        return new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port);
+    }
+
     public static void GiveCredentials(IceAgent from, IceAgent to) => to.SetRemoteCredentials(from.LocalUfrag, from.LocalPassword);
 
     /// <summary>Full exchange both ways, trickled, then gathering on both.</summary>
