@@ -57,8 +57,11 @@ public class PeerConnectionThroughTurnTests : CoturnFixture
     {
         await using var pair = new PeerPair(RelayOnly($"turn:127.0.0.1:{Server.EndPoint.Port}"), new RtcConfiguration());
         var channel = pair.Offerer.CreateDataChannel("c");
+        // the answerer takes the channel: one nobody handles is refused (reset), which may close it before it is seen open
+        var remote = PeerPair.NextRemoteChannelAsync(pair.Answerer);
         await pair.ConnectAsync();
         await PeerPair.WaitOpenAsync(channel);
+        Assert.That((await remote.WaitAsync(PeerPair.Timeout)).Label, Is.EqualTo("c"));
 
         var selected = pair.Offerer.SelectedCandidatePair!;
         Assert.That(selected.Local.Type, Is.EqualTo(IceCandidateType.Relayed), selected.ToString());
