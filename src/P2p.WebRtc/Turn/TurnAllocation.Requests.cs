@@ -66,6 +66,7 @@ internal sealed partial class TurnAllocation
             Permission = permission,
             Lifetime = requested,
             AuthRetries = authRetries,
+            Signed = _key is not null,
             Rto = _timing.InitialRto,
             GiveUpAt = Now + _timing.RequestTimeout,
         };
@@ -159,10 +160,25 @@ internal sealed partial class TurnAllocation
                 return;
             }
 
-            // Answers to authenticated requests must carry our key's integrity (RFC 8489 §9.2.4); others are forgeries.
-            if (_key is not null && msg.HasMessageIntegrity && !msg.VerifyMessageIntegrity(_key))
+            // RFC 8489 §9.2.5: an answer to a request we signed must carry our key's integrity, except the 401 and 438
+            // challenges (which cannot); an answer without it, or with a wrong one, is a forgery. Over UDP it is dropped
+            // as if never received (the request is re-sent); over TCP/TLS no other answer can come, so the request fails.
+            // An integrity on an answer to an unsigned request is checked when we already hold a key.
+            var challenge = msg.Class == StunMessageClass.ErrorResponse && msg.TryGetErrorCode(out var code, out _)
+                && code is StunErrorCodes.Unauthenticated or StunErrorCodes.StaleNonce;
+            var mustBeSigned = request.Signed && !challenge;
+            if ((mustBeSigned || msg.HasMessageIntegrity) && _key is not null && !(msg.HasMessageIntegrity && msg.VerifyMessageIntegrity(_key)))
             {
-                _logger.LogDebug("TURN {Server}: response with bad integrity dropped", Server);
+                if (!_link.IsReliable)
+                {
+                    _logger.LogDebug("TURN {Server}: {Kind} answer without our integrity dropped", Server, request.Kind);
+                    return;
+                }
+
+                _logger.LogWarning("TURN {Server}: {Kind} answered without our integrity over a stream; the request fails", Server, request.Kind);
+                _requests.Remove(request.Id);
+                OnRequestFailed(request, new TurnException($"The TURN server {Server} answered a {request.Kind} request without valid MESSAGE-INTEGRITY."));
+                Reschedule();
                 return;
             }
 

@@ -23,6 +23,9 @@ internal sealed class TurnRequest(TurnRequestKind kind, StunTransactionId id, by
     /// <summary>How often the request was re-sent after 401/438 (with new credentials or nonce).</summary>
     public int AuthRetries { get; init; }
 
+    /// <summary>Whether the request carries MESSAGE-INTEGRITY (sent with credentials): its answers must then carry it too.</summary>
+    public bool Signed { get; init; }
+
     public int Transmissions { get; set; }
 
     public TimeSpan Rto { get; set; }

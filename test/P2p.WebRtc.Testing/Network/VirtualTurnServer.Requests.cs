@@ -29,7 +29,9 @@ public sealed partial class VirtualTurnServer
             }
             else
             {
-                SendError(client, request, f, null);
+                // signed when the request was, as a real server does (the client drops unsigned answers to signed requests)
+                _auth.Verify(request, Network.Now, out _, out var signingKey);
+                SendError(client, request, f, f is StunErrorCodes.Unauthenticated or StunErrorCodes.StaleNonce ? null : signingKey);
             }
 
             return;

@@ -62,7 +62,7 @@ internal sealed class ScriptedTurnLink(bool reliable = false) : ITurnServerLink
         return buffer[..w.Length];
     }
 
-    public static byte[] Success(StunMethod method, StunTransactionId id, Action<byte[], StunTransactionId>? attributes = null, uint? lifetime = null, IPEndPoint? relayed = null, IPEndPoint? mapped = null)
+    public static byte[] Success(StunMethod method, StunTransactionId id, Action<byte[], StunTransactionId>? attributes = null, uint? lifetime = null, IPEndPoint? relayed = null, IPEndPoint? mapped = null, byte[]? key = null, bool signed = true)
     {
         var buffer = new byte[256];
         var w = new StunMessageWriter(buffer, method, StunMessageClass.SuccessResponse, id);
@@ -81,7 +81,11 @@ internal sealed class ScriptedTurnLink(bool reliable = false) : ITurnServerLink
             w.AddUInt32(StunAttributeType.Lifetime, l);
         }
 
-        w.AddMessageIntegrity(Key);
+        if (signed)
+        {
+            w.AddMessageIntegrity(key ?? Key);
+        }
+
         w.AddFingerprint();
         return buffer[..w.Length];
     }
