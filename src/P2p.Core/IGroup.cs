@@ -88,8 +88,10 @@ public interface IGroup : IAsyncDisposable
     Task WhenAllConnectedAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Leaves the group: tells the signaling server (<c>leave</c>), closes every connection, fails pending
-    /// requests with <see cref="GroupErrorCode.GroupClosed"/> and stops all background work. Idempotent.
+    /// Leaves the group: refuses new sends, waits until every connected member acknowledged what this member sent it
+    /// (at most <see cref="P2pOptions.LeaveTimeout"/>, so the last broadcasts arrive), tells the signaling server
+    /// (<c>leave</c>), closes every connection, fails pending requests with <see cref="GroupErrorCode.GroupClosed"/> and
+    /// stops all background work. Idempotent.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting for the server's answer (the group is closed locally anyway).</param>
     Task LeaveAsync(CancellationToken cancellationToken = default);

@@ -45,7 +45,10 @@ public sealed class P2pOptions
     /// </summary>
     public double RetryJitter { get; set; } = 0.2;
 
-    /// <summary>How long leaving a group (and disposal) waits for the signaling server and running handlers. Default 5 s.</summary>
+    /// <summary>
+    /// How long leaving a group (and disposal) waits for each of these in turn: the connected members to acknowledge what
+    /// this member sent them, the signaling server, and running handlers. Default 5 s.
+    /// </summary>
     public TimeSpan LeaveTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Settings used for a group when <c>CreateGroupAsync</c>/<c>JoinGroupAsync</c> get none.</summary>

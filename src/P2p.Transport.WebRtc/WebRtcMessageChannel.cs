@@ -43,6 +43,8 @@ internal sealed class WebRtcMessageChannel : IMessageChannel
     public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
         _channel.SendAsync(message, cancellationToken);
 
+    public Task FlushAsync(CancellationToken cancellationToken) => _channel.FlushAsync(cancellationToken);
+
     private void Complete(Exception? error)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)

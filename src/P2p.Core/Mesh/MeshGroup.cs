@@ -728,6 +728,11 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
 
         using var scope = Logger.BeginScope(_scope);
         Logger.LogInformation("Leaving group {GroupId}", Id);
+        if (_ready.Task.IsCompletedSuccessfully)
+        {
+            await FlushLinksAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_ready.Task.IsCompletedSuccessfully && !_signalingClosed && !Signaling.IsClosed)
         {
             using var timeout = new CancellationTokenSource(ServiceOptions.LeaveTimeout, TimeProvider);
@@ -746,6 +751,42 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     }
 
     public ValueTask DisposeAsync() => new(LeaveAsync(CancellationToken.None));
+
+    /// <summary>
+    /// Leaving, before the server and the others hear of it: waits (at most <see cref="P2pOptions.LeaveTimeout"/>) until
+    /// every connected member acknowledged what this member sent it, as the others drop their connection to a member
+    /// that left at once. New sends are refused already (<see cref="ThrowIfClosed"/>); interrupted members are not waited for.
+    /// </summary>
+    private async Task FlushLinksAsync(CancellationToken cancellationToken)
+    {
+        PeerLink[] links;
+        lock (_gate)
+        {
+            links = [.. _links.Values];
+        }
+
+        var flushes = new List<Task>(links.Length);
+        using var timeout = new CancellationTokenSource(ServiceOptions.LeaveTimeout, TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        foreach (var link in links)
+        {
+            if (link.Member.State == PeerState.Connected && link.TryGetMessenger() is { } messenger)
+            {
+                flushes.Add(messenger.FlushAsync(linked.Token));
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(flushes).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            var unflushed = flushes.Count(f => !f.IsCompletedSuccessfully);
+            Logger.LogWarning("Leaving group {GroupId}: {Count} members did not acknowledge everything sent to them{Reason}", Id, unflushed,
+                timeout.IsCancellationRequested ? $" within {ServiceOptions.LeaveTimeout}" : cancellationToken.IsCancellationRequested ? " (leaving was cancelled)" : " (their connection closed)");
+        }
+    }
 
     /// <summary>Closes everything locally (after leaving, or when joining failed).</summary>
     internal async Task ShutdownAsync()

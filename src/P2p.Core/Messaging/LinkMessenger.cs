@@ -76,6 +76,9 @@ internal sealed class LinkMessenger : IRequestAnswerer
     /// <summary>Cancelled when the link this messenger belongs to ends.</summary>
     public CancellationToken Lifetime => _lifetime;
 
+    /// <summary>Completes once the remote acknowledged every frame sent so far (<see cref="IMessageChannel.FlushAsync"/>).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) => _channel.FlushAsync(cancellationToken);
+
     /// <summary>How many requests wait for a reply (for tests).</summary>
     public int PendingRequestCount
     {

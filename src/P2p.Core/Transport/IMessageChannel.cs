@@ -41,4 +41,13 @@ public interface IMessageChannel
     /// <exception cref="InvalidOperationException">The channel is not open (closed, or not yet connected).</exception>
     /// <exception cref="ArgumentException">The message is larger than <see cref="MaxMessageSize"/>.</exception>
     ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes once every message sent so far has been delivered to the remote (acknowledged by its transport), so
+    /// that closing the connection after it loses nothing; P2p.Core calls it when the member leaves, after its last
+    /// sends. The default, for transports that cannot tell, completes at once.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when everything sent is delivered, or faults when the channel closed first.</returns>
+    Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

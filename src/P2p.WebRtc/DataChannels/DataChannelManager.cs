@@ -149,6 +149,8 @@ internal sealed class DataChannelManager : IDataChannelOwner
 
     public long GetBufferedAmount(ushort streamId) => _sctp.GetBufferedAmount(streamId);
 
+    public Task FlushAsync(CancellationToken cancellationToken) => _sctp.FlushAsync(cancellationToken);
+
     public void SetBufferedAmountLowThreshold(ushort streamId, long threshold) => _sctp.SetBufferedAmountLowThreshold(streamId, threshold);
 
     public void Close(RtcDataChannel channel)

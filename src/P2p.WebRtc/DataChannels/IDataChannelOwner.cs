@@ -9,8 +9,11 @@ internal interface IDataChannelOwner
     /// <summary>Queues one message on the channel's stream with the channel's ordering and reliability.</summary>
     void Send(RtcDataChannel channel, DataChannelPpid ppid, ReadOnlySpan<byte> payload);
 
-    /// <summary>Bytes queued on a stream and not yet acknowledged.</summary>
+    /// <summary>Bytes queued on a stream and not yet sent.</summary>
     long GetBufferedAmount(ushort streamId);
+
+    /// <summary>Completes once everything queued on the association is acknowledged by the peer (<see cref="Sctp.SctpTransport.FlushAsync"/>).</summary>
+    Task FlushAsync(CancellationToken cancellationToken);
 
     /// <summary>Sets the level at which the stream's buffered-amount-low notification fires.</summary>
     void SetBufferedAmountLowThreshold(ushort streamId, long threshold);

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using P2p.WebRtc.Sctp;
 using System.Text;
+using P2p.WebRtc.Sctp;
 
 namespace P2p.WebRtc.DataChannels;
 
@@ -185,7 +185,7 @@ public sealed class RtcDataChannel
         }
     }
 
-    /// <summary>Bytes queued for sending and not yet acknowledged by the peer.</summary>
+    /// <summary>Bytes queued for sending and not yet sent (RFC 8831 §6.6); see <see cref="FlushAsync"/> to wait for delivery.</summary>
     public long BufferedAmount => _owner is { } owner && Id is { } id ? owner.GetBufferedAmount(id) : 0;
 
     /// <summary>The level at or below which <see cref="BufferedAmountLow"/> fires (default 1 MiB).</summary>
@@ -276,6 +276,39 @@ public sealed class RtcDataChannel
         }
 
         Send(data.Span);
+    }
+
+    /// <summary>
+    /// Completes once every message sent so far has been delivered: sent and acknowledged by the peer's SCTP stack.
+    /// The acknowledgement is the connection's (one SCTP association carries all its channels), so messages sent on its
+    /// other channels meanwhile are waited for too, and so are messages sent on this one while waiting: stop sending first.
+    /// <see cref="Close"/> and the connection's disposal do not wait for delivery; call this first when the last
+    /// messages matter. Completes at once when the channel never opened (nothing can have been sent).
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (what was sent is still delivered if the connection lives).</param>
+    /// <returns>A task that completes when everything sent is acknowledged.</returns>
+    /// <exception cref="InvalidOperationException">The connection closed before the peer acknowledged everything.</exception>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        IDataChannelOwner? owner;
+        lock (_sync)
+        {
+            owner = _owner;
+        }
+
+        if (owner is null || Id is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await owner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SctpException or ObjectDisposedException)
+        {
+            throw new InvalidOperationException($"The connection of {Label} closed before the peer acknowledged every message.", e);
+        }
     }
 
     /// <summary>Closes the channel: resets its stream in both directions (RFC 8831 §6.7). Idempotent.</summary>

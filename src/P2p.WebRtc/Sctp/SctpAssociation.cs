@@ -46,6 +46,7 @@ public sealed partial class SctpAssociation
 
     private SctpAssociationState _state = SctpAssociationState.Closed;
     private bool _terminal;
+    private bool _unacknowledgedAtClose;
     private bool _started;
 
     // Peer, known from INIT ACK (active side) or the State Cookie (passive side / collision).
@@ -156,6 +157,13 @@ public sealed partial class SctpAssociation
 
     /// <summary>Bytes queued on all streams and not yet sent.</summary>
     public long TotalBufferedAmount => _sendQueue.TotalBufferedAmount;
+
+    /// <summary>
+    /// True while a message queued with <see cref="Send"/> is not yet sent or not yet acknowledged by the peer (its
+    /// cumulative TSN ack); false once everything queued so far has arrived (abandoned partially reliable messages count as done).
+    /// </summary>
+    /// After the association closed: whether it closed with such messages (they are lost then).
+    public bool HasUnacknowledgedData => _terminal ? _unacknowledgedAtClose : !_sendQueue.IsEmpty || _retransmissions.Count > 0;
 
     /// <summary>The threshold of <see cref="SctpEventType.TotalBufferedAmountLow"/>.</summary>
     public long TotalBufferedAmountLowThreshold
@@ -386,6 +394,7 @@ public sealed partial class SctpAssociation
             return;
         }
 
+        _unacknowledgedAtClose = HasUnacknowledgedData;
         _terminal = true;
         SetState(SctpAssociationState.Closed);
         _t1Init.Stop();

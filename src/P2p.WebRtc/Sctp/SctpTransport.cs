@@ -46,6 +46,7 @@ public sealed class SctpTransport : IAsyncDisposable
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<SctpCloseInfo> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<TaskCompletionSource> _sendWaiters = [];
+    private readonly List<TaskCompletionSource> _flushWaiters = [];
     private Queue<(byte[] Buffer, int Length)> _outbox = new();
     private Queue<(byte[] Buffer, int Length)> _sendBatch = new();
     private bool _sending;
@@ -355,6 +356,37 @@ public sealed class SctpTransport : IAsyncDisposable
         return await _closed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Completes once every message queued so far (on any stream) has been sent and acknowledged by the peer, so that
+    /// closing the association or the connection after it loses nothing. Messages queued while waiting are waited for
+    /// too: stop sending first. Completes at once when nothing is outstanding.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (nothing is undone).</param>
+    /// <exception cref="SctpException">The association closed (or failed) with data still unacknowledged.</exception>
+    /// <exception cref="ObjectDisposedException">The transport is disposed.</exception>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource waiter;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (!_association.HasUnacknowledgedData)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_association.IsClosed)
+            {
+                return Task.FromException(new SctpException("The SCTP association closed with messages not yet acknowledged by the peer."));
+            }
+
+            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _flushWaiters.Add(waiter);
+        }
+
+        return waiter.Task.WaitAsync(cancellationToken);
+    }
+
     /// <summary>Aborts at once (ABORT with a User-Initiated Abort cause carrying <paramref name="reason"/>).</summary>
     public void Abort(string? reason = null)
     {
@@ -403,6 +435,7 @@ public sealed class SctpTransport : IAsyncDisposable
             }
 
             _sendWaiters.Clear();
+            CompleteFlushWaitersLocked(new ObjectDisposedException(nameof(SctpTransport)));
         }
 
         _connected.TrySetException(new ObjectDisposedException(nameof(SctpTransport)));
@@ -537,6 +570,11 @@ public sealed class SctpTransport : IAsyncDisposable
             _sendWaiters.Clear();
         }
 
+        if (_flushWaiters.Count > 0 && (_association.IsClosed || !_association.HasUnacknowledgedData))
+        {
+            CompleteFlushWaitersLocked(_association.HasUnacknowledgedData ? new SctpException("The SCTP association closed with messages not yet acknowledged by the peer.") : null);
+        }
+
         var next = _association.NextTimeout;
         if (next is { } deadline && deadline < _armed)
         {
@@ -544,6 +582,24 @@ public sealed class SctpTransport : IAsyncDisposable
             var due = deadline - now;
             _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    /// <summary>Under the lock: ends every <see cref="FlushAsync"/> wait, with <paramref name="error"/> when not null.</summary>
+    private void CompleteFlushWaitersLocked(Exception? error)
+    {
+        foreach (var w in _flushWaiters)
+        {
+            if (error is null)
+            {
+                w.TrySetResult();
+            }
+            else
+            {
+                w.TrySetException(error);
+            }
+        }
+
+        _flushWaiters.Clear();
     }
 
     /// <summary>Moves the association's events to the pending queue; the bytes of delivered messages are held until raised.</summary>
