@@ -7,7 +7,8 @@ namespace P2p.Benchmarks.Soak;
 /// cut, graceful leave, path cut, crash, path cut, signaling server restart. A cut takes a random member's path away
 /// for 1–6 s; a member that leaves comes back 3–15 s later as a new member on the same host; a crashed member's host is
 /// gone for good, and a new member joins in its place 3–15 s later on a new host (same link conditions); a restart
-/// stops the signaling server for 2 s and starts it again on the same port with the same resume key. Members leave or
+/// stops the signaling server for 2 s and starts it again on the same port with the same resume key (a path cut instead
+/// with <see cref="SoakOptions.ServerRestarts"/> off). Members leave or
 /// crash only while at most one place of the group is empty.
 /// </summary>
 internal sealed class SoakChurn(SoakOptions options, SoakRoster roster, Func<Task> restartServer, Func<double> now)
@@ -38,7 +39,7 @@ internal sealed class SoakChurn(SoakOptions options, SoakRoster roster, Func<Tas
             {
                 1 => EventKind.Leave,
                 3 => EventKind.Crash,
-                5 => EventKind.Restart,
+                5 when options.ServerRestarts => EventKind.Restart,
                 _ => EventKind.Cut,
             };
             var present = roster.Present;

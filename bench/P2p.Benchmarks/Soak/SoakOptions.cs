@@ -20,6 +20,12 @@ internal sealed record SoakOptions
     /// <summary>The time between two churn events (<c>--fault-every</c> seconds, default 10).</summary>
     public TimeSpan FaultEvery { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Whether every sixth event restarts the signaling server (default true; <c>--no-server-restarts</c> makes those path
+    /// cuts, so the server lives the whole run and its own growth shows in the samples).
+    /// </summary>
+    public bool ServerRestarts { get; init; } = true;
+
     /// <summary>The seed of the event choices and of the virtual network (<c>--seed</c>, default 1).</summary>
     public int Seed { get; init; } = 1;
 
@@ -50,6 +56,7 @@ internal sealed record SoakOptions
             Lossy = Math.Clamp(a.Int("--lossy", 2), 0, members - 1),
             FaultEvery = TimeSpan.FromSeconds(a.Int("--fault-every", 10)),
             Seed = a.Int("--seed", 1),
+            ServerRestarts = !a.Flag("--no-server-restarts"),
             SampleEvery = sampleEvery,
             Warmup = warmup,
             LogLevel = a.String("--log") is { } level ? Enum.Parse<LogLevel>(level, ignoreCase: true) : null,
