@@ -286,11 +286,15 @@ export class Group extends EventTarget {
     }
   }
 
-  /** Leaves the group: tells the server, closes every connection, fails pending requests with `GroupClosed`. */
+  /**
+   * Leaves the group: refuses new sends, waits (at most `leaveTimeout`) until every connected member's channel has sent
+   * what this member gave it, tells the server, closes every connection, fails pending requests with `GroupClosed`.
+   */
   async leave() {
     if (this._closing) return this._closed.promise;
     this._closing = true;
     this._logger.info(`Leaving group ${this.id}`);
+    if (this._ready) await this._drainLinks();
     if (this._ready && !this._signalingClosed && !this._signaling.isClosed) {
       try {
         await this._signaling.leaveGroup(this.id, { timeout: this._service._options.leaveTimeout });
@@ -300,6 +304,24 @@ export class Group extends EventTarget {
     }
     this._shutdown();
     return this._closed.promise;
+  }
+
+  /**
+   * Leaving, before the server and the others hear of it (they drop a member that left at once): waits until the
+   * connected members' channels have sent everything, at most `leaveTimeout`.
+   */
+  async _drainLinks() {
+    const drains = [];
+    for (const link of this._links.values()) {
+      const messenger = link.messenger();
+      if (messenger && link.member.state === PeerState.Connected) drains.push(messenger.drained());
+    }
+    if (drains.length === 0) return;
+    let timer;
+    const timedOut = new Promise((resolve) => { timer = setTimeout(() => resolve(true), this._service._options.leaveTimeout); });
+    const late = await Promise.race([Promise.all(drains).then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) this._logger.warn(`Leaving group ${this.id}: some members' channels still held unsent messages after ${this._service._options.leaveTimeout} ms`);
   }
 
   // ---- what the service and the links use ----

@@ -133,6 +133,28 @@ export class Messenger {
     }
   }
 
+  /**
+   * Resolves once the channel has handed everything sent so far to the network (`bufferedAmount` 0), or when it closes;
+   * at once when it is not open. A page cannot see the remote's acknowledgement, so this is as close to "delivered" as
+   * the browser tells. Used when leaving, after the last sends (it lowers the channel's low-water mark to 0).
+   * @returns {Promise<void>}
+   */
+  drained() {
+    const channel = this._channel;
+    if (channel.readyState !== "open" || channel.bufferedAmount === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        channel.removeEventListener("bufferedamountlow", check);
+        channel.removeEventListener("close", done);
+        resolve();
+      };
+      const check = () => { if (channel.bufferedAmount === 0) done(); };
+      channel.bufferedAmountLowThreshold = 0;
+      channel.addEventListener("bufferedamountlow", check);
+      channel.addEventListener("close", done);
+    });
+  }
+
   _wakeSenders() {
     const waiters = [...this._roomWaiters];
     this._roomWaiters.clear();
