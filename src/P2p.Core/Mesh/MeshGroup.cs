@@ -339,8 +339,10 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
 
     /// <summary>
     /// The signaling connection came back (resumed: same user id, same memberships). Interrupted links restart ICE at
-    /// once; members that are not connected are checked against the server's list (one may have left while this
-    /// member could not hear it). Connected links are left alone: if their member left, their channel closes.
+    /// once. Then the membership is compared with the server's list, as notifications sent while this member could not
+    /// hear them are lost: a member that is not connected and no longer listed left meanwhile and is removed; a listed
+    /// member this one does not know joined meanwhile and is linked to (<see cref="AddMissedMembers"/>). Connected links
+    /// are left alone: if their member left, their channel closes.
     /// </summary>
     internal void OnSignalingReconnected()
     {
@@ -360,15 +362,95 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
             }
         }
 
-        if (unconnected.Count > 0)
+        if (!_ready.Task.IsCompletedSuccessfully)
         {
-            Work.Run(async () =>
+            return; // still joining: get_group is yet to come and gives the whole list
+        }
+
+        Work.Run(async () =>
+        {
+            IReadOnlyList<string> members;
+            try
             {
-                foreach (var id in unconnected)
+                members = await Signaling.GetMembersAsync(Id, Lifetime).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Logger.LogDebug("Could not compare the members of group {GroupId} with the server's after reconnecting: {Reason}", Id, ex.Message);
+                return;
+            }
+
+            foreach (var id in unconnected)
+            {
+                if (!members.Contains(id, StringComparer.Ordinal))
                 {
-                    await VerifyMemberAsync(id).ConfigureAwait(false);
+                    RemoveMember(id, "the signaling server no longer lists it");
                 }
-            });
+            }
+
+            AddMissedMembers(members);
+        });
+    }
+
+    /// <summary>
+    /// Links to the members of the server's list (<paramref name="members"/>, in its order) this member does not know: they
+    /// joined while its signaling connection was away, so their <c>member_joined</c> never arrived. The order rule of
+    /// <see cref="Initialize"/> applies: this member offers to those listed before it — after a server restart the list
+    /// follows the order of the resumes, and the server announced this member's resume to those already back, which
+    /// wait for its offer — and waits for the offers of those listed after it (they joined later and offer).
+    /// </summary>
+    private void AddMissedMembers(IReadOnlyList<string> members)
+    {
+        var self = -1;
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (string.Equals(members[i], LocalId, StringComparison.Ordinal))
+            {
+                self = i;
+            }
+        }
+
+        if (self < 0)
+        {
+            return; // the server does not list this member (it is leaving, or its membership was lost): nothing to add to
+        }
+
+        var added = new List<(PeerLink Link, bool WeOffer)>();
+        lock (_gate)
+        {
+            if (IsClosing)
+            {
+                return;
+            }
+
+            for (var i = 0; i < members.Count; i++)
+            {
+                var id = members[i];
+                if (i == self || _links.ContainsKey(id))
+                {
+                    continue;
+                }
+
+                var link = new PeerLink(this, new Member(this, id, isLocal: false), weOffer: i < self);
+                _links[id] = link;
+                added.Add((link, i < self));
+                Post(() => MemberJoined?.Invoke(this, new PeerEventArgs(link.Member)));
+            }
+        }
+
+        foreach (var (link, weOffer) in added)
+        {
+            using (Logger.BeginScope(new LogScope(Id, link.Member.Id)))
+            {
+                Logger.LogInformation("Member {MemberId} joined while the signaling connection was away; {Action}", link.Member.Id,
+                    weOffer ? "offering" : "waiting for its offer");
+                link.Start();
+            }
+        }
+
+        if (added.Count > 0)
+        {
+            SignalMeshChanged();
         }
     }
 
