@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 export NUGET_CERT_REVOCATION_MODE=offline DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-targets=(stun turn sdp candidate dtls sctp-chunks sctp-association dcep group-framing signaling-client signaling-server backplane mdns)
+targets=(stun ice-checks turn sdp candidate dtls sctp-chunks sctp-association dcep group-framing signaling-client signaling-server backplane mdns)
 what=${1:-}
 seconds=${2:-600}
 if [ -z "$what" ] || [ "$what" = "list" ]; then

@@ -8,6 +8,7 @@ internal static class FuzzTargets
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
         new("stun", StunTarget.Run, "STUN messages and attributes (RFC 8489)"),
+        new("ice-checks", IceChecksTarget.Run, "incoming STUN checks and answers into a running ICE agent (RFC 8445 §7, RFC 7675)"),
         new("turn", TurnTarget.Run, "a TURN server's TCP stream into a TURN allocation (RFC 8656)"),
         new("sdp", SdpTarget.Run, "session descriptions, the legacy DTLS/SCTP dialect included"),
         new("candidate", CandidateTarget.Run, "trickled ICE candidates (RFC 8839)"),

@@ -9,6 +9,7 @@ internal static class SeedCorpus
     public static IEnumerable<Seed> For(string target) => target switch
     {
         "stun" => StunSeeds.All(),
+        "ice-checks" => IceChecksSeeds.All(),
         "turn" => TurnSeeds.All(),
         "sdp" => SdpSeeds.All(),
         "candidate" => CandidateSeeds.All(),
