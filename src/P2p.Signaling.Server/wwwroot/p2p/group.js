@@ -383,9 +383,48 @@ export class Group extends EventTarget {
     }
   }
 
-  /** The signaling connection is back (same id, same memberships): interrupted links restart ICE at once. */
+  /**
+   * The signaling connection is back (same id, same memberships): interrupted links restart ICE at once. Then the
+   * membership is compared with the server's list, as notifications sent while this member could not hear them are lost:
+   * an unconnected member no longer listed left meanwhile; a listed member this one does not know joined meanwhile.
+   */
   _onSignalingReconnected() {
-    for (const link of this._links.values()) link.nudgeRecovery();
+    /** @type {string[]} */
+    const unconnected = [];
+    for (const link of this._links.values()) {
+      link.nudgeRecovery();
+      if (!link.messenger()) unconnected.push(link.member.id);
+    }
+    if (!this._ready || this._closing) return;
+    this._signaling.getMembers(this.id, { signal: this._lifetime.signal }).then((members) => {
+      for (const id of unconnected) {
+        if (!members.includes(id)) this._removeMember(id, "the signaling server no longer lists it");
+      }
+      this._addMissedMembers(members);
+    }, (error) => this._logger.debug(`Could not compare the members of group ${this.id} with the server's after reconnecting: ${messageOf(error)}`));
+  }
+
+  /**
+   * Links to the members of the server's list this member does not know (they joined while its signaling connection was
+   * away). The rule of the initial list applies: offer to those listed before this member (after a server restart the
+   * list follows the resumes, and those back first were told this member joined), wait for those after it.
+   * @param {string[]} members
+   */
+  _addMissedMembers(members) {
+    const self = members.indexOf(this.localId);
+    if (self < 0 || this._closing) return;
+    let added = 0;
+    for (let i = 0; i < members.length; i++) {
+      const id = members[i];
+      if (i === self || this._links.has(id)) continue;
+      const link = new PeerLink(this, new Member(this, id, false), i < self);
+      this._links.set(id, link);
+      this._post(new MemberEvent("memberjoined", link.member));
+      this._logger.info(`Member ${id} joined while the signaling connection was away; ${i < self ? "offering" : "waiting for its offer"}`);
+      link.start();
+      added++;
+    }
+    if (added > 0) this._signalMeshChanged();
   }
 
   _onSignalingClosed() {
