@@ -213,15 +213,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
         var started = new List<PeerLink>();
         lock (_gate)
         {
-            var self = -1;
-            for (var i = 0; i < info.Members.Count; i++)
-            {
-                if (string.Equals(info.Members[i], LocalId, StringComparison.Ordinal))
-                {
-                    self = i;
-                }
-            }
-
+            var self = PositionOf(info.Members, LocalId);
             for (var i = 0; i < info.Members.Count; i++)
             {
                 var id = info.Members[i];
@@ -254,6 +246,20 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
 
         SignalMeshChanged();
         _ready.TrySetResult();
+    }
+
+    /// <summary>Where <paramref name="userId"/> is in the server's member list (its join order), or -1.</summary>
+    private static int PositionOf(IReadOnlyList<string> members, string userId)
+    {
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (string.Equals(members[i], userId, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     internal void OnMemberJoined(string userId)
@@ -401,15 +407,7 @@ internal sealed class MeshGroup : IGroup, ILinkOwner
     /// </summary>
     private void AddMissedMembers(IReadOnlyList<string> members)
     {
-        var self = -1;
-        for (var i = 0; i < members.Count; i++)
-        {
-            if (string.Equals(members[i], LocalId, StringComparison.Ordinal))
-            {
-                self = i;
-            }
-        }
-
+        var self = PositionOf(members, LocalId);
         if (self < 0)
         {
             return; // the server does not list this member (it is leaving, or its membership was lost): nothing to add to
