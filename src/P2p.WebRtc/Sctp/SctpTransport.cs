@@ -32,6 +32,9 @@ public sealed class SctpTransport : IAsyncDisposable
     /// </summary>
     private const int MinRetainedPacketBuffers = 256;
 
+    /// <summary>Why a <see cref="FlushAsync"/> fails.</summary>
+    private const string UnacknowledgedAtClose = "The SCTP association closed with messages not yet acknowledged by the peer.";
+
     private readonly IDatagramTransport _transport;
     private readonly SctpAssociation _association;
     private readonly ILogger _logger;
@@ -377,7 +380,7 @@ public sealed class SctpTransport : IAsyncDisposable
 
             if (_association.IsClosed)
             {
-                return Task.FromException(new SctpException("The SCTP association closed with messages not yet acknowledged by the peer."));
+                return Task.FromException(new SctpException(UnacknowledgedAtClose));
             }
 
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -572,7 +575,7 @@ public sealed class SctpTransport : IAsyncDisposable
 
         if (_flushWaiters.Count > 0 && (_association.IsClosed || !_association.HasUnacknowledgedData))
         {
-            CompleteFlushWaitersLocked(_association.HasUnacknowledgedData ? new SctpException("The SCTP association closed with messages not yet acknowledged by the peer.") : null);
+            CompleteFlushWaitersLocked(_association.HasUnacknowledgedData ? new SctpException(UnacknowledgedAtClose) : null);
         }
 
         var next = _association.NextTimeout;
