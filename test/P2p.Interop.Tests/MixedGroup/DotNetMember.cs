@@ -18,6 +18,9 @@ internal sealed class DotNetMember : IAsyncDisposable
 
     public IGroup Group { get; private set; } = null!;
 
+    /// <summary>The member's signaling channel (its Reconnecting/Reconnected events).</summary>
+    public WebSocketSignalingChannel Signaling { get; private set; } = null!;
+
     public string Id => Group.LocalMember.Id;
 
     public byte[]? LargestRequest { get; private set; }
@@ -73,6 +76,7 @@ internal sealed class DotNetMember : IAsyncDisposable
             },
         };
         var signaling = await WebSocketSignalingChannel.ConnectAsync(server, cancellationToken: ct);
+        member.Signaling = signaling;
         member.Group = groupId is null
             ? await P2p.Core.Group.CreateAsync(signaling, transport, GroupCapability.All, groupOptions, options, ct)
             : await P2p.Core.Group.JoinAsync(signaling, transport, groupId, groupOptions, options, ct);
