@@ -356,6 +356,9 @@ public class MixedGroupRelayTests : BrowserClientTestBase
         // The relay takes members without a key; the member requires a verified identity (the default with a key).
         await using var relay = await DotNetMember.CreateAsync(Server.WebSocketUri, groupId: null, ct, new IdentityOptions { Key = relayKey, Name = "relay", RequirePeerIdentity = false }, options);
         await using var member = await DotNetMember.CreateAsync(Server.WebSocketUri, relay.Group.Id, ct, IdentityOf(memberKey, "member"), options, blocked: [page.Id]);
+        // The relay must reach the member before the page looks for a route through it: a relay not yet connected answers
+        // the page's probe with "no route", and the page searches again only 5 s later (a request meanwhile fails at once).
+        await Task.WhenAll(relay.Group.WhenAllConnectedAsync(ct), member.Group.WhenAllConnectedAsync(ct)).WaitAsync(Timeout, ct);
         await page.CallAsync("blockDirect", (object)new[] { member.Id });
         await page.CallAsync("join", relay.Group.Id);
         await page.CallAsync("waitState", relay.Id, "connected", WaitMs);
