@@ -15,7 +15,9 @@ public sealed partial class RtcPeerConnection
 
     /// <summary>
     /// ICE selected another candidate pair (the browser's <c>RTCIceTransport.onselectedcandidatepairchange</c>): the
-    /// first selection, the end of an ICE restart, or a re-nomination by the controlling side. Data goes over it now.
+    /// first selection, the end of an ICE restart, or a re-nomination by the controlling side. Data goes over it now. Also
+    /// raised, for the same path, when the peer signals the selected pair's remote candidate after ICE learned it as
+    /// peer-reflexive from a check (e.g. a late mDNS resolution): the pair's description then changes, not the path.
     /// </summary>
     public event EventHandler<IceCandidatePairInfo>? SelectedCandidatePairChanged;
 

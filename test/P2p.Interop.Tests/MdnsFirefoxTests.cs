@@ -42,7 +42,9 @@ public class MdnsFirefoxTests
 
         var result = await InteropPairing.RunAsync(theirs, ours, Timeout, ct);
 
-        var selected = ours.SelectedCandidatePair;
+        // Firefox's first check may arrive before its mDNS name resolves here: the pair is then selected with a
+        // peer-reflexive remote, which becomes the signalled .local candidate once the name resolves.
+        var selected = await ours.WaitForSelectedPairAsync(p => p.Remote.Address.EndsWith(".local", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
         TestContext.Out.WriteLine($"selected: {selected}");
         Assert.Multiple(() =>
         {

@@ -98,6 +98,43 @@ public sealed class ScenarioPeer : IScenarioEndpoint
     /// <summary>The peer connection's selected candidate pair, once connected.</summary>
     public P2p.WebRtc.Ice.IceCandidatePairInfo? SelectedCandidatePair => _pc.SelectedCandidatePair;
 
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) until the selected pair satisfies <paramref name="condition"/>, checked now
+    /// and at every <c>SelectedCandidatePairChanged</c>; returns the selected pair then, or at the timeout.
+    /// </summary>
+    public async Task<P2p.WebRtc.Ice.IceCandidatePairInfo?> WaitForSelectedPairAsync(Func<P2p.WebRtc.Ice.IceCandidatePairInfo, bool> condition, TimeSpan timeout)
+    {
+        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(object? sender, P2p.WebRtc.Ice.IceCandidatePairInfo pair)
+        {
+            if (condition(pair))
+            {
+                met.TrySetResult();
+            }
+        }
+
+        _pc.SelectedCandidatePairChanged += OnChanged;
+        try
+        {
+            if (_pc.SelectedCandidatePair is { } now && condition(now))
+            {
+                return now;
+            }
+
+            await met.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // the caller asserts on what is selected then
+        }
+        finally
+        {
+            _pc.SelectedCandidatePairChanged -= OnChanged;
+        }
+
+        return _pc.SelectedCandidatePair;
+    }
+
     /// <inheritdoc/>
     public ChannelReader<string> Signaling => _signaling.Reader;
 

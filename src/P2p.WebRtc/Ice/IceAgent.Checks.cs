@@ -64,6 +64,12 @@ public sealed partial class IceAgent
                 // The signalled candidate replaces the one learned from a check (RFC 8445 §7.3.1.3).
                 existing.Candidate = c;
                 RecomputePriorities();
+                _logger.LogDebug("ICE {Ufrag}: peer-reflexive remote candidate {EndPoint} is the signalled {Type} {Address}", LocalUfrag, endPoint, c.Type, c.Address);
+                if (_selected is { } selected && selected.Remote == existing)
+                {
+                    var info = selected.ToInfo(); // the same path, now described by the signalled candidate
+                    _events.Post(() => SelectedPairChanged?.Invoke(this, info));
+                }
             }
 
             return;

@@ -97,7 +97,11 @@ public sealed partial class IceAgent : IAsyncDisposable
     /// <summary>Raised when <see cref="ConnectionState"/> changes.</summary>
     public event EventHandler<IceConnectionState>? ConnectionStateChanged;
 
-    /// <summary>Raised when the selected pair changes (the data path moves to it).</summary>
+    /// <summary>
+    /// Raised when the selected pair changes (the data path moves to it), and when the peer signals the remote candidate
+    /// of the selected pair after it was learned from a check: the path stays, its description changes (peer-reflexive to
+    /// the signalled type and address, e.g. an mDNS name that resolved late).
+    /// </summary>
     public event EventHandler<IceCandidatePairInfo>? SelectedPairChanged;
 
     /// <summary>Raised when role-conflict resolution (RFC 8445 §7.3.1.1, §7.2.5.1) changes the role.</summary>

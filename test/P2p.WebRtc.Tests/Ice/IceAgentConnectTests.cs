@@ -214,6 +214,35 @@ public class IceAgentConnectTests
     }
 
     [Test]
+    public async Task Signalling_the_selected_peer_reflexive_candidate_later_reports_the_same_path_with_its_signalled_type()
+    {
+        // As with a late mDNS resolution: the pair was selected with a remote learned from a check.
+        await using var agents = new IceTestAgents(IceRole.Controlled, IceRole.Controlling);
+        var a = agents.A; // told B's candidate only after connecting
+        var b = agents.B;
+        IceTestAgents.Trickle(a, b);
+        IceTestAgents.GiveCredentials(a, b);
+        IceTestAgents.GiveCredentials(b, a);
+        a.StartGathering();
+        b.StartGathering();
+        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+        Assert.That(a.SelectedPair!.Remote.Type, Is.EqualTo(IceCandidateType.PeerReflexive));
+        var path = a.SelectedPair.RemoteEndPoint;
+
+        var changed = new TaskCompletionSource<IceCandidatePairInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.SelectedPairChanged += (_, pair) => changed.TrySetResult(pair);
+        a.AddRemoteCandidate(b.GetLocalCandidates().Single());
+
+        var reported = await changed.Task.WaitAsync(IceTestAgents.Timeout);
+        Assert.Multiple(() =>
+        {
+            Assert.That(reported.Remote.Type, Is.EqualTo(IceCandidateType.Host));
+            Assert.That(reported.RemoteEndPoint, Is.EqualTo(path), "the same path");
+            Assert.That(a.SelectedPair!.Remote.Type, Is.EqualTo(IceCandidateType.Host));
+        });
+    }
+
+    [Test]
     public async Task Unreachable_remote_candidates_with_end_of_candidates_fail()
     {
         await using var agents = new IceTestAgents(IceRole.Controlling, IceRole.Controlled, o => new IceAgentOptions
