@@ -195,13 +195,7 @@ public class IceAgentConnectTests
         await using var agents = new IceTestAgents(roleOfUninformed, other);
         var a = agents.A; // never told B's candidates
         var b = agents.B;
-        IceTestAgents.Trickle(a, b);
-        IceTestAgents.GiveCredentials(a, b);
-        IceTestAgents.GiveCredentials(b, a);
-        a.StartGathering();
-        b.StartGathering();
-
-        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+        await ConnectWithATellingOnlyAsync(agents);
 
         var learned = a.GetRemoteCandidates().Single();
         Assert.Multiple(() =>
@@ -220,12 +214,7 @@ public class IceAgentConnectTests
         await using var agents = new IceTestAgents(IceRole.Controlled, IceRole.Controlling);
         var a = agents.A; // told B's candidate only after connecting
         var b = agents.B;
-        IceTestAgents.Trickle(a, b);
-        IceTestAgents.GiveCredentials(a, b);
-        IceTestAgents.GiveCredentials(b, a);
-        a.StartGathering();
-        b.StartGathering();
-        await Task.WhenAll(a.ConnectAsync(), b.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
+        await ConnectWithATellingOnlyAsync(agents);
         Assert.That(a.SelectedPair!.Remote.Type, Is.EqualTo(IceCandidateType.PeerReflexive));
         var path = a.SelectedPair.RemoteEndPoint;
 
@@ -299,5 +288,16 @@ public class IceAgentConnectTests
 
         Assert.That(agent.GetRemoteCandidates(), Has.Count.EqualTo(IceAgent.MaxRemoteCandidates));
         Assert.That(agent.GetCandidatePairs(), Has.Count.LessThanOrEqualTo(new IceAgentOptions().MaxCandidatePairs));
+    }
+
+    /// <summary>Connects the agents with credentials both ways but candidates only from A to B: A learns B from its checks.</summary>
+    private static async Task ConnectWithATellingOnlyAsync(IceTestAgents agents)
+    {
+        IceTestAgents.Trickle(agents.A, agents.B);
+        IceTestAgents.GiveCredentials(agents.A, agents.B);
+        IceTestAgents.GiveCredentials(agents.B, agents.A);
+        agents.A.StartGathering();
+        agents.B.StartGathering();
+        await Task.WhenAll(agents.A.ConnectAsync(), agents.B.ConnectAsync()).WaitAsync(IceTestAgents.Timeout);
     }
 }
